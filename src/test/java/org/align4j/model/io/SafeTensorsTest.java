@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,8 +41,8 @@ class SafeTensorsTest {
     void readsFixtureAsTheBytesSay(Path file) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         int headerLength = (int) bytes.getLong(0);
-        JsonNode header = new ObjectMapper().readTree(new String(bytes.array(), 8, headerLength,
-                java.nio.charset.StandardCharsets.UTF_8));
+        String headerText = new String(bytes.array(), 8, headerLength, StandardCharsets.UTF_8);
+        JsonNode header = new ObjectMapper().readTree(headerText);
         int dataStart = 8 + headerLength;
         List<String> expectedNames = new ArrayList<>();
         header.properties().forEach(e -> {
@@ -178,6 +180,23 @@ class SafeTensorsTest {
         try (SafeTensors st = SafeTensors.open(TestFiles.safetensors(dir.resolve("u.safetensors"), header, data))) {
             assertArrayEquals(new float[] {1.5f, -7f}, st.read("x").data());
             assertEquals(Map.of(), st.metadata());
+        }
+    }
+
+    /** Offsets past 2 GiB: a sparse file whose second tensor starts at byte 2^31 of the data region. */
+    @Test
+    void readsTensorsBeyondTwoGigabytes(@TempDir Path dir) throws IOException {
+        long big = 1L << 31;
+        String header = "{\"big\":{\"dtype\":\"F32\",\"shape\":[536870912],\"data_offsets\":[0," + big + "]},"
+                + "\"tail\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[" + big + "," + (big + 4) + "]}}";
+        Path file = TestFiles.safetensors(dir.resolve("sparse.safetensors"), header, new byte[0]);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(8 + header.length() + big);
+            raf.write(new byte[] {(byte) 0x80, 0x3F, 0x20, (byte) 0xC0});
+        }
+        try (SafeTensors st = SafeTensors.open(file)) {
+            assertEquals(big, st.info("big").byteSize());
+            assertArrayEquals(new float[] {1f, -2.5f}, st.read("tail").data());
         }
     }
 
