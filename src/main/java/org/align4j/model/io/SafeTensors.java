@@ -268,8 +268,7 @@ public final class SafeTensors implements AutoCloseable {
         try {
             switch (info.dtype()) {
                 case F32 -> MemorySegment.copy(source, FLOAT_LE, 0, values, 0, values.length);
-                case BF16 -> convertHalves(source, values, true);
-                case F16 -> convertHalves(source, values, false);
+                case BF16, F16 -> convertHalves(source, info.dtype(), values);
                 default -> throw new AssertionError(info.dtype());
             }
         } catch (IllegalStateException e) {
@@ -278,12 +277,13 @@ public final class SafeTensors implements AutoCloseable {
         return Tensor.of(values, info.shape());
     }
 
-    private static void convertHalves(MemorySegment source, float[] out, boolean bfloat16) {
+    /** Widens 16-bit floats ({@code BF16} or {@code F16}) a chunk at a time, so no full-size copy is made. */
+    private static void convertHalves(MemorySegment source, Dtype dtype, float[] out) {
         short[] chunk = new short[Math.min(CONVERSION_CHUNK, out.length)];
         for (int start = 0; start < out.length; start += chunk.length) {
             int n = Math.min(chunk.length, out.length - start);
             MemorySegment.copy(source, SHORT_LE, (long) start * Short.BYTES, chunk, 0, n);
-            if (bfloat16) {
+            if (dtype == Dtype.BF16) {
                 for (int i = 0; i < n; i++) {
                     out[start + i] = BFloat16.toFloat(chunk[i]);
                 }

@@ -1,6 +1,7 @@
 package org.align4j.model.io;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * One entry of a safetensors header: a tensor's name, element type, shape, and the byte range
@@ -42,7 +43,7 @@ public record TensorInfo(String name, Dtype dtype, int[] shape, long dataBegin, 
 
     @Override
     public int hashCode() {
-        return 31 * (31 * name.hashCode() + dtype.hashCode()) + Arrays.hashCode(shape) + Long.hashCode(dataBegin);
+        return Objects.hash(name, dtype, Arrays.hashCode(shape), dataBegin, dataEnd);
     }
 
     @Override
