@@ -6,8 +6,8 @@ import org.align4j.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * The plain scalar CPU kernels: single-threaded, obviously correct loops for every kernel, used
- * as the reference that a fast backend is tested against.
+ * The plain scalar twin of {@link VectorKernels}: single-threaded, obviously correct loops for every kernel, used
+ * as the reference that the fast backend is tested against (select it with {@code -Dalign4j.kernels=scalar}).
  *
  * <p>Storage is float32; reductions (means, variances, log-sum-exps, attention dot products and softmax sums) and
  * the transcendental functions run in double precision and round once at the end, which keeps the results close to

@@ -11,13 +11,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
-/** Every backward kernel against finite differences of its forward kernel on the CPU backend. */
+/** Every backward kernel against finite differences of its forward kernel, on both CPU backends. */
 class KernelGradientTest {
     /** The kernels agree with finite differences to ~5e-5; 1e-3 leaves a wide margin yet catches small slips. */
     private static final GradientChecker CHECKER = new GradientChecker().withTolerance(1e-3);
 
     static Stream<Kernels> backends() {
-        return Stream.of(new ScalarKernels());
+        return Stream.of(new ScalarKernels(), new VectorKernels());
     }
 
     private static Tensor t(float[] a) {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class KernelReferenceTest {
 
     static Stream<Kernels> backends() {
-        return Stream.of(new ScalarKernels());
+        return Stream.of(new ScalarKernels(), new VectorKernels());
     }
 
     private static Tensor t(float... a) {
