@@ -1,0 +1,80 @@
+package org.align4j.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.align4j.tensor.Parallel;
+
+import java.util.Arrays;
+
+import static org.align4j.tensor.cpu.VectorMath.F;
+import static org.align4j.tensor.cpu.VectorMath.LANES;
+import static org.align4j.tensor.cpu.VectorMath.SUM_BLOCK;
+
+/** Vector log-softmax with target gather, parallel over rows; the log-sum-exp subtracts the row maximum. */
+final class VectorLogSoftmax {
+    private VectorLogSoftmax() {
+    }
+
+    static void forward(float[] logits, int logitsOff, int[] targets, int targetsOff, float[] logp, float[] lse,
+                        int outOff, int rows, int vocab) {
+        Parallel.range(rows, VectorMath.rowGrain(vocab), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int row = logitsOff + r * vocab;
+                int target = KernelChecks.target(targets, targetsOff + r, vocab);
+                double rowLse = logSumExp(logits, row, vocab);
+                lse[outOff + r] = (float) rowLse;
+                logp[outOff + r] = target < 0 ? 0f : (float) (logits[row + target] - rowLse);
+            }
+        });
+    }
+
+    /** log Σ exp(x) over one row, as max + log Σ exp(x − max) with the sum in blocked float lanes. */
+    private static double logSumExp(float[] x, int off, int n) {
+        float max = VectorMath.max(x, off, n);
+        double sum = 0;
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP));
+            if ((i + LANES) % SUM_BLOCK == 0) {
+                sum += acc.reduceLanes(VectorOperators.ADD);
+                acc = FloatVector.zero(F);
+            }
+        }
+        sum += acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += Math.exp(x[off + i] - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    static void backward(float[] logits, int logitsOff, int[] targets, int targetsOff, float[] lse, float[] dlogp,
+                         int outOff, float[] dlogits, int rows, int vocab) {
+        Parallel.range(rows, VectorMath.rowGrain(vocab), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int row = logitsOff + r * vocab;
+                int outRow = r * vocab;
+                int target = KernelChecks.target(targets, targetsOff + r, vocab);
+                if (target < 0) {
+                    Arrays.fill(dlogits, outRow, outRow + vocab, 0f);
+                    continue;
+                }
+                float g = dlogp[outOff + r];
+                float rowLse = lse[outOff + r];
+                // dlogits = g · (onehot(target) − softmax): −g p_j everywhere, then g (1 − p_t) at the target.
+                int bound = F.loopBound(vocab);
+                int j = 0;
+                for (; j < bound; j += LANES) {
+                    FloatVector.fromArray(F, logits, row + j).sub(rowLse).lanewise(VectorOperators.EXP).mul(-g)
+                            .intoArray(dlogits, outRow + j);
+                }
+                for (; j < vocab; j++) {
+                    dlogits[outRow + j] = -g * (float) Math.exp(logits[row + j] - rowLse);
+                }
+                float targetProb = (float) Math.exp(logits[row + target] - rowLse);
+                dlogits[outRow + target] = g * (1f - targetProb);
+            }
+        });
+    }
+}

@@ -1,0 +1,184 @@
+package org.align4j.tensor.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.align4j.tensor.Parallel;
+
+/**
+ * Vector API building blocks shared by the vector kernels: the species, row reductions and the parallel split.
+ *
+ * <p>Long reductions accumulate in float lanes and fold the lanes into a double total every {@link #SUM_BLOCK}
+ * elements: each lane then sums only a handful of terms in float, so the result stays within a few float ulps of
+ * the exact sum at full vector speed.
+ */
+final class VectorMath {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = F.length();
+    /** The preferred double species, and the float species with as many lanes, for widening floats into doubles. */
+    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F_AS_D = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(D.vectorBitSize() / 2));
+
+    /** Elements summed in float lanes before the lanes are folded into the double total; a multiple of LANES. */
+    static final int SUM_BLOCK = Math.max(256, LANES);
+    /** Parallel chunks of flat elementwise work start at multiples of this (a multiple of any vector length). */
+    static final int ALIGN = 1024;
+    /** Roughly the least number of elements per parallel chunk that pays for the hand-off to another thread. */
+    static final int MIN_PARALLEL_WORK = 1 << 15;
+
+    private VectorMath() {
+    }
+
+    /**
+     * Runs body over [0, n) in parallel chunks of at least {@link #MIN_PARALLEL_WORK} elements that start at
+     * multiples of {@link #ALIGN}. Every element therefore lands in the vector part or the scalar tail of its chunk
+     * according to n alone, so results do not depend on the thread count even where the vector and scalar paths
+     * round differently (exp).
+     */
+    static void parallelAligned(int n, Parallel.RangeBody body) {
+        int units = (n + ALIGN - 1) / ALIGN;
+        Parallel.range(units, MIN_PARALLEL_WORK / ALIGN, (u0, u1) -> body.run(u0 * ALIGN, Math.min(n, u1 * ALIGN)));
+    }
+
+    /** The least number of rows per parallel chunk when each row costs about {@code rowWork} element operations. */
+    static int rowGrain(long rowWork) {
+        return (int) Math.max(1, MIN_PARALLEL_WORK / Math.max(1, rowWork));
+    }
+
+    /** Σ a[off..off+n). */
+    static double sum(float[] a, int off, int n) {
+        double total = 0;
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(F, a, off + i));
+            if ((i + LANES) % SUM_BLOCK == 0) {
+                total += acc.reduceLanes(VectorOperators.ADD);
+                acc = FloatVector.zero(F);
+            }
+        }
+        total += acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            total += a[off + i];
+        }
+        return total;
+    }
+
+    /** Σ a[off..off+n)². */
+    static double sumOfSquares(float[] a, int off, int n) {
+        double total = 0;
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
+            acc = x.fma(x, acc);
+            if ((i + LANES) % SUM_BLOCK == 0) {
+                total += acc.reduceLanes(VectorOperators.ADD);
+                acc = FloatVector.zero(F);
+            }
+        }
+        total += acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            total += (double) a[off + i] * a[off + i];
+        }
+        return total;
+    }
+
+    /** Σ (a[off..off+n) − mean)². */
+    static double sumOfSquaredDeviations(float[] a, int off, int n, float mean) {
+        double total = 0;
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector d = FloatVector.fromArray(F, a, off + i).sub(mean);
+            acc = d.fma(d, acc);
+            if ((i + LANES) % SUM_BLOCK == 0) {
+                total += acc.reduceLanes(VectorOperators.ADD);
+                acc = FloatVector.zero(F);
+            }
+        }
+        total += acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            double d = a[off + i] - mean;
+            total += d * d;
+        }
+        return total;
+    }
+
+    /** max of a[off..off+n), −∞ when n is 0. */
+    static float max(float[] a, int off, int n) {
+        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            acc = acc.max(FloatVector.fromArray(F, a, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, a[off + i]);
+        }
+        return m;
+    }
+
+    /** a · b over n elements in float lanes: for short vectors such as attention heads. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    /** y[yOff..yOff+n) += alpha · x[xOff..xOff+n). */
+    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        FloatVector a = FloatVector.broadcast(F, alpha);
+        for (; i < bound; i += LANES) {
+            FloatVector.fromArray(F, x, xOff + i).fma(a, FloatVector.fromArray(F, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    /** a[off + i] ← exp(a[off + i] − shift) for i in [0, n); −∞ entries become 0. */
+    static void expShiftedInPlace(float[] a, int off, int n, float shift) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector.fromArray(F, a, off + i).sub(shift).lanewise(VectorOperators.EXP).intoArray(a, off + i);
+        }
+        for (; i < n; i++) {
+            a[off + i] = (float) Math.exp(a[off + i] - shift);
+        }
+    }
+
+    /** acc[accOff..accOff+n) += x[xOff..xOff+n), widening each float to double. */
+    static void addToDouble(float[] x, int xOff, double[] acc, int accOff, int n) {
+        int lanes = D.length();
+        int bound = D.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += lanes) {
+            DoubleVector wide = (DoubleVector) FloatVector.fromArray(F_AS_D, x, xOff + i)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector.fromArray(D, acc, accOff + i).add(wide).intoArray(acc, accOff + i);
+        }
+        for (; i < n; i++) {
+            acc[accOff + i] += x[xOff + i];
+        }
+    }
+}
