@@ -1,16 +1,22 @@
 package org.align4j.cli;
 
+import java.io.UncheckedIOException;
+import org.align4j.model.ModelException;
+import org.align4j.model.io.CheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ForwardCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     /** Exit code for bad input (malformed file, missing tensor, unknown architecture...). */
     public static final int EXIT_BAD_INPUT = 2;
+
+    private Main() {
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -18,6 +24,19 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (isBadInput(ex)) {
+                cmd.getErr().println("align4j " + cmd.getCommandName() + ": " + ex.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+
+    private static boolean isBadInput(Exception ex) {
+        return ex instanceof ModelException || ex instanceof CheckpointException
+                || ex instanceof IllegalArgumentException || ex instanceof UncheckedIOException;
     }
 }

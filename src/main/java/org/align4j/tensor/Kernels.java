@@ -42,6 +42,13 @@ public interface Kernels {
     /** out[0..n) = a[0..n) + b[0..n). */
     void add(Tensor a, Tensor b, Tensor out, int n);
 
+    /**
+     * Copies a block of {@code cols} columns for {@code rows} rows: dst[r, dstCol + c] (+)= src[r, srcCol + c], where
+     * src rows are {@code srcWidth} wide and dst rows {@code dstWidth} wide; {@code accumulate} false overwrites.
+     */
+    void copyColumns(Tensor src, int srcWidth, int srcCol, Tensor dst, int dstWidth, int dstCol, int rows, int cols,
+                     boolean accumulate);
+
     /** x[0..n) *= s. */
     void scale(Tensor x, float s, int n);
 

@@ -80,6 +80,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void copyColumns(Tensor src, int srcWidth, int srcCol, Tensor dst, int dstWidth, int dstCol, int rows,
+                            int cols, boolean accumulate) {
+        float[] s = src.data();
+        float[] d = dst.data();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int to = r * dstWidth + dstCol + c;
+                float v = s[r * srcWidth + srcCol + c];
+                d[to] = accumulate ? d[to] + v : v;
+            }
+        }
+    }
+
+    @Override
     public void add(Tensor a, Tensor b, Tensor out, int n) {
         float[] ad = a.data();
         float[] bd = b.data();

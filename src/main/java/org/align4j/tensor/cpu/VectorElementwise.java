@@ -61,6 +61,21 @@ final class VectorElementwise {
         }
     }
 
+    static void copyColumns(float[] src, int srcWidth, int srcCol, float[] dst, int dstWidth, int dstCol, int rows,
+                            int cols, boolean accumulate) {
+        Parallel.range(rows, VectorMath.rowGrain(cols), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int s = r * srcWidth + srcCol;
+                int d = r * dstWidth + dstCol;
+                if (accumulate) {
+                    addInPlace(dst, d, src, s, cols);
+                } else {
+                    System.arraycopy(src, s, dst, d, cols);
+                }
+            }
+        });
+    }
+
     static void add(float[] a, float[] b, float[] out, int n) {
         VectorMath.parallelAligned(n, (from, to) -> {
             int bound = from + F.loopBound(to - from);

@@ -54,6 +54,13 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void copyColumns(Tensor src, int srcWidth, int srcCol, Tensor dst, int dstWidth, int dstCol, int rows,
+                            int cols, boolean accumulate) {
+        VectorElementwise.copyColumns(src.data(), srcWidth, srcCol, dst.data(), dstWidth, dstCol, rows, cols,
+                accumulate);
+    }
+
+    @Override
     public void add(Tensor a, Tensor b, Tensor out, int n) {
         VectorElementwise.add(a.data(), b.data(), out.data(), n);
     }

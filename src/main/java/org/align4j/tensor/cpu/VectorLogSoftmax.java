@@ -38,11 +38,11 @@ final class VectorLogSoftmax {
         for (; i < bound; i += LANES) {
             acc = acc.add(FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP));
             if ((i + LANES) % SUM_BLOCK == 0) {
-                sum += acc.reduceLanes(VectorOperators.ADD);
+                sum += VectorMath.sumLanes(acc);
                 acc = FloatVector.zero(F);
             }
         }
-        sum += acc.reduceLanes(VectorOperators.ADD);
+        sum += VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += Math.exp(x[off + i] - max);
         }

@@ -48,6 +48,19 @@ final class VectorMath {
         return (int) Math.max(1, MIN_PARALLEL_WORK / Math.max(1, rowWork));
     }
 
+    /**
+     * The sum of the lanes of v in a fixed pairwise order (halves folded onto each other). Unlike
+     * {@code reduceLanes(ADD)}, whose order differs between the JIT intrinsic and the interpreter, the result does not
+     * depend on how far the JIT has compiled the caller, so repeated runs give bit-identical numbers.
+     */
+    static float sumLanes(FloatVector v) {
+        FloatVector acc = v;
+        for (int half = LANES / 2; half >= 1; half /= 2) {
+            acc = acc.add(acc.slice(half));
+        }
+        return acc.lane(0);
+    }
+
     /** Σ a[off..off+n). */
     static double sum(float[] a, int off, int n) {
         double total = 0;
@@ -57,11 +70,11 @@ final class VectorMath {
         for (; i < bound; i += LANES) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i));
             if ((i + LANES) % SUM_BLOCK == 0) {
-                total += acc.reduceLanes(VectorOperators.ADD);
+                total += sumLanes(acc);
                 acc = FloatVector.zero(F);
             }
         }
-        total += acc.reduceLanes(VectorOperators.ADD);
+        total += sumLanes(acc);
         for (; i < n; i++) {
             total += a[off + i];
         }
@@ -78,11 +91,11 @@ final class VectorMath {
             FloatVector x = FloatVector.fromArray(F, a, off + i);
             acc = x.fma(x, acc);
             if ((i + LANES) % SUM_BLOCK == 0) {
-                total += acc.reduceLanes(VectorOperators.ADD);
+                total += sumLanes(acc);
                 acc = FloatVector.zero(F);
             }
         }
-        total += acc.reduceLanes(VectorOperators.ADD);
+        total += sumLanes(acc);
         for (; i < n; i++) {
             total += (double) a[off + i] * a[off + i];
         }
@@ -99,11 +112,11 @@ final class VectorMath {
             FloatVector d = FloatVector.fromArray(F, a, off + i).sub(mean);
             acc = d.fma(d, acc);
             if ((i + LANES) % SUM_BLOCK == 0) {
-                total += acc.reduceLanes(VectorOperators.ADD);
+                total += sumLanes(acc);
                 acc = FloatVector.zero(F);
             }
         }
-        total += acc.reduceLanes(VectorOperators.ADD);
+        total += sumLanes(acc);
         for (; i < n; i++) {
             double d = a[off + i] - mean;
             total += d * d;
@@ -134,7 +147,7 @@ final class VectorMath {
         for (; i < bound; i += LANES) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }

@@ -107,14 +107,14 @@ final class VectorNorms {
             accG = accG.add(gxhat);
             accGD = gxhat.fma(deviation, accGD);
             if ((j + LANES) % SUM_BLOCK == 0) {
-                sumG += accG.reduceLanes(VectorOperators.ADD);
-                sumGD += accGD.reduceLanes(VectorOperators.ADD);
+                sumG += VectorMath.sumLanes(accG);
+                sumGD += VectorMath.sumLanes(accGD);
                 accG = FloatVector.zero(F);
                 accGD = FloatVector.zero(F);
             }
         }
-        sumG += accG.reduceLanes(VectorOperators.ADD);
-        sumGD += accGD.reduceLanes(VectorOperators.ADD);
+        sumG += VectorMath.sumLanes(accG);
+        sumGD += VectorMath.sumLanes(accGD);
         for (int t = j; t < dim; t++) {
             double gxhat = dout[row + t] * w[t];
             sumG += gxhat;
@@ -193,11 +193,11 @@ final class VectorNorms {
             FloatVector gx = FloatVector.fromArray(F, dout, row + j).mul(FloatVector.fromArray(F, w, j));
             acc = gx.fma(FloatVector.fromArray(F, x, row + j), acc);
             if ((j + LANES) % SUM_BLOCK == 0) {
-                sumGX += acc.reduceLanes(VectorOperators.ADD);
+                sumGX += VectorMath.sumLanes(acc);
                 acc = FloatVector.zero(F);
             }
         }
-        sumGX += acc.reduceLanes(VectorOperators.ADD);
+        sumGX += VectorMath.sumLanes(acc);
         for (int t = j; t < dim; t++) {
             sumGX += (double) (dout[row + t] * w[t]) * x[row + t];
         }

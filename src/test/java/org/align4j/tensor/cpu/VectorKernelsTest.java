@@ -126,6 +126,24 @@ class VectorKernelsTest {
     }
 
     @Test
+    void copyColumnsBetweenRowWidths() {
+        int[][] shapes = {{1, 3, 1, 1}, {5, 40, 17, 3}, {64, 192, 64, 128}};
+        for (int[] s : shapes) {
+            int rows = s[0];
+            int srcWidth = s[1];
+            int cols = s[2];
+            int srcCol = s[3] % (srcWidth - cols + 1);
+            int dstWidth = cols + 5;
+            Tensor src = t(gaussian(rows * srcWidth, 1));
+            for (boolean accumulate : new boolean[] {false, true}) {
+                compare("copyColumns " + rows + "x" + srcWidth + " accumulate=" + accumulate,
+                        (k, o) -> k.copyColumns(src, srcWidth, srcCol, o[0], dstWidth, 2, rows, cols, accumulate),
+                        accumulate, gaussian(rows * dstWidth, 1));
+            }
+        }
+    }
+
+    @Test
     void embeddingWithRepeatedIds() {
         for (int dim : new int[] {1, 17, 100}) {
             int vocab = 7;

@@ -1,0 +1,385 @@
+package org.align4j.autograd;
+
+import java.util.Arrays;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Kernels;
+import org.align4j.tensor.Tensor;
+
+/**
+ * The coarse differentiable ops models are built from. Each op computes its forward with the backend's
+ * {@link Kernels} and, when the tape records and an input needs a gradient, records its hand-written backward right
+ * beside it (as llm.c pairs each layer's forward and backward). Activations are 2-D [rows, width] with rows = batch x
+ * sequence.
+ */
+public final class Ops {
+    /** Upper bound on logits elements materialised at once by {@link #tokenLogProbs}. */
+    private static final int LOGITS_CHUNK_ELEMENTS = 1 << 21;
+
+    private Ops() {
+    }
+
+    private static Kernels k() {
+        return Backend.kernels();
+    }
+
+    private static Var output(Tape tape, Tensor value, Var... inputs) {
+        return new Var(value, tape.needsGrad(inputs));
+    }
+
+    /** HF {@code nn.Linear}: y[rows, out] = x[rows, in] · Wᵀ + b with W stored [out, in]; {@code b} may be null. */
+    public static Var linear(Tape tape, Var x, Var w, Var b) {
+        int out = w.value().dim(0);
+        int in = w.value().dim(1);
+        int rows = rowsOf(x, in, "linear");
+        Tensor y = Tensor.zeros(rows, out);
+        k().matmulNT(x.value(), 0, w.value(), 0, y, 0, rows, out, in, false);
+        if (b != null) {
+            k().addBias(y, b.value(), rows, out);
+        }
+        Var result = output(tape, y, x, w, b);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                Tensor dy = result.grad();
+                if (x.requiresGrad()) {
+                    k().matmulNN(dy, 0, w.value(), 0, x.grad(), 0, rows, in, out, true);
+                }
+                if (w.requiresGrad()) {
+                    k().matmulTN(dy, 0, x.value(), 0, w.grad(), 0, out, in, rows, true);
+                }
+                if (b != null && b.requiresGrad()) {
+                    k().biasBackward(dy, b.grad(), rows, out);
+                }
+            });
+        }
+        return result;
+    }
+
+    /** GPT-2 {@code Conv1D}: y[rows, out] = x[rows, in] · W + b with W stored [in, out]. */
+    public static Var conv1d(Tape tape, Var x, Var w, Var b) {
+        int in = w.value().dim(0);
+        int out = w.value().dim(1);
+        int rows = rowsOf(x, in, "conv1d");
+        Tensor y = Tensor.zeros(rows, out);
+        k().matmulNN(x.value(), 0, w.value(), 0, y, 0, rows, out, in, false);
+        if (b != null) {
+            k().addBias(y, b.value(), rows, out);
+        }
+        Var result = output(tape, y, x, w, b);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                Tensor dy = result.grad();
+                if (x.requiresGrad()) {
+                    k().matmulNT(dy, 0, w.value(), 0, x.grad(), 0, rows, in, out, true);
+                }
+                if (w.requiresGrad()) {
+                    k().matmulTN(x.value(), 0, dy, 0, w.grad(), 0, in, out, rows, true);
+                }
+                if (b != null && b.requiresGrad()) {
+                    k().biasBackward(dy, b.grad(), rows, out);
+                }
+            });
+        }
+        return result;
+    }
+
+    /** Rows of table[V, dim] selected by {@code ids}: out[i] = table[ids[i]]. */
+    public static Var embedding(Tape tape, int[] ids, Var table) {
+        int vocab = table.value().dim(0);
+        int dim = table.value().dim(1);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        Tensor out = Tensor.zeros(ids.length, dim);
+        k().embeddingForward(ids, table.value(), out, dim);
+        Var result = output(tape, out, table);
+        if (result.requiresGrad()) {
+            tape.record(() -> k().embeddingBackward(ids, result.grad(), table.grad(), dim));
+        }
+        return result;
+    }
+
+    /** Elementwise a + b (same shape). */
+    public static Var add(Tape tape, Var a, Var b) {
+        requireSameShape(a, b, "add");
+        int n = a.value().size();
+        Tensor out = Tensor.zeros(a.value().shape());
+        k().add(a.value(), b.value(), out, n);
+        Var result = output(tape, out, a, b);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                if (a.requiresGrad()) {
+                    k().addInPlace(a.grad(), result.grad(), n);
+                }
+                if (b.requiresGrad()) {
+                    k().addInPlace(b.grad(), result.grad(), n);
+                }
+            });
+        }
+        return result;
+    }
+
+    /** LayerNorm over the last dimension (width of {@code w}); {@code b} may be null. */
+    public static Var layerNorm(Tape tape, Var x, Var w, Var b, float eps) {
+        int dim = w.value().size();
+        int rows = rowsOf(x, dim, "layer_norm");
+        Tensor out = Tensor.zeros(x.value().shape());
+        Tensor mean = Tensor.zeros(rows);
+        Tensor rstd = Tensor.zeros(rows);
+        k().layerNormForward(x.value(), w.value(), b == null ? null : b.value(), out, mean, rstd, rows, dim, eps);
+        Var result = output(tape, out, x, w, b);
+        if (result.requiresGrad()) {
+            tape.record(() -> k().layerNormBackward(result.grad(), x.value(), w.value(), mean, rstd,
+                    x.requiresGrad() ? x.grad() : null, w.requiresGrad() ? w.grad() : null,
+                    b != null && b.requiresGrad() ? b.grad() : null, rows, dim));
+        }
+        return result;
+    }
+
+    /**
+     * RMSNorm over groups of {@code dim = w.size()} consecutive elements (the hidden state, or each attention head
+     * for Qwen3's q_norm/k_norm).
+     */
+    public static Var rmsNorm(Tape tape, Var x, Var w, float eps) {
+        int dim = w.value().size();
+        int rows = rowsOf(x, dim, "rms_norm");
+        Tensor out = Tensor.zeros(x.value().shape());
+        Tensor rstd = Tensor.zeros(rows);
+        k().rmsNormForward(x.value(), w.value(), out, rstd, rows, dim, eps);
+        Var result = output(tape, out, x, w);
+        if (result.requiresGrad()) {
+            tape.record(() -> k().rmsNormBackward(result.grad(), x.value(), w.value(), rstd,
+                    x.requiresGrad() ? x.grad() : null, w.requiresGrad() ? w.grad() : null, rows, dim));
+        }
+        return result;
+    }
+
+    /** GELU, tanh form (HF {@code gelu_new}). */
+    public static Var gelu(Tape tape, Var x) {
+        int n = x.value().size();
+        Tensor out = Tensor.zeros(x.value().shape());
+        k().geluForward(x.value(), out, n);
+        Var result = output(tape, out, x);
+        if (result.requiresGrad()) {
+            tape.record(() -> k().geluBackward(result.grad(), x.value(), x.grad(), n));
+        }
+        return result;
+    }
+
+    /** SwiGLU: silu(gate) * up. */
+    public static Var swiglu(Tape tape, Var gate, Var up) {
+        requireSameShape(gate, up, "swiglu");
+        int n = gate.value().size();
+        Tensor out = Tensor.zeros(gate.value().shape());
+        k().swigluForward(gate.value(), up.value(), out, n);
+        Var result = output(tape, out, gate, up);
+        if (result.requiresGrad()) {
+            tape.record(() -> k().swigluBackward(result.grad(), gate.value(), up.value(),
+                    gate.requiresGrad() ? gate.grad() : null, up.requiresGrad() ? up.grad() : null, n));
+        }
+        return result;
+    }
+
+    /** Rotary position embedding of x[rows, nHeads * headDim] at per-row positions (HF rotate_half convention). */
+    public static Var rope(Tape tape, Var x, int[] positions, Tensor cos, Tensor sin, int nHeads, int headDim) {
+        int rows = rowsOf(x, nHeads * headDim, "rope");
+        Tensor out = x.value().copy();
+        k().ropeForward(out, positions, cos, sin, rows, nHeads, headDim);
+        Var result = output(tape, out, x);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                Tensor d = result.grad().copy();
+                k().ropeBackward(d, positions, cos, sin, rows, nHeads, headDim);
+                k().addInPlace(x.grad(), d, d.size());
+            });
+        }
+        return result;
+    }
+
+    /**
+     * Causal self-attention with a key padding mask and grouped-query heads: q[B*T, nHeads*headDim],
+     * k and v [B*T, nKvHeads*headDim]; returns [B*T, nHeads*headDim].
+     */
+    public static Var attention(Tape tape, Var q, Var kv, Var v, int[] keyMask, int batch, int seq,
+                                int nHeads, int nKvHeads, int headDim, float scale) {
+        Tensor out = Tensor.zeros(batch * seq, nHeads * headDim);
+        Tensor lse = Tensor.zeros(batch * nHeads * seq);
+        k().attentionForward(q.value(), kv.value(), v.value(), out, lse, keyMask,
+                batch, seq, seq, nHeads, nKvHeads, headDim, scale);
+        Var result = output(tape, out, q, kv, v);
+        if (result.requiresGrad()) {
+            tape.record(() -> k().attentionBackward(result.grad(), q.value(), kv.value(), v.value(), out, lse, keyMask,
+                    q.grad(), kv.grad(), v.grad(), batch, seq, seq, nHeads, nKvHeads, headDim, scale));
+        }
+        return result;
+    }
+
+    /** Splits x[rows, Σ widths] into column blocks of the given widths (GPT-2's fused c_attn output). */
+    public static Var[] splitColumns(Tape tape, Var x, int... widths) {
+        int total = Arrays.stream(widths).sum();
+        int rows = rowsOf(x, total, "split");
+        Var[] parts = new Var[widths.length];
+        int col = 0;
+        for (int p = 0; p < widths.length; p++) {
+            int width = widths[p];
+            int start = col;
+            Tensor part = Tensor.zeros(rows, width);
+            k().copyColumns(x.value(), total, start, part, width, 0, rows, width, false);
+            Var result = output(tape, part, x);
+            parts[p] = result;
+            if (result.requiresGrad()) {
+                tape.record(() -> k().copyColumns(result.grad(), width, 0, x.grad(), total, start, rows, width, true));
+            }
+            col += width;
+        }
+        return parts;
+    }
+
+    /**
+     * Fused lm_head + log-softmax + gather: logp[r] = log softmax(hidden[r] · Wᵀ)[targets[r]] for every row with a
+     * target >= 0 (0 elsewhere). Only rows with a target are projected, in chunks, so the full [rows, vocab] logits
+     * never exist; backward recomputes each chunk's logits.
+     */
+    public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets) {
+        return tokenLogProbs(tape, hidden, lmHead, targets, LOGITS_CHUNK_ELEMENTS);
+    }
+
+    /** {@link #tokenLogProbs(Tape, Var, Var, int[])} with at most {@code chunkElements} logits at once. */
+    static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, int chunkElements) {
+        int vocab = lmHead.value().dim(0);
+        int dim = lmHead.value().dim(1);
+        int rows = rowsOf(hidden, dim, "lm_head");
+        if (targets.length != rows) {
+            throw new IllegalArgumentException("targets has " + targets.length + " entries for " + rows + " rows");
+        }
+        for (int t : targets) {
+            if (t >= vocab) {
+                throw new IllegalArgumentException("target id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        int[] active = activeRows(targets);
+        int[] activeTargets = new int[active.length];
+        for (int i = 0; i < active.length; i++) {
+            activeTargets[i] = targets[active[i]];
+        }
+        int chunk = Math.max(1, Math.min(active.length, chunkElements / vocab));
+        Tensor logpActive = Tensor.zeros(active.length);
+        Tensor lse = Tensor.zeros(active.length);
+        for (int r0 = 0; r0 < active.length; r0 += chunk) {
+            int n = Math.min(chunk, active.length - r0);
+            Tensor logits = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim).logits();
+            k().logSoftmaxGatherForward(logits, 0, activeTargets, r0, logpActive, lse, r0, n, vocab);
+        }
+        Tensor logp = Tensor.zeros(rows);
+        float[] lp = logp.data();
+        for (int i = 0; i < active.length; i++) {
+            lp[active[i]] = logpActive.data()[i];
+        }
+        Var result = output(tape, logp, hidden, lmHead);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                float[] g = result.grad().data();
+                Tensor dlogpActive = Tensor.zeros(active.length);
+                for (int i = 0; i < active.length; i++) {
+                    dlogpActive.data()[i] = g[active[i]];
+                }
+                for (int r0 = 0; r0 < active.length; r0 += chunk) {
+                    int n = Math.min(chunk, active.length - r0);
+                    ChunkLogits c = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim);
+                    Tensor dlogits = Tensor.zeros(n, vocab);
+                    k().logSoftmaxGatherBackward(c.logits(), 0, activeTargets, r0, lse, dlogpActive, r0, dlogits, n, vocab);
+                    if (hidden.requiresGrad()) {
+                        Tensor dh = Tensor.zeros(n, dim);
+                        k().matmulNN(dlogits, 0, lmHead.value(), 0, dh, 0, n, dim, vocab, false);
+                        k().embeddingBackward(c.rowIds(), dh, hidden.grad(), dim);
+                    }
+                    if (lmHead.requiresGrad()) {
+                        k().matmulTN(dlogits, 0, c.hidden(), 0, lmHead.grad(), 0, vocab, dim, n, true);
+                    }
+                }
+            });
+        }
+        return result;
+    }
+
+    /** One chunk of the fused lm_head: the selected rows, their hidden states and their logits. */
+    private record ChunkLogits(int[] rowIds, Tensor hidden, Tensor logits) {
+    }
+
+    private static ChunkLogits chunkLogits(Tensor hidden, Tensor lmHead, int[] active, int r0, int n, int vocab, int dim) {
+        int[] rowIds = Arrays.copyOfRange(active, r0, r0 + n);
+        Tensor h = Tensor.zeros(n, dim);
+        k().embeddingForward(rowIds, hidden, h, dim);
+        Tensor logits = Tensor.zeros(n, vocab);
+        k().matmulNT(h, 0, lmHead, 0, logits, 0, n, vocab, dim, false);
+        return new ChunkLogits(rowIds, h, logits);
+    }
+
+    private static int[] activeRows(int[] targets) {
+        int count = 0;
+        for (int t : targets) {
+            if (t >= 0) {
+                count++;
+            }
+        }
+        int[] active = new int[count];
+        int j = 0;
+        for (int r = 0; r < targets.length; r++) {
+            if (targets[r] >= 0) {
+                active[j++] = r;
+            }
+        }
+        return active;
+    }
+
+    /** Full logits hidden[rows, dim] · Wᵀ → [rows, vocab] (inference; materialises every row). */
+    public static Tensor logits(Var hidden, Var lmHead) {
+        int vocab = lmHead.value().dim(0);
+        int dim = lmHead.value().dim(1);
+        int rows = rowsOf(hidden, dim, "lm_head");
+        Tensor out = Tensor.zeros(rows, vocab);
+        k().matmulNT(hidden.value(), 0, lmHead.value(), 0, out, 0, rows, vocab, dim, false);
+        return out;
+    }
+
+    /** The scalar Σ weights[i] · x[i] (x flattened); used to reduce per-token log-probs to a loss. */
+    public static Var weightedSum(Tape tape, Var x, float[] weights) {
+        int n = x.value().size();
+        if (weights.length != n) {
+            throw new IllegalArgumentException("weights has " + weights.length + " entries for " + n + " values");
+        }
+        float[] xs = x.value().data();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (double) weights[i] * xs[i];
+        }
+        Tensor out = Tensor.of(new float[] {(float) sum}, 1);
+        Var result = output(tape, out, x);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                float g = result.grad().data()[0];
+                float[] dx = x.grad().data();
+                for (int i = 0; i < n; i++) {
+                    dx[i] += weights[i] * g;
+                }
+            });
+        }
+        return result;
+    }
+
+    private static int rowsOf(Var x, int width, String op) {
+        int size = x.value().size();
+        if (width <= 0 || size % width != 0) {
+            throw new IllegalArgumentException(op + ": input " + x.value() + " is not a whole number of rows of width " + width);
+        }
+        return size / width;
+    }
+
+    private static void requireSameShape(Var a, Var b, String op) {
+        if (!a.value().sameShape(b.value())) {
+            throw new IllegalArgumentException(op + ": shapes differ, " + a.value() + " vs " + b.value());
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.align4j.cli;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.align4j.align.LanguageModelLoss;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+import org.align4j.model.CausalLM;
+import org.align4j.model.ModelInput;
+import org.align4j.model.Models;
+import org.align4j.model.Presets;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Parallel;
+import org.align4j.train.AdamW;
+import org.align4j.train.HeapPeak;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code align4j bench train-step}: tokens/s and peak heap of forward + backward + AdamW on a random-init model. */
+@Command(name = "train-step", mixinStandardHelpOptions = true,
+        description = "Time forward+backward+AdamW steps of a randomly initialised model (no download).")
+final class BenchTrainStepCommand implements Callable<Integer> {
+    @Option(names = "--arch", defaultValue = "gpt2", description = "gpt2, llama or qwen2 (default ${DEFAULT-VALUE})")
+    String arch;
+    @Option(names = "--preset", defaultValue = "124M", description = "size preset (default ${DEFAULT-VALUE})")
+    String preset;
+    @Option(names = "--batch", defaultValue = "2", description = "sequences per step (default ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--seq", defaultValue = "128", description = "tokens per sequence (default ${DEFAULT-VALUE})")
+    int seq;
+    @Option(names = "--steps", defaultValue = "5", description = "timed steps after one warm-up (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Override
+    public Integer call() {
+        CausalLM model = Models.randomInit(Presets.config(arch, preset), 1234);
+        long params = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
+        SplittableRandom rng = new SplittableRandom(7);
+        int[][] ids = new int[batch][seq];
+        for (int[] row : ids) {
+            for (int t = 0; t < seq; t++) {
+                row[t] = rng.nextInt(model.config().vocabSize());
+            }
+        }
+        ModelInput input = ModelInput.of(ids, null);
+        AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.01);
+        System.out.printf("%s %s: %.1fM parameters, batch %d x seq %d, kernels %s, %d threads%n", arch, preset,
+                params / 1e6, batch, seq, Backend.kernels().name(), Parallel.threads());
+        step(model, input, adamw);
+        HeapPeak.reset();
+        long t0 = System.nanoTime();
+        float loss = 0;
+        for (int s = 0; s < steps; s++) {
+            loss = step(model, input, adamw);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("train step: %.1f tokens/s (%.3f s/step), loss %.4f, peak heap %.0f MiB%n",
+                (double) batch * seq * steps / seconds, seconds / steps, loss, HeapPeak.peakBytes() / 1048576.0);
+        return 0;
+    }
+
+    private static float step(CausalLM model, ModelInput input, AdamW adamw) {
+        Tape tape = Tape.recording();
+        Var loss = LanguageModelLoss.nextToken(tape, model, input);
+        tape.backward(loss);
+        adamw.step(model.parameters(), 1e-4);
+        model.parameters().values().forEach(Var::zeroGrad);
+        return loss.value().get(0);
+    }
+}

@@ -1,0 +1,102 @@
+package org.align4j.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.align4j.autograd.Ops;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+
+/**
+ * GPT-2 ({@code GPT2LMHeadModel}; Radford et al. 2019): learned position embeddings, pre-LayerNorm blocks, fused
+ * q/k/v projection {@code c_attn}, Conv1D weights stored [in, out], GELU (tanh) MLP, lm_head tied to {@code wte}.
+ */
+public final class Gpt2Model implements CausalLM {
+    private final ModelConfig config;
+    private final Map<String, Var> params;
+
+    /** A model over {@code params}, which must hold every name of {@link #parameterShapes}. */
+    public Gpt2Model(ModelConfig config, Map<String, Var> params) {
+        this.config = config;
+        this.params = params;
+    }
+
+    /** Names and shapes of the parameters, as in a transformers checkpoint. */
+    public static Map<String, int[]> parameterShapes(ModelConfig c) {
+        int d = c.hiddenSize();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("transformer.wte.weight", new int[] {c.vocabSize(), d});
+        s.put("transformer.wpe.weight", new int[] {c.maxPositions(), d});
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "transformer.h." + l + ".";
+            s.put(p + "ln_1.weight", new int[] {d});
+            s.put(p + "ln_1.bias", new int[] {d});
+            s.put(p + "attn.c_attn.weight", new int[] {d, 3 * d});
+            s.put(p + "attn.c_attn.bias", new int[] {3 * d});
+            s.put(p + "attn.c_proj.weight", new int[] {d, d});
+            s.put(p + "attn.c_proj.bias", new int[] {d});
+            s.put(p + "ln_2.weight", new int[] {d});
+            s.put(p + "ln_2.bias", new int[] {d});
+            s.put(p + "mlp.c_fc.weight", new int[] {d, c.intermediateSize()});
+            s.put(p + "mlp.c_fc.bias", new int[] {c.intermediateSize()});
+            s.put(p + "mlp.c_proj.weight", new int[] {c.intermediateSize(), d});
+            s.put(p + "mlp.c_proj.bias", new int[] {d});
+        }
+        s.put("transformer.ln_f.weight", new int[] {d});
+        s.put("transformer.ln_f.bias", new int[] {d});
+        if (!c.tieWordEmbeddings()) {
+            s.put("lm_head.weight", new int[] {c.vocabSize(), d});
+        }
+        return s;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public Map<String, Var> parameters() {
+        return params;
+    }
+
+    @Override
+    public Var lmHead() {
+        return params.get(config.tieWordEmbeddings() ? "transformer.wte.weight" : "lm_head.weight");
+    }
+
+    private Var p(String name) {
+        return params.get(name);
+    }
+
+    @Override
+    public Var hiddenStates(Tape tape, ModelInput in) {
+        for (int pos : in.positionIds()) {
+            if (pos >= config.maxPositions()) {
+                throw new IllegalArgumentException("position " + pos + " exceeds n_positions " + config.maxPositions());
+            }
+        }
+        int d = config.hiddenSize();
+        int nh = config.numHeads();
+        int hd = config.headDim();
+        Var h = Ops.add(tape, Ops.embedding(tape, in.inputIds(), p("transformer.wte.weight")),
+                Ops.embedding(tape, in.positionIds(), p("transformer.wpe.weight")));
+        float eps = config.normEps();
+        for (int l = 0; l < config.numLayers(); l++) {
+            String pre = "transformer.h." + l + ".";
+            float scale = (float) (1.0 / Math.sqrt(hd));
+            if (config.scaleAttnByInverseLayerIdx()) {
+                scale /= (l + 1);
+            }
+            Var a = Ops.layerNorm(tape, h, p(pre + "ln_1.weight"), p(pre + "ln_1.bias"), eps);
+            Var qkv = Ops.conv1d(tape, a, p(pre + "attn.c_attn.weight"), p(pre + "attn.c_attn.bias"));
+            Var[] split = Ops.splitColumns(tape, qkv, d, d, d);
+            Var att = Ops.attention(tape, split[0], split[1], split[2], in.attentionMask(), in.batch(), in.seq(),
+                    nh, nh, hd, scale);
+            h = Ops.add(tape, h, Ops.conv1d(tape, att, p(pre + "attn.c_proj.weight"), p(pre + "attn.c_proj.bias")));
+            Var m = Ops.layerNorm(tape, h, p(pre + "ln_2.weight"), p(pre + "ln_2.bias"), eps);
+            Var f = Ops.gelu(tape, Ops.conv1d(tape, m, p(pre + "mlp.c_fc.weight"), p(pre + "mlp.c_fc.bias")));
+            h = Ops.add(tape, h, Ops.conv1d(tape, f, p(pre + "mlp.c_proj.weight"), p(pre + "mlp.c_proj.bias")));
+        }
+        return Ops.layerNorm(tape, h, p("transformer.ln_f.weight"), p("transformer.ln_f.bias"), eps);
+    }
+}

@@ -1,0 +1,118 @@
+package org.align4j.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.align4j.autograd.Var;
+import org.align4j.model.io.Dtype;
+import org.align4j.model.io.HfCheckpoint;
+import org.align4j.model.io.SafeTensorsWriter;
+import org.align4j.tensor.Tensor;
+import org.align4j.train.AtomicDirectory;
+
+/**
+ * Loads and saves models in the Hugging Face layout: {@code config.json}, {@code generation_config.json} and
+ * {@code model.safetensors} (or a sharded index), tensors named and shaped exactly as transformers names them.
+ */
+public final class HfModels {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private HfModels() {
+    }
+
+    /** Reads {@code dir/config.json}; errors name the file. */
+    public static ModelConfig readConfig(Path dir) {
+        Path file = dir.resolve("config.json");
+        JsonNode node = readJson(file);
+        if (!(node instanceof ObjectNode obj)) {
+            throw new ModelException(file + ": not a JSON object");
+        }
+        return ModelConfig.fromJson(obj, file.toString());
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new ModelException(file + ":" + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            if (!Files.exists(file)) {
+                throw new ModelException(file + ": no such file");
+            }
+            throw new ModelException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** Loads the model in {@code dir} as float32 (BF16 and F16 tensors are widened). */
+    public static CausalLM load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelException(dir + ": no such model directory");
+        }
+        ModelConfig config = readConfig(dir);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            return Models.create(config, name -> ckpt.contains(name) ? ckpt.read(name) : null,
+                    dir.resolve("model.safetensors").toString());
+        }
+    }
+
+    /** The generation_config.json of {@code dir}, or null when there is none. */
+    public static ObjectNode readGenerationConfig(Path dir) {
+        Path file = dir.resolve("generation_config.json");
+        if (!Files.exists(file)) {
+            return null;
+        }
+        JsonNode node = readJson(file);
+        if (!(node instanceof ObjectNode obj)) {
+            throw new ModelException(file + ": not a JSON object");
+        }
+        return obj;
+    }
+
+    /**
+     * Saves {@code model} to {@code dir} atomically (written to a temporary folder, then renamed): config.json as
+     * loaded, generation_config.json (the given one, or one with the config's eos ids), and model.safetensors in
+     * {@code dtype}, sharded when larger than {@code maxShardBytes} (0: never).
+     */
+    public static void save(CausalLM model, Path dir, Dtype dtype, ObjectNode generationConfig, long maxShardBytes) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
+            tensors.put(e.getKey(), e.getValue().value());
+        }
+        ObjectNode genConfig = generationConfig != null ? generationConfig : defaultGenerationConfig(model.config());
+        try {
+            AtomicDirectory.write(dir, tmp -> {
+                JSON.writeValue(tmp.resolve("config.json").toFile(), model.config().json());
+                JSON.writeValue(tmp.resolve("generation_config.json").toFile(), genConfig);
+                Map<String, SafeTensorsWriter.Entry> entries = SafeTensorsWriter.entries(tensors, dtype);
+                if (maxShardBytes > 0) {
+                    HfCheckpoint.writeWeights(tmp, entries, maxShardBytes);
+                } else {
+                    HfCheckpoint.writeWeights(tmp, entries);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode defaultGenerationConfig(ModelConfig config) {
+        ObjectNode g = JSON.createObjectNode();
+        JsonNode bos = config.json().get("bos_token_id");
+        JsonNode eos = config.json().get("eos_token_id");
+        if (bos != null && !bos.isNull()) {
+            g.set("bos_token_id", bos);
+        }
+        if (eos != null && !eos.isNull()) {
+            g.set("eos_token_id", eos);
+        }
+        return g;
+    }
+}

@@ -1,0 +1,140 @@
+package org.align4j.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.align4j.autograd.Ops;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+import org.align4j.tensor.Tensor;
+
+/**
+ * The Llama family ({@code LlamaForCausalLM}, Touvron et al. 2023; {@code Qwen2ForCausalLM}; {@code Qwen3ForCausalLM}):
+ * RMSNorm pre-norm blocks, rotary positions (default or Llama 3 scaled), grouped-query attention, SwiGLU MLP.
+ * Qwen2 adds biases on q/k/v; Qwen3 adds per-head RMSNorm on q and k before the rotation.
+ */
+public final class LlamaModel implements CausalLM {
+    private final ModelConfig config;
+    private final Map<String, Var> params;
+    private Tensor cos;
+    private Tensor sin;
+
+    /** A model over {@code params}, which must hold every name of {@link #parameterShapes}. */
+    public LlamaModel(ModelConfig config, Map<String, Var> params) {
+        this.config = config;
+        this.params = params;
+    }
+
+    /** Names and shapes of the parameters, as in a transformers checkpoint. */
+    public static Map<String, int[]> parameterShapes(ModelConfig c) {
+        int d = c.hiddenSize();
+        int q = c.numHeads() * c.headDim();
+        int kv = c.numKvHeads() * c.headDim();
+        int ff = c.intermediateSize();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("model.embed_tokens.weight", new int[] {c.vocabSize(), d});
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            s.put(p + "input_layernorm.weight", new int[] {d});
+            s.put(p + "self_attn.q_proj.weight", new int[] {q, d});
+            s.put(p + "self_attn.k_proj.weight", new int[] {kv, d});
+            s.put(p + "self_attn.v_proj.weight", new int[] {kv, d});
+            if (c.attentionBias()) {
+                s.put(p + "self_attn.q_proj.bias", new int[] {q});
+                s.put(p + "self_attn.k_proj.bias", new int[] {kv});
+                s.put(p + "self_attn.v_proj.bias", new int[] {kv});
+            }
+            if (c.qkNorm()) {
+                s.put(p + "self_attn.q_norm.weight", new int[] {c.headDim()});
+                s.put(p + "self_attn.k_norm.weight", new int[] {c.headDim()});
+            }
+            s.put(p + "self_attn.o_proj.weight", new int[] {d, q});
+            if (c.outputBias()) {
+                s.put(p + "self_attn.o_proj.bias", new int[] {d});
+            }
+            s.put(p + "post_attention_layernorm.weight", new int[] {d});
+            s.put(p + "mlp.gate_proj.weight", new int[] {ff, d});
+            s.put(p + "mlp.up_proj.weight", new int[] {ff, d});
+            s.put(p + "mlp.down_proj.weight", new int[] {d, ff});
+            if (c.mlpBias()) {
+                s.put(p + "mlp.gate_proj.bias", new int[] {ff});
+                s.put(p + "mlp.up_proj.bias", new int[] {ff});
+                s.put(p + "mlp.down_proj.bias", new int[] {d});
+            }
+        }
+        s.put("model.norm.weight", new int[] {d});
+        if (!c.tieWordEmbeddings()) {
+            s.put("lm_head.weight", new int[] {c.vocabSize(), d});
+        }
+        return s;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public Map<String, Var> parameters() {
+        return params;
+    }
+
+    @Override
+    public Var lmHead() {
+        return params.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+    }
+
+    private Var p(String name) {
+        return params.get(name);
+    }
+
+    /** The rotary tables, grown to cover {@code maxPosition}. */
+    private synchronized Tensor[] ropeTables(int maxPosition) {
+        if (cos == null || cos.dim(0) <= maxPosition) {
+            Tensor[] t = config.rope().tables(Math.max(maxPosition + 1, config.maxPositions()));
+            cos = t[0];
+            sin = t[1];
+        }
+        return new Tensor[] {cos, sin};
+    }
+
+    @Override
+    public Var hiddenStates(Tape tape, ModelInput in) {
+        int maxPos = 0;
+        for (int pos : in.positionIds()) {
+            if (pos < 0) {
+                throw new IllegalArgumentException("negative position id " + pos);
+            }
+            maxPos = Math.max(maxPos, pos);
+        }
+        Tensor[] rope = ropeTables(maxPos);
+        int nh = config.numHeads();
+        int nkv = config.numKvHeads();
+        int hd = config.headDim();
+        float eps = config.normEps();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        Var h = Ops.embedding(tape, in.inputIds(), p("model.embed_tokens.weight"));
+        for (int l = 0; l < config.numLayers(); l++) {
+            String pre = "model.layers." + l + ".";
+            String at = pre + "self_attn.";
+            Var a = Ops.rmsNorm(tape, h, p(pre + "input_layernorm.weight"), eps);
+            Var q = Ops.linear(tape, a, p(at + "q_proj.weight"), p(at + "q_proj.bias"));
+            Var k = Ops.linear(tape, a, p(at + "k_proj.weight"), p(at + "k_proj.bias"));
+            Var v = Ops.linear(tape, a, p(at + "v_proj.weight"), p(at + "v_proj.bias"));
+            if (config.qkNorm()) {
+                q = Ops.rmsNorm(tape, q, p(at + "q_norm.weight"), eps);
+                k = Ops.rmsNorm(tape, k, p(at + "k_norm.weight"), eps);
+            }
+            q = Ops.rope(tape, q, in.positionIds(), rope[0], rope[1], nh, hd);
+            k = Ops.rope(tape, k, in.positionIds(), rope[0], rope[1], nkv, hd);
+            Var att = Ops.attention(tape, q, k, v, in.attentionMask(), in.batch(), in.seq(), nh, nkv, hd, scale);
+            h = Ops.add(tape, h, Ops.linear(tape, att, p(at + "o_proj.weight"), p(at + "o_proj.bias")));
+            String mp = pre + "mlp.";
+            Var m = Ops.rmsNorm(tape, h, p(pre + "post_attention_layernorm.weight"), eps);
+            Var gate = Ops.linear(tape, m, p(mp + "gate_proj.weight"), p(mp + "gate_proj.bias"));
+            Var up = Ops.linear(tape, m, p(mp + "up_proj.weight"), p(mp + "up_proj.bias"));
+            h = Ops.add(tape, h, Ops.linear(tape, Ops.swiglu(tape, gate, up), p(mp + "down_proj.weight"),
+                    p(mp + "down_proj.bias")));
+        }
+        return Ops.rmsNorm(tape, h, p("model.norm.weight"), eps);
+    }
+}

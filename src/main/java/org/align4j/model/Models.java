@@ -1,0 +1,81 @@
+package org.align4j.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.align4j.autograd.Var;
+import org.align4j.tensor.Tensor;
+
+/** Builds a {@link CausalLM} of the architecture a {@link ModelConfig} names, from given or random weights. */
+public final class Models {
+    private Models() {
+    }
+
+    /** Parameter names and shapes of the configured architecture, in checkpoint order. */
+    public static Map<String, int[]> parameterShapes(ModelConfig config) {
+        return config.isGpt2() ? Gpt2Model.parameterShapes(config) : LlamaModel.parameterShapes(config);
+    }
+
+    /**
+     * A model whose tensors come from {@code source} (name → tensor, or null when absent). A missing tensor or one of
+     * the wrong shape is a {@link ModelException} naming it; {@code where} names the checkpoint in messages.
+     */
+    public static CausalLM create(ModelConfig config, Function<String, Tensor> source, String where) {
+        Map<String, Var> params = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : parameterShapes(config).entrySet()) {
+            Tensor t = source.apply(e.getKey());
+            if (t == null) {
+                throw new ModelException(where + ": missing tensor '" + e.getKey() + "'");
+            }
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new ModelException(where + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
+                        + ", config.json implies " + Arrays.toString(e.getValue()));
+            }
+            params.put(e.getKey(), new Var(t, true));
+        }
+        return wrap(config, params);
+    }
+
+    /**
+     * A randomly initialised model as transformers initialises one: weights ~ N(0, initializer_range), biases 0,
+     * norm weights 1 (GPT-2 also scales its residual projections by 1/sqrt(2 n_layer)). Deterministic in the seed.
+     */
+    public static CausalLM randomInit(ModelConfig config, long seed) {
+        SplittableRandom root = new SplittableRandom(seed);
+        Map<String, Var> params = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : parameterShapes(config).entrySet()) {
+            String name = e.getKey();
+            Tensor t = Tensor.zeros(e.getValue());
+            SplittableRandom rng = root.split();
+            boolean norm = name.contains("norm") || name.contains("ln_");
+            if (norm && name.endsWith(".weight")) {
+                Arrays.fill(t.data(), 1f);
+            } else if (!name.endsWith(".bias")) {
+                double std = config.initializerRange();
+                if (config.isGpt2() && name.endsWith("c_proj.weight")) {
+                    std /= Math.sqrt(2.0 * config.numLayers());
+                }
+                float[] d = t.data();
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) (gaussian(rng) * std);
+                }
+            }
+            params.put(name, new Var(t, true));
+        }
+        return wrap(config, params);
+    }
+
+    private static CausalLM wrap(ModelConfig config, Map<String, Var> params) {
+        Map<String, Var> view = java.util.Collections.unmodifiableMap(params);
+        return config.isGpt2() ? new Gpt2Model(config, view) : new LlamaModel(config, view);
+    }
+
+    /** A standard normal sample (Box-Muller on the given stream). */
+    public static double gaussian(SplittableRandom rng) {
+        double u1 = rng.nextDouble();
+        double u2 = rng.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+}

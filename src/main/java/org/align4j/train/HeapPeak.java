@@ -1,0 +1,35 @@
+package org.align4j.train;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+
+/**
+ * Measures the peak Java heap over a stretch of work: resets every heap pool's peak, then sums the pools' peaks
+ * (an upper bound on the true simultaneous peak, exact for the old generation that holds long-lived tensors).
+ */
+public final class HeapPeak {
+    private HeapPeak() {
+    }
+
+    /** Runs a GC and resets the heap pools' peak counters. */
+    public static void reset() {
+        System.gc();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    /** Sum of heap pool peaks since the last {@link #reset()}, in bytes. */
+    public static long peakBytes() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+}

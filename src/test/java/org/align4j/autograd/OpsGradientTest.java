@@ -1,0 +1,137 @@
+package org.align4j.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BiFunction;
+import org.align4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Every autograd op's recorded backward against finite differences of its forward (double-precision checker). */
+class OpsGradientTest {
+    private final GradientChecker checker = new GradientChecker().withTolerance(2e-3);
+
+    /**
+     * Checks op(inputs) with inputs of the given shapes: the function is the op's forward; the gradients come from
+     * backward of Σ out · dout through the tape.
+     */
+    private void check(String what, BiFunction<Tape, List<Var>, Var> op, int[]... shapes) {
+        Random rng = new Random(what.hashCode());
+        List<float[]> inputs = new ArrayList<>();
+        for (int[] shape : shapes) {
+            float[] x = new float[Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            inputs.add(x);
+        }
+        GradientChecker.Function forward = in -> op.apply(Tape.inference(), vars(in, shapes)).value().data().clone();
+        GradientChecker.Gradients backward = (in, dout) -> {
+            Tape tape = Tape.recording();
+            List<Var> vars = vars(in, shapes);
+            Var out = op.apply(tape, vars);
+            tape.backward(Ops.weightedSum(tape, out, dout));
+            return vars.stream().map(v -> v.grad().data()).toList();
+        };
+        checker.check(what, forward, backward, inputs);
+    }
+
+    private static List<Var> vars(List<float[]> in, int[][] shapes) {
+        List<Var> vars = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            vars.add(new Var(Tensor.of(in.get(i).clone(), shapes[i]), true));
+        }
+        return vars;
+    }
+
+    @Test
+    void linearAndConv1d() {
+        check("linear", (t, v) -> Ops.linear(t, v.get(0), v.get(1), v.get(2)), new int[] {5, 7}, new int[] {3, 7},
+                new int[] {3});
+        check("linear without bias", (t, v) -> Ops.linear(t, v.get(0), v.get(1), null), new int[] {4, 6},
+                new int[] {9, 6});
+        check("conv1d", (t, v) -> Ops.conv1d(t, v.get(0), v.get(1), v.get(2)), new int[] {5, 7}, new int[] {7, 3},
+                new int[] {3});
+    }
+
+    @Test
+    void embeddingAndAdd() {
+        int[] ids = {3, 0, 3, 1};
+        check("embedding", (t, v) -> Ops.embedding(t, ids, v.get(0)), new int[] {5, 6});
+        check("add", (t, v) -> Ops.add(t, v.get(0), v.get(1)), new int[] {4, 3}, new int[] {4, 3});
+    }
+
+    @Test
+    void norms() {
+        check("layer_norm", (t, v) -> Ops.layerNorm(t, v.get(0), v.get(1), v.get(2), 1e-5f), new int[] {4, 10},
+                new int[] {10}, new int[] {10});
+        check("rms_norm", (t, v) -> Ops.rmsNorm(t, v.get(0), v.get(1), 1e-6f), new int[] {4, 10}, new int[] {10});
+        check("rms_norm per head", (t, v) -> Ops.rmsNorm(t, v.get(0), v.get(1), 1e-6f), new int[] {3, 12},
+                new int[] {4});
+    }
+
+    @Test
+    void activations() {
+        check("gelu", (t, v) -> Ops.gelu(t, v.get(0)), new int[] {3, 11});
+        check("swiglu", (t, v) -> Ops.swiglu(t, v.get(0), v.get(1)), new int[] {3, 11}, new int[] {3, 11});
+    }
+
+    @Test
+    void ropeAndAttention() {
+        Tensor[] tables = new org.align4j.model.RopeParameters(10000, "default", 1, 1, 1, 0, 8).tables(16);
+        int[] positions = {0, 1, 2, 3, 4, 0, 1, 2, 3, 4};
+        check("rope", (t, v) -> Ops.rope(t, v.get(0), positions, tables[0], tables[1], 2, 8), new int[] {10, 16});
+        int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+        check("attention gqa + padding",
+                (t, v) -> Ops.attention(t, v.get(0), v.get(1), v.get(2), mask, 2, 5, 4, 2, 4, 0.5f),
+                new int[] {10, 16}, new int[] {10, 8}, new int[] {10, 8});
+    }
+
+    @Test
+    void splitColumnsConcatenatesBack() {
+        check("split", (t, v) -> {
+            Var[] parts = Ops.splitColumns(t, v.get(0), 2, 3, 4);
+            return Ops.add(t, Ops.add(t, Ops.linear(t, parts[0], v.get(1), null),
+                    Ops.linear(t, parts[1], v.get(2), null)), Ops.linear(t, parts[2], v.get(3), null));
+        }, new int[] {3, 9}, new int[] {5, 2}, new int[] {5, 3}, new int[] {5, 4});
+    }
+
+    @Test
+    void fusedLogProbsInChunksEqualsOneChunk() {
+        int[] targets = {4, -1, 0, 6, 6, -1, 2};
+        check("token log-probs, 2-row chunks",
+                (t, v) -> Ops.tokenLogProbs(t, v.get(0), v.get(1), targets, 2 * 7), new int[] {7, 5}, new int[] {7, 5});
+        Random rng = new Random(1);
+        float[] h = new float[35];
+        float[] w = new float[35];
+        for (int i = 0; i < 35; i++) {
+            h[i] = (float) rng.nextGaussian();
+            w[i] = (float) rng.nextGaussian();
+        }
+        float[] chunked = Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)),
+                Var.constant(Tensor.of(w, 7, 5)), targets, 7).value().data();
+        float[] whole = Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)),
+                Var.constant(Tensor.of(w, 7, 5)), targets).value().data();
+        for (int i = 0; i < targets.length; i++) {
+            assertEquals(whole[i], chunked[i], 1e-6, "row " + i);
+            if (targets[i] < 0) {
+                assertEquals(0f, whole[i], "ignored row " + i);
+            }
+        }
+    }
+
+    @Test
+    void badInputsAreRejectedWithTheirName() {
+        Var table = Var.constant(Tensor.zeros(4, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ops.embedding(Tape.inference(), new int[] {1, 9}, table));
+        assertEquals("token id 9 at position 1 is outside the vocabulary [0, 4)", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Ops.linear(Tape.inference(), Var.constant(Tensor.zeros(3, 5)), Var.constant(Tensor.zeros(2, 4)), null));
+        assertThrows(IllegalStateException.class, () -> Tape.inference().backward(Var.constant(Tensor.zeros(1))));
+    }
+}

@@ -1,0 +1,131 @@
+package org.align4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.align4j.autograd.Var;
+import org.align4j.model.io.Dtype;
+import org.align4j.model.io.HfCheckpoint;
+import org.align4j.model.io.SafeTensors;
+import org.align4j.model.io.SafeTensorsWriter;
+import org.align4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/** Loading and saving checkpoints in the Hugging Face layout, and the errors for bad ones. */
+class HfModelsTest {
+    static final java.util.List<String> MODELS = Fixture.NAMES;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void loadedThenSavedCheckpointIsIdentical(String name) throws IOException {
+        Fixture f = Fixture.load(name);
+        CausalLM model = HfModels.load(f.dir());
+        Path out = tmp.resolve(name);
+        HfModels.save(model, out, Dtype.F32, HfModels.readGenerationConfig(f.dir()), 0);
+        assertArrayEquals(Files.readAllBytes(f.dir().resolve("model.safetensors")),
+                Files.readAllBytes(out.resolve("model.safetensors")), name + ": model.safetensors bytes");
+        assertEquals(JSON.readTree(f.dir().resolve("config.json").toFile()),
+                JSON.readTree(out.resolve("config.json").toFile()), name + ": config.json");
+        assertEquals(JSON.readTree(f.dir().resolve("generation_config.json").toFile()),
+                JSON.readTree(out.resolve("generation_config.json").toFile()), name + ": generation_config.json");
+        assertTrue(Files.notExists(tmp.resolve(name + ".tmp")), "no temporary folder left");
+    }
+
+    @Test
+    void bf16AndShardedCheckpointsLoadBack() {
+        Fixture f = Fixture.load("qwen3-tiny");
+        CausalLM model = HfModels.load(f.dir());
+        Path bf16 = tmp.resolve("bf16");
+        HfModels.save(model, bf16, Dtype.BF16, null, 100_000);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(bf16)) {
+            assertTrue(Files.exists(bf16.resolve("model.safetensors.index.json")), "sharded");
+            assertEquals(Dtype.BF16, ckpt.info("model.embed_tokens.weight").dtype());
+        }
+        CausalLM back = HfModels.load(bf16);
+        for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
+            float[] want = e.getValue().value().data();
+            float[] got = back.parameters().get(e.getKey()).value().data();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], Math.abs(want[i]) * 0x1p-8 + 1e-30, e.getKey() + "[" + i + "]");
+            }
+        }
+    }
+
+    private Path copyOf(String name) throws IOException {
+        Fixture f = Fixture.load(name);
+        Path dir = tmp.resolve("copy-" + name);
+        Files.createDirectories(dir);
+        for (String file : new String[] {"config.json", "model.safetensors", "generation_config.json"}) {
+            Files.copy(f.dir().resolve(file), dir.resolve(file));
+        }
+        return dir;
+    }
+
+    @Test
+    void unknownArchitectureIsOneLineNamingTheField() throws IOException {
+        Path dir = copyOf("llama-tiny");
+        ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        config.put("model_type", "mamba");
+        JSON.writeValue(dir.resolve("config.json").toFile(), config);
+        ModelException e = assertThrows(ModelException.class, () -> HfModels.load(dir));
+        assertEquals(dir.resolve("config.json") + ": unknown model_type 'mamba' (supported: gpt2, llama, qwen2, qwen3)",
+                e.getMessage());
+    }
+
+    @Test
+    void missingAndMisShapedTensorsAreNamed() throws IOException {
+        Path dir = copyOf("llama-tiny");
+        Map<String, Tensor> tensors = new java.util.LinkedHashMap<>();
+        try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors"))) {
+            for (String n : st.names()) {
+                tensors.put(n, st.read(n));
+            }
+        }
+        tensors.remove("model.layers.1.mlp.up_proj.weight");
+        SafeTensorsWriter.write(dir.resolve("model.safetensors"), SafeTensorsWriter.entries(tensors, Dtype.F32));
+        ModelException missing = assertThrows(ModelException.class, () -> HfModels.load(dir));
+        assertEquals(dir.resolve("model.safetensors") + ": missing tensor 'model.layers.1.mlp.up_proj.weight'",
+                missing.getMessage());
+
+        tensors.put("model.layers.1.mlp.up_proj.weight", Tensor.zeros(176, 63));
+        SafeTensorsWriter.write(dir.resolve("model.safetensors"), SafeTensorsWriter.entries(tensors, Dtype.F32));
+        ModelException shape = assertThrows(ModelException.class, () -> HfModels.load(dir));
+        assertEquals(dir.resolve("model.safetensors") + ": tensor 'model.layers.1.mlp.up_proj.weight' has shape"
+                + " [176, 63], config.json implies [176, 64]", shape.getMessage());
+    }
+
+    @Test
+    void invalidConfigFieldIsNamed() throws IOException {
+        Path dir = copyOf("qwen2-tiny");
+        ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        config.put("num_key_value_heads", 3);
+        JSON.writeValue(dir.resolve("config.json").toFile(), config);
+        ModelException e = assertThrows(ModelException.class, () -> HfModels.load(dir));
+        assertTrue(e.getMessage().contains("num_attention_heads 4 is not a multiple of num_key_value_heads 3"),
+                e.getMessage());
+        assertThrows(ModelException.class, () -> HfModels.load(tmp.resolve("nowhere")));
+    }
+
+    @Test
+    void presetsBuildRandomModelsOfTheirPublishedSize() {
+        CausalLM gpt2 = Models.randomInit(Presets.config("gpt2", "124M"), 1);
+        long n = gpt2.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
+        assertEquals(124_439_808L, n, "GPT-2 124M parameter count");
+        assertThrows(ModelException.class, () -> Presets.config("gpt2", "7B"));
+    }
+}
