@@ -1,0 +1,34 @@
+package org.align4j.data;
+
+/**
+ * One training example in one of TRL's dataset formats
+ * (https://huggingface.co/docs/trl/dataset_formats). Fields may be plain strings or message lists.
+ */
+public sealed interface Example {
+
+    /** The file and line the example came from, for error messages (e.g. {@code train.jsonl:12}). */
+    String source();
+
+    /** Language modelling: {@code {"text"}} or conversational {@code {"messages"}}. */
+    record LanguageModeling(String source, Text text) implements Example {
+    }
+
+    /** Prompt-completion: {@code {"prompt", "completion"}} (completion-only loss). */
+    record PromptCompletion(String source, Text prompt, Text completion) implements Example {
+    }
+
+    /** Prompt only: {@code {"prompt"}} (for sampling stages such as PPO, DICE, Best-of-N). */
+    record PromptOnly(String source, Text prompt) implements Example {
+    }
+
+    /**
+     * Preference: {@code {"prompt", "chosen", "rejected"}}; with an implicit prompt ({@code {"chosen",
+     * "rejected"}}) the prompt is null and is derived later as the longest common prefix.
+     */
+    record Preference(String source, Text prompt, Text chosen, Text rejected) implements Example {
+    }
+
+    /** Pre-tokenized preference: {@code {"prompt_ids", "chosen_ids", "rejected_ids"}}. */
+    record TokenizedPreference(String source, int[] promptIds, int[] chosenIds, int[] rejectedIds) implements Example {
+    }
+}

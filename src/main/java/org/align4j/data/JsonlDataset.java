@@ -1,0 +1,142 @@
+package org.align4j.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a JSONL file of examples in TRL's formats, detecting each line's format from its keys. Every problem is a
+ * {@link DataException} naming {@code file:line} and the field; nothing is silently dropped.
+ */
+public final class JsonlDataset {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonlDataset() {
+    }
+
+    /** All examples of {@code file}, in order. Blank lines are skipped. */
+    public static List<Example> read(Path file) {
+        List<Example> examples = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (!line.isBlank()) {
+                    examples.add(parse(line, file.getFileName() + ":" + lineNo));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new DataException(file + ": no such file");
+        } catch (MalformedInputException e) {
+            throw new DataException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+        if (examples.isEmpty()) {
+            throw new DataException(file + ": no examples");
+        }
+        return examples;
+    }
+
+    /** Parses one JSON line; {@code source} is {@code file:line} for messages. */
+    public static Example parse(String line, String source) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new DataException(source + ": malformed JSON: " + e.getOriginalMessage());
+        }
+        if (!(node instanceof ObjectNode obj)) {
+            throw new DataException(source + ": expected a JSON object, got " + node.getNodeType().name().toLowerCase());
+        }
+        Set<String> keys = new TreeSet<>();
+        obj.fieldNames().forEachRemaining(keys::add);
+        if (keys.contains("prompt_ids") || keys.contains("chosen_ids")) {
+            return new Example.TokenizedPreference(source, ids(obj, "prompt_ids", source),
+                    ids(obj, "chosen_ids", source), ids(obj, "rejected_ids", source));
+        }
+        if (keys.contains("chosen") || keys.contains("rejected")) {
+            Text prompt = keys.contains("prompt") ? text(obj, "prompt", source) : null;
+            return new Example.Preference(source, prompt, text(obj, "chosen", source), text(obj, "rejected", source));
+        }
+        if (keys.contains("completion")) {
+            return new Example.PromptCompletion(source, text(obj, "prompt", source), text(obj, "completion", source));
+        }
+        if (keys.contains("text")) {
+            return new Example.LanguageModeling(source, text(obj, "text", source));
+        }
+        if (keys.contains("messages")) {
+            return new Example.LanguageModeling(source, text(obj, "messages", source));
+        }
+        if (keys.contains("prompt")) {
+            return new Example.PromptOnly(source, text(obj, "prompt", source));
+        }
+        throw new DataException(source + ": no known dataset fields in " + keys
+                + " (expected text, messages, prompt/completion, prompt/chosen/rejected or *_ids)");
+    }
+
+    private static Text text(ObjectNode obj, String field, String source) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) {
+            throw new DataException(source + ": missing field '" + field + "'");
+        }
+        if (n.isTextual()) {
+            return new Text.Plain(n.asText());
+        }
+        if (n.isArray()) {
+            List<Message> messages = new ArrayList<>();
+            for (int i = 0; i < n.size(); i++) {
+                JsonNode m = n.get(i);
+                String where = source + ": field '" + field + "[" + i + "]'";
+                if (!m.isObject()) {
+                    throw new DataException(where + " must be a message object {\"role\", \"content\"}");
+                }
+                JsonNode role = m.get("role");
+                JsonNode content = m.get("content");
+                if (role == null || !role.isTextual()) {
+                    throw new DataException(where + " needs a string 'role'");
+                }
+                if (content == null || !content.isTextual()) {
+                    throw new DataException(where + " needs a string 'content'");
+                }
+                messages.add(new Message(role.asText(), content.asText()));
+            }
+            if (messages.isEmpty()) {
+                throw new DataException(source + ": field '" + field + "' is an empty message list");
+            }
+            return new Text.Conversation(messages);
+        }
+        throw new DataException(source + ": field '" + field + "' must be a string or a list of messages, got "
+                + n.getNodeType().name().toLowerCase());
+    }
+
+    private static int[] ids(ObjectNode obj, String field, String source) {
+        JsonNode n = obj.get(field);
+        if (n == null || !n.isArray()) {
+            throw new DataException(source + ": field '" + field + "' must be a list of token ids");
+        }
+        int[] ids = new int[n.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode v = n.get(i);
+            if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0) {
+                throw new DataException(source + ": field '" + field + "[" + i + "]' must be a non-negative integer, got " + v);
+            }
+            ids[i] = v.asInt();
+        }
+        return ids;
+    }
+}
