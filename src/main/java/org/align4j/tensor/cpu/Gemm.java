@@ -1,0 +1,716 @@
+package org.align4j.tensor.cpu;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.align4j.tensor.Parallel;
+
+/**
+ * Single-precision matrix multiply (GEMM) on row-major, contiguous {@code float[]} storage: the three layouts the
+ * engine needs ({@code nn}: A·B, {@code nt}: A·Bᵀ, {@code tn}: Aᵀ·B), each overwriting or accumulating into C.
+ *
+ * <p>The vector kernels ({@code jdk.incubator.vector}, preferred species) follow the classic blocked design: a
+ * register-blocked micro-kernel keeps a tile of C of 8 rows by 3 vectors in registers while it runs fused
+ * multiply-adds along k, reading A and B from buffers packed to match it (B in column panels as wide as the tile,
+ * A in 8-row panels, one k-block at a time) so that its loads are contiguous and stay in L1/L2. Disjoint blocks of C
+ * run on {@link Parallel#range}. Very thin problems (a few rows or a few columns) skip packing and use streaming row,
+ * column or dot-product kernels instead, and small problems stay on the calling thread.
+ *
+ * <p>Determinism: every element of C is written by one thread, and its arithmetic depends only on the shape, never
+ * on the thread count or on how the work was split. In the packed and row/column kernels each element is one chain
+ * of fused multiply-adds in increasing k order that starts from C (when accumulating) or zero; the dot-product kernels
+ * (used by {@code nt} with few rows or few columns, and {@code nn} with few columns) sum per-lane partial dots in a
+ * fixed order and then add them to C.
+ *
+ * <p>The {@code ...Scalar} methods are plain triple loops with float accumulation in k order; they are the reference
+ * that the scalar backend and the tests use.
+ */
+public final class Gemm {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Rows of C in the micro-kernel's register tile. */
+    private static final int MR = 8;
+    /** Vectors per row of C in the micro-kernel's register tile. */
+    private static final int NR_VECTORS = 3;
+    /** Columns of C in the micro-kernel's register tile. */
+    private static final int NR = NR_VECTORS * LANES;
+    /** Depth of one packed k-block: an A panel (MR x KC) stays in L1, a B panel (KC x NR) in L1/L2. */
+    private static final int KC = 256;
+    /** Most rows of A packed at once by one task (the packed A block, MC x KC, stays in L2). */
+    private static final int MC_MAX = 192;
+    /** Most floats of packed B per column block (k x NC); bounds the shared packing buffer. */
+    private static final int PACKED_B_FLOATS = 1 << 20;
+    /** Problems with at most this many rows use the unpacked row (or dot-product) kernels. */
+    private static final int THIN_ROWS = 4;
+    /** Problems with at most this many columns use the unpacked column (or dot-product) kernels. */
+    private static final int THIN_COLUMNS = 8;
+    /** Problems with fewer multiply-adds than this run on the calling thread. */
+    private static final long PARALLEL_MIN_FMAS = 1L << 17;
+    /** Target number of multiply-adds per parallel chunk in the thin kernels. */
+    private static final int THIN_GRAIN_FMAS = 1 << 15;
+
+    /** Which operands are transposed. */
+    enum Layout { NN, NT, TN }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private Gemm() {
+    }
+
+    /** C[m,n] (+)= A[m,k] · B[k,n]; {@code accumulate} false overwrites C. */
+    public static void nn(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                          boolean accumulate) {
+        multiply(Layout.NN, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
+    }
+
+    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ; {@code accumulate} false overwrites C. */
+    public static void nt(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                          boolean accumulate) {
+        multiply(Layout.NT, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
+    }
+
+    /** C[m,n] (+)= A[k,m]ᵀ · B[k,n]; {@code accumulate} false overwrites C. */
+    public static void tn(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                          boolean accumulate) {
+        multiply(Layout.TN, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
+    }
+
+    /**
+     * The vector GEMM for any layout. With {@code allowThreads} false everything runs on the calling thread; the
+     * result is bit-identical either way (tests use this to check determinism).
+     */
+    static void multiply(Layout layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                         int m, int n, int k, boolean accumulate, boolean allowThreads) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                Arrays.fill(c, cOff, cOff + m * n, 0f);
+            }
+            return;
+        }
+        Operands op = Operands.of(layout, a, aOff, b, bOff, c, cOff, m, n, k);
+        boolean parallel = allowThreads && (long) m * n * k >= PARALLEL_MIN_FMAS;
+        if (layout == Layout.NT && (m <= THIN_ROWS || n <= THIN_COLUMNS)) {
+            dotProducts(op, b, bOff, accumulate, parallel);
+        } else if (m <= THIN_ROWS) {
+            rowStrips(op, accumulate, parallel);
+        } else if (n <= THIN_COLUMNS && layout == Layout.NN) {
+            float[] bTransposed = new float[n * k];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    bTransposed[j * k + p] = b[bOff + p * n + j];
+                }
+            }
+            dotProducts(op, bTransposed, 0, accumulate, parallel);
+        } else if (n <= THIN_COLUMNS) {
+            columnStrips(op, accumulate, parallel);
+        } else {
+            packed(op, accumulate, parallel);
+        }
+    }
+
+    private static void checkArguments(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                                       int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative matrix size m=" + m + " n=" + n + " k=" + k);
+        }
+        Objects.checkFromIndexSize(aOff, Math.multiplyExact(m, k), a.length);
+        Objects.checkFromIndexSize(bOff, Math.multiplyExact(k, n), b.length);
+        Objects.checkFromIndexSize(cOff, Math.multiplyExact(m, n), c.length);
+    }
+
+    /**
+     * The operands with A and B described by strides: A(i, p) is {@code a[aOff + i * aStrideI + p * aStrideP]} and
+     * B(p, j) is {@code b[bOff + p * bStrideP + j * bStrideJ]}; C(i, j) is {@code c[cOff + i * n + j]}.
+     */
+    private record Operands(float[] a, int aOff, int aStrideI, int aStrideP,
+                            float[] b, int bOff, int bStrideP, int bStrideJ,
+                            float[] c, int cOff, int m, int n, int k) {
+        static Operands of(Layout layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                           int m, int n, int k) {
+            return switch (layout) {
+                case NN -> new Operands(a, aOff, k, 1, b, bOff, n, 1, c, cOff, m, n, k);
+                case NT -> new Operands(a, aOff, k, 1, b, bOff, 1, k, c, cOff, m, n, k);
+                case TN -> new Operands(a, aOff, 1, m, b, bOff, n, 1, c, cOff, m, n, k);
+            };
+        }
+    }
+
+    /** Per-thread scratch: the packed A block and an edge tile for tasks, the packed B block for callers. */
+    private static final class Workspace {
+        final float[] packedA = new float[MC_MAX * KC];
+        final float[] tile = new float[MR * NR];
+        float[] packedB = new float[0];
+
+        float[] packedB(int size) {
+            if (packedB.length < size) {
+                packedB = new float[size];
+            }
+            return packedB;
+        }
+    }
+
+    private static void run(int count, int grain, boolean parallel, Parallel.RangeBody body) {
+        if (parallel) {
+            Parallel.range(count, grain, body);
+        } else {
+            body.run(0, count);
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    // ---- packed path ---------------------------------------------------------------------------------------------
+
+    /**
+     * Blocked GEMM: for each column block of C, B is packed once (all k-blocks) into the caller's buffer, then
+     * tasks of (row block x column group) pack their A block per k-block and run the micro-kernel over the tiles.
+     * Packed B holds, per k-block of depth kc, the column panels one after another, each kc rows of NR floats.
+     */
+    private static void packed(Operands op, boolean accumulate, boolean parallel) {
+        int m = op.m();
+        int n = op.n();
+        int k = op.k();
+        int rowBlocks = ceilDiv(m, MC_MAX);
+        int mc = ceilDiv(ceilDiv(m, rowBlocks), MR) * MR;
+        int rowBlockCount = ceilDiv(m, mc);
+        int ncMax = Math.max(NR, PACKED_B_FLOATS / k / NR * NR);
+        float[] packedB = WORKSPACE.get().packedB(ceilDiv(Math.min(n, ncMax), NR) * NR * k);
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int columnStart = jc;
+            int nc = Math.min(ncMax, n - jc);
+            int panels = ceilDiv(nc, NR);
+            int packGrain = Math.max(1, (1 << 14) / (k * NR));
+            run(panels, packGrain, parallel, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    packB(op, packedB, columnStart, nc, panels, q);
+                }
+            });
+            int groups = parallel ? Math.min(panels, ceilDiv(2 * Parallel.threads(), rowBlockCount)) : 1;
+            run(rowBlockCount * groups, 1, parallel, (from, to) -> {
+                Workspace ws = WORKSPACE.get();
+                for (int t = from; t < to; t++) {
+                    int rowStart = t / groups * mc;
+                    int group = t % groups;
+                    computeBlock(op, ws, packedB, rowStart, Math.min(mc, m - rowStart), columnStart, nc, panels,
+                            group * panels / groups, (group + 1) * panels / groups, accumulate);
+                }
+            });
+        }
+    }
+
+    /** Packs column panel {@code q} of the column block at {@code columnStart} (width nc), for every k-block. */
+    private static void packB(Operands op, float[] dst, int columnStart, int nc, int panels, int q) {
+        float[] b = op.b();
+        int k = op.k();
+        int j0 = columnStart + q * NR;
+        int width = Math.min(NR, nc - q * NR);
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            int base = pc * panels * NR + q * kc * NR;
+            if (op.bStrideJ() == 1) {
+                for (int p = 0; p < kc; p++) {
+                    int at = base + p * NR;
+                    System.arraycopy(b, op.bOff() + (pc + p) * op.bStrideP() + j0, dst, at, width);
+                    Arrays.fill(dst, at + width, at + NR, 0f);
+                }
+            } else {
+                for (int col = 0; col < width; col++) {
+                    int src = op.bOff() + (j0 + col) * op.bStrideJ() + pc;
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + p * NR + col] = b[src + p];
+                    }
+                }
+                for (int col = width; col < NR; col++) {
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + p * NR + col] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs rows [rowStart, rowStart + rows) of A, depths [pc, pc + kc), into MR-row panels of kc x MR floats. */
+    private static void packA(Operands op, float[] dst, int rowStart, int rows, int pc, int kc) {
+        float[] a = op.a();
+        for (int ip = 0; ip * MR < rows; ip++) {
+            int base = ip * kc * MR;
+            int i0 = rowStart + ip * MR;
+            int height = Math.min(MR, rows - ip * MR);
+            if (op.aStrideP() == 1) {
+                int src = op.aOff() + i0 * op.aStrideI() + pc;
+                int stride = op.aStrideI();
+                for (int p = 0; p < kc; p++) {
+                    for (int r = 0; r < height; r++) {
+                        dst[base + p * MR + r] = a[src + r * stride + p];
+                    }
+                }
+                for (int r = height; r < MR; r++) {
+                    for (int p = 0; p < kc; p++) {
+                        dst[base + p * MR + r] = 0f;
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int at = base + p * MR;
+                    System.arraycopy(a, op.aOff() + (pc + p) * op.aStrideP() + i0, dst, at, height);
+                    Arrays.fill(dst, at + height, at + MR, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * One task: rows [rowStart, rowStart + rows) of C against column panels [panelFrom, panelTo) of the packed
+     * column block at {@code columnStart}, over all k-blocks in order.
+     */
+    private static void computeBlock(Operands op, Workspace ws, float[] packedB, int rowStart, int rows,
+                                     int columnStart, int nc, int panels, int panelFrom, int panelTo,
+                                     boolean accumulate) {
+        int n = op.n();
+        int k = op.k();
+        float[] c = op.c();
+        float[] packedA = ws.packedA;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packA(op, packedA, rowStart, rows, pc, kc);
+            boolean loadC = accumulate || pc > 0;
+            for (int q = panelFrom; q < panelTo; q++) {
+                int bBase = pc * panels * NR + q * kc * NR;
+                int j = columnStart + q * NR;
+                int width = Math.min(NR, nc - q * NR);
+                for (int ip = 0; ip * MR < rows; ip++) {
+                    int i = rowStart + ip * MR;
+                    int height = Math.min(MR, rows - ip * MR);
+                    int aBase = ip * kc * MR;
+                    if (height == MR && width == NR) {
+                        microKernel(packedA, aBase, packedB, bBase, kc, c, op.cOff() + i * n + j, n, loadC);
+                    } else {
+                        edgeTile(packedA, aBase, packedB, bBase, kc, c, op.cOff() + i * n + j, n, height, width,
+                                loadC, ws.tile);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A partial tile: runs the micro-kernel on a scratch tile and copies the valid height x width part. */
+    private static void edgeTile(float[] ap, int aBase, float[] bp, int bBase, int kc, float[] c, int cBase, int ldc,
+                                 int height, int width, boolean loadC, float[] tile) {
+        if (loadC) {
+            for (int r = 0; r < height; r++) {
+                System.arraycopy(c, cBase + r * ldc, tile, r * NR, width);
+            }
+        }
+        microKernel(ap, aBase, bp, bBase, kc, tile, 0, NR, loadC);
+        for (int r = 0; r < height; r++) {
+            System.arraycopy(tile, r * NR, c, cBase + r * ldc, width);
+        }
+    }
+
+    /**
+     * C tile (MR x NR at {@code cBase}, row stride ldc) = (loadC ? C : 0) + packed A panel · packed B panel, as one
+     * fused multiply-add per element and depth, in depth order.
+     */
+    private static void microKernel(float[] ap, int aBase, float[] bp, int bBase, int kc, float[] c, int cBase,
+                                    int ldc, boolean loadC) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+        if (loadC) {
+            int row0 = cBase;
+            c00 = FloatVector.fromArray(SPECIES, c, row0);
+            c01 = FloatVector.fromArray(SPECIES, c, row0 + LANES);
+            c02 = FloatVector.fromArray(SPECIES, c, row0 + 2 * LANES);
+            int row1 = cBase + 1 * ldc;
+            c10 = FloatVector.fromArray(SPECIES, c, row1);
+            c11 = FloatVector.fromArray(SPECIES, c, row1 + LANES);
+            c12 = FloatVector.fromArray(SPECIES, c, row1 + 2 * LANES);
+            int row2 = cBase + 2 * ldc;
+            c20 = FloatVector.fromArray(SPECIES, c, row2);
+            c21 = FloatVector.fromArray(SPECIES, c, row2 + LANES);
+            c22 = FloatVector.fromArray(SPECIES, c, row2 + 2 * LANES);
+            int row3 = cBase + 3 * ldc;
+            c30 = FloatVector.fromArray(SPECIES, c, row3);
+            c31 = FloatVector.fromArray(SPECIES, c, row3 + LANES);
+            c32 = FloatVector.fromArray(SPECIES, c, row3 + 2 * LANES);
+            int row4 = cBase + 4 * ldc;
+            c40 = FloatVector.fromArray(SPECIES, c, row4);
+            c41 = FloatVector.fromArray(SPECIES, c, row4 + LANES);
+            c42 = FloatVector.fromArray(SPECIES, c, row4 + 2 * LANES);
+            int row5 = cBase + 5 * ldc;
+            c50 = FloatVector.fromArray(SPECIES, c, row5);
+            c51 = FloatVector.fromArray(SPECIES, c, row5 + LANES);
+            c52 = FloatVector.fromArray(SPECIES, c, row5 + 2 * LANES);
+            int row6 = cBase + 6 * ldc;
+            c60 = FloatVector.fromArray(SPECIES, c, row6);
+            c61 = FloatVector.fromArray(SPECIES, c, row6 + LANES);
+            c62 = FloatVector.fromArray(SPECIES, c, row6 + 2 * LANES);
+            int row7 = cBase + 7 * ldc;
+            c70 = FloatVector.fromArray(SPECIES, c, row7);
+            c71 = FloatVector.fromArray(SPECIES, c, row7 + LANES);
+            c72 = FloatVector.fromArray(SPECIES, c, row7 + 2 * LANES);
+        } else {
+            FloatVector zero = FloatVector.zero(SPECIES);
+            c00 = zero; c01 = zero; c02 = zero;
+            c10 = zero; c11 = zero; c12 = zero;
+            c20 = zero; c21 = zero; c22 = zero;
+            c30 = zero; c31 = zero; c32 = zero;
+            c40 = zero; c41 = zero; c42 = zero;
+            c50 = zero; c51 = zero; c52 = zero;
+            c60 = zero; c61 = zero; c62 = zero;
+            c70 = zero; c71 = zero; c72 = zero;
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * MR;
+            int bi = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * LANES);
+            FloatVector a = FloatVector.broadcast(SPECIES, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61); c62 = a.fma(b2, c62);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71); c72 = a.fma(b2, c72);
+        }
+        int out0 = cBase;
+        c00.intoArray(c, out0);
+        c01.intoArray(c, out0 + LANES);
+        c02.intoArray(c, out0 + 2 * LANES);
+        int out1 = cBase + 1 * ldc;
+        c10.intoArray(c, out1);
+        c11.intoArray(c, out1 + LANES);
+        c12.intoArray(c, out1 + 2 * LANES);
+        int out2 = cBase + 2 * ldc;
+        c20.intoArray(c, out2);
+        c21.intoArray(c, out2 + LANES);
+        c22.intoArray(c, out2 + 2 * LANES);
+        int out3 = cBase + 3 * ldc;
+        c30.intoArray(c, out3);
+        c31.intoArray(c, out3 + LANES);
+        c32.intoArray(c, out3 + 2 * LANES);
+        int out4 = cBase + 4 * ldc;
+        c40.intoArray(c, out4);
+        c41.intoArray(c, out4 + LANES);
+        c42.intoArray(c, out4 + 2 * LANES);
+        int out5 = cBase + 5 * ldc;
+        c50.intoArray(c, out5);
+        c51.intoArray(c, out5 + LANES);
+        c52.intoArray(c, out5 + 2 * LANES);
+        int out6 = cBase + 6 * ldc;
+        c60.intoArray(c, out6);
+        c61.intoArray(c, out6 + LANES);
+        c62.intoArray(c, out6 + 2 * LANES);
+        int out7 = cBase + 7 * ldc;
+        c70.intoArray(c, out7);
+        c71.intoArray(c, out7 + LANES);
+        c72.intoArray(c, out7 + 2 * LANES);
+    }
+
+    // ---- thin problems: no packing --------------------------------------------------------------------------------
+
+    /** Few rows, B rows contiguous (nn, tn): each task streams B for strips of four vectors of columns. */
+    private static void rowStrips(Operands op, boolean accumulate, boolean parallel) {
+        int strip = 4 * LANES;
+        int grain = Math.max(1, THIN_GRAIN_FMAS / (op.m() * op.k() * strip));
+        run(ceilDiv(op.n(), strip), grain, parallel, (from, to) -> {
+            for (int s = from; s < to; s++) {
+                for (int i = 0; i < op.m(); i++) {
+                    rowStrip(op, i, s * strip, accumulate);
+                }
+            }
+        });
+    }
+
+    /** C(i, j0 .. j0 + 4 vectors) as fused multiply-add chains over k, in k order. */
+    private static void rowStrip(Operands op, int i, int j0, boolean accumulate) {
+        float[] a = op.a();
+        float[] b = op.b();
+        float[] c = op.c();
+        int n = op.n();
+        int k = op.k();
+        int aRow = op.aOff() + i * op.aStrideI();
+        int aStep = op.aStrideP();
+        int bStep = op.bStrideP();
+        int cRow = op.cOff() + i * n;
+        if (j0 + 4 * LANES <= n) {
+            int cAt = cRow + j0;
+            FloatVector s0;
+            FloatVector s1;
+            FloatVector s2;
+            FloatVector s3;
+            if (accumulate) {
+                s0 = FloatVector.fromArray(SPECIES, c, cAt);
+                s1 = FloatVector.fromArray(SPECIES, c, cAt + LANES);
+                s2 = FloatVector.fromArray(SPECIES, c, cAt + 2 * LANES);
+                s3 = FloatVector.fromArray(SPECIES, c, cAt + 3 * LANES);
+            } else {
+                s0 = FloatVector.zero(SPECIES);
+                s1 = s0;
+                s2 = s0;
+                s3 = s0;
+            }
+            int bCol = op.bOff() + j0;
+            for (int p = 0; p < k; p++) {
+                FloatVector x = FloatVector.broadcast(SPECIES, a[aRow + p * aStep]);
+                int bi = bCol + p * bStep;
+                s0 = x.fma(FloatVector.fromArray(SPECIES, b, bi), s0);
+                s1 = x.fma(FloatVector.fromArray(SPECIES, b, bi + LANES), s1);
+                s2 = x.fma(FloatVector.fromArray(SPECIES, b, bi + 2 * LANES), s2);
+                s3 = x.fma(FloatVector.fromArray(SPECIES, b, bi + 3 * LANES), s3);
+            }
+            s0.intoArray(c, cAt);
+            s1.intoArray(c, cAt + LANES);
+            s2.intoArray(c, cAt + 2 * LANES);
+            s3.intoArray(c, cAt + 3 * LANES);
+            return;
+        }
+        for (int j = j0; j < n; j += LANES) {
+            VectorMask<Float> mask = SPECIES.indexInRange(j, n);
+            FloatVector s = accumulate ? FloatVector.fromArray(SPECIES, c, cRow + j, mask) : FloatVector.zero(SPECIES);
+            int bCol = op.bOff() + j;
+            for (int p = 0; p < k; p++) {
+                FloatVector x = FloatVector.broadcast(SPECIES, a[aRow + p * aStep]);
+                s = x.fma(FloatVector.fromArray(SPECIES, b, bCol + p * bStep, mask), s);
+            }
+            s.intoArray(c, cRow + j, mask);
+        }
+    }
+
+    /** Few columns, A columns contiguous (tn): each task streams A for strips of four vectors of rows. */
+    private static void columnStrips(Operands op, boolean accumulate, boolean parallel) {
+        int strip = 4 * LANES;
+        int grain = Math.max(1, THIN_GRAIN_FMAS / (op.n() * op.k() * strip));
+        run(ceilDiv(op.m(), strip), grain, parallel, (from, to) -> {
+            float[] column = WORKSPACE.get().tile;
+            for (int s = from; s < to; s++) {
+                for (int j = 0; j < op.n(); j++) {
+                    columnStrip(op, s * strip, j, accumulate, column);
+                }
+            }
+        });
+    }
+
+    /** C(i0 .. i0 + 4 vectors, j) as fused multiply-add chains over k, in k order, via a contiguous scratch column. */
+    private static void columnStrip(Operands op, int i0, int j, boolean accumulate, float[] column) {
+        float[] a = op.a();
+        float[] b = op.b();
+        float[] c = op.c();
+        int n = op.n();
+        int k = op.k();
+        int height = Math.min(4 * LANES, op.m() - i0);
+        int cAt = op.cOff() + i0 * n + j;
+        for (int r = 0; r < height; r++) {
+            column[r] = accumulate ? c[cAt + r * n] : 0f;
+        }
+        int aCol = op.aOff() + i0;
+        int aStep = op.aStrideP();
+        int bAt = op.bOff() + j;
+        int bStep = op.bStrideP();
+        if (height == 4 * LANES) {
+            FloatVector s0 = FloatVector.fromArray(SPECIES, column, 0);
+            FloatVector s1 = FloatVector.fromArray(SPECIES, column, LANES);
+            FloatVector s2 = FloatVector.fromArray(SPECIES, column, 2 * LANES);
+            FloatVector s3 = FloatVector.fromArray(SPECIES, column, 3 * LANES);
+            for (int p = 0; p < k; p++) {
+                FloatVector x = FloatVector.broadcast(SPECIES, b[bAt + p * bStep]);
+                int ai = aCol + p * aStep;
+                s0 = FloatVector.fromArray(SPECIES, a, ai).fma(x, s0);
+                s1 = FloatVector.fromArray(SPECIES, a, ai + LANES).fma(x, s1);
+                s2 = FloatVector.fromArray(SPECIES, a, ai + 2 * LANES).fma(x, s2);
+                s3 = FloatVector.fromArray(SPECIES, a, ai + 3 * LANES).fma(x, s3);
+            }
+            s0.intoArray(column, 0);
+            s1.intoArray(column, LANES);
+            s2.intoArray(column, 2 * LANES);
+            s3.intoArray(column, 3 * LANES);
+        } else {
+            for (int r0 = 0; r0 < height; r0 += LANES) {
+                VectorMask<Float> mask = SPECIES.indexInRange(r0, height);
+                FloatVector s = FloatVector.fromArray(SPECIES, column, r0);
+                for (int p = 0; p < k; p++) {
+                    FloatVector x = FloatVector.broadcast(SPECIES, b[bAt + p * bStep]);
+                    s = FloatVector.fromArray(SPECIES, a, aCol + p * aStep + r0, mask).fma(x, s);
+                }
+                s.intoArray(column, r0);
+            }
+        }
+        for (int r = 0; r < height; r++) {
+            c[cAt + r * n] = column[r];
+        }
+    }
+
+    /**
+     * A rows contiguous in k and B given as rows of length k ({@code bRows[bRowsOff + j * k + p]} is B(p, j)):
+     * each C element is a vector dot product whose lanes are summed in lane order and then added to C.
+     */
+    private static void dotProducts(Operands op, float[] bRows, int bRowsOff, boolean accumulate, boolean parallel) {
+        int n = op.n();
+        int k = op.k();
+        int groups = ceilDiv(n, 4);
+        int grain = Math.max(1, THIN_GRAIN_FMAS / (4 * k));
+        run(op.m() * groups, grain, parallel, (from, to) -> {
+            float[] lanes = WORKSPACE.get().tile;
+            for (int t = from; t < to; t++) {
+                int i = t / groups;
+                int j0 = t % groups * 4;
+                if (j0 + 4 <= n) {
+                    dot4(op, i, bRows, bRowsOff, j0, accumulate, lanes);
+                } else {
+                    for (int j = j0; j < n; j++) {
+                        dot1(op, i, bRows, bRowsOff, j, accumulate, lanes);
+                    }
+                }
+            }
+        });
+    }
+
+    /** C(i, j0 .. j0 + 4) from four dot products sharing the A row. */
+    private static void dot4(Operands op, int i, float[] bRows, int bRowsOff, int j0, boolean accumulate,
+                             float[] lanes) {
+        float[] a = op.a();
+        int k = op.k();
+        int aRow = op.aOff() + i * k;
+        int b0 = bRowsOff + j0 * k;
+        int b1 = b0 + k;
+        int b2 = b1 + k;
+        int b3 = b2 + k;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        int vectorEnd = SPECIES.loopBound(k);
+        int p = 0;
+        for (; p < vectorEnd; p += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, a, aRow + p);
+            s0 = x.fma(FloatVector.fromArray(SPECIES, bRows, b0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(SPECIES, bRows, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(SPECIES, bRows, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(SPECIES, bRows, b3 + p), s3);
+        }
+        if (p < k) {
+            VectorMask<Float> mask = SPECIES.indexInRange(p, k);
+            FloatVector x = FloatVector.fromArray(SPECIES, a, aRow + p, mask);
+            s0 = x.fma(FloatVector.fromArray(SPECIES, bRows, b0 + p, mask), s0);
+            s1 = x.fma(FloatVector.fromArray(SPECIES, bRows, b1 + p, mask), s1);
+            s2 = x.fma(FloatVector.fromArray(SPECIES, bRows, b2 + p, mask), s2);
+            s3 = x.fma(FloatVector.fromArray(SPECIES, bRows, b3 + p, mask), s3);
+        }
+        float[] c = op.c();
+        int cAt = op.cOff() + i * op.n() + j0;
+        c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s0, lanes);
+        c[cAt + 1] = (accumulate ? c[cAt + 1] : 0f) + sumLanes(s1, lanes);
+        c[cAt + 2] = (accumulate ? c[cAt + 2] : 0f) + sumLanes(s2, lanes);
+        c[cAt + 3] = (accumulate ? c[cAt + 3] : 0f) + sumLanes(s3, lanes);
+    }
+
+    /** C(i, j) from one dot product. */
+    private static void dot1(Operands op, int i, float[] bRows, int bRowsOff, int j, boolean accumulate,
+                             float[] lanes) {
+        float[] a = op.a();
+        int k = op.k();
+        int aRow = op.aOff() + i * k;
+        int bRow = bRowsOff + j * k;
+        FloatVector s = FloatVector.zero(SPECIES);
+        int vectorEnd = SPECIES.loopBound(k);
+        int p = 0;
+        for (; p < vectorEnd; p += LANES) {
+            s = FloatVector.fromArray(SPECIES, a, aRow + p).fma(FloatVector.fromArray(SPECIES, bRows, bRow + p), s);
+        }
+        if (p < k) {
+            VectorMask<Float> mask = SPECIES.indexInRange(p, k);
+            s = FloatVector.fromArray(SPECIES, a, aRow + p, mask)
+                    .fma(FloatVector.fromArray(SPECIES, bRows, bRow + p, mask), s);
+        }
+        float[] c = op.c();
+        int cAt = op.cOff() + i * op.n() + j;
+        c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s, lanes);
+    }
+
+    /** The sum of the lanes of v in lane order ({@code reduceLanes} leaves the order unspecified). */
+    private static float sumLanes(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        float sum = 0f;
+        for (int l = 0; l < LANES; l++) {
+            sum += scratch[l];
+        }
+        return sum;
+    }
+
+    // ---- scalar reference -----------------------------------------------------------------------------------------
+
+    /** Scalar reference for {@link #nn}: C[m,n] (+)= A[m,k] · B[k,n], float sums in k order. */
+    public static void nnScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                                boolean accumulate) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        float[] row = new float[n];
+        for (int i = 0; i < m; i++) {
+            Arrays.fill(row, 0f);
+            for (int p = 0; p < k; p++) {
+                float x = a[aOff + i * k + p];
+                int bRow = bOff + p * n;
+                for (int j = 0; j < n; j++) {
+                    row[j] += x * b[bRow + j];
+                }
+            }
+            storeRow(row, c, cOff + i * n, accumulate);
+        }
+    }
+
+    /** Scalar reference for {@link #nt}: C[m,n] (+)= A[m,k] · B[n,k]ᵀ, float sums in k order. */
+    public static void ntScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                                boolean accumulate) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum += a[aOff + i * k + p] * b[bOff + j * k + p];
+                }
+                int at = cOff + i * n + j;
+                c[at] = accumulate ? c[at] + sum : sum;
+            }
+        }
+    }
+
+    /** Scalar reference for {@link #tn}: C[m,n] (+)= A[k,m]ᵀ · B[k,n], float sums in k order. */
+    public static void tnScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                                boolean accumulate) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        float[] row = new float[n];
+        for (int i = 0; i < m; i++) {
+            Arrays.fill(row, 0f);
+            for (int p = 0; p < k; p++) {
+                float x = a[aOff + p * m + i];
+                int bRow = bOff + p * n;
+                for (int j = 0; j < n; j++) {
+                    row[j] += x * b[bRow + j];
+                }
+            }
+            storeRow(row, c, cOff + i * n, accumulate);
+        }
+    }
+
+    private static void storeRow(float[] row, float[] c, int at, boolean accumulate) {
+        for (int j = 0; j < row.length; j++) {
+            c[at + j] = accumulate ? c[at + j] + row[j] : row[j];
+        }
+    }
+}
