@@ -2,6 +2,7 @@ package org.align4j.tensor.cpu;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -33,6 +34,8 @@ public final class Gemm {
     private static final int LANES = SPECIES.length();
     /** Rows of C in the micro-kernel's register tile. */
     private static final int MR = 8;
+    /** The species of one depth of a packed A panel (MR floats). */
+    private static final VectorSpecies<Float> PANEL_ROW = FloatVector.SPECIES_256;
     /** Vectors per row of C in the micro-kernel's register tile. */
     private static final int NR_VECTORS = 3;
     /** Columns of C in the micro-kernel's register tile. */
@@ -51,6 +54,24 @@ public final class Gemm {
     private static final long PARALLEL_MIN_FMAS = 1L << 17;
     /** Target number of multiply-adds per parallel chunk in the thin kernels. */
     private static final int THIN_GRAIN_FMAS = 1 << 15;
+
+    /** Whether packing transposes use the 16-lane butterfly kernels below (AVX-512); otherwise scalar loops. */
+    private static final boolean VECTOR_TRANSPOSE = LANES == 16 && MR == 8;
+    /*
+     * Index vectors for selectFrom(x, y) in a butterfly transpose: stage s swaps bit s of the vector number with
+     * bit s of the lane, pairing vector i (bit s clear) with vector i + s. The A_PANEL pair is the last stage of the
+     * 8 x 16 transpose, with its lanes reordered so that each output vector holds two depths of an A panel.
+     */
+    private static final FloatVector BUTTERFLY_LO_8 = butterflyIndex(8, false, false);
+    private static final FloatVector BUTTERFLY_HI_8 = butterflyIndex(8, true, false);
+    private static final FloatVector BUTTERFLY_LO_4 = butterflyIndex(4, false, false);
+    private static final FloatVector BUTTERFLY_HI_4 = butterflyIndex(4, true, false);
+    private static final FloatVector BUTTERFLY_LO_2 = butterflyIndex(2, false, false);
+    private static final FloatVector BUTTERFLY_HI_2 = butterflyIndex(2, true, false);
+    private static final FloatVector BUTTERFLY_LO_1 = butterflyIndex(1, false, false);
+    private static final FloatVector BUTTERFLY_HI_1 = butterflyIndex(1, true, false);
+    private static final FloatVector A_PANEL_LO_2 = butterflyIndex(2, false, true);
+    private static final FloatVector A_PANEL_HI_2 = butterflyIndex(2, true, true);
 
     /** Which operands are transposed. */
     enum Layout { NN, NT, TN }
@@ -142,10 +163,14 @@ public final class Gemm {
         }
     }
 
-    /** Per-thread scratch: the packed A block and an edge tile for tasks, the packed B block for callers. */
+    /**
+     * Per-thread scratch: the packed A block, an edge tile and a private B panel for tasks; the shared packed B of a
+     * call for the calling thread.
+     */
     private static final class Workspace {
         final float[] packedA = new float[MC_MAX * KC];
         final float[] tile = new float[MR * NR];
+        final float[] privatePanel = new float[KC * NR];
         float[] packedB = new float[0];
 
         float[] packedB(int size) {
@@ -171,69 +196,128 @@ public final class Gemm {
     // ---- packed path ---------------------------------------------------------------------------------------------
 
     /**
-     * Blocked GEMM: for each column block of C, B is packed once (all k-blocks) into the caller's buffer, then
-     * tasks of (row block x column group) pack their A block per k-block and run the micro-kernel over the tiles.
+     * Blocked GEMM. C is cut into column blocks whose packed B (all k-blocks) fits the caller's buffer; each column
+     * block is one parallel pass over tasks of (row block x column group). A task packs its A block once per k-block
+     * and runs the micro-kernel over its tiles; the B panels it needs are packed on first use by whichever task gets
+     * there first and shared (see {@link SharedPanels}), so B is packed once without a separate parallel pass.
      * Packed B holds, per k-block of depth kc, the column panels one after another, each kc rows of NR floats.
      */
     private static void packed(Operands op, boolean accumulate, boolean parallel) {
         int m = op.m();
         int n = op.n();
         int k = op.k();
-        int rowBlocks = ceilDiv(m, MC_MAX);
-        int mc = ceilDiv(ceilDiv(m, rowBlocks), MR) * MR;
-        int rowBlockCount = ceilDiv(m, mc);
+        int tasksWanted = parallel ? 2 * Parallel.threads() : 1;
+        int mc = Math.min(MC_MAX, ceilDiv(ceilDiv(m, tasksWanted), MR) * MR);
+        int rowBlocks = ceilDiv(m, mc);
         int ncMax = Math.max(NR, PACKED_B_FLOATS / k / NR * NR);
         float[] packedB = WORKSPACE.get().packedB(ceilDiv(Math.min(n, ncMax), NR) * NR * k);
         for (int jc = 0; jc < n; jc += ncMax) {
-            int columnStart = jc;
             int nc = Math.min(ncMax, n - jc);
             int panels = ceilDiv(nc, NR);
-            int packGrain = Math.max(1, (1 << 14) / (k * NR));
-            run(panels, packGrain, parallel, (from, to) -> {
-                for (int q = from; q < to; q++) {
-                    packB(op, packedB, columnStart, nc, panels, q);
-                }
-            });
-            int groups = parallel ? Math.min(panels, ceilDiv(2 * Parallel.threads(), rowBlockCount)) : 1;
-            run(rowBlockCount * groups, 1, parallel, (from, to) -> {
+            int groups = Math.min(panels, ceilDiv(tasksWanted, rowBlocks));
+            SharedPanels shared = new SharedPanels(op, packedB, jc, nc, panels);
+            run(rowBlocks * groups, 1, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
                 for (int t = from; t < to; t++) {
-                    int rowStart = t / groups * mc;
+                    int rowBlock = t / groups;
                     int group = t % groups;
-                    computeBlock(op, ws, packedB, rowStart, Math.min(mc, m - rowStart), columnStart, nc, panels,
-                            group * panels / groups, (group + 1) * panels / groups, accumulate);
+                    int rowStart = rowBlock * mc;
+                    computeBlock(op, ws, shared, rowStart, Math.min(mc, m - rowStart),
+                            group * panels / groups, (group + 1) * panels / groups, rowBlock, rowBlocks, accumulate);
                 }
             });
         }
     }
 
-    /** Packs column panel {@code q} of the column block at {@code columnStart} (width nc), for every k-block. */
-    private static void packB(Operands op, float[] dst, int columnStart, int nc, int panels, int q) {
+    /**
+     * The packed B of one column block, filled panel by panel on first use. A panel (one k-block of one column
+     * panel) goes from unpacked to packing to ready; the task that claims it packs it into the shared buffer, and a
+     * task that finds it being packed by another packs a private copy instead of waiting. Packing is a pure copy,
+     * so every copy holds the same values.
+     */
+    private static final class SharedPanels {
+        private static final int UNPACKED = 0;
+        private static final int PACKING = 1;
+        private static final int READY = 2;
+
+        final Operands op;
+        final float[] packed;
+        final int columnStart;
+        final int nc;
+        final int panels;
+        private final AtomicIntegerArray state;
+
+        SharedPanels(Operands op, float[] packed, int columnStart, int nc, int panels) {
+            this.op = op;
+            this.packed = packed;
+            this.columnStart = columnStart;
+            this.nc = nc;
+            this.panels = panels;
+            this.state = new AtomicIntegerArray(ceilDiv(op.k(), KC) * panels);
+        }
+
+        /** Offset of panel q of the k-block starting at pc, in {@link #packed}. */
+        int offset(int pc, int kc, int q) {
+            return pc * panels * NR + q * kc * NR;
+        }
+
+        /**
+         * Makes panel q of the k-block at pc available: returns true when it is ready in {@link #packed}, false
+         * when it was packed into {@code privateCopy} (at offset 0) because another task is packing it.
+         */
+        boolean acquire(int pc, int kc, int q, float[] privateCopy) {
+            int index = pc / KC * panels + q;
+            if (state.get(index) == READY) {
+                return true;
+            }
+            if (state.compareAndSet(index, UNPACKED, PACKING)) {
+                packBPanel(op, packed, offset(pc, kc, q), columnStart + q * NR, Math.min(NR, nc - q * NR), pc, kc);
+                state.set(index, READY);
+                return true;
+            }
+            if (state.get(index) == READY) {
+                return true;
+            }
+            packBPanel(op, privateCopy, 0, columnStart + q * NR, Math.min(NR, nc - q * NR), pc, kc);
+            return false;
+        }
+    }
+
+    /** Packs B(pc .. pc + kc, j0 .. j0 + width) as kc rows of NR floats at {@code base}, zero-padding the width. */
+    private static void packBPanel(Operands op, float[] dst, int base, int j0, int width, int pc, int kc) {
         float[] b = op.b();
-        int k = op.k();
-        int j0 = columnStart + q * NR;
-        int width = Math.min(NR, nc - q * NR);
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            int base = pc * panels * NR + q * kc * NR;
-            if (op.bStrideJ() == 1) {
-                for (int p = 0; p < kc; p++) {
-                    int at = base + p * NR;
-                    System.arraycopy(b, op.bOff() + (pc + p) * op.bStrideP() + j0, dst, at, width);
-                    Arrays.fill(dst, at + width, at + NR, 0f);
+        if (op.bStrideJ() == 1 && width == NR) {
+            int src = op.bOff() + pc * op.bStrideP() + j0;
+            for (int p = 0; p < kc; p++) {
+                int from = src + p * op.bStrideP();
+                int at = base + p * NR;
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector.fromArray(SPECIES, b, from + v).intoArray(dst, at + v);
                 }
-            } else {
+            }
+        } else if (op.bStrideJ() == 1) {
+            for (int p = 0; p < kc; p++) {
+                int at = base + p * NR;
+                System.arraycopy(b, op.bOff() + (pc + p) * op.bStrideP() + j0, dst, at, width);
+                Arrays.fill(dst, at + width, at + NR, 0f);
+            }
+        } else {
+            int src = op.bOff() + j0 * op.bStrideJ() + pc;
+            int stride = op.bStrideJ();
+            int p = 0;
+            if (VECTOR_TRANSPOSE && width == NR) {
+                for (; p + LANES <= kc; p += LANES) {
+                    for (int v = 0; v < NR_VECTORS; v++) {
+                        transpose16(b, src + v * LANES * stride + p, stride, dst, base + p * NR + v * LANES, NR);
+                    }
+                }
+            }
+            for (; p < kc; p++) {
+                int at = base + p * NR;
                 for (int col = 0; col < width; col++) {
-                    int src = op.bOff() + (j0 + col) * op.bStrideJ() + pc;
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * NR + col] = b[src + p];
-                    }
+                    dst[at + col] = b[src + col * stride + p];
                 }
-                for (int col = width; col < NR; col++) {
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * NR + col] = 0f;
-                    }
-                }
+                Arrays.fill(dst, at + width, at + NR, 0f);
             }
         }
     }
@@ -248,15 +332,23 @@ public final class Gemm {
             if (op.aStrideP() == 1) {
                 int src = op.aOff() + i0 * op.aStrideI() + pc;
                 int stride = op.aStrideI();
-                for (int p = 0; p < kc; p++) {
-                    for (int r = 0; r < height; r++) {
-                        dst[base + p * MR + r] = a[src + r * stride + p];
+                int p = 0;
+                if (VECTOR_TRANSPOSE && height == MR) {
+                    for (; p + LANES <= kc; p += LANES) {
+                        transposeToAPanel(a, src + p, stride, dst, base + p * MR);
                     }
                 }
-                for (int r = height; r < MR; r++) {
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * MR + r] = 0f;
+                for (; p < kc; p++) {
+                    int at = base + p * MR;
+                    for (int r = 0; r < height; r++) {
+                        dst[at + r] = a[src + r * stride + p];
                     }
+                    Arrays.fill(dst, at + height, at + MR, 0f);
+                }
+            } else if (height == MR) {
+                int src = op.aOff() + pc * op.aStrideP() + i0;
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(PANEL_ROW, a, src + p * op.aStrideP()).intoArray(dst, base + p * MR);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
@@ -269,37 +361,210 @@ public final class Gemm {
     }
 
     /**
-     * One task: rows [rowStart, rowStart + rows) of C against column panels [panelFrom, panelTo) of the packed
-     * column block at {@code columnStart}, over all k-blocks in order.
+     * One task: rows [rowStart, rowStart + rows) of C against column panels [panelFrom, panelTo) of the shared
+     * column block, over all k-blocks in order. Row block {@code rowBlock} of {@code rowBlocks} starts its walk over
+     * the panels at its own fraction of the range, so that concurrent tasks pack different panels.
      */
-    private static void computeBlock(Operands op, Workspace ws, float[] packedB, int rowStart, int rows,
-                                     int columnStart, int nc, int panels, int panelFrom, int panelTo,
-                                     boolean accumulate) {
+    private static void computeBlock(Operands op, Workspace ws, SharedPanels shared, int rowStart, int rows,
+                                     int panelFrom, int panelTo, int rowBlock, int rowBlocks, boolean accumulate) {
         int n = op.n();
         int k = op.k();
         float[] c = op.c();
         float[] packedA = ws.packedA;
+        int count = panelTo - panelFrom;
+        int firstStep = rowBlock * count / rowBlocks;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             packA(op, packedA, rowStart, rows, pc, kc);
             boolean loadC = accumulate || pc > 0;
-            for (int q = panelFrom; q < panelTo; q++) {
-                int bBase = pc * panels * NR + q * kc * NR;
-                int j = columnStart + q * NR;
-                int width = Math.min(NR, nc - q * NR);
+            for (int step = 0; step < count; step++) {
+                int q = panelFrom + (firstStep + step) % count;
+                boolean isShared = shared.acquire(pc, kc, q, ws.privatePanel);
+                float[] bp = isShared ? shared.packed : ws.privatePanel;
+                int bBase = isShared ? shared.offset(pc, kc, q) : 0;
+                int j = shared.columnStart + q * NR;
+                int width = Math.min(NR, shared.nc - q * NR);
                 for (int ip = 0; ip * MR < rows; ip++) {
                     int i = rowStart + ip * MR;
                     int height = Math.min(MR, rows - ip * MR);
                     int aBase = ip * kc * MR;
                     if (height == MR && width == NR) {
-                        microKernel(packedA, aBase, packedB, bBase, kc, c, op.cOff() + i * n + j, n, loadC);
+                        microKernel(packedA, aBase, bp, bBase, kc, c, op.cOff() + i * n + j, n, loadC);
                     } else {
-                        edgeTile(packedA, aBase, packedB, bBase, kc, c, op.cOff() + i * n + j, n, height, width,
+                        edgeTile(packedA, aBase, bp, bBase, kc, c, op.cOff() + i * n + j, n, height, width,
                                 loadC, ws.tile);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Lane indexes for one butterfly stage (see {@link #VECTOR_TRANSPOSE}); null when that transpose is not used.
+     * With {@code aPanelOrder}, output lane {@code r + MR * h} takes the element that the plain stage puts in lane
+     * {@code 2r + h}.
+     */
+    private static FloatVector butterflyIndex(int s, boolean high, boolean aPanelOrder) {
+        if (!VECTOR_TRANSPOSE) {
+            return null;
+        }
+        float[] index = new float[LANES];
+        for (int lane = 0; lane < LANES; lane++) {
+            int l = aPanelOrder ? lane % MR * 2 + lane / MR : lane;
+            boolean bitClear = (l & s) == 0;
+            index[lane] = high ? (bitClear ? l + s : LANES + l) : (bitClear ? l : LANES + l - s);
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
+    }
+
+    /**
+     * Transposes 8 rows of 16 floats ({@code src[srcBase + r * srcStride + p]}) into the A panel layout: 16 depths
+     * of 8 floats, contiguous from {@code dstBase}.
+     */
+    private static void transposeToAPanel(float[] src, int srcBase, int srcStride, float[] dst, int dstBase) {
+        FloatVector x0 = FloatVector.fromArray(SPECIES, src, srcBase);
+        FloatVector x1 = FloatVector.fromArray(SPECIES, src, srcBase + 1 * srcStride);
+        FloatVector x2 = FloatVector.fromArray(SPECIES, src, srcBase + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(SPECIES, src, srcBase + 3 * srcStride);
+        FloatVector x4 = FloatVector.fromArray(SPECIES, src, srcBase + 4 * srcStride);
+        FloatVector x5 = FloatVector.fromArray(SPECIES, src, srcBase + 5 * srcStride);
+        FloatVector x6 = FloatVector.fromArray(SPECIES, src, srcBase + 6 * srcStride);
+        FloatVector x7 = FloatVector.fromArray(SPECIES, src, srcBase + 7 * srcStride);
+        FloatVector y0 = BUTTERFLY_LO_8.selectFrom(x0, x4);
+        FloatVector y4 = BUTTERFLY_HI_8.selectFrom(x0, x4);
+        FloatVector y1 = BUTTERFLY_LO_8.selectFrom(x1, x5);
+        FloatVector y5 = BUTTERFLY_HI_8.selectFrom(x1, x5);
+        FloatVector y2 = BUTTERFLY_LO_8.selectFrom(x2, x6);
+        FloatVector y6 = BUTTERFLY_HI_8.selectFrom(x2, x6);
+        FloatVector y3 = BUTTERFLY_LO_8.selectFrom(x3, x7);
+        FloatVector y7 = BUTTERFLY_HI_8.selectFrom(x3, x7);
+        FloatVector z0 = BUTTERFLY_LO_4.selectFrom(y0, y2);
+        FloatVector z2 = BUTTERFLY_HI_4.selectFrom(y0, y2);
+        FloatVector z1 = BUTTERFLY_LO_4.selectFrom(y1, y3);
+        FloatVector z3 = BUTTERFLY_HI_4.selectFrom(y1, y3);
+        FloatVector z4 = BUTTERFLY_LO_4.selectFrom(y4, y6);
+        FloatVector z6 = BUTTERFLY_HI_4.selectFrom(y4, y6);
+        FloatVector z5 = BUTTERFLY_LO_4.selectFrom(y5, y7);
+        FloatVector z7 = BUTTERFLY_HI_4.selectFrom(y5, y7);
+        FloatVector w0 = A_PANEL_LO_2.selectFrom(z0, z1);
+        FloatVector w1 = A_PANEL_HI_2.selectFrom(z0, z1);
+        FloatVector w2 = A_PANEL_LO_2.selectFrom(z2, z3);
+        FloatVector w3 = A_PANEL_HI_2.selectFrom(z2, z3);
+        FloatVector w4 = A_PANEL_LO_2.selectFrom(z4, z5);
+        FloatVector w5 = A_PANEL_HI_2.selectFrom(z4, z5);
+        FloatVector w6 = A_PANEL_LO_2.selectFrom(z6, z7);
+        FloatVector w7 = A_PANEL_HI_2.selectFrom(z6, z7);
+        w0.intoArray(dst, dstBase);
+        w1.intoArray(dst, dstBase + 1 * LANES);
+        w2.intoArray(dst, dstBase + 2 * LANES);
+        w3.intoArray(dst, dstBase + 3 * LANES);
+        w4.intoArray(dst, dstBase + 4 * LANES);
+        w5.intoArray(dst, dstBase + 5 * LANES);
+        w6.intoArray(dst, dstBase + 6 * LANES);
+        w7.intoArray(dst, dstBase + 7 * LANES);
+    }
+
+    /**
+     * Transposes a 16 x 16 block: row r of the source ({@code src[srcBase + r * srcStride ..]}) becomes column r of
+     * the destination, whose rows start at {@code dstBase + t * dstStride}.
+     */
+    private static void transpose16(float[] src, int srcBase, int srcStride, float[] dst, int dstBase, int dstStride) {
+        FloatVector x0 = FloatVector.fromArray(SPECIES, src, srcBase);
+        FloatVector x1 = FloatVector.fromArray(SPECIES, src, srcBase + 1 * srcStride);
+        FloatVector x2 = FloatVector.fromArray(SPECIES, src, srcBase + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(SPECIES, src, srcBase + 3 * srcStride);
+        FloatVector x4 = FloatVector.fromArray(SPECIES, src, srcBase + 4 * srcStride);
+        FloatVector x5 = FloatVector.fromArray(SPECIES, src, srcBase + 5 * srcStride);
+        FloatVector x6 = FloatVector.fromArray(SPECIES, src, srcBase + 6 * srcStride);
+        FloatVector x7 = FloatVector.fromArray(SPECIES, src, srcBase + 7 * srcStride);
+        FloatVector x8 = FloatVector.fromArray(SPECIES, src, srcBase + 8 * srcStride);
+        FloatVector x9 = FloatVector.fromArray(SPECIES, src, srcBase + 9 * srcStride);
+        FloatVector x10 = FloatVector.fromArray(SPECIES, src, srcBase + 10 * srcStride);
+        FloatVector x11 = FloatVector.fromArray(SPECIES, src, srcBase + 11 * srcStride);
+        FloatVector x12 = FloatVector.fromArray(SPECIES, src, srcBase + 12 * srcStride);
+        FloatVector x13 = FloatVector.fromArray(SPECIES, src, srcBase + 13 * srcStride);
+        FloatVector x14 = FloatVector.fromArray(SPECIES, src, srcBase + 14 * srcStride);
+        FloatVector x15 = FloatVector.fromArray(SPECIES, src, srcBase + 15 * srcStride);
+        FloatVector y0 = BUTTERFLY_LO_8.selectFrom(x0, x8);
+        FloatVector y8 = BUTTERFLY_HI_8.selectFrom(x0, x8);
+        FloatVector y1 = BUTTERFLY_LO_8.selectFrom(x1, x9);
+        FloatVector y9 = BUTTERFLY_HI_8.selectFrom(x1, x9);
+        FloatVector y2 = BUTTERFLY_LO_8.selectFrom(x2, x10);
+        FloatVector y10 = BUTTERFLY_HI_8.selectFrom(x2, x10);
+        FloatVector y3 = BUTTERFLY_LO_8.selectFrom(x3, x11);
+        FloatVector y11 = BUTTERFLY_HI_8.selectFrom(x3, x11);
+        FloatVector y4 = BUTTERFLY_LO_8.selectFrom(x4, x12);
+        FloatVector y12 = BUTTERFLY_HI_8.selectFrom(x4, x12);
+        FloatVector y5 = BUTTERFLY_LO_8.selectFrom(x5, x13);
+        FloatVector y13 = BUTTERFLY_HI_8.selectFrom(x5, x13);
+        FloatVector y6 = BUTTERFLY_LO_8.selectFrom(x6, x14);
+        FloatVector y14 = BUTTERFLY_HI_8.selectFrom(x6, x14);
+        FloatVector y7 = BUTTERFLY_LO_8.selectFrom(x7, x15);
+        FloatVector y15 = BUTTERFLY_HI_8.selectFrom(x7, x15);
+        FloatVector z0 = BUTTERFLY_LO_4.selectFrom(y0, y4);
+        FloatVector z4 = BUTTERFLY_HI_4.selectFrom(y0, y4);
+        FloatVector z1 = BUTTERFLY_LO_4.selectFrom(y1, y5);
+        FloatVector z5 = BUTTERFLY_HI_4.selectFrom(y1, y5);
+        FloatVector z2 = BUTTERFLY_LO_4.selectFrom(y2, y6);
+        FloatVector z6 = BUTTERFLY_HI_4.selectFrom(y2, y6);
+        FloatVector z3 = BUTTERFLY_LO_4.selectFrom(y3, y7);
+        FloatVector z7 = BUTTERFLY_HI_4.selectFrom(y3, y7);
+        FloatVector z8 = BUTTERFLY_LO_4.selectFrom(y8, y12);
+        FloatVector z12 = BUTTERFLY_HI_4.selectFrom(y8, y12);
+        FloatVector z9 = BUTTERFLY_LO_4.selectFrom(y9, y13);
+        FloatVector z13 = BUTTERFLY_HI_4.selectFrom(y9, y13);
+        FloatVector z10 = BUTTERFLY_LO_4.selectFrom(y10, y14);
+        FloatVector z14 = BUTTERFLY_HI_4.selectFrom(y10, y14);
+        FloatVector z11 = BUTTERFLY_LO_4.selectFrom(y11, y15);
+        FloatVector z15 = BUTTERFLY_HI_4.selectFrom(y11, y15);
+        FloatVector w0 = BUTTERFLY_LO_2.selectFrom(z0, z2);
+        FloatVector w2 = BUTTERFLY_HI_2.selectFrom(z0, z2);
+        FloatVector w1 = BUTTERFLY_LO_2.selectFrom(z1, z3);
+        FloatVector w3 = BUTTERFLY_HI_2.selectFrom(z1, z3);
+        FloatVector w4 = BUTTERFLY_LO_2.selectFrom(z4, z6);
+        FloatVector w6 = BUTTERFLY_HI_2.selectFrom(z4, z6);
+        FloatVector w5 = BUTTERFLY_LO_2.selectFrom(z5, z7);
+        FloatVector w7 = BUTTERFLY_HI_2.selectFrom(z5, z7);
+        FloatVector w8 = BUTTERFLY_LO_2.selectFrom(z8, z10);
+        FloatVector w10 = BUTTERFLY_HI_2.selectFrom(z8, z10);
+        FloatVector w9 = BUTTERFLY_LO_2.selectFrom(z9, z11);
+        FloatVector w11 = BUTTERFLY_HI_2.selectFrom(z9, z11);
+        FloatVector w12 = BUTTERFLY_LO_2.selectFrom(z12, z14);
+        FloatVector w14 = BUTTERFLY_HI_2.selectFrom(z12, z14);
+        FloatVector w13 = BUTTERFLY_LO_2.selectFrom(z13, z15);
+        FloatVector w15 = BUTTERFLY_HI_2.selectFrom(z13, z15);
+        FloatVector v0 = BUTTERFLY_LO_1.selectFrom(w0, w1);
+        FloatVector v1 = BUTTERFLY_HI_1.selectFrom(w0, w1);
+        FloatVector v2 = BUTTERFLY_LO_1.selectFrom(w2, w3);
+        FloatVector v3 = BUTTERFLY_HI_1.selectFrom(w2, w3);
+        FloatVector v4 = BUTTERFLY_LO_1.selectFrom(w4, w5);
+        FloatVector v5 = BUTTERFLY_HI_1.selectFrom(w4, w5);
+        FloatVector v6 = BUTTERFLY_LO_1.selectFrom(w6, w7);
+        FloatVector v7 = BUTTERFLY_HI_1.selectFrom(w6, w7);
+        FloatVector v8 = BUTTERFLY_LO_1.selectFrom(w8, w9);
+        FloatVector v9 = BUTTERFLY_HI_1.selectFrom(w8, w9);
+        FloatVector v10 = BUTTERFLY_LO_1.selectFrom(w10, w11);
+        FloatVector v11 = BUTTERFLY_HI_1.selectFrom(w10, w11);
+        FloatVector v12 = BUTTERFLY_LO_1.selectFrom(w12, w13);
+        FloatVector v13 = BUTTERFLY_HI_1.selectFrom(w12, w13);
+        FloatVector v14 = BUTTERFLY_LO_1.selectFrom(w14, w15);
+        FloatVector v15 = BUTTERFLY_HI_1.selectFrom(w14, w15);
+        v0.intoArray(dst, dstBase);
+        v1.intoArray(dst, dstBase + 1 * dstStride);
+        v2.intoArray(dst, dstBase + 2 * dstStride);
+        v3.intoArray(dst, dstBase + 3 * dstStride);
+        v4.intoArray(dst, dstBase + 4 * dstStride);
+        v5.intoArray(dst, dstBase + 5 * dstStride);
+        v6.intoArray(dst, dstBase + 6 * dstStride);
+        v7.intoArray(dst, dstBase + 7 * dstStride);
+        v8.intoArray(dst, dstBase + 8 * dstStride);
+        v9.intoArray(dst, dstBase + 9 * dstStride);
+        v10.intoArray(dst, dstBase + 10 * dstStride);
+        v11.intoArray(dst, dstBase + 11 * dstStride);
+        v12.intoArray(dst, dstBase + 12 * dstStride);
+        v13.intoArray(dst, dstBase + 13 * dstStride);
+        v14.intoArray(dst, dstBase + 14 * dstStride);
+        v15.intoArray(dst, dstBase + 15 * dstStride);
     }
 
     /** A partial tile: runs the micro-kernel on a scratch tile and copies the valid height x width part. */
