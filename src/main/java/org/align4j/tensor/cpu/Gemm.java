@@ -45,7 +45,7 @@ public final class Gemm {
     /** Most rows of A packed at once by one task (the packed A block, MC x KC, stays in L2). */
     private static final int MC_MAX = 192;
     /** Most floats of packed B per column block (k x NC); bounds the shared packing buffer. */
-    private static final int PACKED_B_FLOATS = 1 << 20;
+    private static final int PACKED_B_FLOATS = 1 << 22;
     /** Problems with at most this many rows use the unpacked row (or dot-product) kernels. */
     private static final int THIN_ROWS = 4;
     /** Problems with at most this many columns use the unpacked column (or dot-product) kernels. */
@@ -196,7 +196,7 @@ public final class Gemm {
     // ---- packed path ---------------------------------------------------------------------------------------------
 
     /**
-     * Blocked GEMM. C is cut into column blocks whose packed B (all k-blocks) fits the caller's buffer; each column
+     * Blocked GEMM. C is cut into equal column blocks whose packed B (all k-blocks) fits the caller's buffer; each column
      * block is one parallel pass over tasks of (row block x column group). A task packs its A block once per k-block
      * and runs the micro-kernel over its tiles; the B panels it needs are packed on first use by whichever task gets
      * there first and shared (see {@link SharedPanels}), so B is packed once without a separate parallel pass.
@@ -207,10 +207,12 @@ public final class Gemm {
         int n = op.n();
         int k = op.k();
         int tasksWanted = parallel ? 2 * Parallel.threads() : 1;
-        int mc = Math.min(MC_MAX, ceilDiv(ceilDiv(m, tasksWanted), MR) * MR);
+        int rowBlocksWanted = ceilDiv(ceilDiv(m, MC_MAX), tasksWanted) * tasksWanted;
+        int mc = ceilDiv(ceilDiv(m, Math.min(ceilDiv(m, MR), rowBlocksWanted)), MR) * MR;
         int rowBlocks = ceilDiv(m, mc);
-        int ncMax = Math.max(NR, PACKED_B_FLOATS / k / NR * NR);
-        float[] packedB = WORKSPACE.get().packedB(ceilDiv(Math.min(n, ncMax), NR) * NR * k);
+        int columnBlocks = ceilDiv(ceilDiv(n, NR), Math.max(1, PACKED_B_FLOATS / k / NR));
+        int ncMax = ceilDiv(ceilDiv(n, columnBlocks), NR) * NR;
+        float[] packedB = WORKSPACE.get().packedB(ncMax * k);
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc);
             int panels = ceilDiv(nc, NR);
