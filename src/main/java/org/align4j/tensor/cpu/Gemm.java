@@ -40,7 +40,7 @@ public final class Gemm {
     private static final int NR_VECTORS = 3;
     /** Columns of C in the micro-kernel's register tile. */
     private static final int NR = NR_VECTORS * LANES;
-    /** Depth of one packed k-block: an A panel (MR x KC) stays in L1, a B panel (KC x NR) in L1/L2. */
+    /** Depth of one packed k-block: a B panel (KC x NR) is reused from L1/L2 across the A panels of a task. */
     private static final int KC = 256;
     /** Most rows of A packed at once by one task (the packed A block, MC x KC, stays in L2). */
     private static final int MC_MAX = 192;
@@ -58,9 +58,10 @@ public final class Gemm {
     /** Whether packing transposes use the 16-lane butterfly kernels below (AVX-512); otherwise scalar loops. */
     private static final boolean VECTOR_TRANSPOSE = LANES == 16 && MR == 8;
     /*
-     * Index vectors for selectFrom(x, y) in a butterfly transpose: stage s swaps bit s of the vector number with
-     * bit s of the lane, pairing vector i (bit s clear) with vector i + s. The A_PANEL pair is the last stage of the
-     * 8 x 16 transpose, with its lanes reordered so that each output vector holds two depths of an A panel.
+     * Index vectors for selectFrom(x, y) in a butterfly transpose: the stage for lane bit s pairs vector i with
+     * vector i + d (bit d of i clear) and swaps bit d of the vector number with bit s of the lane; d = s in the
+     * 16 x 16 transpose, d = s / 2 in the 8 x 16 A-panel transpose. The A_PANEL pair is the last stage of the latter,
+     * with its lanes reordered so that each output vector holds two consecutive depths of an A panel.
      */
     private static final FloatVector BUTTERFLY_LO_8 = butterflyIndex(8, false, false);
     private static final FloatVector BUTTERFLY_HI_8 = butterflyIndex(8, true, false);
