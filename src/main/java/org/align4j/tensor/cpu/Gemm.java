@@ -1,74 +1,984 @@
 package org.align4j.tensor.cpu;
 
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.align4j.tensor.Parallel;
+
 /**
- * Dense float32 matrix multiply on row-major arrays: C[m,n] (+)= op(A) · op(B). {@code accumulate} false
- * overwrites C. The {@code ...Scalar} methods are the plain reference loops; {@code nn}, {@code nt} and {@code tn}
- * are the entry points of the fast path.
+ * Single-precision matrix multiply (GEMM) on row-major, contiguous {@code float[]} storage: the three layouts the
+ * engine needs ({@code nn}: A·B, {@code nt}: A·Bᵀ, {@code tn}: Aᵀ·B), each overwriting or accumulating into C.
+ *
+ * <p>The vector kernels ({@code jdk.incubator.vector}, preferred species) follow the classic blocked design: a
+ * register-blocked micro-kernel keeps a tile of C of 8 rows by 3 vectors in registers while it runs fused
+ * multiply-adds along k, reading A and B from buffers packed to match it (B in column panels as wide as the tile,
+ * A in 8-row panels, one k-block at a time) so that its loads are contiguous and stay in L1/L2. Disjoint blocks of C
+ * run on {@link Parallel#range}. Very thin problems (a few rows or a few columns) skip packing and use streaming row,
+ * column or dot-product kernels instead, and small problems stay on the calling thread.
+ *
+ * <p>Determinism: every element of C is written by one thread, and its arithmetic depends only on the shape, never
+ * on the thread count or on how the work was split. In the packed and row/column kernels each element is one chain
+ * of fused multiply-adds in increasing k order that starts from C (when accumulating) or zero; the dot-product kernels
+ * (used by {@code nt} with few rows or few columns, and {@code nn} with few columns) sum per-lane partial dots in a
+ * fixed order and then add them to C.
+ *
+ * <p>The {@code ...Scalar} methods are plain triple loops with float accumulation in k order; they are the reference
+ * that the scalar backend and the tests use.
  */
 public final class Gemm {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Rows of C in the micro-kernel's register tile. */
+    private static final int MR = 8;
+    /** The species of one depth of a packed A panel (MR floats). */
+    private static final VectorSpecies<Float> PANEL_ROW = FloatVector.SPECIES_256;
+    /** Vectors per row of C in the micro-kernel's register tile. */
+    private static final int NR_VECTORS = 3;
+    /** Columns of C in the micro-kernel's register tile. */
+    private static final int NR = NR_VECTORS * LANES;
+    /** Depth of one packed k-block: a B panel (KC x NR) is reused from L1/L2 across the A panels of a task. */
+    private static final int KC = 256;
+    /** Most rows of A packed at once by one task (the packed A block, MC x KC, stays in L2). */
+    private static final int MC_MAX = 192;
+    /** Most floats of packed B per column block (k x NC); bounds the shared packing buffer. */
+    private static final int PACKED_B_FLOATS = 1 << 22;
+    /** Problems with at most this many rows use the unpacked row (or dot-product) kernels. */
+    private static final int THIN_ROWS = 4;
+    /** Problems with at most this many columns use the unpacked column (or dot-product) kernels. */
+    private static final int THIN_COLUMNS = 8;
+    /** Problems with fewer multiply-adds than this run on the calling thread. */
+    private static final long PARALLEL_MIN_FMAS = 1L << 17;
+    /** Target number of multiply-adds per parallel chunk in the thin kernels. */
+    private static final int THIN_GRAIN_FMAS = 1 << 15;
+
+    /** Whether packing transposes use the 16-lane butterfly kernels below (AVX-512); otherwise scalar loops. */
+    private static final boolean VECTOR_TRANSPOSE = LANES == 16 && MR == 8;
+    /*
+     * Index vectors for selectFrom(x, y) in a butterfly transpose: the stage for lane bit s pairs vector i with
+     * vector i + d (bit d of i clear) and swaps bit d of the vector number with bit s of the lane; d = s in the
+     * 16 x 16 transpose, d = s / 2 in the 8 x 16 A-panel transpose. The A_PANEL pair is the last stage of the latter,
+     * with its lanes reordered so that each output vector holds two consecutive depths of an A panel.
+     */
+    private static final FloatVector BUTTERFLY_LO_8 = butterflyIndex(8, false, false);
+    private static final FloatVector BUTTERFLY_HI_8 = butterflyIndex(8, true, false);
+    private static final FloatVector BUTTERFLY_LO_4 = butterflyIndex(4, false, false);
+    private static final FloatVector BUTTERFLY_HI_4 = butterflyIndex(4, true, false);
+    private static final FloatVector BUTTERFLY_LO_2 = butterflyIndex(2, false, false);
+    private static final FloatVector BUTTERFLY_HI_2 = butterflyIndex(2, true, false);
+    private static final FloatVector BUTTERFLY_LO_1 = butterflyIndex(1, false, false);
+    private static final FloatVector BUTTERFLY_HI_1 = butterflyIndex(1, true, false);
+    private static final FloatVector A_PANEL_LO_2 = butterflyIndex(2, false, true);
+    private static final FloatVector A_PANEL_HI_2 = butterflyIndex(2, true, true);
+
+    /** Which operands are transposed. */
+    enum Layout { NN, NT, TN }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
     private Gemm() {
     }
 
-    /** C[m,n] (+)= A[m,k] · B[k,n]. */
+    /** C[m,n] (+)= A[m,k] · B[k,n]; {@code accumulate} false overwrites C. */
     public static void nn(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                           boolean accumulate) {
-        nnScalar(a, aOff, b, bOff, c, cOff, m, n, k, accumulate);
+        multiply(Layout.NN, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
     }
 
-    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ. */
+    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ; {@code accumulate} false overwrites C. */
     public static void nt(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                           boolean accumulate) {
-        ntScalar(a, aOff, b, bOff, c, cOff, m, n, k, accumulate);
+        multiply(Layout.NT, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
     }
 
-    /** C[m,n] (+)= A[k,m]ᵀ · B[k,n]. */
+    /** C[m,n] (+)= A[k,m]ᵀ · B[k,n]; {@code accumulate} false overwrites C. */
     public static void tn(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                           boolean accumulate) {
-        tnScalar(a, aOff, b, bOff, c, cOff, m, n, k, accumulate);
+        multiply(Layout.TN, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
     }
 
-    /** C[m,n] (+)= A[m,k] · B[k,n], plain loops. */
+    /**
+     * The vector GEMM for any layout. With {@code allowThreads} false everything runs on the calling thread; the
+     * result is bit-identical either way (tests use this to check determinism).
+     */
+    static void multiply(Layout layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                         int m, int n, int k, boolean accumulate, boolean allowThreads) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                Arrays.fill(c, cOff, cOff + m * n, 0f);
+            }
+            return;
+        }
+        Operands op = Operands.of(layout, a, aOff, b, bOff, c, cOff, m, n, k);
+        boolean parallel = allowThreads && (long) m * n * k >= PARALLEL_MIN_FMAS;
+        if (layout == Layout.NT && (m <= THIN_ROWS || n <= THIN_COLUMNS)) {
+            dotProducts(op, b, bOff, accumulate, parallel);
+        } else if (m <= THIN_ROWS) {
+            rowStrips(op, accumulate, parallel);
+        } else if (n <= THIN_COLUMNS && layout == Layout.NN) {
+            float[] bTransposed = new float[n * k];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    bTransposed[j * k + p] = b[bOff + p * n + j];
+                }
+            }
+            dotProducts(op, bTransposed, 0, accumulate, parallel);
+        } else if (n <= THIN_COLUMNS) {
+            columnStrips(op, accumulate, parallel);
+        } else {
+            packed(op, accumulate, parallel);
+        }
+    }
+
+    private static void checkArguments(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                                       int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative matrix size m=" + m + " n=" + n + " k=" + k);
+        }
+        Objects.checkFromIndexSize(aOff, Math.multiplyExact(m, k), a.length);
+        Objects.checkFromIndexSize(bOff, Math.multiplyExact(k, n), b.length);
+        Objects.checkFromIndexSize(cOff, Math.multiplyExact(m, n), c.length);
+    }
+
+    /**
+     * The operands with A and B described by strides: A(i, p) is {@code a[aOff + i * aStrideI + p * aStrideP]} and
+     * B(p, j) is {@code b[bOff + p * bStrideP + j * bStrideJ]}; C(i, j) is {@code c[cOff + i * n + j]}.
+     */
+    private record Operands(float[] a, int aOff, int aStrideI, int aStrideP,
+                            float[] b, int bOff, int bStrideP, int bStrideJ,
+                            float[] c, int cOff, int m, int n, int k) {
+        static Operands of(Layout layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                           int m, int n, int k) {
+            return switch (layout) {
+                case NN -> new Operands(a, aOff, k, 1, b, bOff, n, 1, c, cOff, m, n, k);
+                case NT -> new Operands(a, aOff, k, 1, b, bOff, 1, k, c, cOff, m, n, k);
+                case TN -> new Operands(a, aOff, 1, m, b, bOff, n, 1, c, cOff, m, n, k);
+            };
+        }
+    }
+
+    /**
+     * Per-thread scratch: the packed A block, an edge tile and a private B panel for tasks; the shared packed B of a
+     * call for the calling thread.
+     */
+    private static final class Workspace {
+        final float[] packedA = new float[MC_MAX * KC];
+        final float[] tile = new float[MR * NR];
+        final float[] privatePanel = new float[KC * NR];
+        float[] packedB = new float[0];
+
+        float[] packedB(int size) {
+            if (packedB.length < size) {
+                packedB = new float[size];
+            }
+            return packedB;
+        }
+    }
+
+    private static void run(int count, int grain, boolean parallel, Parallel.RangeBody body) {
+        if (parallel) {
+            Parallel.range(count, grain, body);
+        } else {
+            body.run(0, count);
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    // ---- packed path ---------------------------------------------------------------------------------------------
+
+    /**
+     * Blocked GEMM. C is cut into equal column blocks whose packed B (all k-blocks) fits the caller's buffer; each column
+     * block is one parallel pass over tasks of (row block x column group). A task packs its A block once per k-block
+     * and runs the micro-kernel over its tiles; the B panels it needs are packed on first use by whichever task gets
+     * there first and shared (see {@link SharedPanels}), so B is packed once without a separate parallel pass.
+     * Packed B holds, per k-block of depth kc, the column panels one after another, each kc rows of NR floats.
+     */
+    private static void packed(Operands op, boolean accumulate, boolean parallel) {
+        int m = op.m();
+        int n = op.n();
+        int k = op.k();
+        int tasksWanted = parallel ? 2 * Parallel.threads() : 1;
+        int rowBlocksWanted = ceilDiv(ceilDiv(m, MC_MAX), tasksWanted) * tasksWanted;
+        int mc = ceilDiv(ceilDiv(m, Math.min(ceilDiv(m, MR), rowBlocksWanted)), MR) * MR;
+        int rowBlocks = ceilDiv(m, mc);
+        int columnBlocks = ceilDiv(ceilDiv(n, NR), Math.max(1, PACKED_B_FLOATS / k / NR));
+        int ncMax = ceilDiv(ceilDiv(n, columnBlocks), NR) * NR;
+        float[] packedB = WORKSPACE.get().packedB(ncMax * k);
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int nc = Math.min(ncMax, n - jc);
+            int panels = ceilDiv(nc, NR);
+            int groups = Math.min(panels, ceilDiv(tasksWanted, rowBlocks));
+            SharedPanels shared = new SharedPanels(op, packedB, jc, nc, panels);
+            run(rowBlocks * groups, 1, parallel, (from, to) -> {
+                Workspace ws = WORKSPACE.get();
+                for (int t = from; t < to; t++) {
+                    int rowBlock = t / groups;
+                    int group = t % groups;
+                    int rowStart = rowBlock * mc;
+                    computeBlock(op, ws, shared, rowStart, Math.min(mc, m - rowStart),
+                            group * panels / groups, (group + 1) * panels / groups, rowBlock, rowBlocks, accumulate);
+                }
+            });
+        }
+    }
+
+    /**
+     * The packed B of one column block, filled panel by panel on first use. A panel (one k-block of one column
+     * panel) goes from unpacked to packing to ready; the task that claims it packs it into the shared buffer, and a
+     * task that finds it being packed by another packs a private copy instead of waiting. Packing is a pure copy,
+     * so every copy holds the same values.
+     */
+    private static final class SharedPanels {
+        private static final int UNPACKED = 0;
+        private static final int PACKING = 1;
+        private static final int READY = 2;
+
+        final Operands op;
+        final float[] packed;
+        final int columnStart;
+        final int nc;
+        final int panels;
+        private final AtomicIntegerArray state;
+
+        SharedPanels(Operands op, float[] packed, int columnStart, int nc, int panels) {
+            this.op = op;
+            this.packed = packed;
+            this.columnStart = columnStart;
+            this.nc = nc;
+            this.panels = panels;
+            this.state = new AtomicIntegerArray(ceilDiv(op.k(), KC) * panels);
+        }
+
+        /** Offset of panel q of the k-block starting at pc, in {@link #packed}. */
+        int offset(int pc, int kc, int q) {
+            return pc * panels * NR + q * kc * NR;
+        }
+
+        /**
+         * Makes panel q of the k-block at pc available: returns true when it is ready in {@link #packed}, false
+         * when it was packed into {@code privateCopy} (at offset 0) because another task is packing it.
+         */
+        boolean acquire(int pc, int kc, int q, float[] privateCopy) {
+            int index = pc / KC * panels + q;
+            if (state.get(index) == READY) {
+                return true;
+            }
+            if (state.compareAndSet(index, UNPACKED, PACKING)) {
+                packBPanel(op, packed, offset(pc, kc, q), columnStart + q * NR, Math.min(NR, nc - q * NR), pc, kc);
+                state.set(index, READY);
+                return true;
+            }
+            if (state.get(index) == READY) {
+                return true;
+            }
+            packBPanel(op, privateCopy, 0, columnStart + q * NR, Math.min(NR, nc - q * NR), pc, kc);
+            return false;
+        }
+    }
+
+    /** Packs B(pc .. pc + kc, j0 .. j0 + width) as kc rows of NR floats at {@code base}, zero-padding the width. */
+    private static void packBPanel(Operands op, float[] dst, int base, int j0, int width, int pc, int kc) {
+        float[] b = op.b();
+        if (op.bStrideJ() == 1 && width == NR) {
+            int src = op.bOff() + pc * op.bStrideP() + j0;
+            for (int p = 0; p < kc; p++) {
+                int from = src + p * op.bStrideP();
+                int at = base + p * NR;
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector.fromArray(SPECIES, b, from + v).intoArray(dst, at + v);
+                }
+            }
+        } else if (op.bStrideJ() == 1) {
+            for (int p = 0; p < kc; p++) {
+                int at = base + p * NR;
+                System.arraycopy(b, op.bOff() + (pc + p) * op.bStrideP() + j0, dst, at, width);
+                Arrays.fill(dst, at + width, at + NR, 0f);
+            }
+        } else {
+            int src = op.bOff() + j0 * op.bStrideJ() + pc;
+            int stride = op.bStrideJ();
+            int p = 0;
+            if (VECTOR_TRANSPOSE && width == NR) {
+                for (; p + LANES <= kc; p += LANES) {
+                    for (int v = 0; v < NR_VECTORS; v++) {
+                        transpose16(b, src + v * LANES * stride + p, stride, dst, base + p * NR + v * LANES, NR);
+                    }
+                }
+            }
+            for (; p < kc; p++) {
+                int at = base + p * NR;
+                for (int col = 0; col < width; col++) {
+                    dst[at + col] = b[src + col * stride + p];
+                }
+                Arrays.fill(dst, at + width, at + NR, 0f);
+            }
+        }
+    }
+
+    /** Packs rows [rowStart, rowStart + rows) of A, depths [pc, pc + kc), into MR-row panels of kc x MR floats. */
+    private static void packA(Operands op, float[] dst, int rowStart, int rows, int pc, int kc) {
+        float[] a = op.a();
+        for (int ip = 0; ip * MR < rows; ip++) {
+            int base = ip * kc * MR;
+            int i0 = rowStart + ip * MR;
+            int height = Math.min(MR, rows - ip * MR);
+            if (op.aStrideP() == 1) {
+                int src = op.aOff() + i0 * op.aStrideI() + pc;
+                int stride = op.aStrideI();
+                int p = 0;
+                if (VECTOR_TRANSPOSE && height == MR) {
+                    for (; p + LANES <= kc; p += LANES) {
+                        transposeToAPanel(a, src + p, stride, dst, base + p * MR);
+                    }
+                }
+                for (; p < kc; p++) {
+                    int at = base + p * MR;
+                    for (int r = 0; r < height; r++) {
+                        dst[at + r] = a[src + r * stride + p];
+                    }
+                    Arrays.fill(dst, at + height, at + MR, 0f);
+                }
+            } else if (height == MR) {
+                int src = op.aOff() + pc * op.aStrideP() + i0;
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(PANEL_ROW, a, src + p * op.aStrideP()).intoArray(dst, base + p * MR);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int at = base + p * MR;
+                    System.arraycopy(a, op.aOff() + (pc + p) * op.aStrideP() + i0, dst, at, height);
+                    Arrays.fill(dst, at + height, at + MR, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * One task: rows [rowStart, rowStart + rows) of C against column panels [panelFrom, panelTo) of the shared
+     * column block, over all k-blocks in order. Row block {@code rowBlock} of {@code rowBlocks} starts its walk over
+     * the panels at its own fraction of the range, so that concurrent tasks pack different panels.
+     */
+    private static void computeBlock(Operands op, Workspace ws, SharedPanels shared, int rowStart, int rows,
+                                     int panelFrom, int panelTo, int rowBlock, int rowBlocks, boolean accumulate) {
+        int n = op.n();
+        int k = op.k();
+        float[] c = op.c();
+        float[] packedA = ws.packedA;
+        int count = panelTo - panelFrom;
+        int firstStep = rowBlock * count / rowBlocks;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packA(op, packedA, rowStart, rows, pc, kc);
+            boolean loadC = accumulate || pc > 0;
+            for (int step = 0; step < count; step++) {
+                int q = panelFrom + (firstStep + step) % count;
+                boolean isShared = shared.acquire(pc, kc, q, ws.privatePanel);
+                float[] bp = isShared ? shared.packed : ws.privatePanel;
+                int bBase = isShared ? shared.offset(pc, kc, q) : 0;
+                int j = shared.columnStart + q * NR;
+                int width = Math.min(NR, shared.nc - q * NR);
+                for (int ip = 0; ip * MR < rows; ip++) {
+                    int i = rowStart + ip * MR;
+                    int height = Math.min(MR, rows - ip * MR);
+                    int aBase = ip * kc * MR;
+                    if (height == MR && width == NR) {
+                        microKernel(packedA, aBase, bp, bBase, kc, c, op.cOff() + i * n + j, n, loadC);
+                    } else {
+                        edgeTile(packedA, aBase, bp, bBase, kc, c, op.cOff() + i * n + j, n, height, width,
+                                loadC, ws.tile);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Lane indexes for one butterfly stage (see {@link #VECTOR_TRANSPOSE}); null when that transpose is not used.
+     * With {@code aPanelOrder}, output lane {@code r + MR * h} takes the element that the plain stage puts in lane
+     * {@code 2r + h}.
+     */
+    private static FloatVector butterflyIndex(int s, boolean high, boolean aPanelOrder) {
+        if (!VECTOR_TRANSPOSE) {
+            return null;
+        }
+        float[] index = new float[LANES];
+        for (int lane = 0; lane < LANES; lane++) {
+            int l = aPanelOrder ? lane % MR * 2 + lane / MR : lane;
+            boolean bitClear = (l & s) == 0;
+            index[lane] = high ? (bitClear ? l + s : LANES + l) : (bitClear ? l : LANES + l - s);
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
+    }
+
+    /**
+     * Transposes 8 rows of 16 floats ({@code src[srcBase + r * srcStride + p]}) into the A panel layout: 16 depths
+     * of 8 floats, contiguous from {@code dstBase}.
+     */
+    private static void transposeToAPanel(float[] src, int srcBase, int srcStride, float[] dst, int dstBase) {
+        FloatVector x0 = FloatVector.fromArray(SPECIES, src, srcBase);
+        FloatVector x1 = FloatVector.fromArray(SPECIES, src, srcBase + 1 * srcStride);
+        FloatVector x2 = FloatVector.fromArray(SPECIES, src, srcBase + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(SPECIES, src, srcBase + 3 * srcStride);
+        FloatVector x4 = FloatVector.fromArray(SPECIES, src, srcBase + 4 * srcStride);
+        FloatVector x5 = FloatVector.fromArray(SPECIES, src, srcBase + 5 * srcStride);
+        FloatVector x6 = FloatVector.fromArray(SPECIES, src, srcBase + 6 * srcStride);
+        FloatVector x7 = FloatVector.fromArray(SPECIES, src, srcBase + 7 * srcStride);
+        FloatVector y0 = BUTTERFLY_LO_8.selectFrom(x0, x4);
+        FloatVector y4 = BUTTERFLY_HI_8.selectFrom(x0, x4);
+        FloatVector y1 = BUTTERFLY_LO_8.selectFrom(x1, x5);
+        FloatVector y5 = BUTTERFLY_HI_8.selectFrom(x1, x5);
+        FloatVector y2 = BUTTERFLY_LO_8.selectFrom(x2, x6);
+        FloatVector y6 = BUTTERFLY_HI_8.selectFrom(x2, x6);
+        FloatVector y3 = BUTTERFLY_LO_8.selectFrom(x3, x7);
+        FloatVector y7 = BUTTERFLY_HI_8.selectFrom(x3, x7);
+        FloatVector z0 = BUTTERFLY_LO_4.selectFrom(y0, y2);
+        FloatVector z2 = BUTTERFLY_HI_4.selectFrom(y0, y2);
+        FloatVector z1 = BUTTERFLY_LO_4.selectFrom(y1, y3);
+        FloatVector z3 = BUTTERFLY_HI_4.selectFrom(y1, y3);
+        FloatVector z4 = BUTTERFLY_LO_4.selectFrom(y4, y6);
+        FloatVector z6 = BUTTERFLY_HI_4.selectFrom(y4, y6);
+        FloatVector z5 = BUTTERFLY_LO_4.selectFrom(y5, y7);
+        FloatVector z7 = BUTTERFLY_HI_4.selectFrom(y5, y7);
+        FloatVector w0 = A_PANEL_LO_2.selectFrom(z0, z1);
+        FloatVector w1 = A_PANEL_HI_2.selectFrom(z0, z1);
+        FloatVector w2 = A_PANEL_LO_2.selectFrom(z2, z3);
+        FloatVector w3 = A_PANEL_HI_2.selectFrom(z2, z3);
+        FloatVector w4 = A_PANEL_LO_2.selectFrom(z4, z5);
+        FloatVector w5 = A_PANEL_HI_2.selectFrom(z4, z5);
+        FloatVector w6 = A_PANEL_LO_2.selectFrom(z6, z7);
+        FloatVector w7 = A_PANEL_HI_2.selectFrom(z6, z7);
+        w0.intoArray(dst, dstBase);
+        w1.intoArray(dst, dstBase + 1 * LANES);
+        w2.intoArray(dst, dstBase + 2 * LANES);
+        w3.intoArray(dst, dstBase + 3 * LANES);
+        w4.intoArray(dst, dstBase + 4 * LANES);
+        w5.intoArray(dst, dstBase + 5 * LANES);
+        w6.intoArray(dst, dstBase + 6 * LANES);
+        w7.intoArray(dst, dstBase + 7 * LANES);
+    }
+
+    /**
+     * Transposes a 16 x 16 block: row r of the source ({@code src[srcBase + r * srcStride ..]}) becomes column r of
+     * the destination, whose rows start at {@code dstBase + t * dstStride}.
+     */
+    private static void transpose16(float[] src, int srcBase, int srcStride, float[] dst, int dstBase, int dstStride) {
+        FloatVector x0 = FloatVector.fromArray(SPECIES, src, srcBase);
+        FloatVector x1 = FloatVector.fromArray(SPECIES, src, srcBase + 1 * srcStride);
+        FloatVector x2 = FloatVector.fromArray(SPECIES, src, srcBase + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(SPECIES, src, srcBase + 3 * srcStride);
+        FloatVector x4 = FloatVector.fromArray(SPECIES, src, srcBase + 4 * srcStride);
+        FloatVector x5 = FloatVector.fromArray(SPECIES, src, srcBase + 5 * srcStride);
+        FloatVector x6 = FloatVector.fromArray(SPECIES, src, srcBase + 6 * srcStride);
+        FloatVector x7 = FloatVector.fromArray(SPECIES, src, srcBase + 7 * srcStride);
+        FloatVector x8 = FloatVector.fromArray(SPECIES, src, srcBase + 8 * srcStride);
+        FloatVector x9 = FloatVector.fromArray(SPECIES, src, srcBase + 9 * srcStride);
+        FloatVector x10 = FloatVector.fromArray(SPECIES, src, srcBase + 10 * srcStride);
+        FloatVector x11 = FloatVector.fromArray(SPECIES, src, srcBase + 11 * srcStride);
+        FloatVector x12 = FloatVector.fromArray(SPECIES, src, srcBase + 12 * srcStride);
+        FloatVector x13 = FloatVector.fromArray(SPECIES, src, srcBase + 13 * srcStride);
+        FloatVector x14 = FloatVector.fromArray(SPECIES, src, srcBase + 14 * srcStride);
+        FloatVector x15 = FloatVector.fromArray(SPECIES, src, srcBase + 15 * srcStride);
+        FloatVector y0 = BUTTERFLY_LO_8.selectFrom(x0, x8);
+        FloatVector y8 = BUTTERFLY_HI_8.selectFrom(x0, x8);
+        FloatVector y1 = BUTTERFLY_LO_8.selectFrom(x1, x9);
+        FloatVector y9 = BUTTERFLY_HI_8.selectFrom(x1, x9);
+        FloatVector y2 = BUTTERFLY_LO_8.selectFrom(x2, x10);
+        FloatVector y10 = BUTTERFLY_HI_8.selectFrom(x2, x10);
+        FloatVector y3 = BUTTERFLY_LO_8.selectFrom(x3, x11);
+        FloatVector y11 = BUTTERFLY_HI_8.selectFrom(x3, x11);
+        FloatVector y4 = BUTTERFLY_LO_8.selectFrom(x4, x12);
+        FloatVector y12 = BUTTERFLY_HI_8.selectFrom(x4, x12);
+        FloatVector y5 = BUTTERFLY_LO_8.selectFrom(x5, x13);
+        FloatVector y13 = BUTTERFLY_HI_8.selectFrom(x5, x13);
+        FloatVector y6 = BUTTERFLY_LO_8.selectFrom(x6, x14);
+        FloatVector y14 = BUTTERFLY_HI_8.selectFrom(x6, x14);
+        FloatVector y7 = BUTTERFLY_LO_8.selectFrom(x7, x15);
+        FloatVector y15 = BUTTERFLY_HI_8.selectFrom(x7, x15);
+        FloatVector z0 = BUTTERFLY_LO_4.selectFrom(y0, y4);
+        FloatVector z4 = BUTTERFLY_HI_4.selectFrom(y0, y4);
+        FloatVector z1 = BUTTERFLY_LO_4.selectFrom(y1, y5);
+        FloatVector z5 = BUTTERFLY_HI_4.selectFrom(y1, y5);
+        FloatVector z2 = BUTTERFLY_LO_4.selectFrom(y2, y6);
+        FloatVector z6 = BUTTERFLY_HI_4.selectFrom(y2, y6);
+        FloatVector z3 = BUTTERFLY_LO_4.selectFrom(y3, y7);
+        FloatVector z7 = BUTTERFLY_HI_4.selectFrom(y3, y7);
+        FloatVector z8 = BUTTERFLY_LO_4.selectFrom(y8, y12);
+        FloatVector z12 = BUTTERFLY_HI_4.selectFrom(y8, y12);
+        FloatVector z9 = BUTTERFLY_LO_4.selectFrom(y9, y13);
+        FloatVector z13 = BUTTERFLY_HI_4.selectFrom(y9, y13);
+        FloatVector z10 = BUTTERFLY_LO_4.selectFrom(y10, y14);
+        FloatVector z14 = BUTTERFLY_HI_4.selectFrom(y10, y14);
+        FloatVector z11 = BUTTERFLY_LO_4.selectFrom(y11, y15);
+        FloatVector z15 = BUTTERFLY_HI_4.selectFrom(y11, y15);
+        FloatVector w0 = BUTTERFLY_LO_2.selectFrom(z0, z2);
+        FloatVector w2 = BUTTERFLY_HI_2.selectFrom(z0, z2);
+        FloatVector w1 = BUTTERFLY_LO_2.selectFrom(z1, z3);
+        FloatVector w3 = BUTTERFLY_HI_2.selectFrom(z1, z3);
+        FloatVector w4 = BUTTERFLY_LO_2.selectFrom(z4, z6);
+        FloatVector w6 = BUTTERFLY_HI_2.selectFrom(z4, z6);
+        FloatVector w5 = BUTTERFLY_LO_2.selectFrom(z5, z7);
+        FloatVector w7 = BUTTERFLY_HI_2.selectFrom(z5, z7);
+        FloatVector w8 = BUTTERFLY_LO_2.selectFrom(z8, z10);
+        FloatVector w10 = BUTTERFLY_HI_2.selectFrom(z8, z10);
+        FloatVector w9 = BUTTERFLY_LO_2.selectFrom(z9, z11);
+        FloatVector w11 = BUTTERFLY_HI_2.selectFrom(z9, z11);
+        FloatVector w12 = BUTTERFLY_LO_2.selectFrom(z12, z14);
+        FloatVector w14 = BUTTERFLY_HI_2.selectFrom(z12, z14);
+        FloatVector w13 = BUTTERFLY_LO_2.selectFrom(z13, z15);
+        FloatVector w15 = BUTTERFLY_HI_2.selectFrom(z13, z15);
+        FloatVector v0 = BUTTERFLY_LO_1.selectFrom(w0, w1);
+        FloatVector v1 = BUTTERFLY_HI_1.selectFrom(w0, w1);
+        FloatVector v2 = BUTTERFLY_LO_1.selectFrom(w2, w3);
+        FloatVector v3 = BUTTERFLY_HI_1.selectFrom(w2, w3);
+        FloatVector v4 = BUTTERFLY_LO_1.selectFrom(w4, w5);
+        FloatVector v5 = BUTTERFLY_HI_1.selectFrom(w4, w5);
+        FloatVector v6 = BUTTERFLY_LO_1.selectFrom(w6, w7);
+        FloatVector v7 = BUTTERFLY_HI_1.selectFrom(w6, w7);
+        FloatVector v8 = BUTTERFLY_LO_1.selectFrom(w8, w9);
+        FloatVector v9 = BUTTERFLY_HI_1.selectFrom(w8, w9);
+        FloatVector v10 = BUTTERFLY_LO_1.selectFrom(w10, w11);
+        FloatVector v11 = BUTTERFLY_HI_1.selectFrom(w10, w11);
+        FloatVector v12 = BUTTERFLY_LO_1.selectFrom(w12, w13);
+        FloatVector v13 = BUTTERFLY_HI_1.selectFrom(w12, w13);
+        FloatVector v14 = BUTTERFLY_LO_1.selectFrom(w14, w15);
+        FloatVector v15 = BUTTERFLY_HI_1.selectFrom(w14, w15);
+        v0.intoArray(dst, dstBase);
+        v1.intoArray(dst, dstBase + 1 * dstStride);
+        v2.intoArray(dst, dstBase + 2 * dstStride);
+        v3.intoArray(dst, dstBase + 3 * dstStride);
+        v4.intoArray(dst, dstBase + 4 * dstStride);
+        v5.intoArray(dst, dstBase + 5 * dstStride);
+        v6.intoArray(dst, dstBase + 6 * dstStride);
+        v7.intoArray(dst, dstBase + 7 * dstStride);
+        v8.intoArray(dst, dstBase + 8 * dstStride);
+        v9.intoArray(dst, dstBase + 9 * dstStride);
+        v10.intoArray(dst, dstBase + 10 * dstStride);
+        v11.intoArray(dst, dstBase + 11 * dstStride);
+        v12.intoArray(dst, dstBase + 12 * dstStride);
+        v13.intoArray(dst, dstBase + 13 * dstStride);
+        v14.intoArray(dst, dstBase + 14 * dstStride);
+        v15.intoArray(dst, dstBase + 15 * dstStride);
+    }
+
+    /** A partial tile: runs the micro-kernel on a scratch tile and copies the valid height x width part. */
+    private static void edgeTile(float[] ap, int aBase, float[] bp, int bBase, int kc, float[] c, int cBase, int ldc,
+                                 int height, int width, boolean loadC, float[] tile) {
+        if (loadC) {
+            for (int r = 0; r < height; r++) {
+                System.arraycopy(c, cBase + r * ldc, tile, r * NR, width);
+            }
+        }
+        microKernel(ap, aBase, bp, bBase, kc, tile, 0, NR, loadC);
+        for (int r = 0; r < height; r++) {
+            System.arraycopy(tile, r * NR, c, cBase + r * ldc, width);
+        }
+    }
+
+    /**
+     * C tile (MR x NR at {@code cBase}, row stride ldc) = (loadC ? C : 0) + packed A panel · packed B panel, as one
+     * fused multiply-add per element and depth, in depth order.
+     */
+    private static void microKernel(float[] ap, int aBase, float[] bp, int bBase, int kc, float[] c, int cBase,
+                                    int ldc, boolean loadC) {
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+        if (loadC) {
+            int row0 = cBase;
+            c00 = FloatVector.fromArray(SPECIES, c, row0);
+            c01 = FloatVector.fromArray(SPECIES, c, row0 + LANES);
+            c02 = FloatVector.fromArray(SPECIES, c, row0 + 2 * LANES);
+            int row1 = cBase + 1 * ldc;
+            c10 = FloatVector.fromArray(SPECIES, c, row1);
+            c11 = FloatVector.fromArray(SPECIES, c, row1 + LANES);
+            c12 = FloatVector.fromArray(SPECIES, c, row1 + 2 * LANES);
+            int row2 = cBase + 2 * ldc;
+            c20 = FloatVector.fromArray(SPECIES, c, row2);
+            c21 = FloatVector.fromArray(SPECIES, c, row2 + LANES);
+            c22 = FloatVector.fromArray(SPECIES, c, row2 + 2 * LANES);
+            int row3 = cBase + 3 * ldc;
+            c30 = FloatVector.fromArray(SPECIES, c, row3);
+            c31 = FloatVector.fromArray(SPECIES, c, row3 + LANES);
+            c32 = FloatVector.fromArray(SPECIES, c, row3 + 2 * LANES);
+            int row4 = cBase + 4 * ldc;
+            c40 = FloatVector.fromArray(SPECIES, c, row4);
+            c41 = FloatVector.fromArray(SPECIES, c, row4 + LANES);
+            c42 = FloatVector.fromArray(SPECIES, c, row4 + 2 * LANES);
+            int row5 = cBase + 5 * ldc;
+            c50 = FloatVector.fromArray(SPECIES, c, row5);
+            c51 = FloatVector.fromArray(SPECIES, c, row5 + LANES);
+            c52 = FloatVector.fromArray(SPECIES, c, row5 + 2 * LANES);
+            int row6 = cBase + 6 * ldc;
+            c60 = FloatVector.fromArray(SPECIES, c, row6);
+            c61 = FloatVector.fromArray(SPECIES, c, row6 + LANES);
+            c62 = FloatVector.fromArray(SPECIES, c, row6 + 2 * LANES);
+            int row7 = cBase + 7 * ldc;
+            c70 = FloatVector.fromArray(SPECIES, c, row7);
+            c71 = FloatVector.fromArray(SPECIES, c, row7 + LANES);
+            c72 = FloatVector.fromArray(SPECIES, c, row7 + 2 * LANES);
+        } else {
+            FloatVector zero = FloatVector.zero(SPECIES);
+            c00 = zero; c01 = zero; c02 = zero;
+            c10 = zero; c11 = zero; c12 = zero;
+            c20 = zero; c21 = zero; c22 = zero;
+            c30 = zero; c31 = zero; c32 = zero;
+            c40 = zero; c41 = zero; c42 = zero;
+            c50 = zero; c51 = zero; c52 = zero;
+            c60 = zero; c61 = zero; c62 = zero;
+            c70 = zero; c71 = zero; c72 = zero;
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * MR;
+            int bi = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * LANES);
+            FloatVector a = FloatVector.broadcast(SPECIES, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61); c62 = a.fma(b2, c62);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71); c72 = a.fma(b2, c72);
+        }
+        int out0 = cBase;
+        c00.intoArray(c, out0);
+        c01.intoArray(c, out0 + LANES);
+        c02.intoArray(c, out0 + 2 * LANES);
+        int out1 = cBase + 1 * ldc;
+        c10.intoArray(c, out1);
+        c11.intoArray(c, out1 + LANES);
+        c12.intoArray(c, out1 + 2 * LANES);
+        int out2 = cBase + 2 * ldc;
+        c20.intoArray(c, out2);
+        c21.intoArray(c, out2 + LANES);
+        c22.intoArray(c, out2 + 2 * LANES);
+        int out3 = cBase + 3 * ldc;
+        c30.intoArray(c, out3);
+        c31.intoArray(c, out3 + LANES);
+        c32.intoArray(c, out3 + 2 * LANES);
+        int out4 = cBase + 4 * ldc;
+        c40.intoArray(c, out4);
+        c41.intoArray(c, out4 + LANES);
+        c42.intoArray(c, out4 + 2 * LANES);
+        int out5 = cBase + 5 * ldc;
+        c50.intoArray(c, out5);
+        c51.intoArray(c, out5 + LANES);
+        c52.intoArray(c, out5 + 2 * LANES);
+        int out6 = cBase + 6 * ldc;
+        c60.intoArray(c, out6);
+        c61.intoArray(c, out6 + LANES);
+        c62.intoArray(c, out6 + 2 * LANES);
+        int out7 = cBase + 7 * ldc;
+        c70.intoArray(c, out7);
+        c71.intoArray(c, out7 + LANES);
+        c72.intoArray(c, out7 + 2 * LANES);
+    }
+
+    // ---- thin problems: no packing --------------------------------------------------------------------------------
+
+    /** Few rows, B rows contiguous (nn, tn): each task streams B for strips of four vectors of columns. */
+    private static void rowStrips(Operands op, boolean accumulate, boolean parallel) {
+        int strip = 4 * LANES;
+        int grain = Math.max(1, THIN_GRAIN_FMAS / (op.m() * op.k() * strip));
+        run(ceilDiv(op.n(), strip), grain, parallel, (from, to) -> {
+            for (int s = from; s < to; s++) {
+                for (int i = 0; i < op.m(); i++) {
+                    rowStrip(op, i, s * strip, accumulate);
+                }
+            }
+        });
+    }
+
+    /** C(i, j0 .. j0 + 4 vectors) as fused multiply-add chains over k, in k order. */
+    private static void rowStrip(Operands op, int i, int j0, boolean accumulate) {
+        float[] a = op.a();
+        float[] b = op.b();
+        float[] c = op.c();
+        int n = op.n();
+        int k = op.k();
+        int aRow = op.aOff() + i * op.aStrideI();
+        int aStep = op.aStrideP();
+        int bStep = op.bStrideP();
+        int cRow = op.cOff() + i * n;
+        if (j0 + 4 * LANES <= n) {
+            int cAt = cRow + j0;
+            FloatVector s0;
+            FloatVector s1;
+            FloatVector s2;
+            FloatVector s3;
+            if (accumulate) {
+                s0 = FloatVector.fromArray(SPECIES, c, cAt);
+                s1 = FloatVector.fromArray(SPECIES, c, cAt + LANES);
+                s2 = FloatVector.fromArray(SPECIES, c, cAt + 2 * LANES);
+                s3 = FloatVector.fromArray(SPECIES, c, cAt + 3 * LANES);
+            } else {
+                s0 = FloatVector.zero(SPECIES);
+                s1 = s0;
+                s2 = s0;
+                s3 = s0;
+            }
+            int bCol = op.bOff() + j0;
+            for (int p = 0; p < k; p++) {
+                FloatVector x = FloatVector.broadcast(SPECIES, a[aRow + p * aStep]);
+                int bi = bCol + p * bStep;
+                s0 = x.fma(FloatVector.fromArray(SPECIES, b, bi), s0);
+                s1 = x.fma(FloatVector.fromArray(SPECIES, b, bi + LANES), s1);
+                s2 = x.fma(FloatVector.fromArray(SPECIES, b, bi + 2 * LANES), s2);
+                s3 = x.fma(FloatVector.fromArray(SPECIES, b, bi + 3 * LANES), s3);
+            }
+            s0.intoArray(c, cAt);
+            s1.intoArray(c, cAt + LANES);
+            s2.intoArray(c, cAt + 2 * LANES);
+            s3.intoArray(c, cAt + 3 * LANES);
+            return;
+        }
+        for (int j = j0; j < n; j += LANES) {
+            VectorMask<Float> mask = SPECIES.indexInRange(j, n);
+            FloatVector s = accumulate ? FloatVector.fromArray(SPECIES, c, cRow + j, mask) : FloatVector.zero(SPECIES);
+            int bCol = op.bOff() + j;
+            for (int p = 0; p < k; p++) {
+                FloatVector x = FloatVector.broadcast(SPECIES, a[aRow + p * aStep]);
+                s = x.fma(FloatVector.fromArray(SPECIES, b, bCol + p * bStep, mask), s);
+            }
+            s.intoArray(c, cRow + j, mask);
+        }
+    }
+
+    /** Few columns, A columns contiguous (tn): each task streams A for strips of four vectors of rows. */
+    private static void columnStrips(Operands op, boolean accumulate, boolean parallel) {
+        int strip = 4 * LANES;
+        int grain = Math.max(1, THIN_GRAIN_FMAS / (op.n() * op.k() * strip));
+        run(ceilDiv(op.m(), strip), grain, parallel, (from, to) -> {
+            float[] column = WORKSPACE.get().tile;
+            for (int s = from; s < to; s++) {
+                for (int j = 0; j < op.n(); j++) {
+                    columnStrip(op, s * strip, j, accumulate, column);
+                }
+            }
+        });
+    }
+
+    /** C(i0 .. i0 + 4 vectors, j) as fused multiply-add chains over k, in k order, via a contiguous scratch column. */
+    private static void columnStrip(Operands op, int i0, int j, boolean accumulate, float[] column) {
+        float[] a = op.a();
+        float[] b = op.b();
+        float[] c = op.c();
+        int n = op.n();
+        int k = op.k();
+        int height = Math.min(4 * LANES, op.m() - i0);
+        int cAt = op.cOff() + i0 * n + j;
+        for (int r = 0; r < height; r++) {
+            column[r] = accumulate ? c[cAt + r * n] : 0f;
+        }
+        int aCol = op.aOff() + i0;
+        int aStep = op.aStrideP();
+        int bAt = op.bOff() + j;
+        int bStep = op.bStrideP();
+        if (height == 4 * LANES) {
+            FloatVector s0 = FloatVector.fromArray(SPECIES, column, 0);
+            FloatVector s1 = FloatVector.fromArray(SPECIES, column, LANES);
+            FloatVector s2 = FloatVector.fromArray(SPECIES, column, 2 * LANES);
+            FloatVector s3 = FloatVector.fromArray(SPECIES, column, 3 * LANES);
+            for (int p = 0; p < k; p++) {
+                FloatVector x = FloatVector.broadcast(SPECIES, b[bAt + p * bStep]);
+                int ai = aCol + p * aStep;
+                s0 = FloatVector.fromArray(SPECIES, a, ai).fma(x, s0);
+                s1 = FloatVector.fromArray(SPECIES, a, ai + LANES).fma(x, s1);
+                s2 = FloatVector.fromArray(SPECIES, a, ai + 2 * LANES).fma(x, s2);
+                s3 = FloatVector.fromArray(SPECIES, a, ai + 3 * LANES).fma(x, s3);
+            }
+            s0.intoArray(column, 0);
+            s1.intoArray(column, LANES);
+            s2.intoArray(column, 2 * LANES);
+            s3.intoArray(column, 3 * LANES);
+        } else {
+            for (int r0 = 0; r0 < height; r0 += LANES) {
+                VectorMask<Float> mask = SPECIES.indexInRange(r0, height);
+                FloatVector s = FloatVector.fromArray(SPECIES, column, r0);
+                for (int p = 0; p < k; p++) {
+                    FloatVector x = FloatVector.broadcast(SPECIES, b[bAt + p * bStep]);
+                    s = FloatVector.fromArray(SPECIES, a, aCol + p * aStep + r0, mask).fma(x, s);
+                }
+                s.intoArray(column, r0);
+            }
+        }
+        for (int r = 0; r < height; r++) {
+            c[cAt + r * n] = column[r];
+        }
+    }
+
+    /**
+     * A rows contiguous in k and B given as rows of length k ({@code bRows[bRowsOff + j * k + p]} is B(p, j)):
+     * each C element is a vector dot product whose lanes are summed in lane order and then added to C.
+     */
+    private static void dotProducts(Operands op, float[] bRows, int bRowsOff, boolean accumulate, boolean parallel) {
+        int n = op.n();
+        int k = op.k();
+        int groups = ceilDiv(n, 4);
+        int grain = Math.max(1, THIN_GRAIN_FMAS / (4 * k));
+        run(op.m() * groups, grain, parallel, (from, to) -> {
+            float[] lanes = WORKSPACE.get().tile;
+            for (int t = from; t < to; t++) {
+                int i = t / groups;
+                int j0 = t % groups * 4;
+                if (j0 + 4 <= n) {
+                    dot4(op, i, bRows, bRowsOff, j0, accumulate, lanes);
+                } else {
+                    for (int j = j0; j < n; j++) {
+                        dot1(op, i, bRows, bRowsOff, j, accumulate, lanes);
+                    }
+                }
+            }
+        });
+    }
+
+    /** C(i, j0 .. j0 + 4) from four dot products sharing the A row. */
+    private static void dot4(Operands op, int i, float[] bRows, int bRowsOff, int j0, boolean accumulate,
+                             float[] lanes) {
+        float[] a = op.a();
+        int k = op.k();
+        int aRow = op.aOff() + i * k;
+        int b0 = bRowsOff + j0 * k;
+        int b1 = b0 + k;
+        int b2 = b1 + k;
+        int b3 = b2 + k;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        int vectorEnd = SPECIES.loopBound(k);
+        int p = 0;
+        for (; p < vectorEnd; p += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, a, aRow + p);
+            s0 = x.fma(FloatVector.fromArray(SPECIES, bRows, b0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(SPECIES, bRows, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(SPECIES, bRows, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(SPECIES, bRows, b3 + p), s3);
+        }
+        if (p < k) {
+            VectorMask<Float> mask = SPECIES.indexInRange(p, k);
+            FloatVector x = FloatVector.fromArray(SPECIES, a, aRow + p, mask);
+            s0 = x.fma(FloatVector.fromArray(SPECIES, bRows, b0 + p, mask), s0);
+            s1 = x.fma(FloatVector.fromArray(SPECIES, bRows, b1 + p, mask), s1);
+            s2 = x.fma(FloatVector.fromArray(SPECIES, bRows, b2 + p, mask), s2);
+            s3 = x.fma(FloatVector.fromArray(SPECIES, bRows, b3 + p, mask), s3);
+        }
+        float[] c = op.c();
+        int cAt = op.cOff() + i * op.n() + j0;
+        c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s0, lanes);
+        c[cAt + 1] = (accumulate ? c[cAt + 1] : 0f) + sumLanes(s1, lanes);
+        c[cAt + 2] = (accumulate ? c[cAt + 2] : 0f) + sumLanes(s2, lanes);
+        c[cAt + 3] = (accumulate ? c[cAt + 3] : 0f) + sumLanes(s3, lanes);
+    }
+
+    /** C(i, j) from one dot product. */
+    private static void dot1(Operands op, int i, float[] bRows, int bRowsOff, int j, boolean accumulate,
+                             float[] lanes) {
+        float[] a = op.a();
+        int k = op.k();
+        int aRow = op.aOff() + i * k;
+        int bRow = bRowsOff + j * k;
+        FloatVector s = FloatVector.zero(SPECIES);
+        int vectorEnd = SPECIES.loopBound(k);
+        int p = 0;
+        for (; p < vectorEnd; p += LANES) {
+            s = FloatVector.fromArray(SPECIES, a, aRow + p).fma(FloatVector.fromArray(SPECIES, bRows, bRow + p), s);
+        }
+        if (p < k) {
+            VectorMask<Float> mask = SPECIES.indexInRange(p, k);
+            s = FloatVector.fromArray(SPECIES, a, aRow + p, mask)
+                    .fma(FloatVector.fromArray(SPECIES, bRows, bRow + p, mask), s);
+        }
+        float[] c = op.c();
+        int cAt = op.cOff() + i * op.n() + j;
+        c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s, lanes);
+    }
+
+    /** The sum of the lanes of v in lane order ({@code reduceLanes} leaves the order unspecified). */
+    private static float sumLanes(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        float sum = 0f;
+        for (int l = 0; l < LANES; l++) {
+            sum += scratch[l];
+        }
+        return sum;
+    }
+
+    // ---- scalar reference -----------------------------------------------------------------------------------------
+
+    /** Scalar reference for {@link #nn}: C[m,n] (+)= A[m,k] · B[k,n], float sums in k order. */
     public static void nnScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                                 boolean accumulate) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        float[] row = new float[n];
         for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double sum = 0;
-                for (int p = 0; p < k; p++) {
-                    sum += (double) a[aOff + i * k + p] * b[bOff + p * n + j];
+            Arrays.fill(row, 0f);
+            for (int p = 0; p < k; p++) {
+                float x = a[aOff + i * k + p];
+                int bRow = bOff + p * n;
+                for (int j = 0; j < n; j++) {
+                    row[j] += x * b[bRow + j];
                 }
-                int ci = cOff + i * n + j;
-                c[ci] = accumulate ? c[ci] + (float) sum : (float) sum;
             }
+            storeRow(row, c, cOff + i * n, accumulate);
         }
     }
 
-    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ, plain loops. */
+    /** Scalar reference for {@link #nt}: C[m,n] (+)= A[m,k] · B[n,k]ᵀ, float sums in k order. */
     public static void ntScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                                 boolean accumulate) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                double sum = 0;
+                float sum = 0f;
                 for (int p = 0; p < k; p++) {
-                    sum += (double) a[aOff + i * k + p] * b[bOff + j * k + p];
+                    sum += a[aOff + i * k + p] * b[bOff + j * k + p];
                 }
-                int ci = cOff + i * n + j;
-                c[ci] = accumulate ? c[ci] + (float) sum : (float) sum;
+                int at = cOff + i * n + j;
+                c[at] = accumulate ? c[at] + sum : sum;
             }
         }
     }
 
-    /** C[m,n] (+)= A[k,m]ᵀ · B[k,n], plain loops. */
+    /** Scalar reference for {@link #tn}: C[m,n] (+)= A[k,m]ᵀ · B[k,n], float sums in k order. */
     public static void tnScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                                 boolean accumulate) {
+        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        float[] row = new float[n];
         for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double sum = 0;
-                for (int p = 0; p < k; p++) {
-                    sum += (double) a[aOff + p * m + i] * b[bOff + p * n + j];
+            Arrays.fill(row, 0f);
+            for (int p = 0; p < k; p++) {
+                float x = a[aOff + p * m + i];
+                int bRow = bOff + p * n;
+                for (int j = 0; j < n; j++) {
+                    row[j] += x * b[bRow + j];
                 }
-                int ci = cOff + i * n + j;
-                c[ci] = accumulate ? c[ci] + (float) sum : (float) sum;
             }
+            storeRow(row, c, cOff + i * n, accumulate);
+        }
+    }
+
+    private static void storeRow(float[] row, float[] c, int at, boolean accumulate) {
+        for (int j = 0; j < row.length; j++) {
+            c[at + j] = accumulate ? c[at + j] + row[j] : row[j];
         }
     }
 }
