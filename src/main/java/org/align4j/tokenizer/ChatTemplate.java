@@ -16,12 +16,8 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.io.IOException;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -29,7 +25,7 @@ import jinjava.javax.el.CompositeELResolver;
  * A Hugging Face chat template: the Jinja2 template of {@code tokenizer_config.json}'s {@code chat_template} or
  * {@code chat_template.jinja} that turns a list of messages into a model's prompt text, rendered with Jinjava the way
  * {@code transformers}' {@code apply_chat_template(tokenize=False)} renders it with Jinja2: {@code trim_blocks} and
- * {@code lstrip_blocks} on, the template's single trailing newline dropped, {@code raise_exception(message)},
+ * {@code lstrip_blocks} on (applied by {@link JinjaSyntaxTranslator}), the template's single trailing newline dropped, {@code raise_exception(message)},
  * {@code strftime_now(format)} and a Python-style {@code tojson} filter available, and the special tokens
  * ({@code bos_token}, {@code eos_token}, ...) defined.
  *
@@ -55,17 +51,15 @@ public final class ChatTemplate {
         resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
                 .withNestedInterpretationEnabled(false)
                 .withElResolver(resolver)
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                ChatTemplate.class, "raiseException", String.class));
+                TemplateFunctions.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
-                ChatTemplate.class, "strftimeNow", String.class));
+                TemplateFunctions.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", JinjaSyntaxTranslator.SLICE_FUNCTION,
-                ChatTemplate.class, "slice", Object.class, Object.class, Object.class, Object.class));
+                TemplateFunctions.class, "slice", Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFilter(new PythonJsonFilter());
     }
 
@@ -92,100 +86,12 @@ public final class ChatTemplate {
 
     private static TokenizerException templateError(TemplateError error) {
         for (Throwable cause = error.getException(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof RaisedException raised) {
+            if (cause instanceof TemplateFunctions.RaisedException raised) {
                 return new TokenizerException("chat template: " + raised.getMessage());
             }
         }
         String message = error.getMessage() == null ? error.getReason().toString() : error.getMessage();
         return new TokenizerException("chat template line " + error.getLineno() + ": " + message.replace('\n', ' '));
-    }
-
-    /** Thrown by the template's {@code raise_exception(message)}. */
-    private static final class RaisedException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        RaisedException(String message) {
-            super(message);
-        }
-    }
-
-    /** {@code raise_exception(message)}: aborts rendering with the template's message. */
-    public static Object raiseException(String message) {
-        throw new RaisedException(message);
-    }
-
-    /** {@code strftime_now(format)}: the current local time in a Python {@code strftime} format. */
-    public static String strftimeNow(String format) {
-        return formatPythonTime(LocalDateTime.now(), format);
-    }
-
-    static String formatPythonTime(LocalDateTime time, String format) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < format.length(); i++) {
-            char c = format.charAt(i);
-            if (c != '%' || i + 1 == format.length()) {
-                out.append(c);
-                continue;
-            }
-            char directive = format.charAt(++i);
-            String pattern = switch (directive) {
-                case 'd' -> "dd";
-                case 'm' -> "MM";
-                case 'Y' -> "yyyy";
-                case 'y' -> "yy";
-                case 'b' -> "MMM";
-                case 'B' -> "MMMM";
-                case 'a' -> "EEE";
-                case 'A' -> "EEEE";
-                case 'H' -> "HH";
-                case 'I' -> "hh";
-                case 'M' -> "mm";
-                case 'S' -> "ss";
-                case 'p' -> "a";
-                case 'j' -> "DDD";
-                case '%' -> "'%'";
-                default -> throw new IllegalArgumentException("strftime_now: unsupported directive %" + directive);
-            };
-            out.append(DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH).format(time));
-        }
-        return out.toString();
-    }
-
-    /** Python slicing {@code value[start:stop:step]} of a list or string; bounds may be null. */
-    public static Object slice(Object value, Object start, Object stop, Object step) {
-        int stride = step == null ? 1 : ((Number) step).intValue();
-        if (stride == 0) {
-            throw new IllegalArgumentException("slice step cannot be zero");
-        }
-        List<?> items = value instanceof String s ? s.codePoints().boxed().toList()
-                : value instanceof List<?> list ? list : null;
-        if (items == null) {
-            throw new IllegalArgumentException("cannot slice " + (value == null ? "none" : value.getClass().getSimpleName()));
-        }
-        int n = items.size();
-        int first = bound(start, n, stride > 0 ? 0 : n - 1, stride);
-        int last = bound(stop, n, stride > 0 ? n : -1, stride);
-        List<Object> out = new ArrayList<>();
-        for (int i = first; stride > 0 ? i < last : i > last; i += stride) {
-            out.add(items.get(i));
-        }
-        if (value instanceof String) {
-            StringBuilder text = new StringBuilder();
-            out.forEach(c -> text.appendCodePoint((Integer) c));
-            return text.toString();
-        }
-        return out;
-    }
-
-    private static int bound(Object value, int n, int defaultValue, int stride) {
-        if (value == null) {
-            return defaultValue;
-        }
-        int i = ((Number) value).intValue();
-        if (i < 0) {
-            i += n;
-        }
-        return stride > 0 ? Math.clamp(i, 0, n) : Math.clamp(i, -1, n - 1);
     }
 
     /**
@@ -238,7 +144,7 @@ public final class ChatTemplate {
 
         @Override
         public SerializableString getEscapeSequence(int c) {
-            return new SerializedString(String.format("\\u%04x", c));
+            return c < 32 ? new SerializedString(String.format("\\u%04x", c)) : null;
         }
     }
 

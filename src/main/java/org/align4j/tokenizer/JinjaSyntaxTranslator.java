@@ -17,10 +17,12 @@ import java.util.regex.Pattern;
  *   <li>keyword arguments whose value is an expression, {@code f(k=a - 1)}, get parentheses,
  *       {@code f(k=(a - 1))}, since Jinjava binds {@code k=a} before the operator.</li>
  * </ul>
- * It also applies the whitespace control of expression tags, {@code {{- x -}}}, which Jinjava ignores (it honours
- * {@code {%- -%}}): the whitespace before {@code {{-} and after {@code -}}} is removed from the template text.
- * Otherwise only the insides of {@code {{ }}} and {@code {% %}} tags change; text, comments and {@code raw} blocks
- * are kept byte for byte. Python method calls ({@code .startswith(...)}) need no rewriting: {@link PythonMethods} resolves
+ * It also applies Jinja2's whitespace handling to the template text, since Jinjava ignores {@code {{- -}}} and
+ * {@code {#- -#}} and strips blocks differently: {@code -} markers remove the whitespace before or after a tag,
+ * {@code lstrip_blocks} removes the indentation before a block or comment tag that starts its line,
+ * {@code trim_blocks} the newline after one ({@code +} markers turn both off), and comments are dropped. The result
+ * is meant for Jinjava with its own {@code trimBlocks} and {@code lstripBlocks} off. Otherwise only the insides of
+ * {@code {{ }}} and {@code {% %}} tags change; text and {@code raw} blocks are kept as they are. Python method calls ({@code .startswith(...)}) need no rewriting: {@link PythonMethods} resolves
  * them.
  */
 final class JinjaSyntaxTranslator {
@@ -45,60 +47,94 @@ final class JinjaSyntaxTranslator {
     }
 
     static String translate(String template) {
-        boolean stripNextText = false;
         StringBuilder out = new StringBuilder(template.length() + 64);
         int i = 0;
-        while (i < template.length()) {
-            if (stripNextText) {
-                while (i < template.length() && Character.isWhitespace(template.charAt(i))) {
-                    i++;
-                }
-                stripNextText = false;
-                continue;
-            }
+        boolean stripLeadingWhitespace = false;
+        boolean trimNewline = false;
+        boolean lineStarting = true;
+        while (i <= template.length()) {
             int open = nextTagStart(template, i);
+            int textEnd = open < 0 ? template.length() : open;
+            int textStart = i;
+            if (stripLeadingWhitespace) {
+                while (textStart < textEnd && Character.isWhitespace(template.charAt(textStart))) {
+                    textStart++;
+                }
+                lineStarting = textStart > i && template.charAt(textStart - 1) == '\n';
+            } else if (trimNewline && template.startsWith("\n", textStart)) {
+                textStart++;
+                lineStarting = true;
+            } else if (trimNewline && template.startsWith("\r\n", textStart)) {
+                textStart += 2;
+                lineStarting = true;
+            }
+            int textAt = out.length();
+            out.append(template, textStart, textEnd);
             if (open < 0) {
-                out.append(template, i, template.length());
                 break;
             }
-            out.append(template, i, open);
             char kind = template.charAt(open + 1);
-            if (kind == '#') {
-                int close = template.indexOf("#}", open + 2);
-                int end = close < 0 ? template.length() : close + 2;
-                out.append(template, open, end);
-                i = end;
-                continue;
-            }
-            String closing = kind == '{' ? "}}" : "%}";
-            int close = tagEnd(template, open + 2, closing);
+            String closing = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+            int close = kind == '#' ? template.indexOf(closing, open + 2) : tagEnd(template, open + 2, closing);
             if (close < 0) {
                 out.append(template, open, template.length());
                 break;
             }
             String inside = template.substring(open + 2, close);
-            Matcher firstWord = FIRST_WORD.matcher(inside);
-            String statement = kind == '%' && firstWord.find() ? firstWord.group(1) : "";
-            if (statement.equals("raw")) {
-                Matcher endRaw = END_RAW.matcher(template);
-                int end = endRaw.find(close + 2) ? endRaw.end() : template.length();
-                out.append(template, open, end);
-                i = end;
-                continue;
-            }
-            if (kind == '{' && inside.startsWith("-")) {
-                out.setLength(out.length() - trailingWhitespace(out));
+            char left = inside.isEmpty() ? ' ' : inside.charAt(0);
+            if (left == '-' || left == '+') {
                 inside = inside.substring(1);
             }
-            if (kind == '{' && inside.endsWith("-")) {
+            char right = inside.isEmpty() ? ' ' : inside.charAt(inside.length() - 1);
+            if (right == '-' || right == '+') {
                 inside = inside.substring(0, inside.length() - 1);
-                stripNextText = true;
             }
-            out.append(template, open, open + 2).append(translateExpression(inside, !statement.equals("macro")))
-                    .append(closing);
-            i = close + 2;
+            boolean block = kind != '{';
+            if (left == '-') {
+                out.setLength(out.length() - trailingWhitespace(out));
+            } else if (block && left != '+') {
+                lstripBlock(out, textAt, lineStarting);
+            }
+            Matcher firstWord = FIRST_WORD.matcher(inside);
+            String statement = kind == '%' && firstWord.find() ? firstWord.group(1) : "";
+            int next = close + 2;
+            if (statement.equals("raw")) {
+                Matcher endRaw = END_RAW.matcher(template);
+                next = endRaw.find(next) ? endRaw.end() : template.length();
+                out.append(template, open, next);
+            } else if (kind != '#') {
+                out.append(template, open, open + 2).append(translateExpression(inside, !statement.equals("macro")))
+                        .append(closing);
+            }
+            stripLeadingWhitespace = right == '-';
+            trimNewline = block && right != '+' && right != '-';
+            lineStarting = false;
+            i = next;
         }
         return out.toString();
+    }
+
+    /**
+     * Jinja2's {@code lstrip_blocks}: removes the spaces and tabs between the start of a line and a block or comment
+     * tag, if nothing else stands there. {@code textAt} is where the text before the tag starts in {@code out};
+     * {@code lineStarting} whether that text starts a line.
+     */
+    private static void lstripBlock(StringBuilder out, int textAt, boolean lineStarting) {
+        int newline = out.lastIndexOf("\n");
+        int lineStart;
+        if (newline >= textAt) {
+            lineStart = newline + 1;
+        } else if (lineStarting) {
+            lineStart = textAt;
+        } else {
+            return;
+        }
+        for (int k = lineStart; k < out.length(); k++) {
+            if (out.charAt(k) != ' ' && out.charAt(k) != '\t') {
+                return;
+            }
+        }
+        out.setLength(lineStart);
     }
 
     private static int trailingWhitespace(StringBuilder text) {

@@ -134,7 +134,7 @@ final class PythonMethods extends ELResolver {
                     break;
                 }
                 if (maxSplit >= 0 && parts.size() == maxSplit) {
-                    parts.add(strip(s.substring(i), null, false, true));
+                    parts.add(s.substring(i));
                     break;
                 }
                 int start = i;
