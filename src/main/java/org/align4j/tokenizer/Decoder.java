@@ -126,7 +126,9 @@ sealed interface Decoder {
                 out.add(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString());
             } catch (CharacterCodingException e) {
-                out.add("\uFFFD".repeat(bytes.length));
+                for (int i = 0; i < bytes.length; i++) {
+                    out.add("\uFFFD");
+                }
             }
         }
     }
