@@ -1,6 +1,7 @@
 package org.align4j.tokenizer;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +148,7 @@ final class AddedVocabulary {
         }
 
         private final Node root = new Node();
-        private final java.util.BitSet firstChars = new java.util.BitSet(1 << 16);
+        private final BitSet firstChars = new BitSet(1 << 16);
 
         void add(String content, AddedToken token) {
             if (content.isEmpty()) {

@@ -146,7 +146,7 @@ final class BpeModel {
         out.addAll(ids);
     }
 
-    int[] computeIds(String piece) {
+    private int[] computeIds(String piece) {
         if (ignoreMerges) {
             Integer id = vocab.get(piece);
             if (id != null) {

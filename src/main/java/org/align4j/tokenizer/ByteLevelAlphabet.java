@@ -1,6 +1,7 @@
 package org.align4j.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * GPT-2's reversible map between bytes and printable characters ({@code bytes_to_unicode} in the GPT-2 encoder, used
@@ -12,7 +13,7 @@ final class ByteLevelAlphabet {
     private static final int[] BYTE_OF_CHAR = new int[0x180];
 
     static {
-        java.util.Arrays.fill(BYTE_OF_CHAR, -1);
+        Arrays.fill(BYTE_OF_CHAR, -1);
         int next = 256;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

@@ -1,5 +1,7 @@
 package org.align4j.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * The BPE merge rules as an open-addressing hash table from a pair of token ids (left, right) to the merge's rank
  * (its line in {@code merges}, lower merges first) and the id of the merged token. Keys and values are packed into
@@ -19,7 +21,7 @@ final class MergeTable {
         int capacity = Integer.highestOneBit(Math.max(4, expectedMerges) * 2 - 1) << 1;
         keys = new long[capacity];
         values = new long[capacity];
-        java.util.Arrays.fill(keys, EMPTY_KEY);
+        Arrays.fill(keys, EMPTY_KEY);
         mask = capacity - 1;
     }
 

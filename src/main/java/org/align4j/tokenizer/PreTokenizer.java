@@ -2,6 +2,7 @@ package org.align4j.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
@@ -157,9 +158,9 @@ sealed interface PreTokenizer {
 
         void add(int start, int end, boolean isDelimiter) {
             if (size == starts.length) {
-                starts = java.util.Arrays.copyOf(starts, size * 2);
-                ends = java.util.Arrays.copyOf(ends, size * 2);
-                delimiter = java.util.Arrays.copyOf(delimiter, size * 2);
+                starts = Arrays.copyOf(starts, size * 2);
+                ends = Arrays.copyOf(ends, size * 2);
+                delimiter = Arrays.copyOf(delimiter, size * 2);
             }
             starts[size] = start;
             ends[size] = end;

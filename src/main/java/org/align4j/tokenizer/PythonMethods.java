@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
@@ -50,11 +52,11 @@ final class PythonMethods extends ELResolver {
             case "rstrip" -> strip(s, charsArgument(args), false, true);
             case "split" -> split(s, charsArgument(args), maxSplit(args));
             case "rsplit" -> rsplit(s, charsArgument(args), maxSplit(args));
-            case "upper" -> s.toUpperCase(java.util.Locale.ROOT);
-            case "lower" -> s.toLowerCase(java.util.Locale.ROOT);
+            case "upper" -> s.toUpperCase(Locale.ROOT);
+            case "lower" -> s.toLowerCase(Locale.ROOT);
             case "title" -> title(s);
             case "capitalize" -> s.isEmpty() ? s
-                    : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+                    : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             case "replace" -> replace(s, str(args, 0), str(args, 1), args.length > 2 ? toInt(args[2]) : -1);
             case "find" -> (long) s.indexOf(str(args, 0));
             case "count" -> count(s, str(args, 0));
@@ -73,7 +75,7 @@ final class PythonMethods extends ELResolver {
         };
     }
 
-    private static boolean anyAffix(Object[] args, java.util.function.Predicate<String> test) {
+    private static boolean anyAffix(Object[] args, Predicate<String> test) {
         Object affix = args.length > 0 ? args[0] : "";
         if (affix instanceof Collection<?> options) {
             return options.stream().anyMatch(option -> test.test(String.valueOf(option)));

@@ -7,12 +7,13 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -223,8 +224,8 @@ public final class Tokenizer {
         throw configFile.error("chat_template must be a string or a list of {name, template}");
     }
 
-    private static java.util.Map<String, Object> specialTokenVariables(SpecialTokens tokens) {
-        java.util.Map<String, Object> variables = new java.util.LinkedHashMap<>();
+    private static Map<String, Object> specialTokenVariables(SpecialTokens tokens) {
+        Map<String, Object> variables = new LinkedHashMap<>();
         if (tokens.bos() != null) {
             variables.put("bos_token", tokens.bos());
         }

@@ -56,6 +56,22 @@ class ChatTemplateTest {
         assertEquals(c.get("text").asText(), template.render(messages, c.get("add_generation_prompt").asBoolean(), extra));
     }
 
+    /** Meta-Llama-3's template; the expected text is Python Jinja2's ({@code |trim} binds before {@code +}). */
+    @Test
+    void rendersLlama3Template() {
+        String llama3 = "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = "
+                + "'<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + "
+                + "'<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
+                + "{{ content }}{% endfor %}{% if add_generation_prompt %}"
+                + "{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
+        ChatTemplate chat = new ChatTemplate(llama3, Map.of("bos_token", "<|begin_of_text|>"));
+        List<Map<String, Object>> messages = List.of(Map.of("role", "system", "content", "  Be kind. \n"),
+                Map.of("role", "user", "content", "Hi there"));
+        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe kind.<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n", chat.render(messages, true, Map.of()));
+    }
+
     @Test
     void bindsMessagesGenerationPromptAndSpecialTokens() {
         String template = "{{ bos_token }}{% for m in messages %}[{{ m.role }}:{{ m['content'] }}]{% endfor %}"
