@@ -66,11 +66,8 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Tokenizer tokenizer = Tokenizer.load(tokenizerDirectory);
         PrintWriter out = spec.commandLine().getOut();
         if (input.chat != null) {
-            ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() ->
-                    new IllegalArgumentException(tokenizerDirectory + ": the tokenizer has no chat template"));
             JsonNode chat = readJson(input.chat);
             Map<String, Object> variables = new LinkedHashMap<>();
             JsonNode messages = chat;
@@ -86,6 +83,9 @@ public final class TokenizeCommand implements Callable<Integer> {
             }
             List<Map<String, Object>> messageList = JSON.convertValue(messages,
                     JSON.getTypeFactory().constructCollectionType(List.class, Map.class));
+            Tokenizer tokenizer = Tokenizer.load(tokenizerDirectory);
+            ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() ->
+                    new IllegalArgumentException(tokenizerDirectory + ": the tokenizer has no chat template"));
             String text = template.render(messageList, addGenerationPrompt, variables);
             ObjectNode result = JSON.createObjectNode();
             result.put("text", text);
@@ -93,7 +93,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             out.println(JSON.writeValueAsString(result));
         } else {
             String text = input.text != null ? input.text : readText(input.file);
-            out.println(JSON.writeValueAsString(tokenizer.encode(text, addSpecialTokens)));
+            out.println(JSON.writeValueAsString(Tokenizer.load(tokenizerDirectory).encode(text, addSpecialTokens)));
         }
         out.flush();
         return 0;
