@@ -1,11 +1,8 @@
 package org.align4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +14,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.align4j.align.LanguageModelLoss;
+import org.align4j.data.BrownCorpus;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
@@ -181,17 +179,7 @@ final class DemoCommand implements Callable<Integer> {
         return ModelInput.of(ids, null);
     }
 
-    private static byte[] corpusBytes() throws IOException {
-        StringBuilder text = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                DemoCommand.class.getResourceAsStream("/data/brown-fiction.jsonl"), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                for (JsonNode p : JSON.readTree(line).get("paragraphs")) {
-                    text.append(p.asText()).append('\n');
-                }
-            }
-        }
-        return text.toString().getBytes(StandardCharsets.UTF_8);
+    private static byte[] corpusBytes() {
+        return String.join("\n", BrownCorpus.paragraphs()).getBytes(StandardCharsets.UTF_8);
     }
 }

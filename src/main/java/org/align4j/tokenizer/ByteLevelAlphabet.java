@@ -36,6 +36,11 @@ final class ByteLevelAlphabet {
         return new String(chars);
     }
 
+    /** The byte-level character that stands for byte {@code b} (0..255). */
+    static char charOf(int b) {
+        return CHAR_OF_BYTE[b];
+    }
+
     /** The byte that {@code c} stands for, or -1 if {@code c} is not a byte-level character. */
     static int byteOf(char c) {
         return c < BYTE_OF_CHAR.length ? BYTE_OF_CHAR[c] : -1;
