@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.align4j.model.Fixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,8 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * The preference losses against TRL's golden values for the five fixture models, their gradients against central
- * finite differences, and the options (loss combinations, f-divergences, reference_free, BCO shift, validation).
+ * finite differences, and the options (loss combinations, f-divergences, LD-DPO, WPO, reference_free, BCO shift,
+ * validation).
  */
 class DpoLossTest {
     static final List<String> MODELS = Fixture.NAMES;
@@ -221,6 +223,127 @@ class DpoLossTest {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------- LD-DPO
+
+    /** Pair 0: chosen has 3 completion tokens after a 2-token prompt, rejected 5; pair 1: chosen 2, rejected 1. */
+    private static final boolean[][] CHOSEN_MASK = {
+            {false, false, true, true, true, false, false},
+            {false, true, true, false}};
+    private static final boolean[][] REJECTED_MASK = {
+            {false, false, true, true, true, true, true},
+            {false, false, true, false}};
+    private static final double[][] POLICY_CHOSEN_TOKENS = {
+            {-9, -9, -1.0, -2.0, -3.0, 77, Double.NaN},
+            {-9, -0.5, -0.25, 55}};
+    private static final double[][] POLICY_REJECTED_TOKENS = {
+            {-9, -9, -0.5, -1.0, -1.5, -2.0, -2.5},
+            {-9, -9, -4.0, 33}};
+    private static final double[][] REF_CHOSEN_TOKENS = {
+            {0, 0, -1.5, -2.0, -2.0, 0, 0},
+            {0, -1.0, -0.5, 0}};
+    private static final double[][] REF_REJECTED_TOKENS = {
+            {0, 0, -0.5, -0.5, -1.5, -1.5, -1.0},
+            {0, 0, -3.0, 0}};
+
+    @Test
+    void ldAlphaWeightsTheTokensBeyondTheSharedLength() {
+        CompletionLogpReduction ld = CompletionLogpReduction.lengthDesensitized(CHOSEN_MASK, REJECTED_MASK, 0.25);
+        // pair 0: shared length 3, the rejected response's tokens 4 and 5 are verbose; pair 1: shared length 1
+        assertArrayEquals(new double[] {0, 0, 1, 1, 1, 0, 0}, ld.chosenCoefficients()[0]);
+        assertArrayEquals(new double[] {0, 0, 1, 1, 1, 0.25, 0.25}, ld.rejectedCoefficients()[0]);
+        assertArrayEquals(new double[] {0, 1, 0.25, 0}, ld.chosenCoefficients()[1]);
+        assertArrayEquals(new double[] {0, 0, 1, 0}, ld.rejectedCoefficients()[1]);
+        assertArrayEquals(new double[] {-6.0, -0.5 + 0.25 * -0.25}, ld.chosenLogps(POLICY_CHOSEN_TOKENS), 1e-15);
+        assertArrayEquals(new double[] {-3.0 + 0.25 * -4.5, -4.0}, ld.rejectedLogps(POLICY_REJECTED_TOKENS), 1e-15);
+        assertArrayEquals(new double[] {-6.0, -0.75}, ld.chosenTokenLogpSums(POLICY_CHOSEN_TOKENS), 1e-15);
+        assertArrayEquals(new int[] {3, 2}, ld.chosenLengths());
+        assertArrayEquals(new int[] {5, 1}, ld.rejectedLengths());
+
+        CompletionLogpReduction one = CompletionLogpReduction.lengthDesensitized(CHOSEN_MASK, REJECTED_MASK, 1.0);
+        CompletionLogpReduction sum = CompletionLogpReduction.sum(CHOSEN_MASK, REJECTED_MASK);
+        assertArrayEquals(sum.rejectedLogps(POLICY_REJECTED_TOKENS), one.rejectedLogps(POLICY_REJECTED_TOKENS));
+        assertArrayEquals(new double[] {-7.5, -4.0}, sum.rejectedLogps(POLICY_REJECTED_TOKENS), 1e-15);
+        CompletionLogpReduction zero = CompletionLogpReduction.lengthDesensitized(CHOSEN_MASK, REJECTED_MASK, 0.0);
+        assertArrayEquals(new double[] {-3.0, -4.0}, zero.rejectedLogps(POLICY_REJECTED_TOKENS), 1e-15);
+    }
+
+    @Test
+    void tokenGradientsMatchFiniteDifferencesThroughTheReduction() {
+        for (DpoLossConfig config : List.of(
+                DpoLossConfig.builder().lossType(DpoLossType.SIGMOID, DpoLossType.SFT).lossWeights(1.0, 0.5).build(),
+                DpoLossConfig.builder().lossType(DpoLossType.SIGMOID_NORM, DpoLossType.SFT).ldAlpha(0.25).build(),
+                DpoLossConfig.builder().lossType(DpoLossType.AOT_UNPAIRED).ldAlpha(0.5).labelSmoothing(0.1).build())) {
+            CompletionLogpReduction reduction = CompletionLogpReduction.of(config, CHOSEN_MASK, REJECTED_MASK);
+            DpoLoss loss = new DpoLoss(config);
+            Function<double[][][], Double> lossOfTokens = tokens -> loss.compute(reduction.batch(tokens[0], tokens[1],
+                    REF_CHOSEN_TOKENS, REF_REJECTED_TOKENS)).loss();
+            double[][][] tokens = {deepCopy(POLICY_CHOSEN_TOKENS), deepCopy(POLICY_REJECTED_TOKENS)};
+            CompletionLogpReduction.TokenGradients grads = reduction.tokenGradients(loss.compute(
+                    reduction.batch(tokens[0], tokens[1], REF_CHOSEN_TOKENS, REF_REJECTED_TOKENS)));
+            double[][][] analytic = {grads.chosen(), grads.rejected()};
+            for (int side = 0; side < 2; side++) {
+                for (int i = 0; i < tokens[side].length; i++) {
+                    for (int t = 0; t < tokens[side][i].length; t++) {
+                        boolean inCompletion = (side == 0 ? CHOSEN_MASK : REJECTED_MASK)[i][t];
+                        if (!inCompletion) {
+                            assertEquals(0.0, analytic[side][i][t], config + " outside the completion");
+                            continue;
+                        }
+                        double x = tokens[side][i][t];
+                        double h = 1e-6;
+                        tokens[side][i][t] = x + h;
+                        double up = lossOfTokens.apply(tokens);
+                        tokens[side][i][t] = x - h;
+                        double down = lossOfTokens.apply(tokens);
+                        tokens[side][i][t] = x;
+                        assertEquals((up - down) / (2 * h), analytic[side][i][t], 1e-8,
+                                config.lossType() + " ld_alpha " + config.ldAlpha() + " side " + side + " [" + i + "]["
+                                        + t + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- WPO
+
+    @Test
+    void wpoAlignsEachTokenByItsTotalSquaredProbability() {
+        float[] logits = {1.0f, -2.0f, 0.5f, 3.0f, /* second row */ 0, 0, 0, 0};
+        double z = Math.exp(1.0) + Math.exp(-2.0) + Math.exp(0.5) + Math.exp(3.0);
+        double squares = 0;
+        for (double l : new double[] {1.0, -2.0, 0.5, 3.0}) {
+            squares += Math.pow(Math.exp(l) / z, 2);
+        }
+        assertEquals(Math.log(squares), WpoWeighting.logSumSquaredProbs(logits, 0, 4), 1e-14);
+        assertEquals(Math.log(0.25), WpoWeighting.logSumSquaredProbs(logits, 4, 4), 1e-14);
+        // a uniform distribution's tokens have log p = log Σ p², so its weight is 1; masked positions are ignored
+        double[] w = WpoWeighting.sequenceWeights(
+                new double[][] {{Math.log(0.25), Math.log(0.25), 5}, {-1.0, -3.0, 0}, {0, 0, 0}},
+                new double[][] {{Math.log(0.25), Math.log(0.25), 0}, {-2.0, -2.0, 0}, {0, 0, 0}},
+                new boolean[][] {{true, true, false}, {true, true, false}, {false, false, false}});
+        assertArrayEquals(new double[] {1.0, Math.exp((1.0 - 1.0) / 2), 1.0}, w, 1e-15);
+    }
+
+    @ParameterizedTest
+    @FieldSource("MODELS")
+    void wpoMultipliesEachPairLossByItsConstantWeights(String model) {
+        DpoGolden g = DpoGolden.load(model);
+        double[] chosenWeights = {0.5, 0.9, 0.2};
+        double[] rejectedWeights = {0.3, 0.7, 1.1};
+        PairBatch weighted = g.batch().withWpoWeights(chosenWeights, rejectedWeights);
+        for (DpoLossType type : List.of(DpoLossType.SIGMOID, DpoLossType.IPO, DpoLossType.BCO_PAIR, DpoLossType.SFT,
+                DpoLossType.TYPO)) {
+            DpoLossConfig config = g.config(type).toBuilder().useWeighting(true).build();
+            DpoLoss.Result plain = new DpoLoss(g.config(type)).compute(g.batch());
+            DpoLoss.Result r = new DpoLoss(config).compute(weighted);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(plain.perPair()[i] * chosenWeights[i] * rejectedWeights[i], r.perPair()[i], 1e-12);
+            }
+            assertGradientsMatchFiniteDifferences(new DpoLoss(config), weighted, model + " wpo " + type);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------- reference_free, BCO
 
     @ParameterizedTest
@@ -403,5 +526,13 @@ class DpoLossTest {
         (which == 0 ? pc : which == 1 ? pr : sums)[i] += h;
         return new PairBatch(pc, pr, b.refChosenLogps(), b.refRejectedLogps(), b.chosenLengths(), b.rejectedLengths(),
                 sums, b.chosenWeights(), b.rejectedWeights());
+    }
+
+    private static double[][] deepCopy(double[][] a) {
+        double[][] out = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].clone();
+        }
+        return out;
     }
 }
