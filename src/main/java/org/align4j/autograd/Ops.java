@@ -348,7 +348,12 @@ public final class Ops {
     public static Tensor logits(Var hidden, Var lmHead, int[] rows) {
         int vocab = lmHead.value().dim(0);
         int dim = lmHead.value().dim(1);
-        rowsOf(hidden, dim, "lm_head");
+        int available = rowsOf(hidden, dim, "lm_head");
+        for (int r : rows) {
+            if (r < 0 || r >= available) {
+                throw new IllegalArgumentException("lm_head: row " + r + " is outside the " + available + " hidden rows");
+            }
+        }
         return chunkLogits(hidden.value(), lmHead.value(), rows, 0, rows.length, vocab, dim).logits();
     }
 
