@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
+import org.align4j.tensor.Parallel;
 import org.align4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,6 +89,35 @@ class GeneratorTest {
         assertFalse(Arrays.deepEquals(first.tokens(), otherSeed.tokens()));
         Generation firstRowAlone = generator.generate(new int[][] {PROMPTS[0]}, config);
         assertArrayEquals(first.tokens()[0], firstRowAlone.tokens()[0], "a row's stream ignores the other rows");
+    }
+
+    /**
+     * Run inside a task of the engine's pool, the kernels run on one thread; the samples stay the same. The model and
+     * prompts are large enough for the prefill's attention and MLP kernels to split their work across threads.
+     */
+    @Test
+    void samplesDoNotDependOnTheThreadCount() throws Exception {
+        ModelConfig shape = ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\": \"llama\","
+                + " \"vocab_size\": 1000, \"hidden_size\": 256, \"intermediate_size\": 704,"
+                + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2,"
+                + " \"max_position_embeddings\": 128, \"initializer_range\": 0.1}"), "test");
+        Generator generator = new Generator(Models.randomInit(shape, 3));
+        int[][] prompts = new int[2][];
+        for (int b = 0; b < 2; b++) {
+            prompts[b] = new int[40 - 7 * b];
+            for (int t = 0; t < prompts[b].length; t++) {
+                prompts[b][t] = (31 * t + 17 * b) % 1000;
+            }
+        }
+        GenerationConfig config = GenerationConfig.greedy(10).withSampling(0.8, 40, 0.95).withSeed(2);
+        Generation parallel = generator.generate(prompts, config);
+        Generation[] serial = new Generation[1];
+        Parallel.range(2, 1, (from, to) -> {
+            if (from == 0) {
+                serial[0] = generator.generate(prompts, config);
+            }
+        });
+        assertTrue(Arrays.deepEquals(parallel.tokens(), serial[0].tokens()));
     }
 
     @ParameterizedTest
