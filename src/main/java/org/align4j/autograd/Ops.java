@@ -344,6 +344,19 @@ public final class Ops {
         return out;
     }
 
+    /** Logits [rows.length, vocab] of the selected rows of hidden[rows, dim] (inference; projects only those). */
+    public static Tensor logits(Var hidden, Var lmHead, int[] rows) {
+        int vocab = lmHead.value().dim(0);
+        int dim = lmHead.value().dim(1);
+        int available = rowsOf(hidden, dim, "lm_head");
+        for (int r : rows) {
+            if (r < 0 || r >= available) {
+                throw new IllegalArgumentException("lm_head: row " + r + " is outside the " + available + " hidden rows");
+            }
+        }
+        return chunkLogits(hidden.value(), lmHead.value(), rows, 0, rows.length, vocab, dim).logits();
+    }
+
     /** The scalar Σ weights[i] · x[i] (x flattened); used to reduce per-token log-probs to a loss. */
     public static Var weightedSum(Tape tape, Var x, float[] weights) {
         int n = x.value().size();

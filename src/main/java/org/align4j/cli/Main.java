@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
-        subcommands = {DemoCommand.class, ForwardCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class,
-                BenchCommand.class,
+        subcommands = {DemoCommand.class, ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class,
+                TrainTokenizerCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -2,6 +2,7 @@ package org.align4j.model;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -70,6 +71,16 @@ public final class Gpt2Model implements CausalLM {
 
     @Override
     public Var hiddenStates(Tape tape, ModelInput in) {
+        return forward(tape, in, null);
+    }
+
+    @Override
+    public Var hiddenStates(ModelInput in, KvCache cache) {
+        return forward(Tape.inference(), in, Objects.requireNonNull(cache, "cache"));
+    }
+
+    /** The forward pass; with a cache, attention reads and extends it instead of seeing {@code in} alone. */
+    private Var forward(Tape tape, ModelInput in, KvCache cache) {
         for (int pos : in.positionIds()) {
             if (pos >= config.maxPositions()) {
                 throw new IllegalArgumentException("position " + pos + " exceeds n_positions " + config.maxPositions());
@@ -90,8 +101,10 @@ public final class Gpt2Model implements CausalLM {
             Var a = Ops.layerNorm(tape, h, p(pre + "ln_1.weight"), p(pre + "ln_1.bias"), eps);
             Var qkv = Ops.conv1d(tape, a, p(pre + "attn.c_attn.weight"), p(pre + "attn.c_attn.bias"));
             Var[] split = Ops.splitColumns(tape, qkv, d, d, d);
-            Var att = Ops.attention(tape, split[0], split[1], split[2], in.attentionMask(), in.batch(), in.seq(),
-                    nh, nh, hd, scale);
+            Var att = cache == null
+                    ? Ops.attention(tape, split[0], split[1], split[2], in.attentionMask(), in.batch(), in.seq(),
+                            nh, nh, hd, scale)
+                    : cache.attend(l, split[0], split[1], split[2], in, scale);
             h = Ops.add(tape, h, Ops.conv1d(tape, att, p(pre + "attn.c_proj.weight"), p(pre + "attn.c_proj.bias")));
             Var m = Ops.layerNorm(tape, h, p(pre + "ln_2.weight"), p(pre + "ln_2.bias"), eps);
             Var f = Ops.gelu(tape, Ops.conv1d(tape, m, p(pre + "mlp.c_fc.weight"), p(pre + "mlp.c_fc.bias")));

@@ -2,6 +2,7 @@ package org.align4j.model;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -99,6 +100,16 @@ public final class LlamaModel implements CausalLM {
 
     @Override
     public Var hiddenStates(Tape tape, ModelInput in) {
+        return forward(tape, in, null);
+    }
+
+    @Override
+    public Var hiddenStates(ModelInput in, KvCache cache) {
+        return forward(Tape.inference(), in, Objects.requireNonNull(cache, "cache"));
+    }
+
+    /** The forward pass; with a cache, attention reads and extends it instead of seeing {@code in} alone. */
+    private Var forward(Tape tape, ModelInput in, KvCache cache) {
         int maxPos = 0;
         for (int pos : in.positionIds()) {
             if (pos < 0) {
@@ -126,7 +137,9 @@ public final class LlamaModel implements CausalLM {
             }
             q = Ops.rope(tape, q, in.positionIds(), rope[0], rope[1], nh, hd);
             k = Ops.rope(tape, k, in.positionIds(), rope[0], rope[1], nkv, hd);
-            Var att = Ops.attention(tape, q, k, v, in.attentionMask(), in.batch(), in.seq(), nh, nkv, hd, scale);
+            Var att = cache == null
+                    ? Ops.attention(tape, q, k, v, in.attentionMask(), in.batch(), in.seq(), nh, nkv, hd, scale)
+                    : cache.attend(l, q, k, v, in, scale);
             h = Ops.add(tape, h, Ops.linear(tape, att, p(at + "o_proj.weight"), p(at + "o_proj.bias")));
             String mp = pre + "mlp.";
             Var m = Ops.rmsNorm(tape, h, p(pre + "post_attention_layernorm.weight"), eps);

@@ -57,6 +57,39 @@ public record ModelInput(int batch, int seq, int[] inputIds, int[] attentionMask
         return new ModelInput(batch, seq, flatIds, flatMask, positions);
     }
 
+    /**
+     * A batch of prompts of different lengths, left-padded to the longest with {@code padId} (mask 0), and the
+     * position ids transformers' {@code generate} derives from the mask: cumsum(mask) − 1 for real tokens, 1 for
+     * padding. Each real token thus has the position it would have alone.
+     */
+    public static ModelInput leftPadded(int[][] rows, int padId) {
+        int batch = rows.length;
+        if (batch == 0) {
+            throw new IllegalArgumentException("input_ids has no rows");
+        }
+        int seq = 0;
+        for (int b = 0; b < batch; b++) {
+            if (rows[b].length == 0) {
+                throw new IllegalArgumentException("input_ids row " + b + " is empty");
+            }
+            seq = Math.max(seq, rows[b].length);
+        }
+        int[] ids = new int[batch * seq];
+        int[] mask = new int[batch * seq];
+        int[] positions = new int[batch * seq];
+        for (int b = 0; b < batch; b++) {
+            int pad = seq - rows[b].length;
+            for (int t = 0; t < seq; t++) {
+                int i = b * seq + t;
+                boolean real = t >= pad;
+                ids[i] = real ? rows[b][t - pad] : padId;
+                mask[i] = real ? 1 : 0;
+                positions[i] = real ? t - pad : 1;
+            }
+        }
+        return new ModelInput(batch, seq, ids, mask, positions);
+    }
+
     /** Whether any position is padding. */
     public boolean hasPadding() {
         return Arrays.stream(attentionMask).anyMatch(m -> m == 0);

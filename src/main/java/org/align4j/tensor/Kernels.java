@@ -126,6 +126,16 @@ public interface Kernels {
     void attentionForward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, int[] keyMask,
                           int batch, int tq, int tk, int nHeads, int nKvHeads, int headDim, float scale);
 
+    /**
+     * Inference attention over a key/value cache: the same causal, key-masked, grouped-query attention as
+     * {@link #attentionForward}, but k and v are [B, capacity, nKvHeads * headDim] of which the first {@code tk} rows
+     * of each batch row are used, and {@code keyMask} (null: all keys valid) is [B, capacity]. q and out are
+     * [B, Tq, nHeads * headDim]; query i has absolute position {@code tk - tq + i}. Saves nothing for a backward pass.
+     */
+    void attentionForwardCached(Tensor q, Tensor kCache, Tensor vCache, Tensor out, int[] keyMask,
+                                int batch, int tq, int tk, int capacity, int nHeads, int nKvHeads, int headDim,
+                                float scale);
+
     /** Accumulates dq, dk and dv (dk and dv summed over the query heads that share a kv head). */
     void attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, int[] keyMask,
                            Tensor dq, Tensor dk, Tensor dv,

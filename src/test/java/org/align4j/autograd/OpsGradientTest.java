@@ -125,6 +125,30 @@ class OpsGradientTest {
     }
 
     @Test
+    void logitsOfSelectedRowsAreThoseRowsOfTheFullLogits() {
+        Random rng = new Random(2);
+        float[] h = new float[4 * 3];
+        float[] w = new float[5 * 3];
+        for (float[] a : new float[][] {h, w}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rng.nextGaussian();
+            }
+        }
+        Var hidden = Var.constant(Tensor.of(h, 4, 3));
+        Var lmHead = Var.constant(Tensor.of(w, 5, 3));
+        float[] full = Ops.logits(hidden, lmHead).data();
+        float[] selected = Ops.logits(hidden, lmHead, new int[] {3, 0}).data();
+        assertEquals(10, selected.length);
+        for (int v = 0; v < 5; v++) {
+            assertEquals(full[3 * 5 + v], selected[v], 1e-6);
+            assertEquals(full[v], selected[5 + v], 1e-6);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ops.logits(hidden, lmHead, new int[] {4}));
+        assertEquals("lm_head: row 4 is outside the 4 hidden rows", e.getMessage());
+    }
+
+    @Test
     void badInputsAreRejectedWithTheirName() {
         Var table = Var.constant(Tensor.zeros(4, 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -36,6 +36,12 @@ final class KernelChecks {
         return t;
     }
 
+    static void cacheLength(int tk, int capacity) {
+        if (tk > capacity) {
+            throw new IllegalArgumentException("attention reads " + tk + " keys from a cache of capacity " + capacity);
+        }
+    }
+
     static void attentionShape(int tq, int tk, int nHeads, int nKvHeads) {
         if (nKvHeads <= 0 || nHeads % nKvHeads != 0) {
             throw new IllegalArgumentException(

@@ -388,6 +388,24 @@ public final class ScalarKernels implements Kernels {
     public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, int[] keyMask, int batch,
                                  int tq, int tk, int nHeads, int nKvHeads, int headDim, float scale) {
         KernelChecks.attentionShape(tq, tk, nHeads, nKvHeads);
+        attend(q, k, v, out, lse, keyMask, batch, tq, tk, tk, nHeads, nKvHeads, headDim, scale);
+    }
+
+    @Override
+    public void attentionForwardCached(Tensor q, Tensor kCache, Tensor vCache, Tensor out, int[] keyMask, int batch,
+                                       int tq, int tk, int capacity, int nHeads, int nKvHeads, int headDim,
+                                       float scale) {
+        KernelChecks.attentionShape(tq, tk, nHeads, nKvHeads);
+        KernelChecks.cacheLength(tk, capacity);
+        attend(q, kCache, vCache, out, null, keyMask, batch, tq, tk, capacity, nHeads, nKvHeads, headDim, scale);
+    }
+
+    /**
+     * Attention forward with k, v and keyMask laid out over {@code kvRows} key rows per batch row, of which the
+     * first tk are used; lse (null: not saved) as in {@link #attentionForward}.
+     */
+    private static void attend(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, int[] keyMask, int batch,
+                               int tq, int tk, int kvRows, int nHeads, int nKvHeads, int headDim, float scale) {
         float[] qd = q.data();
         float[] kd = k.data();
         float[] vd = v.data();
@@ -404,8 +422,8 @@ public final class ScalarKernels implements Kernels {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j <= lastKey; j++) {
                         scores[j] = Double.NEGATIVE_INFINITY;
-                        if (keyMask == null || keyMask[b * tk + j] != 0) {
-                            int kBase = ((b * tk + j) * nKvHeads + kvHead) * headDim;
+                        if (keyMask == null || keyMask[b * kvRows + j] != 0) {
+                            int kBase = ((b * kvRows + j) * nKvHeads + kvHead) * headDim;
                             scores[j] = scale * dot(qd, qBase, kd, kBase, headDim);
                             max = Math.max(max, scores[j]);
                         }
@@ -413,7 +431,9 @@ public final class ScalarKernels implements Kernels {
                     int lseIndex = (b * nHeads + h) * tq + i;
                     if (max == Double.NEGATIVE_INFINITY) {
                         Arrays.fill(o, qBase, qBase + headDim, 0f);
-                        lse.data()[lseIndex] = Float.NEGATIVE_INFINITY;
+                        if (lse != null) {
+                            lse.data()[lseIndex] = Float.NEGATIVE_INFINITY;
+                        }
                         continue;
                     }
                     double sum = 0;
@@ -421,7 +441,7 @@ public final class ScalarKernels implements Kernels {
                     for (int j = 0; j <= lastKey; j++) {
                         double p = Math.exp(scores[j] - max);
                         sum += p;
-                        int vBase = ((b * tk + j) * nKvHeads + kvHead) * headDim;
+                        int vBase = ((b * kvRows + j) * nKvHeads + kvHead) * headDim;
                         for (int d = 0; d < headDim; d++) {
                             acc[d] += p * vd[vBase + d];
                         }
@@ -429,7 +449,9 @@ public final class ScalarKernels implements Kernels {
                     for (int d = 0; d < headDim; d++) {
                         o[qBase + d] = (float) (acc[d] / sum);
                     }
-                    lse.data()[lseIndex] = (float) (max + Math.log(sum));
+                    if (lse != null) {
+                        lse.data()[lseIndex] = (float) (max + Math.log(sum));
+                    }
                 }
             }
         }

@@ -19,8 +19,12 @@ final class VectorAttention {
     private VectorAttention() {
     }
 
-    /** The attention geometry of one call, with the index arithmetic of the projection layout. */
-    private record Shape(int batch, int tq, int tk, int nHeads, int nKvHeads, int headDim, float scale) {
+    /**
+     * The attention geometry of one call, with the index arithmetic of the projection layout: k, v and the key mask
+     * hold {@code kvRows} key rows per batch row (tk for training, the cache capacity for inference), of which the
+     * first tk are read.
+     */
+    private record Shape(int batch, int tq, int tk, int kvRows, int nHeads, int nKvHeads, int headDim, float scale) {
         int group() {
             return nHeads / nKvHeads;
         }
@@ -32,7 +36,12 @@ final class VectorAttention {
 
         /** Offset of key (or value) row j of kv head g in batch b. */
         int keyRow(int b, int j, int g) {
-            return ((b * tk + j) * nKvHeads + g) * headDim;
+            return ((b * kvRows + j) * nKvHeads + g) * headDim;
+        }
+
+        /** Whether key j of batch b is padding. */
+        boolean masked(int[] keyMask, int b, int j) {
+            return keyMask != null && keyMask[b * kvRows + j] == 0;
         }
 
         int lseIndex(int b, int h, int i) {
@@ -45,10 +54,15 @@ final class VectorAttention {
         }
     }
 
+    /**
+     * The forward pass; k, v and keyMask hold {@code kvRows} key rows per batch row, and lse (null: not saved)
+     * receives each query row's log-sum-exp.
+     */
     static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] keyMask, int batch, int tq,
-                        int tk, int nHeads, int nKvHeads, int headDim, float scale) {
+                        int tk, int kvRows, int nHeads, int nKvHeads, int headDim, float scale) {
         KernelChecks.attentionShape(tq, tk, nHeads, nKvHeads);
-        Shape shape = new Shape(batch, tq, tk, nHeads, nKvHeads, headDim, scale);
+        KernelChecks.cacheLength(tk, kvRows);
+        Shape shape = new Shape(batch, tq, tk, kvRows, nHeads, nKvHeads, headDim, scale);
         int queryBlocks = (tq + QUERY_BLOCK - 1) / QUERY_BLOCK;
         long unitWork = (long) Math.min(tq, QUERY_BLOCK) * tk * headDim;
         Parallel.range(batch * nHeads * queryBlocks, VectorMath.rowGrain(unitWork), (u0, u1) -> {
@@ -73,7 +87,9 @@ final class VectorAttention {
         float max = scaledScores(s, q, k, keyMask, b, kvHead, qRow, visible, scores);
         if (max == Float.NEGATIVE_INFINITY) {
             Arrays.fill(out, qRow, qRow + s.headDim(), 0f);
-            lse[s.lseIndex(b, h, i)] = Float.NEGATIVE_INFINITY;
+            if (lse != null) {
+                lse[s.lseIndex(b, h, i)] = Float.NEGATIVE_INFINITY;
+            }
             return;
         }
         VectorMath.expShiftedInPlace(scores, 0, visible, max);
@@ -86,7 +102,9 @@ final class VectorAttention {
         }
         Arrays.fill(out, qRow, qRow + s.headDim(), 0f);
         VectorMath.axpy((float) (1 / sum), acc, 0, out, qRow, s.headDim());
-        lse[s.lseIndex(b, h, i)] = (float) (max + Math.log(sum));
+        if (lse != null) {
+            lse[s.lseIndex(b, h, i)] = (float) (max + Math.log(sum));
+        }
     }
 
     /**
@@ -97,7 +115,7 @@ final class VectorAttention {
                                       int visible, float[] scores) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < visible; j++) {
-            if (keyMask != null && keyMask[b * s.tk() + j] == 0) {
+            if (s.masked(keyMask, b, j)) {
                 scores[j] = Float.NEGATIVE_INFINITY;
             } else {
                 scores[j] = s.scale() * VectorMath.dot(q, qRow, k, s.keyRow(b, j, kvHead), s.headDim());
@@ -111,7 +129,7 @@ final class VectorAttention {
                          float[] dq, float[] dk, float[] dv, int batch, int tq, int tk, int nHeads, int nKvHeads,
                          int headDim, float scale) {
         KernelChecks.attentionShape(tq, tk, nHeads, nKvHeads);
-        Shape shape = new Shape(batch, tq, tk, nHeads, nKvHeads, headDim, scale);
+        Shape shape = new Shape(batch, tq, tk, tk, nHeads, nKvHeads, headDim, scale);
         long unitWork = (long) shape.group() * tq * tk * headDim;
         Parallel.range(batch * nKvHeads, VectorMath.rowGrain(unitWork), (u0, u1) -> {
             float[] probs = new float[tk];

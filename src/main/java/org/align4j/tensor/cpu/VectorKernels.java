@@ -154,8 +154,16 @@ public final class VectorKernels implements Kernels {
     @Override
     public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, int[] keyMask, int batch,
                                  int tq, int tk, int nHeads, int nKvHeads, int headDim, float scale) {
-        VectorAttention.forward(q.data(), k.data(), v.data(), out.data(), lse.data(), keyMask, batch, tq, tk, nHeads,
-                nKvHeads, headDim, scale);
+        VectorAttention.forward(q.data(), k.data(), v.data(), out.data(), lse.data(), keyMask, batch, tq, tk, tk,
+                nHeads, nKvHeads, headDim, scale);
+    }
+
+    @Override
+    public void attentionForwardCached(Tensor q, Tensor kCache, Tensor vCache, Tensor out, int[] keyMask, int batch,
+                                       int tq, int tk, int capacity, int nHeads, int nKvHeads, int headDim,
+                                       float scale) {
+        VectorAttention.forward(q.data(), kCache.data(), vCache.data(), out.data(), null, keyMask, batch, tq, tk,
+                capacity, nHeads, nKvHeads, headDim, scale);
     }
 
     @Override

@@ -132,6 +132,55 @@ class KernelReferenceTest {
         assertArrayEquals(new float[] {Float.NEGATIVE_INFINITY, 0f}, lse);
     }
 
+    /**
+     * Attention over a cache whose capacity exceeds the keys in use equals attention over just those keys, bit for
+     * bit: the rows past tk (filled with garbage here) are never read.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void attentionOverACacheReadsOnlyTheKeysInUse(Kernels k) {
+        int batch = 2;
+        int tq = 2;
+        int tk = 5;
+        int capacity = 8;
+        int nHeads = 4;
+        int nKv = 2;
+        int headDim = 6;
+        int width = nKv * headDim;
+        java.util.Random random = new java.util.Random(11);
+        float[] q = new float[batch * tq * nHeads * headDim];
+        float[] kCache = new float[batch * capacity * width];
+        float[] vCache = new float[batch * capacity * width];
+        for (float[] a : new float[][] {q, kCache, vCache}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) random.nextGaussian();
+            }
+        }
+        int[] maskCache = new int[batch * capacity];
+        Arrays.fill(maskCache, 1);
+        maskCache[capacity] = 0;
+        maskCache[capacity + 1] = 0;
+        maskCache[capacity + tk] = 0;
+        float[] keys = new float[batch * tk * width];
+        float[] values = new float[batch * tk * width];
+        int[] mask = new int[batch * tk];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(kCache, b * capacity * width, keys, b * tk * width, tk * width);
+            System.arraycopy(vCache, b * capacity * width, values, b * tk * width, tk * width);
+            System.arraycopy(maskCache, b * capacity, mask, b * tk, tk);
+        }
+        float scale = (float) (1 / Math.sqrt(headDim));
+        float[] expected = new float[q.length];
+        k.attentionForward(t(q), t(keys), t(values), t(expected), Tensor.zeros(batch * nHeads * tq), mask, batch, tq,
+                tk, nHeads, nKv, headDim, scale);
+        float[] actual = new float[q.length];
+        k.attentionForwardCached(t(q), t(kCache), t(vCache), t(actual), maskCache, batch, tq, tk, capacity, nHeads,
+                nKv, headDim, scale);
+        assertArrayEquals(expected, actual);
+        assertThrows(IllegalArgumentException.class, () -> k.attentionForwardCached(t(q), t(kCache), t(vCache),
+                t(actual), null, batch, tq, capacity + 1, capacity, nHeads, nKv, headDim, scale));
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
     void logSoftmaxGather(Kernels k) {

@@ -278,6 +278,36 @@ class VectorKernelsTest {
         }
     }
 
+    @Test
+    void attentionOverACache() {
+        // batch, tq, tk, capacity, nHeads, nKvHeads, headDim, mask kind (as in attention())
+        int[][] configs = {
+            {1, 1, 1, 1, 1, 1, 1, 0},
+            {1, 1, 17, 40, 4, 4, 16, 0},
+            {3, 1, 9, 12, 6, 2, 19, 2},
+            {2, 5, 7, 20, 4, 1, 64, 1},
+            {2, 33, 40, 41, 4, 2, 16, 1},
+        };
+        for (int[] c : configs) {
+            int batch = c[0];
+            int tq = c[1];
+            int tk = c[2];
+            int capacity = c[3];
+            int nHeads = c[4];
+            int nKv = c[5];
+            int headDim = c[6];
+            int[] mask = keyMask(c[7], batch, capacity);
+            float scale = (float) (1 / Math.sqrt(headDim));
+            String what = String.format("B=%d tq=%d tk=%d capacity=%d heads=%d/%d hd=%d mask=%d", batch, tq, tk,
+                    capacity, nHeads, nKv, headDim, c[7]);
+            Tensor q = t(gaussian(batch * tq * nHeads * headDim, 1));
+            Tensor k = t(gaussian(batch * capacity * nKv * headDim, 1));
+            Tensor v = t(gaussian(batch * capacity * nKv * headDim, 1));
+            compare("attentionForwardCached " + what, (kk, o) -> kk.attentionForwardCached(q, k, v, o[0], mask,
+                    batch, tq, tk, capacity, nHeads, nKv, headDim, scale), false, gaussian(q.size(), 1));
+        }
+    }
+
     /** null, random padding (about a quarter of the keys), or the first half of the keys of batch row 1 padded. */
     private int[] keyMask(int kind, int batch, int tk) {
         if (kind == 0) {
@@ -399,6 +429,8 @@ class VectorKernelsTest {
         Tensor lse = Tensor.zeros(batch * nHeads * t);
         assertThreadInvariant("attentionForward", (kk, o) -> kk.attentionForward(q, k, v, o[0], o[1], null, batch, t,
                 t, nHeads, nKv, headDim, 0.25f), new float[q.size()], new float[lse.size()]);
+        assertThreadInvariant("attentionForwardCached", (kk, o) -> kk.attentionForwardCached(q, k, v, o[0], null,
+                batch, t / 2, t / 2 + 1, t, nHeads, nKv, headDim, 0.25f), new float[q.size() / 2]);
         VECTOR.attentionForward(q, k, v, out, lse, null, batch, t, t, nHeads, nKv, headDim, 0.25f);
         assertThreadInvariant("attentionBackward", (kk, o) -> kk.attentionBackward(q, q, k, v, out, lse, null, o[0],
                 o[1], o[2], batch, t, t, nHeads, nKv, headDim, 0.25f), new float[q.size()], new float[k.size()],
