@@ -11,7 +11,7 @@ import static org.align4j.tensor.cpu.VectorMath.LANES;
  *
  * <p>GELU uses the identity 0.5 (1 + tanh(u)) = σ(2u), so gelu_new(x) = x σ(2u) with
  * u = sqrt(2/π) (x + 0.044715 x³): the same function as HF's formula, evaluated without the cancellation of
- * 1 + tanh(u) for negative x. Exponentials use the Vector API's lanewise EXP (an intrinsic on x86).
+ * 1 + tanh(u) for negative x. Exponentials use {@code VectorMath.exp}, which gives the same bits in compiled and interpreted code.
  */
 final class VectorActivations {
     private static final float SQRT_2_OVER_PI = (float) ScalarKernels.SQRT_2_OVER_PI;
@@ -141,7 +141,7 @@ final class VectorActivations {
 
     /** σ(x) = 1 / (1 + e^−x); e^−x overflows to +∞ for very negative x and σ correctly becomes 0. */
     private static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(F, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(F, 1f).div(VectorMath.exp(x.neg()).add(1f));
     }
 
     private static float sigmoid(float x) {

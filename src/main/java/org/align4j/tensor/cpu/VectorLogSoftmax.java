@@ -36,7 +36,7 @@ final class VectorLogSoftmax {
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += LANES) {
-            acc = acc.add(FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP));
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(F, x, off + i).sub(max)));
             if ((i + LANES) % SUM_BLOCK == 0) {
                 sum += VectorMath.sumLanes(acc);
                 acc = FloatVector.zero(F);
@@ -66,7 +66,7 @@ final class VectorLogSoftmax {
                 int bound = F.loopBound(vocab);
                 int j = 0;
                 for (; j < bound; j += LANES) {
-                    FloatVector.fromArray(F, logits, row + j).sub(rowLse).lanewise(VectorOperators.EXP).mul(-g)
+                    VectorMath.exp(FloatVector.fromArray(F, logits, row + j).sub(rowLse)).mul(-g)
                             .intoArray(dlogits, outRow + j);
                 }
                 for (; j < vocab; j++) {
