@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.align4j.autograd.Var;
@@ -82,24 +83,55 @@ public final class HfModels {
      * {@code dtype}, sharded when larger than {@code maxShardBytes} (0: never).
      */
     public static void save(CausalLM model, Path dir, Dtype dtype, ObjectNode generationConfig, long maxShardBytes) {
+        try {
+            AtomicDirectory.write(dir, tmp -> write(model, tmp, dtype, generationConfig, maxShardBytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the files of {@link #save} into the existing directory {@code dir}, not atomically: for a directory
+     * that is itself being written atomically, such as a training checkpoint.
+     */
+    public static void write(CausalLM model, Path dir, Dtype dtype, ObjectNode generationConfig, long maxShardBytes)
+            throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
             tensors.put(e.getKey(), e.getValue().value());
         }
         ObjectNode genConfig = generationConfig != null ? generationConfig : defaultGenerationConfig(model.config());
-        try {
-            AtomicDirectory.write(dir, tmp -> {
-                JSON.writeValue(tmp.resolve("config.json").toFile(), model.config().json());
-                JSON.writeValue(tmp.resolve("generation_config.json").toFile(), genConfig);
-                Map<String, SafeTensorsWriter.Entry> entries = SafeTensorsWriter.entries(tensors, dtype);
-                if (maxShardBytes > 0) {
-                    HfCheckpoint.writeWeights(tmp, entries, maxShardBytes);
-                } else {
-                    HfCheckpoint.writeWeights(tmp, entries);
+        JSON.writeValue(dir.resolve("config.json").toFile(), model.config().json());
+        JSON.writeValue(dir.resolve("generation_config.json").toFile(), genConfig);
+        Map<String, SafeTensorsWriter.Entry> entries = SafeTensorsWriter.entries(tensors, dtype);
+        if (maxShardBytes > 0) {
+            HfCheckpoint.writeWeights(dir, entries, maxShardBytes);
+        } else {
+            HfCheckpoint.writeWeights(dir, entries);
+        }
+    }
+
+    /**
+     * Replaces the parameter values of {@code model} with the weights saved in {@code dir} (e.g. a training
+     * checkpoint of the same architecture), converted to float32.
+     *
+     * @throws ModelException naming the checkpoint and tensor when one is missing or has another shape
+     */
+    public static void loadWeights(CausalLM model, Path dir) {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
+                if (!ckpt.contains(e.getKey())) {
+                    throw new ModelException(dir + ": missing tensor '" + e.getKey() + "'");
                 }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+                Tensor saved = ckpt.read(e.getKey());
+                Tensor target = e.getValue().value();
+                if (!saved.sameShape(target)) {
+                    throw new ModelException(dir + ": tensor '" + e.getKey() + "' has shape "
+                            + Arrays.toString(saved.shape()) + ", the model's is "
+                            + Arrays.toString(target.shape()));
+                }
+                System.arraycopy(saved.data(), 0, target.data(), 0, target.size());
+            }
         }
     }
 

@@ -86,6 +86,23 @@ public final class AtomicDirectory {
         deleteRecursively(previous);
     }
 
+    /**
+     * Deletes directory {@code target} and everything under it, first renaming it to {@code <target>.old} so that it
+     * disappears from its name at once (a crash part-way leaves only the {@code .old} folder). Nothing happens if it
+     * does not exist.
+     */
+    public static void delete(Path target) throws IOException {
+        Path absoluteTarget = target.toAbsolutePath();
+        if (!Files.exists(absoluteTarget, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path previous = previousFor(absoluteTarget);
+        deleteRecursively(previous);
+        Files.move(absoluteTarget, previous, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(absoluteTarget.getParent());
+        deleteRecursively(previous);
+    }
+
     private static void moveAtomically(Path from, Path to, Path temporary) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);

@@ -106,6 +106,17 @@ class AtomicDirectoryTest {
     }
 
     @Test
+    void deleteRemovesTheWholeDirectoryAndNothingElse() throws IOException {
+        Path target = root.resolve("checkpoint-1");
+        AtomicDirectory.write(target, dir -> writeCheckpoint(dir, 1));
+        AtomicDirectory.write(root.resolve("checkpoint-2"), dir -> writeCheckpoint(dir, 2));
+        AtomicDirectory.delete(target);
+        assertEquals(List.of("checkpoint-2"), listing(root));
+        AtomicDirectory.delete(target);
+        assertEquals(List.of("checkpoint-2"), listing(root));
+    }
+
+    @Test
     void temporaryAndPreviousAreSiblings() {
         Path target = root.resolve("runs/checkpoint-7");
         assertEquals(root.resolve("runs/checkpoint-7.tmp"), AtomicDirectory.temporaryFor(target));

@@ -1,0 +1,79 @@
+package org.align4j.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The {@code checkpoint-N} folders of a run's output directory, named as HF Trainer names them ({@code N} is the
+ * global step): finding the newest one to resume from ({@code get_last_checkpoint}) and deleting the oldest beyond
+ * {@code save_total_limit} ({@code _rotate_checkpoints}). Folders being written ({@code .tmp}) or replaced
+ * ({@code .old}) are not checkpoints.
+ */
+public final class CheckpointFolders {
+    /** The folder-name prefix HF uses ({@code PREFIX_CHECKPOINT_DIR}). */
+    public static final String PREFIX = "checkpoint-";
+    private static final Pattern NAME = Pattern.compile("^" + PREFIX + "(\\d+)$");
+
+    private CheckpointFolders() {
+    }
+
+    /** The folder of the checkpoint at {@code step} in {@code outputDir}. */
+    public static Path of(Path outputDir, long step) {
+        return outputDir.resolve(PREFIX + step);
+    }
+
+    /** The step a checkpoint folder name stands for, or -1 when the name is not {@code checkpoint-N}. */
+    public static long stepOf(Path folder) {
+        Matcher m = NAME.matcher(folder.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** The checkpoint folders of {@code outputDir}, oldest (smallest step) first; none when it does not exist. */
+    public static List<Path> list(Path outputDir) throws IOException {
+        if (!Files.isDirectory(outputDir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(outputDir)) {
+            return entries.filter(p -> stepOf(p) >= 0 && Files.isDirectory(p))
+                    .sorted(Comparator.comparingLong(CheckpointFolders::stepOf)).toList();
+        }
+    }
+
+    /** The newest checkpoint folder of {@code outputDir}, or null when there is none. */
+    public static Path latest(Path outputDir) throws IOException {
+        List<Path> all = list(outputDir);
+        return all.isEmpty() ? null : all.getLast();
+    }
+
+    /**
+     * Deletes the oldest checkpoints of {@code outputDir} until at most {@code limit} remain, never deleting the
+     * newest one nor {@code keep} (the best checkpoint; may be null).
+     *
+     * @return the deleted folders
+     */
+    public static List<Path> rotate(Path outputDir, int limit, Path keep) throws IOException {
+        List<Path> all = list(outputDir);
+        List<Path> deletable = new ArrayList<>(all.subList(0, Math.max(0, all.size() - 1)));
+        if (keep != null) {
+            deletable.removeIf(p -> p.getFileName().equals(keep.getFileName()));
+        }
+        List<Path> deleted = new ArrayList<>();
+        int remaining = all.size();
+        for (Path p : deletable) {
+            if (remaining <= limit) {
+                break;
+            }
+            AtomicDirectory.delete(p);
+            deleted.add(p);
+            remaining--;
+        }
+        return deleted;
+    }
+}

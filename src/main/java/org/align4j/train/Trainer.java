@@ -1,0 +1,559 @@
+package org.align4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.align4j.autograd.Ops;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+
+/**
+ * The training loop every algorithm shares, following HF Trainer's {@code _inner_training_loop}: the algorithm
+ * supplies a {@link TrainingTask} (its model(s) and loss), the trainer does the rest.
+ *
+ * <p>Each epoch visits the training set in a seeded random order ({@link EpochSampler}: seed + epoch) in micro-batches
+ * of {@code per_device_train_batch_size}. An optimizer step accumulates the gradients of
+ * {@code gradient_accumulation_steps} micro-batches (an epoch's last window may be shorter), each micro-batch's loss
+ * scaled by 1 / (micro-batches in the window) as HF scales it; then it clips the global gradient norm to
+ * {@code max_grad_norm}, steps the optimizer ({@code optim}) at the scheduled learning rate, and zeroes the gradients.
+ * Weight decay skips the 1-D parameters (biases and norm weights), as HF's {@code get_decay_parameter_names} does for
+ * these architectures.
+ *
+ * <p>Every {@code logging_steps} steps it appends to {@code log_history} and to {@code metrics.jsonl} an entry with
+ * HF's names: {@code loss} (mean over the window's steps), {@code grad_norm} (of the last step, as HF logs it),
+ * {@code learning_rate} (the rate for the next step, as HF logs it), the task's metrics (mean over the window's
+ * micro-batches), {@code num_tokens} (cumulative, as TRL logs it), {@code epoch} and {@code step}. Evaluation
+ * ({@code eval_strategy}) appends {@code eval_}-prefixed metrics. Checkpoints ({@code save_strategy}, and always at
+ * the last step when saving by steps, as HF does) go to {@code output_dir/checkpoint-N}, written atomically: the
+ * task's model files, {@code optimizer.safetensors}, {@code scheduler.json}, {@code rng_state.json} (data position and
+ * the task's RNG state), {@code trainer_state.json} and {@code training_args.json}; {@code save_total_limit} deletes
+ * the oldest. At the end the model and {@code trainer_state.json} are saved into {@code output_dir}, with
+ * {@code training_loss.png}.
+ *
+ * <p>{@code resume_from_checkpoint} restores the model, optimizer, scheduler, data position and log history, so that
+ * a resumed run takes exactly the steps an uninterrupted one would have taken (the logging window restarts at the
+ * checkpoint, so logged values match when {@code save_steps} is a multiple of {@code logging_steps}). A NaN or
+ * infinite loss stops the run with a {@link NonFiniteLossException} naming the step and the examples.
+ *
+ * @param <B> the example type of the task
+ */
+public final class Trainer<B> {
+    /** The resolved options, in the output directory and in each checkpoint (HF: training_args.bin). */
+    public static final String TRAINING_ARGS_FILE = "training_args.json";
+    /** HF's trainer state file. */
+    public static final String TRAINER_STATE_FILE = "trainer_state.json";
+    /** The optimizer state of a checkpoint. */
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The scheduler state of a checkpoint ({@code last_epoch} = steps taken, as torch's LambdaLR). */
+    public static final String SCHEDULER_FILE = "scheduler.json";
+    /** The data position and task RNG state of a checkpoint. */
+    public static final String RNG_STATE_FILE = "rng_state.json";
+    /** One JSON object per log entry. */
+    public static final String METRICS_FILE = "metrics.jsonl";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON_LINE = new ObjectMapper();
+    private static final String FINAL_MODEL_STAGING = "final-model";
+
+    private final TrainingArguments args;
+    private final TrainingTask<B> task;
+    private final List<B> trainDataset;
+    private final List<B> evalDataset;
+    private final Path outputDir;
+    private final Map<String, Var> parameters;
+    private final Optimizer optimizer;
+    private final EpochSampler sampler;
+    private final LearningRateSchedule schedule;
+    private final TrainerState state = new TrainerState();
+
+    private int epoch;
+    private int microBatchesConsumed;
+
+    private double windowLossSum;
+    private int windowSteps;
+    private final Map<String, double[]> windowMetrics = new LinkedHashMap<>();
+    private double lastGradNorm = Double.NaN;
+    private double lastStepLoss = Double.NaN;
+
+    private double runLossSum;
+    private long runSteps;
+    private long runSamples;
+
+    /**
+     * A trainer for {@code task} on {@code trainDataset}, evaluating on {@code evalDataset} (may be empty when
+     * {@code eval_strategy} is {@code no}).
+     *
+     * @throws IllegalArgumentException when the training set is empty or yields no micro-batch, or evaluation is
+     *                                  asked for without an evaluation set
+     */
+    public Trainer(TrainingArguments args, TrainingTask<B> task, List<B> trainDataset, List<B> evalDataset) {
+        this.args = args;
+        this.task = task;
+        this.trainDataset = List.copyOf(trainDataset);
+        this.evalDataset = evalDataset == null ? List.of() : List.copyOf(evalDataset);
+        this.outputDir = args.outputPath();
+        this.parameters = task.trainableParameters();
+        if (this.trainDataset.isEmpty()) {
+            throw new IllegalArgumentException("the training set is empty");
+        }
+        if (args.evalStrategy() != TrainingArguments.IntervalStrategy.NO && this.evalDataset.isEmpty()) {
+            throw new IllegalArgumentException("eval_strategy is " + args.evalStrategy()
+                    + " but no evaluation set was given");
+        }
+        this.sampler = new EpochSampler(this.trainDataset.size(), args.perDeviceTrainBatchSize(),
+                args.dataloaderDropLast(), args.seed());
+        int microBatches = sampler.microBatchesPerEpoch();
+        if (microBatches == 0) {
+            throw new IllegalArgumentException("a training set of " + this.trainDataset.size()
+                    + " examples yields no full micro-batch of per_device_train_batch_size "
+                    + args.perDeviceTrainBatchSize() + " with dataloader_drop_last");
+        }
+        long updatesPerEpoch = Math.ceilDiv(microBatches, args.gradientAccumulationSteps());
+        if (args.maxSteps() > 0) {
+            state.maxSteps = args.maxSteps();
+            state.numTrainEpochs = Math.ceilDiv(args.maxSteps(), updatesPerEpoch);
+        } else {
+            state.maxSteps = (long) Math.ceil(args.numTrainEpochs() * updatesPerEpoch);
+            state.numTrainEpochs = (long) Math.ceil(args.numTrainEpochs());
+        }
+        state.loggingSteps = TrainingArguments.resolveInterval(args.loggingSteps(), state.maxSteps);
+        state.evalSteps = args.evalSteps() != null
+                ? TrainingArguments.resolveInterval(args.evalSteps(), state.maxSteps) : state.loggingSteps;
+        state.saveSteps = TrainingArguments.resolveInterval(args.saveSteps(), state.maxSteps);
+        state.trainBatchSize = args.perDeviceTrainBatchSize();
+        this.schedule = args.scheduleFor(state.maxSteps);
+        this.optimizer = createOptimizer();
+    }
+
+    private Optimizer createOptimizer() {
+        Predicate<String> decayed = name -> parameters.get(name).value().rank() >= 2;
+        return switch (args.optim()) {
+            case AdamW.NAME -> new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(), args.weightDecay(),
+                    decayed);
+            case Sgd.NAME -> {
+                Map<String, String> options = args.optimizerOptions();
+                yield new Sgd(Double.parseDouble(options.getOrDefault("momentum", "0")),
+                        Double.parseDouble(options.getOrDefault("dampening", "0")),
+                        Boolean.parseBoolean(options.getOrDefault("nesterov", "false")), args.weightDecay(), decayed);
+            }
+            default -> throw new IllegalArgumentException("optim '" + args.optim() + "' is not supported");
+        };
+    }
+
+    /** The run's progress (global step, epoch, log history, best metric). */
+    public TrainerState state() {
+        return state;
+    }
+
+    /** The optimizer built from {@code optim}. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The learning-rate schedule over the run's {@code max_steps}. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /**
+     * Trains to {@code max_steps} (resuming first when {@code resume_from_checkpoint} says so), then saves the model,
+     * {@code trainer_state.json} and the loss curve into {@code output_dir}.
+     *
+     * @throws NonFiniteLossException when a loss or the gradient norm is NaN or infinite
+     * @throws IOException            when a checkpoint, log or the final model cannot be written
+     */
+    public TrainOutput train() throws IOException {
+        Files.createDirectories(outputDir);
+        replaceFile(outputDir.resolve(TRAINING_ARGS_FILE), args::save);
+        Path checkpoint = checkpointToResume();
+        if (checkpoint != null) {
+            resume(checkpoint);
+        }
+        replaceFile(outputDir.resolve(METRICS_FILE), this::writeLogHistory);
+        parameters.values().forEach(Var::zeroGrad);
+        long tokensAtStart = state.numInputTokensSeen;
+        long started = System.nanoTime();
+        int microBatches = sampler.microBatchesPerEpoch();
+        int[] permutation = null;
+        int permutationEpoch = -1;
+        ProgressBar bar = args.disableTqdm() ? null : new ProgressBarBuilder().setTaskName("train")
+                .setInitialMax(state.maxSteps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .startsFrom(state.globalStep, Duration.ZERO).build();
+        try {
+            while (state.globalStep < state.maxSteps && epoch < state.numTrainEpochs) {
+                if (permutationEpoch != epoch) {
+                    permutation = sampler.permutation(epoch);
+                    permutationEpoch = epoch;
+                }
+                int window = Math.min(args.gradientAccumulationSteps(), microBatches - microBatchesConsumed);
+                optimizerStep(permutation, window);
+                microBatchesConsumed += window;
+                boolean epochEnded = microBatchesConsumed == microBatches;
+                if (epochEnded) {
+                    epoch++;
+                    microBatchesConsumed = 0;
+                }
+                state.epoch = epoch + (double) microBatchesConsumed / microBatches;
+                logEvaluateSave(epochEnded, state.globalStep >= state.maxSteps);
+                if (bar != null) {
+                    double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+                    bar.stepTo(state.globalStep);
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f, %.0f tok/s", lastStepLoss,
+                            (state.numInputTokensSeen - tokensAtStart) / seconds));
+                }
+            }
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+        double runtime = (System.nanoTime() - started) / 1e9;
+        double trainLoss = runSteps > 0 ? runLossSum / runSteps : 0.0;
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("train_runtime", runtime);
+        summary.put("train_samples_per_second", runSamples / Math.max(runtime, 1e-9));
+        summary.put("train_steps_per_second", runSteps / Math.max(runtime, 1e-9));
+        summary.put("train_loss", trainLoss);
+        summary.put("epoch", state.epoch);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        summary.forEach((k, v) -> metrics.put(k, ((Number) v).doubleValue()));
+        appendLog(summary);
+        saveFinalModel();
+        replaceFile(outputDir.resolve(TRAINER_STATE_FILE), state::write);
+        if (args.plotLoss()) {
+            LossCurve.write(state.logHistory, outputDir.resolve(LossCurve.FILE_NAME));
+        }
+        return new TrainOutput(state.globalStep, trainLoss, metrics);
+    }
+
+    /** One optimizer step over the next {@code window} micro-batches of {@code permutation}. */
+    private void optimizerStep(int[] permutation, int window) {
+        long step = state.globalStep + 1;
+        double stepLoss = 0;
+        List<int[]> batches = new ArrayList<>(window);
+        for (int j = 0; j < window; j++) {
+            int[] indices = sampler.microBatch(permutation, microBatchesConsumed + j);
+            batches.add(indices);
+            List<B> batch = new ArrayList<>(indices.length);
+            for (int i : indices) {
+                batch.add(trainDataset.get(i));
+            }
+            Tape tape = Tape.recording();
+            TaskOutput out = task.loss(tape, batch);
+            double loss = out.lossValue();
+            if (!Double.isFinite(loss)) {
+                throw new NonFiniteLossException("loss", loss, step, indices);
+            }
+            tape.backward(window == 1 ? out.loss() : Ops.weightedSum(tape, out.loss(), new float[] {1f / window}));
+            stepLoss += loss / window;
+            out.metrics().forEach((name, value) -> {
+                double[] sumAndCount = windowMetrics.computeIfAbsent(name, k -> new double[2]);
+                sumAndCount[0] += value;
+                sumAndCount[1]++;
+            });
+            state.numInputTokensSeen += out.tokens();
+            runSamples += batch.size();
+        }
+        double gradNorm = GradientClipping.clipGradNorm(parameters.values(), args.maxGradNorm());
+        if (!Double.isFinite(gradNorm)) {
+            throw new NonFiniteLossException("gradient norm", gradNorm, step,
+                    batches.stream().flatMapToInt(Arrays::stream).toArray());
+        }
+        optimizer.step(parameters, schedule.learningRate(state.globalStep));
+        parameters.values().forEach(Var::zeroGrad);
+        state.globalStep = step;
+        windowLossSum += stepLoss;
+        windowSteps++;
+        lastGradNorm = gradNorm;
+        lastStepLoss = stepLoss;
+        runLossSum += stepLoss;
+        runSteps++;
+    }
+
+    /** HF's {@code DefaultFlowCallback} decisions after a step, in HF's order: log, evaluate, save. */
+    private void logEvaluateSave(boolean epochEnded, boolean lastStep) throws IOException {
+        long step = state.globalStep;
+        if (step % state.loggingSteps == 0 || (step == 1 && args.loggingFirstStep())) {
+            logTrainingWindow();
+        }
+        boolean evaluate = switch (args.evalStrategy()) {
+            case NO -> false;
+            case STEPS -> step % state.evalSteps == 0;
+            case EPOCH -> epochEnded || lastStep;
+        };
+        if (evaluate) {
+            evaluate();
+        }
+        boolean save = switch (args.saveStrategy()) {
+            case NO -> false;
+            case STEPS -> step % state.saveSteps == 0 || lastStep;
+            case EPOCH -> epochEnded || lastStep;
+        };
+        if (save) {
+            saveCheckpoint();
+        }
+    }
+
+    private void logTrainingWindow() throws IOException {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("loss", windowLossSum / windowSteps);
+        entry.put("grad_norm", lastGradNorm);
+        entry.put("learning_rate", schedule.learningRate(state.globalStep));
+        windowMetrics.forEach((name, sumAndCount) -> entry.put(name, sumAndCount[0] / sumAndCount[1]));
+        if (state.numInputTokensSeen > 0) {
+            entry.put("num_tokens", state.numInputTokensSeen);
+        }
+        entry.put("epoch", state.epoch);
+        appendLog(entry);
+        windowLossSum = 0;
+        windowSteps = 0;
+        windowMetrics.clear();
+    }
+
+    /**
+     * Runs the task over the evaluation set in order, in batches of {@code per_device_eval_batch_size}, and logs
+     * HF's evaluation metrics: {@code eval_loss} (mean over examples of their batch's loss), the task's metrics as
+     * {@code eval_<name>} (mean over batches), {@code eval_runtime}, {@code eval_samples_per_second} and
+     * {@code eval_steps_per_second}. Updates {@code best_metric} when {@code metric_for_best_model} is set.
+     *
+     * @return the metrics
+     * @throws IllegalStateException when there is no evaluation set
+     */
+    public Map<String, Double> evaluate() throws IOException {
+        if (evalDataset.isEmpty()) {
+            throw new IllegalStateException("no evaluation set was given");
+        }
+        long started = System.nanoTime();
+        double lossSum = 0;
+        int batches = 0;
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        int batchSize = args.perDeviceEvalBatchSize();
+        for (int from = 0; from < evalDataset.size(); from += batchSize) {
+            List<B> batch = evalDataset.subList(from, Math.min(evalDataset.size(), from + batchSize));
+            TaskOutput out = task.evaluationLoss(batch);
+            lossSum += out.lossValue() * batch.size();
+            batches++;
+            out.metrics().forEach((name, value) -> {
+                double[] sumAndCount = sums.computeIfAbsent(name, k -> new double[2]);
+                sumAndCount[0] += value;
+                sumAndCount[1]++;
+            });
+        }
+        double runtime = Math.max((System.nanoTime() - started) / 1e9, 1e-9);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("eval_loss", lossSum / evalDataset.size());
+        sums.forEach((name, sumAndCount) -> metrics.put("eval_" + name, sumAndCount[0] / sumAndCount[1]));
+        metrics.put("eval_runtime", runtime);
+        metrics.put("eval_samples_per_second", evalDataset.size() / runtime);
+        metrics.put("eval_steps_per_second", batches / runtime);
+        Map<String, Object> entry = new LinkedHashMap<>(metrics);
+        entry.put("epoch", state.epoch);
+        appendLog(entry);
+        updateBestMetric(metrics);
+        return metrics;
+    }
+
+    private void updateBestMetric(Map<String, Double> metrics) {
+        String name = args.metricForBestModel();
+        if (name == null) {
+            return;
+        }
+        String key = name.startsWith("eval_") ? name : "eval_" + name;
+        Double value = metrics.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("metric_for_best_model: '" + key
+                    + "' is not among the evaluation metrics " + metrics.keySet());
+        }
+        boolean better = state.bestMetric == null
+                || (args.greaterMetricIsBetter() ? value > state.bestMetric : value < state.bestMetric);
+        if (better) {
+            state.bestMetric = value;
+            state.bestGlobalStep = state.globalStep;
+        }
+    }
+
+    private void saveCheckpoint() throws IOException {
+        Path folder = CheckpointFolders.of(outputDir, state.globalStep);
+        if (state.bestGlobalStep != null) {
+            Path best = CheckpointFolders.of(outputDir, state.bestGlobalStep);
+            if (state.bestGlobalStep == state.globalStep || Files.isDirectory(best)) {
+                state.bestModelCheckpoint = best.toString();
+            }
+        }
+        ObjectNode rngState = rngState();
+        ObjectNode schedulerState = schedulerState();
+        AtomicDirectory.write(folder, dir -> {
+            task.saveModel(dir);
+            optimizer.save(dir.resolve(OPTIMIZER_FILE));
+            JSON.writeValue(dir.resolve(SCHEDULER_FILE).toFile(), schedulerState);
+            JSON.writeValue(dir.resolve(RNG_STATE_FILE).toFile(), rngState);
+            state.write(dir.resolve(TRAINER_STATE_FILE));
+            args.save(dir.resolve(TRAINING_ARGS_FILE));
+        });
+        if (args.saveTotalLimit() != null) {
+            CheckpointFolders.rotate(outputDir, args.saveTotalLimit(),
+                    state.bestModelCheckpoint == null ? null : Path.of(state.bestModelCheckpoint));
+        }
+    }
+
+    /** torch's LambdaLR state names where they apply: {@code last_epoch} is the number of steps taken. */
+    private ObjectNode schedulerState() {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("lr_scheduler_type", schedule.type().hfName());
+        node.put("last_epoch", state.globalStep);
+        node.putArray("base_lrs").add(schedule.baseLr());
+        node.putArray("_last_lr").add(schedule.learningRate(state.globalStep));
+        node.put("num_warmup_steps", schedule.warmupSteps());
+        node.put("num_training_steps", schedule.trainingSteps());
+        return node;
+    }
+
+    private ObjectNode rngState() {
+        ObjectNode node = JSON.createObjectNode();
+        ObjectNode position = node.putObject("sampler");
+        position.put("seed", args.seed());
+        position.put("num_examples", sampler.size());
+        position.put("micro_batches_per_epoch", sampler.microBatchesPerEpoch());
+        position.put("epoch", epoch);
+        position.put("micro_batches_consumed", microBatchesConsumed);
+        node.set("task", task.rngState());
+        return node;
+    }
+
+    private Path checkpointToResume() throws IOException {
+        String value = args.resumeFromCheckpoint();
+        if (value == null || value.isBlank() || value.equalsIgnoreCase("false")) {
+            return null;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("latest")) {
+            Path latest = CheckpointFolders.latest(outputDir);
+            if (latest == null) {
+                throw new IllegalArgumentException("resume_from_checkpoint: no " + CheckpointFolders.PREFIX
+                        + "N folder in " + outputDir);
+            }
+            return latest;
+        }
+        Path folder = Path.of(value);
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("resume_from_checkpoint: no checkpoint folder " + folder);
+        }
+        return folder;
+    }
+
+    private void resume(Path checkpoint) {
+        TrainerState saved = TrainerState.read(checkpoint.resolve(TRAINER_STATE_FILE));
+        JsonNode scheduler = readJson(checkpoint.resolve(SCHEDULER_FILE));
+        if (scheduler.path("last_epoch").asLong(-1) != saved.globalStep) {
+            throw new IllegalArgumentException(checkpoint.resolve(SCHEDULER_FILE) + ": last_epoch "
+                    + scheduler.path("last_epoch") + " differs from global_step " + saved.globalStep);
+        }
+        JsonNode rng = readJson(checkpoint.resolve(RNG_STATE_FILE));
+        JsonNode position = rng.path("sampler");
+        if (position.path("num_examples").asLong(-1) != sampler.size()) {
+            throw new IllegalArgumentException(checkpoint + ": written for a training set of "
+                    + position.path("num_examples") + " examples, this run has " + sampler.size());
+        }
+        if (position.path("micro_batches_per_epoch").asLong(-1) != sampler.microBatchesPerEpoch()) {
+            throw new IllegalArgumentException(checkpoint + ": written with " + position.path("micro_batches_per_epoch")
+                    + " micro-batches per epoch, this run has " + sampler.microBatchesPerEpoch()
+                    + " (per_device_train_batch_size or dataloader_drop_last changed)");
+        }
+        task.loadModel(checkpoint);
+        optimizer.load(checkpoint.resolve(OPTIMIZER_FILE), parameters);
+        task.restoreRngState(rng.path("task"));
+        epoch = position.path("epoch").asInt();
+        microBatchesConsumed = position.path("micro_batches_consumed").asInt();
+        state.globalStep = saved.globalStep;
+        state.epoch = saved.epoch;
+        state.logHistory.clear();
+        state.logHistory.addAll(saved.logHistory);
+        state.bestMetric = saved.bestMetric;
+        state.bestGlobalStep = saved.bestGlobalStep;
+        state.bestModelCheckpoint = saved.bestModelCheckpoint;
+        state.numInputTokensSeen = saved.numInputTokensSeen;
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private void appendLog(Map<String, Object> entry) throws IOException {
+        entry.put("step", state.globalStep);
+        state.logHistory.add(entry);
+        Files.createDirectories(outputDir);
+        Files.writeString(outputDir.resolve(METRICS_FILE), JSON_LINE.writeValueAsString(entry) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private void writeLogHistory(Path file) throws IOException {
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Map<String, Object> entry : state.logHistory) {
+                out.write(JSON_LINE.writeValueAsString(entry) + "\n");
+            }
+        }
+    }
+
+    /**
+     * Saves the task's model files into {@code output_dir}: written (and synced) into a staging folder, then each file
+     * renamed into place, so no file of the final model is ever seen half-written.
+     */
+    private void saveFinalModel() throws IOException {
+        Path staging = outputDir.resolve(FINAL_MODEL_STAGING);
+        AtomicDirectory.write(staging, task::saveModel);
+        List<Path> entries;
+        try (Stream<Path> files = Files.list(staging)) {
+            entries = files.toList();
+        }
+        for (Path entry : entries) {
+            Path target = outputDir.resolve(entry.getFileName().toString());
+            if (Files.isDirectory(entry)) {
+                AtomicDirectory.delete(target);
+                Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.move(entry, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        AtomicDirectory.delete(staging);
+    }
+
+    /** Writes a file's new contents beside it, then renames it into place. */
+    private static void replaceFile(Path file, FileContents contents) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            contents.writeTo(temporary);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Writes one file. */
+    @FunctionalInterface
+    private interface FileContents {
+        void writeTo(Path file) throws IOException;
+    }
+}

@@ -1,0 +1,405 @@
+package org.align4j.train;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The options of a training run, named and defaulted as Hugging Face {@code TrainingArguments} (which TRL's configs
+ * extend) name and default them. Configuration files and, later, command-line flags use the snake_case HF names
+ * ({@code learning_rate}, {@code per_device_train_batch_size}...); each component's Javadoc gives its HF name.
+ * Algorithm-specific configurations choose their own defaults by passing a base to {@link #fromOptions}.
+ *
+ * <p>Step options ({@code logging_steps}, {@code eval_steps}, {@code save_steps}) accept, as in HF, either a number
+ * of steps or a fraction of {@code max_steps} below 1.
+ *
+ * @param outputDir                 {@code output_dir}: the run folder (checkpoints, final model, logs, plots)
+ * @param learningRate              {@code learning_rate}: peak learning rate (HF default 5e-5)
+ * @param lrSchedulerType           {@code lr_scheduler_type}: linear (default), cosine, cosine_with_min_lr,
+ *                                  constant, constant_with_warmup
+ * @param lrSchedulerKwargs         {@code lr_scheduler_kwargs}: {@code num_cycles} (cosine), {@code min_lr} or
+ *                                  {@code min_lr_rate} (cosine_with_min_lr)
+ * @param warmupSteps               {@code warmup_steps}: linear warmup steps; overrides {@code warmup_ratio} when
+ *                                  positive
+ * @param warmupRatio               {@code warmup_ratio}: warmup as a fraction of the training steps (rounded up)
+ * @param numTrainEpochs            {@code num_train_epochs}: passes over the training set (may be fractional;
+ *                                  ignored when {@code max_steps} is positive)
+ * @param maxSteps                  {@code max_steps}: total optimizer steps; -1 derives them from the epochs
+ * @param perDeviceTrainBatchSize   {@code per_device_train_batch_size}: examples per micro-batch
+ * @param perDeviceEvalBatchSize    {@code per_device_eval_batch_size}: examples per evaluation batch
+ * @param gradientAccumulationSteps {@code gradient_accumulation_steps}: micro-batches per optimizer step
+ * @param dataloaderDropLast        {@code dataloader_drop_last}: drop an epoch's last, incomplete micro-batch
+ * @param maxGradNorm               {@code max_grad_norm}: gradient clipping threshold (global L2 norm); 0 disables
+ * @param weightDecay               {@code weight_decay}: decoupled (AdamW) or L2 (SGD) weight decay, applied to
+ *                                  every parameter except biases and normalisation weights
+ * @param adamBeta1                 {@code adam_beta1}
+ * @param adamBeta2                 {@code adam_beta2}
+ * @param adamEpsilon               {@code adam_epsilon}
+ * @param optim                     {@code optim}: {@code adamw_torch} (default) or {@code sgd}
+ * @param optimArgs                 {@code optim_args}: comma-separated {@code key=value} optimizer options; for
+ *                                  sgd: {@code momentum}, {@code dampening}, {@code nesterov}
+ * @param seed                      {@code seed}: seeds the data shuffling (epoch e uses seed + e)
+ * @param loggingSteps              {@code logging_steps}: log every this many optimizer steps
+ * @param loggingFirstStep          {@code logging_first_step}: also log after the first step
+ * @param evalStrategy              {@code eval_strategy}: when to evaluate, no (default), steps or epoch
+ * @param evalSteps                 {@code eval_steps}: evaluation interval for the steps strategy (default:
+ *                                  {@code logging_steps})
+ * @param saveStrategy              {@code save_strategy}: when to checkpoint, steps (default), epoch or no
+ * @param saveSteps                 {@code save_steps}: checkpoint interval for the steps strategy
+ * @param saveTotalLimit            {@code save_total_limit}: keep at most this many checkpoints (the newest and
+ *                                  the best are never deleted); null keeps all
+ * @param metricForBestModel        {@code metric_for_best_model}: evaluation metric that decides
+ *                                  {@code best_metric} and {@code best_model_checkpoint}, e.g. {@code loss}
+ * @param greaterIsBetter           {@code greater_is_better}: whether a larger metric is better (default: false
+ *                                  for metrics ending in "loss", true otherwise)
+ * @param resumeFromCheckpoint      {@code resume_from_checkpoint}: a checkpoint folder, or {@code true} /
+ *                                  {@code latest} for the newest {@code checkpoint-N} in {@code output_dir}
+ * @param disableTqdm               {@code disable_tqdm}: no progress bar
+ * @param plotLoss                  {@code plot_loss} (LLaMA-Factory's name): write {@code training_loss.png}
+ *                                  at the end of training
+ */
+public record TrainingArguments(
+        String outputDir,
+        double learningRate,
+        LearningRateSchedule.Type lrSchedulerType,
+        Map<String, Double> lrSchedulerKwargs,
+        int warmupSteps,
+        double warmupRatio,
+        double numTrainEpochs,
+        long maxSteps,
+        int perDeviceTrainBatchSize,
+        int perDeviceEvalBatchSize,
+        int gradientAccumulationSteps,
+        boolean dataloaderDropLast,
+        double maxGradNorm,
+        double weightDecay,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEpsilon,
+        String optim,
+        String optimArgs,
+        long seed,
+        double loggingSteps,
+        boolean loggingFirstStep,
+        IntervalStrategy evalStrategy,
+        Double evalSteps,
+        IntervalStrategy saveStrategy,
+        double saveSteps,
+        Integer saveTotalLimit,
+        String metricForBestModel,
+        Boolean greaterIsBetter,
+        String resumeFromCheckpoint,
+        boolean disableTqdm,
+        boolean plotLoss) {
+
+    /** HF {@code IntervalStrategy}: when evaluation or checkpointing happens. */
+    public enum IntervalStrategy {
+        /** Never. */
+        NO,
+        /** Every {@code eval_steps} / {@code save_steps} optimizer steps. */
+        STEPS,
+        /** At the end of every epoch. */
+        EPOCH;
+
+        /** The name configuration files use. */
+        @JsonValue
+        public String hfName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The strategy named {@code name} (no, steps or epoch). */
+        @JsonCreator
+        public static IntervalStrategy of(String name) {
+            return Arrays.stream(values()).filter(s -> s.hfName().equals(name.trim().toLowerCase(Locale.ROOT)))
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException(
+                            "must be one of no, steps, epoch; got '" + name + "'"));
+        }
+
+        @Override
+        public String toString() {
+            return hfName();
+        }
+    }
+
+    /** The {@code optim} values this trainer implements. */
+    public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME);
+    private static final Set<String> SCHEDULER_KWARGS = Set.of("num_cycles", "min_lr", "min_lr_rate");
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final Set<String> OPTION_NAMES = snakeCaseComponentNames();
+
+    /** Validates every option; messages name the option by its HF name. */
+    public TrainingArguments {
+        lrSchedulerKwargs = lrSchedulerKwargs == null ? Map.of() : Map.copyOf(lrSchedulerKwargs);
+        require(outputDir != null && !outputDir.isBlank(), "output_dir must be set");
+        require(learningRate >= 0, "learning_rate must be >= 0, got " + learningRate);
+        require(lrSchedulerType != null, "lr_scheduler_type must be set");
+        for (String key : lrSchedulerKwargs.keySet()) {
+            require(SCHEDULER_KWARGS.contains(key), "lr_scheduler_kwargs: unknown key '" + key + "' (known: "
+                    + String.join(", ", new TreeSet<>(SCHEDULER_KWARGS)) + ")");
+        }
+        require(warmupSteps >= 0, "warmup_steps must be >= 0, got " + warmupSteps);
+        require(warmupRatio >= 0 && warmupRatio <= 1, "warmup_ratio must be in [0, 1], got " + warmupRatio);
+        require(maxSteps > 0 || numTrainEpochs > 0,
+                "num_train_epochs must be > 0 when max_steps is not set, got " + numTrainEpochs);
+        require(perDeviceTrainBatchSize > 0,
+                "per_device_train_batch_size must be > 0, got " + perDeviceTrainBatchSize);
+        require(perDeviceEvalBatchSize > 0, "per_device_eval_batch_size must be > 0, got " + perDeviceEvalBatchSize);
+        require(gradientAccumulationSteps > 0,
+                "gradient_accumulation_steps must be > 0, got " + gradientAccumulationSteps);
+        require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
+        require(adamBeta1 >= 0 && adamBeta1 < 1, "adam_beta1 must be in [0, 1), got " + adamBeta1);
+        require(adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta2 must be in [0, 1), got " + adamBeta2);
+        require(adamEpsilon >= 0, "adam_epsilon must be >= 0, got " + adamEpsilon);
+        require(optim != null && OPTIMIZERS.contains(optim),
+                "optim must be one of " + String.join(", ", new TreeSet<>(OPTIMIZERS)) + "; got '" + optim
+                        + "'");
+        require(loggingSteps > 0, "logging_steps must be > 0, got " + loggingSteps);
+        require(evalStrategy != null, "eval_strategy must be set");
+        require(evalSteps == null || evalSteps > 0, "eval_steps must be > 0, got " + evalSteps);
+        require(saveStrategy != null, "save_strategy must be set");
+        require(saveSteps > 0, "save_steps must be > 0, got " + saveSteps);
+        require(saveTotalLimit == null || saveTotalLimit > 0, "save_total_limit must be > 0, got " + saveTotalLimit);
+        require(lrSchedulerType != LearningRateSchedule.Type.COSINE_WITH_MIN_LR
+                || lrSchedulerKwargs.containsKey("min_lr") || lrSchedulerKwargs.containsKey("min_lr_rate"),
+                "lr_scheduler_type cosine_with_min_lr needs min_lr or min_lr_rate in lr_scheduler_kwargs");
+        parseOptimArgs(optim, optimArgs);
+    }
+
+    private static Set<String> snakeCaseComponentNames() {
+        PropertyNamingStrategies.SnakeCaseStrategy snakeCase = new PropertyNamingStrategies.SnakeCaseStrategy();
+        Set<String> names = new LinkedHashSet<>();
+        for (var component : TrainingArguments.class.getRecordComponents()) {
+            names.add(snakeCase.translate(component.getName()));
+        }
+        return Collections.unmodifiableSet(names);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** HF Trainer's defaults ({@code output_dir} "trainer_output", as transformers uses when none is given). */
+    public static TrainingArguments defaults() {
+        return new TrainingArguments("trainer_output", 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, 0.0,
+                3.0, -1, 8, 8, 1, false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, 500, false,
+                IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, null, null, null, false, true);
+    }
+
+    /** The snake_case option names, in declaration order. */
+    public static Set<String> optionNames() {
+        return OPTION_NAMES;
+    }
+
+    /** Reads a YAML or JSON configuration file ({@code .json}: JSON; anything else: YAML) into HF defaults. */
+    public static TrainingArguments load(Path file) {
+        return fromOptions(readOptions(file), file.toString(), defaults());
+    }
+
+    /**
+     * The top-level mapping of a YAML or JSON configuration file, unvalidated (an algorithm's config loader takes its
+     * own keys from it and passes the rest to {@link #fromOptions}). An empty file is an empty map.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read or is not a mapping
+     */
+    public static Map<String, Object> readOptions(Path file) {
+        ObjectMapper mapper = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? JSON : YAML;
+        Object parsed;
+        try (JsonParser parser = mapper.createParser(file.toFile())) {
+            parsed = parser.nextToken() == null ? Map.of() : mapper.readValue(parser, Object.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage().lines().findFirst().orElse("")
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e, e);
+        }
+        if (!(parsed instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException(file + ": the top level must be a mapping of option names to values");
+        }
+        Map<String, Object> options = new LinkedHashMap<>();
+        map.forEach((k, v) -> options.put(String.valueOf(k), v));
+        return options;
+    }
+
+    /**
+     * {@code base} with the given options (snake_case HF names) replaced.
+     *
+     * @param source names where the options came from (a file, "command line") in error messages
+     * @throws IllegalArgumentException naming {@code source} and the option for an unknown name (with the closest
+     *                                  known one), a value of the wrong type, or an invalid value
+     */
+    public static TrainingArguments fromOptions(Map<String, ?> options, String source, TrainingArguments base) {
+        for (String key : options.keySet()) {
+            if (!OPTION_NAMES.contains(key)) {
+                String closest = closestOption(key);
+                throw new IllegalArgumentException(source + ": unknown option '" + key + "'"
+                        + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
+            }
+        }
+        ObjectNode merged = JSON.valueToTree(base);
+        merged.setAll((ObjectNode) JSON.valueToTree(options));
+        try {
+            return JSON.treeToValue(merged, TrainingArguments.class);
+        } catch (JsonMappingException e) {
+            Throwable cause = e instanceof ValueInstantiationException && e.getCause() != null ? e.getCause()
+                    : e.getCause() instanceof IllegalArgumentException iae ? iae : null;
+            String problem = cause != null ? cause.getMessage()
+                    : e.getOriginalMessage().lines().findFirst().orElse("");
+            String option = e.getPath().isEmpty() ? null : e.getPath().getFirst().getFieldName();
+            throw new IllegalArgumentException(source + ": " + (option != null ? "option '" + option + "': " : "")
+                    + problem, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** These arguments with the given options replaced (see {@link #fromOptions}). */
+    public TrainingArguments withOptions(Map<String, ?> options) {
+        return fromOptions(options, "options", this);
+    }
+
+    /** Every option by its snake_case name, as saved in {@code training_args.json}. */
+    public Map<String, Object> toOptions() {
+        return JSON.convertValue(this, new TypeReference<LinkedHashMap<String, Object>>() { });
+    }
+
+    /** Writes the resolved options as JSON (snake_case names) to {@code file}. */
+    public void save(Path file) throws IOException {
+        Files.writeString(file, JSON.writeValueAsString(this) + "\n");
+    }
+
+    /** {@link #outputDir} as a path. */
+    public Path outputPath() {
+        return Path.of(outputDir);
+    }
+
+    /** HF {@code get_warmup_steps}: {@code warmup_steps} if positive, else {@code ceil(trainingSteps * warmup_ratio)}. */
+    public long warmupStepsFor(long trainingSteps) {
+        return warmupSteps > 0 ? warmupSteps : (long) Math.ceil(trainingSteps * warmupRatio);
+    }
+
+    /** The learning-rate schedule over {@code trainingSteps} optimizer steps. */
+    public LearningRateSchedule scheduleFor(long trainingSteps) {
+        double numCycles = lrSchedulerKwargs.getOrDefault("num_cycles", 0.5);
+        double minLrRate = lrSchedulerKwargs.containsKey("min_lr")
+                ? (learningRate > 0 ? lrSchedulerKwargs.get("min_lr") / learningRate : 0)
+                : lrSchedulerKwargs.getOrDefault("min_lr_rate", 0.0);
+        return new LearningRateSchedule(lrSchedulerType, learningRate, warmupStepsFor(trainingSteps), trainingSteps,
+                numCycles, minLrRate);
+    }
+
+    /**
+     * An interval option resolved as HF resolves it: a value below 1 is a fraction of {@code maxSteps}, rounded up;
+     * otherwise the number of steps (rounded up).
+     */
+    static long resolveInterval(double stepsOrFraction, long maxSteps) {
+        return Math.max(1, (long) Math.ceil(stepsOrFraction < 1 ? maxSteps * stepsOrFraction : stepsOrFraction));
+    }
+
+    /** Whether a larger {@code metric_for_best_model} is better ({@code greater_is_better} or HF's default). */
+    public boolean greaterMetricIsBetter() {
+        return greaterIsBetter != null ? greaterIsBetter : metricForBestModel != null
+                && !metricForBestModel.endsWith("loss");
+    }
+
+    /**
+     * The {@code optim_args} string parsed into {@code key -> value} (HF's format: {@code "momentum=0.9,nesterov=True"}).
+     * Values are checked: momentum and dampening are numbers, nesterov is True or False.
+     *
+     * @throws IllegalArgumentException for an entry without '=', a key the chosen optimizer does not take, or a
+     *                                  value of the wrong kind
+     */
+    public Map<String, String> optimizerOptions() {
+        return parseOptimArgs(optim, optimArgs);
+    }
+
+    private static Map<String, String> parseOptimArgs(String optim, String text) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) {
+            return options;
+        }
+        Set<String> known = Sgd.NAME.equals(optim) ? Set.of("momentum", "dampening", "nesterov") : Set.of();
+        for (String entry : text.split(",")) {
+            int eq = entry.indexOf('=');
+            require(eq > 0, "optim_args: expected key=value, got '" + entry.trim() + "'");
+            String key = entry.substring(0, eq).trim();
+            require(known.contains(key), "optim_args: optimizer " + optim + " takes no option '" + key + "'"
+                    + (known.isEmpty() ? "" : " (known: " + String.join(", ", new TreeSet<>(known)) + ")"));
+            String value = entry.substring(eq + 1).trim();
+            if (key.equals("nesterov")) {
+                require(value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false"),
+                        "optim_args: nesterov must be True or False, got '" + value + "'");
+            } else {
+                try {
+                    Double.parseDouble(value);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("optim_args: " + key + " must be a number, got '" + value + "'",
+                            e);
+                }
+            }
+            options.put(key, value);
+        }
+        return options;
+    }
+
+    private static String closestOption(String key) {
+        return OPTION_NAMES.stream().min(Comparator.comparingInt(name -> editDistance(key, name)))
+                .filter(name -> editDistance(key, name) <= Math.max(2, key.length() / 4)).orElse(null);
+    }
+
+    /** Levenshtein distance (insertions, deletions and substitutions cost 1). */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}
