@@ -25,14 +25,10 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
-import org.align4j.tensor.Backend;
-import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
-import org.align4j.tensor.cpu.ScalarKernels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.function.ThrowingSupplier;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The shared training loop on the llama-tiny fixture with a plain next-token task on random token rows. */
@@ -82,27 +78,12 @@ class TrainerTest {
         }
     }
 
-    /**
-     * Runs {@code work} on the scalar kernels, for comparisons between runs that must agree to the last bit: the
-     * vector kernels' lanewise EXP gives different last bits before and after the JIT compiles it, so two runs in
-     * one JVM can differ slightly whatever the trainer does.
-     */
-    private static <T> T onScalarKernels(ThrowingSupplier<T> work) throws Throwable {
-        Kernels previous = Backend.kernels();
-        Backend.use(new ScalarKernels());
-        try {
-            return work.get();
-        } finally {
-            Backend.use(previous);
-        }
-    }
-
     @BeforeAll
     void trainUninterrupted() throws Throwable {
         uninterrupted = root.resolve("uninterrupted");
         uninterruptedTask = TokenLanguageModelTask.llamaTiny();
         Trainer<int[]> trainer = new Trainer<>(resumableArgs(uninterrupted), uninterruptedTask, DATA, List.of());
-        onScalarKernels(trainer::train);
+        trainer.train();
         uninterruptedState = trainer.state();
     }
 
@@ -158,13 +139,13 @@ class TrainerTest {
             }
         };
         assertThrows(IllegalStateException.class,
-                () -> onScalarKernels(new Trainer<>(resumableArgs(killed), dying, DATA, List.of())::train));
+                () -> new Trainer<>(resumableArgs(killed), dying, DATA, List.of()).train());
         assertEquals(Set.of("checkpoint-3", "metrics.jsonl", "training_args.json"), listing(killed));
 
         TokenLanguageModelTask fresh = TokenLanguageModelTask.llamaTiny();
         Trainer<int[]> resumed = new Trainer<>(resumableArgs(killed).withOptions(Map.of("resume_from_checkpoint",
                 "latest")), fresh, DATA, List.of());
-        TrainOutput out = onScalarKernels(resumed::train);
+        TrainOutput out = resumed.train();
         assertEquals(6, out.globalStep());
 
         List<Map<String, Object>> expected = trainingLogs(uninterruptedState);
