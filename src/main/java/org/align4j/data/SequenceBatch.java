@@ -1,0 +1,61 @@
+package org.align4j.data;
+
+import java.util.List;
+import org.align4j.model.ModelInput;
+
+/**
+ * Sequences collated into one right-padded batch: the model input (ids, attention mask, positions 0..len-1 per row)
+ * and the next-token targets (position t predicts token t+1 where that token is in the loss, else -1).
+ *
+ * @param input   the padded model input
+ * @param targets next-token targets, -1 where ignored [batch * seq]
+ * @param tokens  number of real (non-pad) tokens
+ */
+public record SequenceBatch(ModelInput input, int[] targets, int tokens) {
+
+    /** Collates {@code sequences}, padding with {@code padId} to the longest one. */
+    public static SequenceBatch of(List<TokenizedSequence> sequences, int padId) {
+        int batch = sequences.size();
+        if (batch == 0) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        int seq = sequences.stream().mapToInt(TokenizedSequence::length).max().orElseThrow();
+        if (seq == 0) {
+            throw new IllegalArgumentException(sequences.get(0).source() + ": empty sequence");
+        }
+        int[] ids = new int[batch * seq];
+        int[] mask = new int[batch * seq];
+        int[] positions = new int[batch * seq];
+        int[] targets = new int[batch * seq];
+        java.util.Arrays.fill(ids, padId);
+        java.util.Arrays.fill(targets, -1);
+        int tokens = 0;
+        for (int b = 0; b < batch; b++) {
+            TokenizedSequence s = sequences.get(b);
+            for (int t = 0; t < seq; t++) {
+                int i = b * seq + t;
+                positions[i] = t;
+                if (t < s.length()) {
+                    ids[i] = s.ids()[t];
+                    mask[i] = 1;
+                    tokens++;
+                    if (t + 1 < s.length() && s.lossMask()[t + 1]) {
+                        targets[i] = s.ids()[t + 1];
+                    }
+                }
+            }
+        }
+        return new SequenceBatch(new ModelInput(batch, seq, ids, mask, positions), targets, tokens);
+    }
+
+    /** Number of positions that carry a target. */
+    public int targetCount() {
+        int n = 0;
+        for (int t : targets) {
+            if (t >= 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
