@@ -243,11 +243,20 @@ public final class Ops {
      * never exist; backward recomputes each chunk's logits.
      */
     public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets) {
-        return tokenLogProbs(tape, hidden, lmHead, targets, LOGITS_CHUNK_ELEMENTS);
+        return tokenLogProbs(tape, hidden, lmHead, targets, null, LOGITS_CHUNK_ELEMENTS);
     }
 
-    /** {@link #tokenLogProbs(Tape, Var, Var, int[])} with at most {@code chunkElements} logits at once. */
-    static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, int chunkElements) {
+    /**
+     * {@link #tokenLogProbs(Tape, Var, Var, int[])} that also fills {@code statistics} (argmax and entropy of the
+     * predicted distribution at each position with a target) from the same chunks of logits.
+     */
+    public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, TokenStatistics statistics) {
+        return tokenLogProbs(tape, hidden, lmHead, targets, statistics, LOGITS_CHUNK_ELEMENTS);
+    }
+
+    /** The fused lm_head with at most {@code chunkElements} logits at once; {@code statistics} may be null. */
+    static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, TokenStatistics statistics,
+                             int chunkElements) {
         int vocab = lmHead.value().dim(0);
         int dim = lmHead.value().dim(1);
         int rows = rowsOf(hidden, dim, "lm_head");
@@ -267,10 +276,25 @@ public final class Ops {
         int chunk = Math.max(1, Math.min(active.length, chunkElements / vocab));
         Tensor logpActive = Tensor.zeros(active.length);
         Tensor lse = Tensor.zeros(active.length);
+        int[] argmax = new int[active.length];
+        Tensor entropy = Tensor.zeros(active.length);
         for (int r0 = 0; r0 < active.length; r0 += chunk) {
             int n = Math.min(chunk, active.length - r0);
             Tensor logits = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim).logits();
             k().logSoftmaxGatherForward(logits, 0, activeTargets, r0, logpActive, lse, r0, n, vocab);
+            if (statistics != null) {
+                k().logitStatistics(logits, 0, lse, r0, n, vocab, argmax, entropy);
+            }
+        }
+        if (statistics != null) {
+            if (statistics.argmax().length != rows || statistics.entropy().length != rows) {
+                throw new IllegalArgumentException("token statistics sized for " + statistics.argmax().length
+                        + " rows, the batch has " + rows);
+            }
+            for (int i = 0; i < active.length; i++) {
+                statistics.argmax()[active[i]] = argmax[i];
+                statistics.entropy()[active[i]] = entropy.get(i);
+            }
         }
         Tensor logp = Tensor.zeros(rows);
         float[] lp = logp.data();

@@ -158,6 +158,14 @@ public interface Kernels {
     void logSoftmaxGatherBackward(Tensor logits, int logitsOff, int[] targets, int targetsOff, Tensor lse, Tensor dlogp,
                                   int outOff, Tensor dlogits, int rows, int vocab);
 
+    /**
+     * Per-row statistics of logits[rows, vocab] (starting at element {@code logitsOff}) given their log-sum-exp
+     * lse[outOff + r]: argmax[outOff + r] = the index of the row's largest logit (the first one on ties) and
+     * entropy[outOff + r] = −Σ_j p_j log p_j with p = softmax(row), computed as lse − Σ_j p_j x_j.
+     */
+    void logitStatistics(Tensor logits, int logitsOff, Tensor lse, int outOff, int rows, int vocab, int[] argmax,
+                         Tensor entropy);
+
     // ---- optimizer -------------------------------------------------------------------------------------------
 
     /**

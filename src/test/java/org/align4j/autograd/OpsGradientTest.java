@@ -104,7 +104,7 @@ class OpsGradientTest {
     void fusedLogProbsInChunksEqualsOneChunk() {
         int[] targets = {4, -1, 0, 6, 6, -1, 2};
         check("token log-probs, 2-row chunks",
-                (t, v) -> Ops.tokenLogProbs(t, v.get(0), v.get(1), targets, 2 * 7), new int[] {7, 5}, new int[] {7, 5});
+                (t, v) -> Ops.tokenLogProbs(t, v.get(0), v.get(1), targets, null, 2 * 7), new int[] {7, 5}, new int[] {7, 5});
         Random rng = new Random(1);
         float[] h = new float[35];
         float[] w = new float[35];
@@ -113,9 +113,37 @@ class OpsGradientTest {
             w[i] = (float) rng.nextGaussian();
         }
         float[] chunked = Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)),
-                Var.constant(Tensor.of(w, 7, 5)), targets, 7).value().data();
+                Var.constant(Tensor.of(w, 7, 5)), targets, null, 7).value().data();
         float[] whole = Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)),
                 Var.constant(Tensor.of(w, 7, 5)), targets).value().data();
+        TokenStatistics stats = TokenStatistics.forRows(7);
+        Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)), Var.constant(Tensor.of(w, 7, 5)),
+                targets, stats, 7);
+        int vocab = 7; // lm_head [7, 5]: vocabulary 7, hidden width 5
+        Tensor logits = Ops.logits(Var.constant(Tensor.of(h, 7, 5)), Var.constant(Tensor.of(w, 7, 5)));
+        for (int r = 0; r < 7; r++) {
+            if (targets[r] < 0) {
+                assertEquals(-1, stats.argmax()[r], "no statistics for ignored row " + r);
+                continue;
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            int best = -1;
+            double z = 0;
+            for (int v = 0; v < vocab; v++) {
+                if (logits.get(r * vocab + v) > max) {
+                    max = logits.get(r * vocab + v);
+                    best = v;
+                }
+                z += Math.exp(logits.get(r * vocab + v));
+            }
+            double entropy = 0;
+            for (int v = 0; v < vocab; v++) {
+                double p = Math.exp(logits.get(r * vocab + v)) / z;
+                entropy -= p * Math.log(p);
+            }
+            assertEquals(best, stats.argmax()[r], "argmax of row " + r);
+            assertEquals(entropy, stats.entropy()[r], 1e-5, "entropy of row " + r);
+        }
         for (int i = 0; i < targets.length; i++) {
             assertEquals(whole[i], chunked[i], 1e-6, "row " + i);
             if (targets[i] < 0) {

@@ -546,6 +546,26 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void logitStatistics(Tensor logits, int logitsOff, Tensor lse, int outOff, int rows, int vocab, int[] argmax,
+                                Tensor entropy) {
+        float[] x = logits.data();
+        for (int r = 0; r < rows; r++) {
+            int row = logitsOff + r * vocab;
+            double rowLse = lse.data()[outOff + r];
+            int best = 0;
+            double expectedLogit = 0;
+            for (int j = 0; j < vocab; j++) {
+                if (x[row + j] > x[row + best]) {
+                    best = j;
+                }
+                expectedLogit += Math.exp(x[row + j] - rowLse) * x[row + j];
+            }
+            argmax[outOff + r] = best;
+            entropy.data()[outOff + r] = (float) (rowLse - expectedLogit);
+        }
+    }
+
+    @Override
     public void logSoftmaxGatherBackward(Tensor logits, int logitsOff, int[] targets, int targetsOff, Tensor lse,
                                          Tensor dlogp, int outOff, Tensor dlogits, int rows, int vocab) {
         float[] x = logits.data();

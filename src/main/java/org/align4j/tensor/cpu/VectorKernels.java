@@ -182,6 +182,12 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void logitStatistics(Tensor logits, int logitsOff, Tensor lse, int outOff, int rows, int vocab, int[] argmax,
+                                Tensor entropy) {
+        VectorLogSoftmax.statistics(logits.data(), logitsOff, lse.data(), outOff, rows, vocab, argmax, entropy.data());
+    }
+
+    @Override
     public void logSoftmaxGatherBackward(Tensor logits, int logitsOff, int[] targets, int targetsOff, Tensor lse,
                                          Tensor dlogp, int outOff, Tensor dlogits, int rows, int vocab) {
         VectorLogSoftmax.backward(logits.data(), logitsOff, targets, targetsOff, lse.data(), dlogp.data(), outOff,

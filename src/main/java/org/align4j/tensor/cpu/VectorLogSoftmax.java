@@ -49,6 +49,39 @@ final class VectorLogSoftmax {
         return max + Math.log(sum);
     }
 
+    static void statistics(float[] logits, int logitsOff, float[] lse, int outOff, int rows, int vocab, int[] argmax,
+                           float[] entropy) {
+        Parallel.range(rows, VectorMath.rowGrain(vocab), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int row = logitsOff + r * vocab;
+                float rowLse = lse[outOff + r];
+                float max = VectorMath.max(logits, row, vocab);
+                int best = 0;
+                while (logits[row + best] != max) {
+                    best++;
+                }
+                argmax[outOff + r] = best;
+                double expected = 0;
+                FloatVector acc = FloatVector.zero(F);
+                int bound = F.loopBound(vocab);
+                int i = 0;
+                for (; i < bound; i += LANES) {
+                    FloatVector x = FloatVector.fromArray(F, logits, row + i);
+                    acc = VectorMath.exp(x.sub(rowLse)).fma(x, acc);
+                    if ((i + LANES) % SUM_BLOCK == 0) {
+                        expected += VectorMath.sumLanes(acc);
+                        acc = FloatVector.zero(F);
+                    }
+                }
+                expected += VectorMath.sumLanes(acc);
+                for (; i < vocab; i++) {
+                    expected += Math.exp(logits[row + i] - rowLse) * logits[row + i];
+                }
+                entropy[outOff + r] = (float) (rowLse - expected);
+            }
+        });
+    }
+
     static void backward(float[] logits, int logitsOff, int[] targets, int targetsOff, float[] lse, float[] dlogp,
                          int outOff, float[] dlogits, int rows, int vocab) {
         Parallel.range(rows, VectorMath.rowGrain(vocab), (r0, r1) -> {

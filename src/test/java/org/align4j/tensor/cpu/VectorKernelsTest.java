@@ -348,6 +348,36 @@ class VectorKernelsTest {
             Tensor dlogp = t(gaussian(outOff + rows, 1));
             compare("logSoftmaxGatherBackward " + shape, (k, o) -> k.logSoftmaxGatherBackward(logits, logitsOff,
                     targets, targetsOff, lse, dlogp, outOff, o[0], rows, vocab), false, gaussian(rows * vocab, 1));
+            compare("logitStatistics entropy " + shape, (k, o) -> k.logitStatistics(logits, logitsOff, lse, outOff,
+                    rows, vocab, new int[outOff + rows], o[0]), false, gaussian(outOff + rows, 1));
+            int[] scalarArgmax = new int[outOff + rows];
+            int[] vectorArgmax = new int[outOff + rows];
+            SCALAR.logitStatistics(logits, logitsOff, lse, outOff, rows, vocab, scalarArgmax, Tensor.zeros(outOff + rows));
+            VECTOR.logitStatistics(logits, logitsOff, lse, outOff, rows, vocab, vectorArgmax, Tensor.zeros(outOff + rows));
+            assertArrayEquals(scalarArgmax, vectorArgmax, "logitStatistics argmax " + shape);
+        }
+    }
+
+    @Test
+    void logitStatisticsOfKnownDistributions() {
+        float[] logits = {0f, 0f, 0f, 0f, 1f, 3f, 3f, -2f};
+        Tensor lse = Tensor.zeros(2);
+        int[] targets = {0, 0};
+        SCALAR.logSoftmaxGatherForward(t(logits), 0, targets, 0, Tensor.zeros(2), lse, 0, 2, 4);
+        for (org.align4j.tensor.Kernels k : java.util.List.of(SCALAR, VECTOR)) {
+            int[] argmax = new int[2];
+            Tensor entropy = Tensor.zeros(2);
+            k.logitStatistics(t(logits), 0, lse, 0, 2, 4, argmax, entropy);
+            assertEquals(Math.log(4), entropy.get(0), 1e-6, k.name() + ": uniform over 4");
+            assertEquals(0, argmax[0], k.name() + ": first index on ties");
+            assertEquals(1, argmax[1], k.name() + ": first of the tied maxima");
+            double z = Math.exp(1) + 2 * Math.exp(3) + Math.exp(-2);
+            double h = 0;
+            for (double x : new double[] {1, 3, 3, -2}) {
+                double p = Math.exp(x) / z;
+                h -= p * Math.log(p);
+            }
+            assertEquals(h, entropy.get(1), 1e-6, k.name());
         }
     }
 
