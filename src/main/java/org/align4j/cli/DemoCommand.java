@@ -3,60 +3,119 @@ package org.align4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.align4j.align.LanguageModelLoss;
-import org.align4j.data.BrownCorpus;
+import org.align4j.align.SftConfig;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
+import org.align4j.data.BrownCorpus;
+import org.align4j.data.Example;
+import org.align4j.data.Text;
 import org.align4j.model.CausalLM;
-import org.align4j.model.HfModels;
+import org.align4j.model.EmbeddedModel;
+import org.align4j.model.GenerationConfig;
+import org.align4j.model.Generator;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
-import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
 import org.align4j.tensor.cpu.ScalarKernels;
-import org.align4j.train.AdamW;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.TrainOutput;
+import org.align4j.train.Trainer;
+import org.align4j.data.TokenizedSequence;
+import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code align4j demo}: the embedded default. Checks the vectorised kernels against their scalar twins on random
- * models, then trains a small byte-level Llama-style model on the bundled Brown fiction and saves it in the Hugging
- * Face layout.
+ * {@code align4j demo}: the embedded default, with no arguments and no download. Checks the vectorised kernels
+ * against their scalar twins, then fine-tunes the embedded model (bundled BPE tokenizer, small Llama) on the bundled
+ * Brown fiction with the SFT trainer, showing samples before and after, and leaves a Hugging Face checkpoint,
+ * metrics and a loss plot in the output folder.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Engine self-check and a small training run on the bundled corpus (no download).")
+        description = "Self-check, then SFT of the embedded model on the bundled corpus (no download).")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] PROMPTS = {"She looked at him and", "The house was", "\"I don't know,\" he said"};
 
     @Option(names = "--output", defaultValue = "runs/demo", description = "output folder (default ${DEFAULT-VALUE})")
     Path output;
-    @Option(names = "--steps", defaultValue = "200", description = "training steps (default ${DEFAULT-VALUE})")
-    int steps;
+    @Option(names = "--max-steps", defaultValue = "300", description = "SFT steps (default ${DEFAULT-VALUE})")
+    int maxSteps;
+    @Option(names = "--seq", defaultValue = "128", description = "tokens per training row (default ${DEFAULT-VALUE})")
+    int seq;
     @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
 
     @Override
     public Integer call() throws IOException {
-        selfCheck("llama:tiny", "{\"model_type\":\"llama\",\"vocab_size\":300,\"hidden_size\":64,"
+        selfCheck("llama", "{\"model_type\":\"llama\",\"vocab_size\":300,\"hidden_size\":64,"
                 + "\"intermediate_size\":96,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
                 + "\"max_position_embeddings\":64,\"initializer_range\":0.1}");
-        selfCheck("gpt2:tiny", "{\"model_type\":\"gpt2\",\"vocab_size\":300,\"n_positions\":64,\"n_embd\":64,"
+        selfCheck("gpt2", "{\"model_type\":\"gpt2\",\"vocab_size\":300,\"n_positions\":64,\"n_embd\":64,"
                 + "\"n_layer\":2,\"n_head\":4,\"initializer_range\":0.1}");
-        train();
+        Path modelDir = output.resolve("sft");
+        Path tokenizerDir = EmbeddedModel.writeTokenizer(output.resolve("tokenizer"));
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        CausalLM model = EmbeddedModel.randomInit(seed);
+        long params = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
+        List<Example> train = new ArrayList<>();
+        List<Example> eval = new ArrayList<>();
+        List<BrownCorpus.Document> docs = BrownCorpus.documents();
+        for (int d = 0; d < docs.size(); d++) {
+            Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
+            (d % 21 == 20 ? eval : train).add(e);
+        }
+        System.out.printf("embedded model: %.2fM parameters (Llama, 4 layers, width %d), tokenizer %d tokens;"
+                        + " %d training and %d held-out Brown fiction texts%n", params / 1e6, EmbeddedModel.HIDDEN,
+                tokenizer.vocabSize(), train.size(), eval.size());
+        printSamples("before training", model, tokenizer);
+        TrainingArguments args = TrainingArguments.defaults().withOptions(Map.ofEntries(
+                Map.entry("output_dir", modelDir.toString()), Map.entry("learning_rate", 3e-3),
+                Map.entry("lr_scheduler_type", "cosine"), Map.entry("warmup_ratio", 0.05),
+                Map.entry("max_steps", maxSteps), Map.entry("per_device_train_batch_size", 16),
+                Map.entry("per_device_eval_batch_size", 16), Map.entry("weight_decay", 0.1),
+                Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", 10), Map.entry("eval_strategy", "steps"),
+                Map.entry("eval_steps", Math.max(1, maxSteps / 3)), Map.entry("save_steps", Math.max(1, maxSteps / 3)),
+                Map.entry("save_total_limit", 1), Map.entry("seed", seed)));
+        Trainer<TokenizedSequence> trainer = SftCommand.trainer(model, generationConfig(), tokenizer, tokenizerDir,
+                new SftConfig(seq, true, true), args, train, eval);
+        double heldOutBefore = trainer.evaluate().get("eval_loss");
+        TrainOutput out = trainer.train();
+        double heldOutAfter = trainer.evaluate().get("eval_loss");
+        printSamples("after " + out.globalStep() + " SFT steps", model, tokenizer);
+        System.out.printf("held-out loss %.3f before, %.3f after (training loss %.3f)%n", heldOutBefore,
+                heldOutAfter, out.trainingLoss());
+        System.out.println("wrote " + modelDir + ": config.json, model.safetensors, tokenizer, checkpoints,"
+                + " metrics.jsonl, trainer_state.json and the loss plot");
         return 0;
+    }
+
+    private static ObjectNode generationConfig() {
+        return JSON.createObjectNode().put("bos_token_id", 4256).put("eos_token_id", 4256).put("pad_token_id", 4256);
+    }
+
+    private void printSamples(String when, CausalLM model, Tokenizer tokenizer) {
+        System.out.println("samples " + when + ":");
+        int[][] prompts = new int[PROMPTS.length][];
+        for (int i = 0; i < PROMPTS.length; i++) {
+            prompts[i] = tokenizer.encode(PROMPTS[i], false);
+        }
+        GenerationConfig config = new GenerationConfig(40, true, 0.8, 50, 0.95, List.of(4256), 4256, seed);
+        var generation = new Generator(model).generate(prompts, config);
+        for (int i = 0; i < PROMPTS.length; i++) {
+            String text = PROMPTS[i] + tokenizer.decode(generation.completion(i), true);
+            System.out.println("  > " + text.replace('\n', ' '));
+        }
     }
 
     private static ModelConfig config(String json) throws IOException {
@@ -92,7 +151,7 @@ final class DemoCommand implements Callable<Integer> {
             worst = Math.max(worst, relativeError(e.getValue().grad(), b.parameters().get(e.getKey()).grad()));
         }
         boolean ok = Math.abs(lossFast - lossScalar) < 1e-4 && worst < 1e-3;
-        System.out.printf("self-check %-10s %s vs cpu-scalar: loss %.6f vs %.6f, worst gradient relative error %.2e: %s%n",
+        System.out.printf("self-check %-5s %s vs cpu-scalar: loss %.6f vs %.6f, worst gradient relative error %.1e: %s%n",
                 label, fast.name(), lossFast, lossScalar, worst, ok ? "ok" : "FAILED");
         if (!ok) {
             throw new IllegalStateException("engine self-check failed for " + label);
@@ -115,71 +174,5 @@ final class DemoCommand implements Callable<Integer> {
             norm += (double) b.get(i) * b.get(i);
         }
         return Math.sqrt(diff / Math.max(norm, 1e-30));
-    }
-
-    /** Byte-level language modelling on the bundled fiction: 256 byte ids, a ~1M-parameter Llama-style model. */
-    private void train() throws IOException {
-        byte[] corpus = corpusBytes();
-        int heldOut = corpus.length / 20;
-        ModelConfig config = config("{\"model_type\":\"llama\",\"vocab_size\":256,\"hidden_size\":128,"
-                + "\"intermediate_size\":352,\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
-                + "\"max_position_embeddings\":256,\"initializer_range\":0.02,\"rms_norm_eps\":1e-5,"
-                + "\"tie_word_embeddings\":true}");
-        CausalLM model = Models.randomInit(config, seed);
-        long params = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
-        int batch = 8;
-        int seq = 128;
-        SplittableRandom rng = new SplittableRandom(seed);
-        AdamW adamw = new AdamW(0.9, 0.95, 1e-8, 0.1);
-        Files.createDirectories(output);
-        ModelInput evalBatch = window(corpus, corpus.length - heldOut, corpus.length, batch, seq, new SplittableRandom(1));
-        float before = evalLoss(model, evalBatch);
-        System.out.printf("training a %.2fM-parameter byte-level Llama on %d bytes of Brown fiction, %d steps of %d x %d%n",
-                params / 1e6, corpus.length - heldOut, steps, batch, seq);
-        long t0 = System.nanoTime();
-        try (Writer metrics = Files.newBufferedWriter(output.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("demo").setInitialMax(steps)
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
-            for (int step = 1; step <= steps; step++) {
-                double lr = 3e-3 * Math.min(1.0, step / 20.0) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * step / steps)));
-                Tape tape = Tape.recording();
-                Var loss = LanguageModelLoss.nextToken(tape, model,
-                        window(corpus, 0, corpus.length - heldOut, batch, seq, rng));
-                tape.backward(loss);
-                adamw.step(model.parameters(), lr);
-                model.parameters().values().forEach(Var::zeroGrad);
-                double elapsed = (System.nanoTime() - t0) / 1e9;
-                double tokensPerSecond = (double) step * batch * seq / elapsed;
-                ObjectNode row = JSON.createObjectNode().put("step", step).put("loss", loss.value().get(0))
-                        .put("lr", lr).put("tokens_per_second", tokensPerSecond);
-                metrics.write(JSON.writeValueAsString(row) + "\n");
-                bar.step();
-                bar.setExtraMessage(String.format(" loss %.3f, %.0f tok/s", loss.value().get(0), tokensPerSecond));
-            }
-        }
-        float after = evalLoss(model, evalBatch);
-        Path modelDir = output.resolve("model");
-        HfModels.save(model, modelDir, Dtype.F32, null, 0);
-        System.out.printf("held-out loss (nats/byte): %.3f before, %.3f after training%n", before, after);
-        System.out.println("wrote " + modelDir + " (config.json, model.safetensors) and " + output.resolve("metrics.jsonl"));
-    }
-
-    private static float evalLoss(CausalLM model, ModelInput batch) {
-        return LanguageModelLoss.nextToken(Tape.inference(), model, batch).value().get(0);
-    }
-
-    private static ModelInput window(byte[] corpus, int from, int to, int batch, int seq, SplittableRandom rng) {
-        int[][] ids = new int[batch][seq];
-        for (int b = 0; b < batch; b++) {
-            int start = from + rng.nextInt(to - from - seq);
-            for (int t = 0; t < seq; t++) {
-                ids[b][t] = corpus[start + t] & 0xff;
-            }
-        }
-        return ModelInput.of(ids, null);
-    }
-
-    private static byte[] corpusBytes() {
-        return String.join("\n", BrownCorpus.paragraphs()).getBytes(StandardCharsets.UTF_8);
     }
 }

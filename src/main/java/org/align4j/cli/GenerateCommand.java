@@ -3,12 +3,16 @@ package org.align4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.align4j.tokenizer.Tokenizer;
 import java.util.concurrent.Callable;
 import org.align4j.model.CausalLM;
 import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModels;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,16 +21,30 @@ import picocli.CommandLine.Option;
  * given on the command line taking precedence.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue token-id prompts with a Hugging Face checkpoint and print each row's new token ids "
-                + "(up to and including eos) as a JSON array, one line per row.")
+        description = "Continue prompts with a Hugging Face checkpoint: text prompts (--prompt, chat template applied"
+                + " for chat models) print the prompt and its continuation; token-id prompts (--prompt-ids) print each"
+                + " row's new ids (up to and including eos) as a JSON array, one line per row.")
 final class GenerateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", required = true, description = "model directory (config.json + safetensors)")
     Path model;
-    @Option(names = "--prompt-ids", required = true,
-            description = "JSON rows of token ids, lengths may differ, e.g. '[[1,2,3],[4,5]]'")
-    String promptIds;
+    @ArgGroup(multiplicity = "1")
+    PromptSource prompt;
+    @Option(names = "--tokenizer", description = "tokenizer directory for --prompt (default: the model directory)")
+    Path tokenizerDir;
+    @Option(names = "--chat-template", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "render --prompt as a user message with the tokenizer's chat template when it has one"
+                    + " (default: ${DEFAULT-VALUE})")
+    boolean chatTemplate;
+
+    /** Either text prompts (tokenized here) or token-id rows. */
+    static final class PromptSource {
+        @Option(names = "--prompt", description = "a text prompt (repeat for a batch)")
+        List<String> texts;
+        @Option(names = "--prompt-ids", description = "JSON rows of token ids, lengths may differ, e.g. '[[1,2,3],[4,5]]'")
+        String ids;
+    }
     @Option(names = "--max-new-tokens", description = "tokens to generate at most (default: generation config, else 20)")
     Integer maxNewTokens;
     @Option(names = "--do-sample", negatable = true,
@@ -43,19 +61,41 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws JsonProcessingException {
-        int[][] prompts = prompts();
+        Tokenizer tokenizer = prompt.texts != null ? Tokenizer.load(tokenizerDir != null ? tokenizerDir : model) : null;
+        int[][] prompts = tokenizer != null ? encode(tokenizer) : promptIds();
         CausalLM lm = HfModels.load(model);
         Generation generation = new Generator(lm).generate(prompts, config(GenerationConfig.load(model, lm.config())));
         for (int row = 0; row < prompts.length; row++) {
-            System.out.println(JSON.writeValueAsString(generation.completion(row)));
+            int[] completion = generation.completion(row);
+            System.out.println(tokenizer != null ? prompt.texts.get(row) + tokenizer.decode(completion, true)
+                    : JSON.writeValueAsString(completion));
         }
         return 0;
     }
 
-    /** The prompts to continue, as token ids. */
-    private int[][] prompts() {
+    /** The text prompts as token ids: as a user turn of the chat template when there is one, else plain text. */
+    private int[][] encode(Tokenizer tokenizer) {
+        int[][] rows = new int[prompt.texts.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            String text = prompt.texts.get(i);
+            if (chatTemplate && tokenizer.chatTemplate().isPresent()) {
+                String rendered = tokenizer.chatTemplate().get().render(
+                        List.of(Map.of("role", "user", "content", text)), true, Map.of());
+                rows[i] = tokenizer.encode(rendered, false);
+            } else {
+                rows[i] = tokenizer.encode(text, true);
+            }
+            if (rows[i].length == 0) {
+                throw new IllegalArgumentException("--prompt " + i + " is empty after tokenization");
+            }
+        }
+        return rows;
+    }
+
+    /** The token-id prompts. */
+    private int[][] promptIds() {
         try {
-            int[][] rows = JSON.readValue(promptIds, int[][].class);
+            int[][] rows = JSON.readValue(prompt.ids, int[][].class);
             if (rows == null) {
                 throw new IllegalArgumentException("--prompt-ids: expected JSON rows of token ids, got null");
             }

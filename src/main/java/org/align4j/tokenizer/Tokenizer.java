@@ -93,6 +93,16 @@ public final class Tokenizer {
                 : new ChatTemplate(chatTemplateSource, specialTokenVariables(specialTokens));
     }
 
+    /** Copies the tokenizer files present in {@code from} (tokenizer.json, its config, chat template) into {@code to}. */
+    public static void copyFiles(Path from, Path to) throws java.io.IOException {
+        for (String name : new String[] {TOKENIZER_FILE, CONFIG_FILE, CHAT_TEMPLATE_FILE}) {
+            Path file = from.resolve(name);
+            if (java.nio.file.Files.exists(file)) {
+                java.nio.file.Files.copy(file, to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     /**
      * Loads the tokenizer in {@code directory}. {@value #TOKENIZER_FILE} is required; {@value #CONFIG_FILE} and
      * {@value #CHAT_TEMPLATE_FILE} are optional (the latter takes precedence over the config's

@@ -1,0 +1,99 @@
+package org.align4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.data.BrownCorpus;
+import org.align4j.model.EmbeddedModel;
+import org.align4j.model.HfModels;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.Models;
+import org.align4j.model.io.Dtype;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code align4j sft} end to end on a small random model with the embedded tokenizer. */
+class SftCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+    static Path model;
+    static Path data;
+
+    @BeforeAll
+    static void smallModelAndData() throws IOException {
+        ObjectNode config = EmbeddedModel.config().json().deepCopy();
+        config.put("hidden_size", 32).put("intermediate_size", 64).put("num_hidden_layers", 1)
+                .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("head_dim", 16);
+        model = tmp.resolve("model");
+        HfModels.save(Models.randomInit(ModelConfig.fromJson(config, "test"), 5), model, Dtype.F32, null, 0);
+        EmbeddedModel.writeTokenizer(model);
+        List<String> lines = new ArrayList<>();
+        for (String p : BrownCorpus.paragraphs().subList(10, 40)) {
+            int cut = Math.min(p.length() / 2, 60);
+            lines.add(JSON.writeValueAsString(JSON.createObjectNode().put("prompt", p.substring(0, cut))
+                    .put("completion", p.substring(cut, Math.min(p.length(), cut + 120)))));
+        }
+        data = tmp.resolve("train.jsonl");
+        Files.write(data, lines);
+    }
+
+    @Test
+    void trainsAndWritesTheRunFolder() throws IOException {
+        Path out = tmp.resolve("run");
+        int code = Main.run("sft", "--model", model.toString(), "--data", data.toString(), "--output", out.toString(),
+                "--max-steps", "8", "--learning-rate", "3e-2", "--per-device-train-batch-size", "4",
+                "--logging-steps", "1", "--save-steps", "4", "--max-length", "64", "--disable-tqdm");
+        assertEquals(0, code);
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl",
+                "trainer_state.json", "training_args.json", "checkpoint-4", "checkpoint-8")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            if (row.has("loss")) {
+                losses.add(row.get("loss").asDouble());
+                assertTrue(row.has("mean_token_accuracy") && row.has("entropy") && row.has("grad_norm"), line);
+            }
+        }
+        assertEquals(8, losses.size());
+        assertTrue(losses.getLast() < losses.getFirst() - 0.5, "loss " + losses);
+        assertEquals(3e-2, JSON.readTree(out.resolve("training_args.json").toFile()).get("learning_rate").asDouble());
+        assertTrue(Files.exists(out.resolve("checkpoint-4").resolve("tokenizer.json")), "checkpoints load on their own");
+    }
+
+    @Test
+    void badInputIsOneLineWithExitCodeTwo() throws IOException {
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.write(bad, List.of("{\"prompt\": \"a\", \"completion\": \"b\"}", "{\"prompt\": 3, \"completion\": \"b\"}"));
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, Main.run("sft", "--model", model.toString(), "--data", bad.toString(), "--output",
+                    tmp.resolve("bad-run").toString()));
+            assertEquals(2, Main.run("sft", "--model", model.toString(), "--data", data.toString(), "--output",
+                    tmp.resolve("bad-run").toString(), "--learning-rat", "1e-3"));
+        } finally {
+            System.setErr(err);
+        }
+        String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
+        assertEquals(2, lines.length, String.join("\n", lines));
+        assertTrue(lines[0].contains("bad.jsonl:2: field 'prompt' must be a string or a list of messages"), lines[0]);
+        assertTrue(lines[1].contains("unknown option 'learning_rat'") && lines[1].contains("learning_rate"), lines[1]);
+    }
+}
