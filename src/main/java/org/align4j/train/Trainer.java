@@ -42,7 +42,8 @@ import org.align4j.autograd.Var;
  * <p>Every {@code logging_steps} steps it appends to {@code log_history} and to {@code metrics.jsonl} an entry with
  * HF's names: {@code loss} (mean over the window's steps), {@code grad_norm} (of the last step, as HF logs it),
  * {@code learning_rate} (the rate for the next step, as HF logs it), the task's metrics (mean over the window's
- * micro-batches), {@code num_tokens} (cumulative, as TRL logs it), {@code epoch} and {@code step}. Evaluation
+ * micro-batches), {@code num_tokens} (cumulative, as TRL logs it), {@code tokens_per_second} (over the logging
+ * window), {@code epoch} and {@code step}. Evaluation
  * ({@code eval_strategy}) appends {@code eval_}-prefixed metrics. Checkpoints ({@code save_strategy}, and always at
  * the last step when saving by steps, as HF does) go to {@code output_dir/checkpoint-N}, written atomically: the
  * task's model files, {@code optimizer.safetensors}, {@code scheduler.json}, {@code rng_state.json} (data position and
@@ -91,6 +92,8 @@ public final class Trainer<B> {
 
     private double windowLossSum;
     private int windowSteps;
+    private long windowStartNanos;
+    private long windowStartTokens;
     private final Map<String, double[]> windowMetrics = new LinkedHashMap<>();
     private double lastGradNorm = Double.NaN;
     private double lastStepLoss = Double.NaN;
@@ -193,6 +196,8 @@ public final class Trainer<B> {
         parameters.values().forEach(Var::zeroGrad);
         long tokensAtStart = state.numInputTokensSeen;
         long started = System.nanoTime();
+        windowStartNanos = started;
+        windowStartTokens = state.numInputTokensSeen;
         int microBatches = sampler.microBatchesPerEpoch();
         int[] permutation = null;
         int permutationEpoch = -1;
@@ -322,6 +327,11 @@ public final class Trainer<B> {
         windowMetrics.forEach((name, sumAndCount) -> entry.put(name, sumAndCount[0] / sumAndCount[1]));
         if (state.numInputTokensSeen > 0) {
             entry.put("num_tokens", state.numInputTokensSeen);
+            long now = System.nanoTime();
+            entry.put("tokens_per_second", (state.numInputTokensSeen - windowStartTokens)
+                    / Math.max((now - windowStartNanos) / 1e9, 1e-9));
+            windowStartNanos = now;
+            windowStartTokens = state.numInputTokensSeen;
         }
         entry.put("epoch", state.epoch);
         appendLog(entry);

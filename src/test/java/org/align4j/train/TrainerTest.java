@@ -204,8 +204,9 @@ class TrainerTest {
         JsonNode history = state.get("log_history");
         assertEquals(7, history.size()); // 6 logs and the training summary
         JsonNode first = history.get(0);
-        assertEquals(List.of("loss", "grad_norm", "learning_rate", "mean_token_accuracy", "num_tokens", "epoch",
-                "step"), iterableNames(first));
+        assertEquals(List.of("loss", "grad_norm", "learning_rate", "mean_token_accuracy", "num_tokens",
+                "tokens_per_second", "epoch", "step"), iterableNames(first));
+        assertTrue(first.get("tokens_per_second").asDouble() > 0);
         assertEquals(1, first.get("step").asInt());
         assertEquals(1.5e-3, first.get("learning_rate").asDouble(), 1e-15); // warmup 1/2 after step 1
         assertEquals(0.25, first.get("epoch").asDouble(), 1e-12);
