@@ -21,7 +21,8 @@ import org.align4j.train.TrainingTask;
 
 /**
  * Supervised fine-tuning (TRL's {@code SFTTrainer}): mean next-token cross-entropy over the loss positions of each
- * batch (the completion of prompt-completion data), logging TRL's {@code mean_token_accuracy} (share of loss
+ * batch (the completion of prompt-completion data). With weighted sequences it is C-RLFT's weighted loss
+ * (Wang et al. 2023, OpenChat, eq. 5): Σ_t w_t CE_t / Σ_t w_t. It logs TRL's {@code mean_token_accuracy} (share of loss
  * positions whose most likely token is the target) and {@code entropy} (mean entropy of the predicted distribution
  * over loss positions).
  */
@@ -56,11 +57,15 @@ public final class SftTask implements TrainingTask<TokenizedSequence> {
         }
         TokenStatistics stats = TokenStatistics.forRows(b.targets().length);
         Var logp = Ops.tokenLogProbs(tape, model.hiddenStates(tape, b.input()), model.lmHead(), b.targets(), stats);
+        double weightSum = 0;
+        for (float w : b.targetWeights()) {
+            weightSum += w;
+        }
         float[] weights = new float[b.targets().length];
         double entropy = 0;
         for (int i = 0; i < weights.length; i++) {
             if (b.targets()[i] >= 0) {
-                weights[i] = -1f / count;
+                weights[i] = (float) (-b.targetWeights()[i] / weightSum);
                 entropy += stats.entropy()[i];
             }
         }

@@ -82,8 +82,15 @@ final class SftCommand implements Callable<Integer> {
             trainSeqs = SftTokenization.pack(trainSeqs, sft.maxLength());
             evalSeqs = evalSeqs.isEmpty() ? evalSeqs : SftTokenization.pack(evalSeqs, sft.maxLength());
         }
+        return trainer(lm, generationConfig, tokenizer, tokenizerDir, args, trainSeqs, evalSeqs);
+    }
+
+    /** The shared trainer running the SFT task (plain or weighted, as C-RLFT) on tokenized sequences. */
+    static Trainer<TokenizedSequence> trainer(CausalLM lm, ObjectNode generationConfig, Tokenizer tokenizer,
+                                              Path tokenizerDir, TrainingArguments args,
+                                              List<TokenizedSequence> train, List<TokenizedSequence> eval) {
         int pad = tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElse(0));
         SftTask task = new SftTask(lm, pad, generationConfig, tokenizerDir);
-        return new Trainer<>(args, task, trainSeqs, evalSeqs);
+        return new Trainer<>(args, task, train, eval);
     }
 }

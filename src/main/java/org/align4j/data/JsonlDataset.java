@@ -29,14 +29,44 @@ public final class JsonlDataset {
 
     /** All examples of {@code file}, in order. Blank lines are skipped. */
     public static List<Example> read(Path file) {
-        List<Example> examples = new ArrayList<>();
+        return readLines(file, JsonlDataset::parse);
+    }
+
+    /**
+     * All examples of {@code file} with their {@code condition} (a required string field naming the data source, as
+     * C-RLFT's mixed-quality data carries).
+     */
+    public static List<ConditionedExample> readConditioned(Path file) {
+        return readLines(file, (line, source) -> {
+            Example example = parse(line, source);
+            JsonNode condition;
+            try {
+                condition = JSON.readTree(line).get("condition");
+            } catch (JsonProcessingException e) {
+                throw new DataException(source + ": malformed JSON: " + e.getOriginalMessage());
+            }
+            if (condition == null || !condition.isTextual() || condition.asText().isBlank()) {
+                throw new DataException(source + ": field 'condition' must be a non-empty string (the data source)");
+            }
+            return new ConditionedExample(condition.asText(), example);
+        });
+    }
+
+    /** Parses one line into a record; {@code source} is {@code file:line}. */
+    @FunctionalInterface
+    private interface LineParser<T> {
+        T parse(String line, String source);
+    }
+
+    private static <T> List<T> readLines(Path file, LineParser<T> parser) {
+        List<T> examples = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int lineNo = 0;
             while ((line = in.readLine()) != null) {
                 lineNo++;
                 if (!line.isBlank()) {
-                    examples.add(parse(line, file.getFileName() + ":" + lineNo));
+                    examples.add(parser.parse(line, file.getFileName() + ":" + lineNo));
                 }
             }
         } catch (NoSuchFileException e) {

@@ -7,11 +7,12 @@ import org.align4j.model.ModelInput;
  * Sequences collated into one right-padded batch: the model input (ids, attention mask, positions 0..len-1 per row)
  * and the next-token targets (position t predicts token t+1 where that token is in the loss, else -1).
  *
- * @param input   the padded model input
- * @param targets next-token targets, -1 where ignored [batch * seq]
- * @param tokens  number of real (non-pad) tokens
+ * @param input         the padded model input
+ * @param targets       next-token targets, -1 where ignored [batch * seq]
+ * @param targetWeights loss weight of each position's target (its sequence's weight), 0 where ignored
+ * @param tokens        number of real (non-pad) tokens
  */
-public record SequenceBatch(ModelInput input, int[] targets, int tokens) {
+public record SequenceBatch(ModelInput input, int[] targets, float[] targetWeights, int tokens) {
 
     /** Collates {@code sequences}, padding with {@code padId} to the longest one. */
     public static SequenceBatch of(List<TokenizedSequence> sequences, int padId) {
@@ -27,6 +28,7 @@ public record SequenceBatch(ModelInput input, int[] targets, int tokens) {
         int[] mask = new int[batch * seq];
         int[] positions = new int[batch * seq];
         int[] targets = new int[batch * seq];
+        float[] weights = new float[batch * seq];
         java.util.Arrays.fill(ids, padId);
         java.util.Arrays.fill(targets, -1);
         int tokens = 0;
@@ -41,11 +43,12 @@ public record SequenceBatch(ModelInput input, int[] targets, int tokens) {
                     tokens++;
                     if (t + 1 < s.length() && s.lossMask()[t + 1]) {
                         targets[i] = s.ids()[t + 1];
+                        weights[i] = (float) s.weight();
                     }
                 }
             }
         }
-        return new SequenceBatch(new ModelInput(batch, seq, ids, mask, positions), targets, tokens);
+        return new SequenceBatch(new ModelInput(batch, seq, ids, mask, positions), targets, weights, tokens);
     }
 
     /** Number of positions that carry a target. */

@@ -102,6 +102,13 @@ public final class SftTokenization {
         if (maxLength <= 0) {
             throw new IllegalArgumentException("packing needs max_length > 0, got " + maxLength);
         }
+        double weight = sequences.isEmpty() ? 1.0 : sequences.get(0).weight();
+        for (TokenizedSequence s : sequences) {
+            if (s.weight() != weight) {
+                throw new IllegalArgumentException(s.source() + ": packing mixes sequences of different loss weights ("
+                        + weight + " and " + s.weight() + "); turn packing off for weighted (C-RLFT) data");
+            }
+        }
         int total = sequences.stream().mapToInt(TokenizedSequence::length).sum();
         int[] ids = new int[total];
         boolean[] mask = new boolean[total];
@@ -115,7 +122,7 @@ public final class SftTokenization {
         for (int start = 0; start < total; start += maxLength) {
             int end = Math.min(total, start + maxLength);
             rows.add(new TokenizedSequence(java.util.Arrays.copyOfRange(ids, start, end),
-                    java.util.Arrays.copyOfRange(mask, start, end), "packed row " + rows.size()));
+                    java.util.Arrays.copyOfRange(mask, start, end), "packed row " + rows.size(), weight));
         }
         return rows;
     }

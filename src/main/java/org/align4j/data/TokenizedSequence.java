@@ -1,19 +1,34 @@
 package org.align4j.data;
 
 /**
- * A tokenized training sequence: its ids and, per token, whether that token is a training target (the completion
- * of a prompt-completion example; every token of plain text).
+ * A tokenized training sequence: its ids, per token whether that token is a training target (the completion
+ * of a prompt-completion example; every token of plain text), and the weight of its tokens in the loss (1 for SFT;
+ * the coarse reward of its data source for C-RLFT).
  *
  * @param ids      token ids
  * @param lossMask lossMask[t] is true when token t is predicted in the loss
  * @param source   where the example came from ({@code file:line}), for error messages
+ * @param weight   weight of each of its target tokens in the loss (positive)
  */
-public record TokenizedSequence(int[] ids, boolean[] lossMask, String source) {
-    /** Checks that ids and mask have the same length. */
+public record TokenizedSequence(int[] ids, boolean[] lossMask, String source, double weight) {
+    /** Checks that ids and mask have the same length and the weight is positive. */
     public TokenizedSequence {
         if (ids.length != lossMask.length) {
             throw new IllegalArgumentException(source + ": " + ids.length + " ids but " + lossMask.length + " mask entries");
         }
+        if (!(weight > 0 && Double.isFinite(weight))) {
+            throw new IllegalArgumentException(source + ": loss weight must be positive, got " + weight);
+        }
+    }
+
+    /** A sequence of weight 1. */
+    public TokenizedSequence(int[] ids, boolean[] lossMask, String source) {
+        this(ids, lossMask, source, 1.0);
+    }
+
+    /** The same sequence with another loss weight. */
+    public TokenizedSequence withWeight(double newWeight) {
+        return new TokenizedSequence(ids, lossMask, source, newWeight);
     }
 
     /** Number of tokens. */
@@ -38,6 +53,6 @@ public record TokenizedSequence(int[] ids, boolean[] lossMask, String source) {
             return this;
         }
         return new TokenizedSequence(java.util.Arrays.copyOf(ids, maxLength), java.util.Arrays.copyOf(lossMask, maxLength),
-                source);
+                source, weight);
     }
 }

@@ -77,6 +77,25 @@ class SftCommandTest {
     }
 
     @Test
+    void crlftTrainsOnConditionedData() throws IOException {
+        List<String> lines = new ArrayList<>();
+        int i = 0;
+        for (String p : BrownCorpus.paragraphs().subList(50, 66)) {
+            int cut = Math.min(p.length() / 2, 50);
+            lines.add(JSON.writeValueAsString(JSON.createObjectNode().put("condition", i++ % 2 == 0 ? "GPT4" : "GPT3")
+                    .put("prompt", p.substring(0, cut)).put("completion", p.substring(cut, Math.min(p.length(), 100)))));
+        }
+        Path conditioned = tmp.resolve("conditioned.jsonl");
+        Files.write(conditioned, lines);
+        Path out = tmp.resolve("crlft");
+        assertEquals(0, Main.run("crlft", "--model", model.toString(), "--data", conditioned.toString(), "--output",
+                out.toString(), "--max-steps", "4", "--learning-rate", "3e-2", "--per-device-train-batch-size", "4",
+                "--logging-steps", "1", "--condition-weights", "GPT4=1,GPT3=0.1", "--disable-tqdm"));
+        assertEquals(5, Files.readAllLines(out.resolve("metrics.jsonl")).size(), "4 logged steps and the summary");
+        assertTrue(Files.exists(out.resolve("model.safetensors")));
+    }
+
+    @Test
     void badInputIsOneLineWithExitCodeTwo() throws IOException {
         Path bad = tmp.resolve("bad.jsonl");
         Files.write(bad, List.of("{\"prompt\": \"a\", \"completion\": \"b\"}", "{\"prompt\": 3, \"completion\": \"b\"}"));
