@@ -159,6 +159,11 @@ public final class Trainer<B> {
                         Double.parseDouble(options.getOrDefault("dampening", "0")),
                         Boolean.parseBoolean(options.getOrDefault("nesterov", "false")), args.weightDecay(), decayed);
             }
+            case MeZo.NAME -> {
+                Map<String, String> options = args.optimizerOptions();
+                yield new MeZo(Double.parseDouble(options.getOrDefault("zo_eps", "1e-3")),
+                        Integer.parseInt(options.getOrDefault("n_spsa", "1")), args.weightDecay(), decayed);
+            }
             default -> throw new IllegalArgumentException("optim '" + args.optim() + "' is not supported");
         };
     }
@@ -254,15 +259,17 @@ public final class Trainer<B> {
     /** One optimizer step over the next {@code window} micro-batches of {@code permutation}. */
     private void optimizerStep(int[] permutation, int window) {
         long step = state.globalStep + 1;
-        double stepLoss = 0;
         List<int[]> batches = new ArrayList<>(window);
         for (int j = 0; j < window; j++) {
-            int[] indices = sampler.microBatch(permutation, microBatchesConsumed + j);
-            batches.add(indices);
-            List<B> batch = new ArrayList<>(indices.length);
-            for (int i : indices) {
-                batch.add(trainDataset.get(i));
-            }
+            batches.add(sampler.microBatch(permutation, microBatchesConsumed + j));
+        }
+        if (optimizer instanceof MeZo mezo) {
+            zerothOrderStep(mezo, batches, step);
+            return;
+        }
+        double stepLoss = 0;
+        for (int[] indices : batches) {
+            List<B> batch = examples(indices);
             Tape tape = Tape.recording();
             TaskOutput out = task.loss(tape, batch);
             double loss = out.lossValue();
@@ -271,13 +278,7 @@ public final class Trainer<B> {
             }
             tape.backward(window == 1 ? out.loss() : Ops.weightedSum(tape, out.loss(), new float[] {1f / window}));
             stepLoss += loss / window;
-            out.metrics().forEach((name, value) -> {
-                double[] sumAndCount = windowMetrics.computeIfAbsent(name, k -> new double[2]);
-                sumAndCount[0] += value;
-                sumAndCount[1]++;
-            });
-            state.numInputTokensSeen += out.tokens();
-            runSamples += batch.size();
+            recordMicroBatch(out, batch.size());
         }
         double gradNorm = GradientClipping.clipGradNorm(parameters.values(), args.maxGradNorm());
         if (!Double.isFinite(gradNorm)) {
@@ -286,6 +287,55 @@ public final class Trainer<B> {
         }
         optimizer.step(parameters, schedule.learningRate(state.globalStep));
         parameters.values().forEach(Var::zeroGrad);
+        finishStep(step, stepLoss, gradNorm);
+    }
+
+    /**
+     * A MeZO step: the window's mean loss evaluated forward-only at θ ± εz (inference tapes, no activations kept),
+     * then the update. The logged loss is the mean of the two, the logged grad_norm |g| of the projected gradient.
+     * The directions' seed derives from the run seed and the step, so a resumed run draws the same ones.
+     */
+    private void zerothOrderStep(MeZo mezo, List<int[]> batches, long step) {
+        boolean[] first = {true};
+        MeZo.Estimate estimate = mezo.estimate(parameters, args.seed() * 1_000_003L + step, () -> {
+            double loss = 0;
+            for (int[] indices : batches) {
+                List<B> batch = examples(indices);
+                TaskOutput out = task.loss(Tape.inference(), batch);
+                if (!Double.isFinite(out.lossValue())) {
+                    throw new NonFiniteLossException("loss", out.lossValue(), step, indices);
+                }
+                loss += out.lossValue() / batches.size();
+                if (first[0]) {
+                    recordMicroBatch(out, batch.size());
+                }
+            }
+            first[0] = false;
+            return loss;
+        });
+        mezo.step(parameters, schedule.learningRate(state.globalStep));
+        finishStep(step, (estimate.lossPlus() + estimate.lossMinus()) / 2, Math.abs(estimate.projectedGradient()));
+    }
+
+    private List<B> examples(int[] indices) {
+        List<B> batch = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            batch.add(trainDataset.get(i));
+        }
+        return batch;
+    }
+
+    private void recordMicroBatch(TaskOutput out, int size) {
+        out.metrics().forEach((name, value) -> {
+            double[] sumAndCount = windowMetrics.computeIfAbsent(name, k -> new double[2]);
+            sumAndCount[0] += value;
+            sumAndCount[1]++;
+        });
+        state.numInputTokensSeen += out.tokens();
+        runSamples += size;
+    }
+
+    private void finishStep(long step, double stepLoss, double gradNorm) {
         state.globalStep = step;
         windowLossSum += stepLoss;
         windowSteps++;

@@ -146,7 +146,7 @@ public record TrainingArguments(
     }
 
     /** The {@code optim} values this trainer implements. */
-    public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME);
+    public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME, MeZo.NAME);
     private static final Set<String> SCHEDULER_KWARGS = Set.of("num_cycles", "min_lr", "min_lr_rate");
 
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -354,7 +354,11 @@ public record TrainingArguments(
         if (text == null || text.isBlank()) {
             return options;
         }
-        Set<String> known = Sgd.NAME.equals(optim) ? Set.of("momentum", "dampening", "nesterov") : Set.of();
+        Set<String> known = switch (optim) {
+            case Sgd.NAME -> Set.of("momentum", "dampening", "nesterov");
+            case MeZo.NAME -> Set.of("zo_eps", "n_spsa");
+            default -> Set.of();
+        };
         for (String entry : text.split(",")) {
             int eq = entry.indexOf('=');
             require(eq > 0, "optim_args: expected key=value, got '" + entry.trim() + "'");

@@ -1,0 +1,163 @@
+package org.align4j.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
+import org.align4j.autograd.Var;
+import org.align4j.model.Models;
+import org.align4j.tensor.Parallel;
+import org.align4j.tensor.Tensor;
+
+/**
+ * MeZO, the memory-efficient zeroth-order optimizer (Malladi et al. 2023, "Fine-Tuning Language Models with Just
+ * Forward Passes", arXiv 2305.17333, Algorithm 1): the SPSA estimate of the directional derivative
+ * g = (L(θ + εz) − L(θ − εz)) / (2ε) along z ~ N(0, I), then θ ← θ − lr (g z + λθ). The parameters are perturbed in
+ * place (+ε, −2ε, +ε) and z is regenerated from a seed, tensor by tensor, for every pass, so neither z nor a
+ * gradient is ever stored: memory is that of inference. n-SPSA ({@code n_spsa} > 1) averages n such estimates with
+ * independent seeds. Weight decay applies to the parameters {@code decayed} selects (not norms and biases).
+ *
+ * <p>Works with any scalar loss and on any parameter set (full model or LoRA adapters). The Trainer calls
+ * {@link #estimate} (forward passes only) and then {@link #step}, as a first-order optimizer's gradients would be
+ * computed by backward and then applied.
+ */
+public final class MeZo implements Optimizer {
+    /** The {@code optim} name. */
+    public static final String NAME = "mezo";
+    /** Elements per independently seeded block of z: fixed, so z does not depend on the thread count. */
+    private static final int BLOCK = 1 << 14;
+
+    private final double eps;
+    private final int samples;
+    private final double weightDecay;
+    private final Predicate<String> decayed;
+    private long steps;
+    private long[] seeds = new long[0];
+    private double[] projectedGradients = new double[0];
+
+    /**
+     * @param eps         zo_eps: the perturbation scale ε (paper default 1e-3)
+     * @param samples     n_spsa: estimates averaged per step (1 in the paper's main runs)
+     * @param weightDecay λ
+     * @param decayed     which parameters (by name) are decayed
+     */
+    public MeZo(double eps, int samples, double weightDecay, Predicate<String> decayed) {
+        if (!(eps > 0) || samples < 1) {
+            throw new IllegalArgumentException("MeZO needs zo_eps > 0 and n_spsa >= 1, got " + eps + ", " + samples);
+        }
+        this.eps = eps;
+        this.samples = samples;
+        this.weightDecay = weightDecay;
+        this.decayed = decayed;
+    }
+
+    /** The outcome of one estimate: the loss at θ+εz and θ−εz (first sample) and the mean projected gradient. */
+    public record Estimate(double lossPlus, double lossMinus, double projectedGradient) {
+    }
+
+    /**
+     * Estimates the projected gradients of {@code loss} (evaluated on the current parameters, forward only) for the
+     * next {@link #step}, leaving the parameters as they were (up to float rounding of the ±ε moves).
+     *
+     * @param seed base seed of this step's directions (derive it from the run seed and the step for resumable runs)
+     */
+    public Estimate estimate(Map<String, Var> parameters, long seed, DoubleSupplier loss) {
+        seeds = new long[samples];
+        projectedGradients = new double[samples];
+        double firstPlus = 0;
+        double firstMinus = 0;
+        double mean = 0;
+        for (int s = 0; s < samples; s++) {
+            seeds[s] = seed + s * 0x9E3779B97F4A7C15L;
+            perturb(parameters, seeds[s], eps);
+            double plus = loss.getAsDouble();
+            perturb(parameters, seeds[s], -2 * eps);
+            double minus = loss.getAsDouble();
+            perturb(parameters, seeds[s], eps);
+            projectedGradients[s] = (plus - minus) / (2 * eps);
+            mean += projectedGradients[s] / samples;
+            if (s == 0) {
+                firstPlus = plus;
+                firstMinus = minus;
+            }
+        }
+        return new Estimate(firstPlus, firstMinus, mean);
+    }
+
+    /** Applies θ ← θ − lr (g z / n + λθ) for the directions of the last {@link #estimate}. */
+    @Override
+    public void step(Map<String, Var> parameters, double lr) {
+        if (seeds.length == 0) {
+            throw new IllegalStateException("MeZO step without an estimate");
+        }
+        for (Map.Entry<String, Var> e : parameters.entrySet()) {
+            if (weightDecay != 0 && e.getValue().requiresGrad() && decayed.test(e.getKey())) {
+                float keep = (float) (1 - lr * weightDecay);
+                float[] d = e.getValue().value().data();
+                Parallel.range(d.length, BLOCK, (from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        d[i] *= keep;
+                    }
+                });
+            }
+        }
+        for (int s = 0; s < seeds.length; s++) {
+            perturb(parameters, seeds[s], -lr * projectedGradients[s] / seeds.length);
+        }
+        seeds = new long[0];
+        steps++;
+    }
+
+    /**
+     * θ += scale · z for every parameter that requires a gradient, z regenerated from {@code seed}: each tensor (in
+     * map order) and each block of {@link #BLOCK} elements has its own stream, so z is the same on every call.
+     */
+    static void perturb(Map<String, Var> parameters, long seed, double scale) {
+        List<Tensor> tensors = new ArrayList<>();
+        for (Var v : parameters.values()) {
+            if (v.requiresGrad()) {
+                tensors.add(v.value());
+            }
+        }
+        for (int t = 0; t < tensors.size(); t++) {
+            float[] d = tensors.get(t).data();
+            long tensorSeed = seed * 31 + t;
+            int blocks = (d.length + BLOCK - 1) / BLOCK;
+            Parallel.range(blocks, 1, (b0, b1) -> {
+                for (int b = b0; b < b1; b++) {
+                    SplittableRandom rng = new SplittableRandom(tensorSeed * 1_000_003L + b);
+                    int end = Math.min(d.length, (b + 1) * BLOCK);
+                    for (int i = b * BLOCK; i < end; i++) {
+                        d[i] += (float) (scale * Models.gaussian(rng));
+                    }
+                }
+            });
+        }
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** MeZO keeps no per-parameter state. */
+    @Override
+    public Map<String, Tensor> state() {
+        return Map.of();
+    }
+
+    @Override
+    public void restoreState(Map<String, Tensor> state, long restoredSteps) {
+        if (!state.isEmpty()) {
+            throw new IllegalArgumentException("MeZO keeps no state, got " + state.keySet());
+        }
+        this.steps = restoredSteps;
+    }
+}
