@@ -13,12 +13,17 @@ import org.align4j.tensor.Backend;
 import org.align4j.tensor.Parallel;
 import org.align4j.train.AdamW;
 import org.align4j.train.HeapPeak;
+import org.align4j.train.MeZo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code align4j bench train-step}: tokens/s and peak heap of forward + backward + AdamW on a random-init model. */
+/**
+ * {@code align4j bench train-step}: tokens/s and peak heap of one training step on a random-init model: forward +
+ * backward + AdamW, a MeZO step (two forward passes, no gradients), or a forward pass alone.
+ */
 @Command(name = "train-step", mixinStandardHelpOptions = true,
-        description = "Time forward+backward+AdamW steps of a randomly initialised model (no download).")
+        description = "Time training steps of a randomly initialised model (no download): adamw_torch (forward +"
+                + " backward + AdamW), mezo (two forward passes + update) or forward (inference only).")
 final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--arch", defaultValue = "gpt2", description = "gpt2, llama or qwen2 (default ${DEFAULT-VALUE})")
     String arch;
@@ -30,9 +35,20 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     int seq;
     @Option(names = "--steps", defaultValue = "5", description = "timed steps after one warm-up (default ${DEFAULT-VALUE})")
     int steps;
+    @Option(names = "--optim", defaultValue = "adamw_torch",
+            description = "adamw_torch, mezo or forward (default ${DEFAULT-VALUE})")
+    String optim;
 
     @Override
     public Integer call() {
+        Step step = switch (optim) {
+            case AdamW.NAME -> adamw();
+            case MeZo.NAME -> mezo();
+            case "forward" -> (model, input) -> LanguageModelLoss.nextToken(Tape.inference(), model, input)
+                    .value().get(0);
+            default -> throw new IllegalArgumentException("--optim must be adamw_torch, mezo or forward, got '"
+                    + optim + "'");
+        };
         CausalLM model = Models.randomInit(Presets.config(arch, preset), 1234);
         long params = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
         SplittableRandom rng = new SplittableRandom(7);
@@ -43,28 +59,46 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             }
         }
         ModelInput input = ModelInput.of(ids, null);
-        AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.01);
-        System.out.printf("%s %s: %.1fM parameters, batch %d x seq %d, kernels %s, %d threads%n", arch, preset,
-                params / 1e6, batch, seq, Backend.kernels().name(), Parallel.threads());
-        step(model, input, adamw);
+        System.out.printf("%s %s: %.1fM parameters, batch %d x seq %d, %s, kernels %s, %d threads%n", arch, preset,
+                params / 1e6, batch, seq, optim, Backend.kernels().name(), Parallel.threads());
+        step.run(model, input);
         HeapPeak.reset();
         long t0 = System.nanoTime();
         float loss = 0;
         for (int s = 0; s < steps; s++) {
-            loss = step(model, input, adamw);
+            loss = step.run(model, input);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("train step: %.1f tokens/s (%.3f s/step), loss %.4f, peak heap %.0f MiB%n",
+        System.out.printf("%s step: %.1f tokens/s (%.3f s/step), loss %.4f, peak heap %.0f MiB%n", optim,
                 (double) batch * seq * steps / seconds, seconds / steps, loss, HeapPeak.peakBytes() / 1048576.0);
         return 0;
     }
 
-    private static float step(CausalLM model, ModelInput input, AdamW adamw) {
-        Tape tape = Tape.recording();
-        Var loss = LanguageModelLoss.nextToken(tape, model, input);
-        tape.backward(loss);
-        adamw.step(model.parameters(), 1e-4);
-        model.parameters().values().forEach(Var::zeroGrad);
-        return loss.value().get(0);
+    /** One timed step; returns the loss. */
+    private interface Step {
+        float run(CausalLM model, ModelInput input);
+    }
+
+    private static Step adamw() {
+        AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.01);
+        return (model, input) -> {
+            Tape tape = Tape.recording();
+            Var loss = LanguageModelLoss.nextToken(tape, model, input);
+            tape.backward(loss);
+            adamw.step(model.parameters(), 1e-4);
+            model.parameters().values().forEach(Var::zeroGrad);
+            return loss.value().get(0);
+        };
+    }
+
+    private static Step mezo() {
+        MeZo mezo = new MeZo(1e-3, 1, 0, name -> false);
+        long[] seed = {0};
+        return (model, input) -> {
+            MeZo.Estimate e = mezo.estimate(model.parameters(), seed[0]++,
+                    () -> LanguageModelLoss.nextToken(Tape.inference(), model, input).value().get(0));
+            mezo.step(model.parameters(), 1e-6);
+            return (float) ((e.lossPlus() + e.lossMinus()) / 2);
+        };
     }
 }

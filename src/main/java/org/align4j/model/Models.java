@@ -72,10 +72,8 @@ public final class Models {
         return config.isGpt2() ? new Gpt2Model(config, view) : new LlamaModel(config, view);
     }
 
-    /** A standard normal sample (Box-Muller on the given stream). */
+    /** A standard normal sample from the given stream (the JDK's ziggurat sampler). */
     public static double gaussian(SplittableRandom rng) {
-        double u1 = rng.nextDouble();
-        double u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+        return rng.nextGaussian();
     }
 }

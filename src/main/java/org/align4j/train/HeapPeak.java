@@ -6,7 +6,9 @@ import java.lang.management.MemoryType;
 
 /**
  * Measures the peak Java heap over a stretch of work: resets every heap pool's peak, then sums the pools' peaks
- * (an upper bound on the true simultaneous peak, exact for the old generation that holds long-lived tensors).
+ * (an upper bound on the true simultaneous peak, exact for the old generation that holds long-lived tensors). The
+ * young generation's share is garbage in flight whose size the collector chooses, so comparisons between workloads
+ * are made with a fixed young generation (e.g. {@code ALIGN4J_JAVA_OPTS=-Xmn96m}), as the benchmarks' docs say.
  */
 public final class HeapPeak {
     private HeapPeak() {
