@@ -127,7 +127,7 @@ class UnlikelihoodTaskTest {
         List<SequencePair> data = pairs(13, 4);
         TaskOutput before = task.loss(Tape.inference(), data);
         TrainingArguments args = TrainingArguments.defaults().withOptions(Map.of("output_dir", tmp.toString(),
-                "max_steps", 10, "per_device_train_batch_size", 4, "learning_rate", 3e-2, "save_strategy", "no",
+                "max_steps", 6, "per_device_train_batch_size", 4, "learning_rate", 3e-2, "save_strategy", "no",
                 "disable_tqdm", true, "plot_loss", false));
         new Trainer<>(args, task, data, List.of()).train();
         TaskOutput after = task.loss(Tape.inference(), data);
