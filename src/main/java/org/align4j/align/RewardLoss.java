@@ -36,7 +36,8 @@ public final class RewardLoss {
      * Computes the loss for rewards {@code chosen} and {@code rejected} (one per pair) with the given margins (null:
      * none) and centering coefficient (null: none).
      */
-    public static Result compute(double[] chosen, double[] rejected, double[] margins, Double centerRewardsCoefficient) {
+    public static Result compute(double[] chosen, double[] rejected, double[] margins,
+                                 Double centerRewardsCoefficient) {
         int n = chosen.length;
         if (n == 0 || rejected.length != n || (margins != null && margins.length != n)) {
             throw new IllegalArgumentException("need one chosen reward, rejected reward and margin per pair; got "

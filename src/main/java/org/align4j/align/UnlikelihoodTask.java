@@ -23,7 +23,8 @@ import org.align4j.train.TrainingTask;
  * unlikely,
  *
  * <pre>
- *   L = −(1/|W|) Σ_{t∈W} log p_θ(y_w,t | x, y_w,&lt;t)  −  α · (1/|L|) Σ_{t∈L} log(1 − p_θ(y_l,t | x, y_l,&lt;t))
+ *   L = −(1/|W|) Σ_{t∈W} log p_θ(y_w,t | x, y_w,&lt;t)
+ *       − α · (1/|L|) Σ_{t∈L} log(1 − p_θ(y_l,t | x, y_l,&lt;t))
  * </pre>
  *
  * where W and L are the loss positions (completion tokens) of the chosen and rejected sequences of the batch. This is
@@ -51,7 +52,8 @@ public final class UnlikelihoodTask implements TrainingTask<SequencePair> {
      */
     public UnlikelihoodTask(CausalLM model, int padId, double alpha, ObjectNode generationConfig, Path tokenizerDir) {
         if (!(alpha >= 0 && Double.isFinite(alpha))) {
-            throw new IllegalArgumentException("the unlikelihood weight alpha must be a finite number >= 0, got " + alpha);
+            throw new IllegalArgumentException("the unlikelihood weight alpha must be a finite number >= 0, got "
+                    + alpha);
         }
         this.model = model;
         this.padId = padId;

@@ -44,7 +44,8 @@ final class RewardCommand implements Callable<Integer> {
     Path tokenizerDir;
     @Option(names = "--out", description = "write the scores as JSONL here (default: standard output)")
     Path out;
-    @Option(names = "--batch-size", defaultValue = "8", description = "sequences per forward pass (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "8",
+            description = "sequences per forward pass (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Override

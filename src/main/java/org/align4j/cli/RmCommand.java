@@ -34,7 +34,8 @@ import picocli.CommandLine.Unmatched;
         "Train a reward model on preference JSONL ({prompt?, chosen, rejected, margin?}, text or messages).",
         "Any TRL RewardConfig / HF TrainingArguments option may be given as --kebab-case-name VALUE or in --config."})
 final class RmCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "causal LM or reward model directory (Hugging Face layout)")
+    @Option(names = "--model", required = true,
+            description = "causal LM or reward model directory (Hugging Face layout)")
     Path model;
     @Option(names = "--data", required = true, description = "training preference JSONL")
     Path data;

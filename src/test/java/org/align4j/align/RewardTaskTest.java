@@ -26,8 +26,8 @@ class RewardTaskTest {
         Random rng = new Random(seed);
         List<SequencePair> pairs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            pairs.add(new SequencePair("pair " + i, sequence(rng, 3 + rng.nextInt(5)), sequence(rng, 2 + rng.nextInt(6)),
-                    i * 0.25));
+            pairs.add(new SequencePair("pair " + i, sequence(rng, 3 + rng.nextInt(5)),
+                    sequence(rng, 2 + rng.nextInt(6)), i * 0.25));
         }
         return pairs;
     }

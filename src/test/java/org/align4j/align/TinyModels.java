@@ -13,7 +13,10 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
 
-/** Tiny random models (vocabulary 40, width 16, one block) and a finite-difference check of a loss's parameter gradients. */
+/**
+ * Tiny random models (vocabulary 40, width 16, one block) and a finite-difference check of a loss's parameter
+ * gradients.
+ */
 final class TinyModels {
     static final int VOCAB = 40;
 

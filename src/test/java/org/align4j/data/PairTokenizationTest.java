@@ -93,7 +93,8 @@ class PairTokenizationTest {
         SequencePair whole = pairs(embedded).wholeTexts(t);
         assertArrayEquals(new int[] {1, 2, 4, 5}, whole.rejected().ids());
         assertAllTrue(whole.rejected().lossMask());
-        assertArrayEquals(new boolean[] {false, false, true, true}, pairs(embedded).completions(t).rejected().lossMask());
+        assertArrayEquals(new boolean[] {false, false, true, true},
+                pairs(embedded).completions(t).rejected().lossMask());
     }
 
     @Test
@@ -101,7 +102,8 @@ class PairTokenizationTest {
         PairTokenization pairs = pairs(embedded);
         TokenizedSequence pc = pairs.wholeText(new Example.PromptCompletion("t:8", new Text.Plain("The sky is"),
                 new Text.Plain(" blue.")));
-        TokenizedSequence text = pairs.wholeText(new Example.LanguageModeling("t:9", new Text.Plain("The sky is blue.")));
+        TokenizedSequence text = pairs.wholeText(new Example.LanguageModeling("t:9",
+                new Text.Plain("The sky is blue.")));
         assertArrayEquals(embedded.encode("The sky is blue.<|endoftext|>", true), pc.ids());
         assertArrayEquals(pc.ids(), text.ids());
         assertThrows(DataException.class, () -> pairs.wholeText(new Example.PromptOnly("t:10", new Text.Plain("p"))));
