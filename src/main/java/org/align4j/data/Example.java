@@ -23,9 +23,15 @@ public sealed interface Example {
 
     /**
      * Preference: {@code {"prompt", "chosen", "rejected"}}; with an implicit prompt ({@code {"chosen",
-     * "rejected"}}) the prompt is null and is derived later as the longest common prefix.
+     * "rejected"}}) the prompt is null and is derived later as the longest common prefix. The optional
+     * {@code "margin"} is TRL's reward-modelling margin: how much the chosen reward should exceed the rejected one
+     * (null when absent).
      */
-    record Preference(String source, Text prompt, Text chosen, Text rejected) implements Example {
+    record Preference(String source, Text prompt, Text chosen, Text rejected, Double margin) implements Example {
+        /** A preference without a margin. */
+        public Preference(String source, Text prompt, Text chosen, Text rejected) {
+            this(source, prompt, chosen, rejected, null);
+        }
     }
 
     /** Pre-tokenized preference: {@code {"prompt_ids", "chosen_ids", "rejected_ids"}}. */

@@ -101,7 +101,9 @@ public final class JsonlDataset {
         }
         if (keys.contains("chosen") || keys.contains("rejected")) {
             Text prompt = keys.contains("prompt") ? text(obj, "prompt", source) : null;
-            return new Example.Preference(source, prompt, text(obj, "chosen", source), text(obj, "rejected", source));
+            Double margin = keys.contains("margin") ? number(obj, "margin", source) : null;
+            return new Example.Preference(source, prompt, text(obj, "chosen", source), text(obj, "rejected", source),
+                    margin);
         }
         if (keys.contains("completion")) {
             return new Example.PromptCompletion(source, text(obj, "prompt", source), text(obj, "completion", source));
@@ -152,6 +154,14 @@ public final class JsonlDataset {
         }
         throw new DataException(source + ": field '" + field + "' must be a string or a list of messages, got "
                 + n.getNodeType().name().toLowerCase());
+    }
+
+    private static double number(ObjectNode obj, String field, String source) {
+        JsonNode n = obj.get(field);
+        if (n == null || !n.isNumber() || !Double.isFinite(n.asDouble())) {
+            throw new DataException(source + ": field '" + field + "' must be a finite number, got " + n);
+        }
+        return n.asDouble();
     }
 
     private static int[] ids(ObjectNode obj, String field, String source) {

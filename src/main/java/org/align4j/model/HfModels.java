@@ -118,8 +118,18 @@ public final class HfModels {
      * @throws ModelException naming the checkpoint and tensor when one is missing or has another shape
      */
     public static void loadWeights(CausalLM model, Path dir) {
+        loadWeights(model.parameters(), dir);
+    }
+
+    /**
+     * Replaces the values of {@code parameters} (by HF name) with the weights saved in {@code dir}, converted to
+     * float32: {@link #loadWeights(CausalLM, Path)} for any set of named parameters, such as a reward model's.
+     *
+     * @throws ModelException naming the checkpoint and tensor when one is missing or has another shape
+     */
+    public static void loadWeights(Map<String, Var> parameters, Path dir) {
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
-            for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
+            for (Map.Entry<String, Var> e : parameters.entrySet()) {
                 if (!ckpt.contains(e.getKey())) {
                     throw new ModelException(dir + ": missing tensor '" + e.getKey() + "'");
                 }

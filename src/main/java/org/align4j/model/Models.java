@@ -19,12 +19,37 @@ public final class Models {
     }
 
     /**
+     * The parameters of the configured architecture without {@code lm_head.weight}: the backbone that a
+     * {@code *ForSequenceClassification} model shares with the causal LM (its own head replaces the lm_head). With tied
+     * embeddings this is {@link #parameterShapes} itself.
+     */
+    public static Map<String, int[]> backboneParameterShapes(ModelConfig config) {
+        Map<String, int[]> shapes = parameterShapes(config);
+        shapes.remove("lm_head.weight");
+        return shapes;
+    }
+
+    /**
      * A model whose tensors come from {@code source} (name → tensor, or null when absent). A missing tensor or one of
      * the wrong shape is a {@link ModelException} naming it; {@code where} names the checkpoint in messages.
      */
     public static CausalLM create(ModelConfig config, Function<String, Tensor> source, String where) {
+        return wrap(config, parameters(parameterShapes(config), source, where));
+    }
+
+    /**
+     * The backbone of {@link #backboneParameterShapes} from {@code source}, as {@link #create} reads it: a model for
+     * {@link CausalLM#hiddenStates} only, whose {@link CausalLM#lmHead} is null unless the embeddings are tied. A
+     * {@code lm_head.weight} in {@code source} is ignored.
+     */
+    public static CausalLM createBackbone(ModelConfig config, Function<String, Tensor> source, String where) {
+        return wrap(config, parameters(backboneParameterShapes(config), source, where));
+    }
+
+    private static Map<String, Var> parameters(Map<String, int[]> shapes, Function<String, Tensor> source,
+                                               String where) {
         Map<String, Var> params = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : parameterShapes(config).entrySet()) {
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             Tensor t = source.apply(e.getKey());
             if (t == null) {
                 throw new ModelException(where + ": missing tensor '" + e.getKey() + "'");
@@ -35,7 +60,7 @@ public final class Models {
             }
             params.put(e.getKey(), new Var(t, true));
         }
-        return wrap(config, params);
+        return params;
     }
 
     /**

@@ -1,0 +1,227 @@
+package org.align4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.data.BrownCorpus;
+import org.align4j.data.Example;
+import org.align4j.data.JsonlDataset;
+import org.align4j.data.PairTokenization;
+import org.align4j.data.SequencePair;
+import org.align4j.data.SftTokenization;
+import org.align4j.model.EmbeddedModel;
+import org.align4j.model.HfModels;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.Models;
+import org.align4j.model.RewardModel;
+import org.align4j.model.io.Dtype;
+import org.align4j.model.io.SafeTensors;
+import org.align4j.tokenizer.Tokenizer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code align4j rm} and {@code align4j reward} end to end on a small random model with the embedded tokenizer. */
+class RmCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+    static Path model;
+    static Path pairs;
+    static Path run;
+    static String trainOutput;
+
+    /** Prompts from the Brown fiction; the chosen continuation is cheerful, the rejected one gloomy. */
+    @BeforeAll
+    static void trainOnce() throws IOException {
+        ObjectNode config = EmbeddedModel.config().json().deepCopy();
+        config.put("hidden_size", 32).put("intermediate_size", 64).put("num_hidden_layers", 1)
+                .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("head_dim", 16);
+        model = tmp.resolve("model");
+        HfModels.save(Models.randomInit(ModelConfig.fromJson(config, "test"), 5), model, Dtype.F32, null, 0);
+        EmbeddedModel.writeTokenizer(model);
+        String[][] endings = {{" and she smiled, glad and happy.", " and she wept, sad and alone."},
+                {" It was a bright, warm morning.", " It was a cold, dark night."},
+                {" Everyone laughed with joy.", " Nobody spoke; they were afraid."},
+                {" He felt wonderful.", " He felt terrible."}};
+        List<String> lines = new ArrayList<>();
+        List<String> paragraphs = BrownCorpus.paragraphs().subList(50, 58);
+        for (int i = 0; i < paragraphs.size(); i++) {
+            String p = paragraphs.get(i);
+            String[] e = endings[i % endings.length];
+            lines.add(JSON.writeValueAsString(JSON.createObjectNode().put("prompt", p.substring(0, Math.min(60,
+                    p.length()))).put("chosen", e[0]).put("rejected", e[1])));
+        }
+        pairs = tmp.resolve("pairs.jsonl");
+        Files.write(pairs, lines);
+        run = tmp.resolve("run");
+        trainOutput = captureOut(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data",
+                pairs.toString(), "--eval-data", pairs.toString(), "--output", run.toString(), "--max-steps", "12",
+                "--learning-rate", "3e-3", "--per-device-train-batch-size", "4", "--logging-steps", "2",
+                "--eval-strategy", "steps", "--eval-steps", "6", "--save-steps", "6",
+                "--center-rewards-coefficient", "0.01", "--disable-tqdm")));
+    }
+
+    @Test
+    void trainingRaisesAccuracyAndLowersTheLoss() throws IOException {
+        assertTrue(trainOutput.contains("trained 12 steps"), trainOutput);
+        List<JsonNode> train = new ArrayList<>();
+        List<JsonNode> eval = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            if (row.has("loss")) {
+                train.add(row);
+                for (String key : List.of("grad_norm", "learning_rate", "accuracy", "margin", "min_reward",
+                        "mean_reward", "max_reward", "num_tokens", "tokens_per_second")) {
+                    assertTrue(row.has(key), key + " in " + line);
+                }
+            } else if (row.has("eval_loss")) {
+                eval.add(row);
+                assertTrue(row.has("eval_accuracy") && row.has("eval_margin"), line);
+            }
+        }
+        assertEquals(6, train.size());
+        assertEquals(2, eval.size());
+        double firstLoss = train.getFirst().get("loss").asDouble();
+        double lastLoss = train.getLast().get("loss").asDouble();
+        assertTrue(lastLoss < firstLoss - 0.3, "loss " + firstLoss + " -> " + lastLoss);
+        assertTrue(train.getLast().get("accuracy").asDouble() > train.getFirst().get("accuracy").asDouble(),
+                "accuracy rises");
+        assertEquals(1.0, eval.getLast().get("eval_accuracy").asDouble());
+        assertTrue(train.getLast().get("margin").asDouble() > 1.0);
+        assertEquals(1e-4, RmCommand.TRL_DEFAULTS.get("learning_rate"));
+    }
+
+    @Test
+    void theRunFolderHoldsAReusableSequenceClassificationModel() throws IOException {
+        JsonNode config = JSON.readTree(run.resolve("config.json").toFile());
+        assertEquals("LlamaForSequenceClassification", config.get("architectures").get(0).asText());
+        assertEquals(4256, config.get("pad_token_id").asInt(), "the tokenizer's pad token");
+        assertEquals("LABEL_0", config.get("id2label").get("0").asText());
+        try (SafeTensors st = SafeTensors.open(run.resolve("model.safetensors"))) {
+            assertTrue(st.names().contains(RewardModel.SCORE_WEIGHT));
+            assertFalse(st.names().contains("lm_head.weight"));
+        }
+        for (String f : List.of("tokenizer.json", "trainer_state.json", "training_args.json",
+                "checkpoint-6/model.safetensors", "checkpoint-12/tokenizer.json")) {
+            assertTrue(Files.exists(run.resolve(f)), f);
+        }
+        assertEquals(1e-3 * 3, JSON.readTree(run.resolve("training_args.json").toFile()).get("learning_rate")
+                .asDouble(), 1e-12);
+    }
+
+    @Test
+    void rewardScoresPairsAsTheSavedModelDoes() throws IOException {
+        Path scores = tmp.resolve("scores.jsonl");
+        String out = captureOut(() -> assertEquals(0, Main.run("reward", "--model", run.toString(), "--data",
+                pairs.toString(), "--out", scores.toString(), "--batch-size", "3")));
+        assertTrue(out.contains("chosen wins in 8 of 8 pairs (accuracy 1.0000)"), out);
+        List<String> lines = Files.readAllLines(scores);
+        assertEquals(8, lines.size());
+
+        RewardModel rm = RewardModel.load(run, 0);
+        Tokenizer tokenizer = Tokenizer.load(run);
+        List<Example> examples = JsonlDataset.read(pairs);
+        PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode row = JSON.readTree(lines.get(i));
+            assertEquals("pairs.jsonl:" + (i + 1), row.get("source").asText());
+            SequencePair pair = tokenization.wholeTexts(examples.get(i));
+            double[] alone = rm.score(List.of(pair.chosen().ids(), pair.rejected().ids()));
+            assertEquals(alone[0], row.get("r_chosen").asDouble(), 1e-5);
+            assertEquals(alone[1], row.get("r_rejected").asDouble(), 1e-5);
+            assertTrue(row.get("chosen_wins").asBoolean());
+        }
+    }
+
+    @Test
+    void rewardScoresSingleTextsOnStandardOutput() throws IOException {
+        Path texts = tmp.resolve("texts.jsonl");
+        Files.write(texts, List.of("{\"text\": \"He felt wonderful.\"}",
+                "{\"prompt\": \"He felt\", \"completion\": \" wonderful.\"}", "{\"text\": \"He felt terrible.\"}"));
+        String out = captureOut(() -> assertEquals(0, Main.run("reward", "--model", run.toString(), "--data",
+                texts.toString())));
+        String[] lines = out.strip().split("\n");
+        assertEquals(3, lines.length, out);
+        double[] r = new double[3];
+        for (int i = 0; i < 3; i++) {
+            r[i] = JSON.readTree(lines[i]).get("reward").asDouble();
+        }
+        assertEquals(r[0], r[1], 1e-6, "prompt + completion is scored as the whole text");
+        assertTrue(r[0] > r[2], "the learned preference carries over: " + r[0] + " vs " + r[2]);
+    }
+
+    @Test
+    void pairsLongerThanMaxLengthAreDroppedWithACountedWarning() {
+        String err = captureErr(() -> assertEquals(2, Main.run("rm", "--model", model.toString(), "--data",
+                pairs.toString(), "--output", tmp.resolve("short").toString(), "--max-length", "8", "--max-steps", "1",
+                "--disable-tqdm")));
+        assertTrue(err.contains("align4j rm: dropped 8 of 8 training pairs longer than max_length 8 tokens"), err);
+        assertTrue(err.contains("no training pair fits max_length 8 tokens"), err);
+    }
+
+    @Test
+    void badInputIsOneLineWithExitCodeTwo() throws IOException {
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.write(bad, List.of("{\"chosen\": \"a\", \"rejected\": \"b\"}", "{\"chosen\": \"a\"}"));
+        Path badMargin = tmp.resolve("margin.jsonl");
+        Files.write(badMargin, List.of("{\"chosen\": \"a\", \"rejected\": \"b\", \"margin\": [1]}"));
+        Path prompts = tmp.resolve("prompts.jsonl");
+        Files.write(prompts, List.of("{\"prompt\": \"only a prompt\"}"));
+        String err = captureErr(() -> {
+            assertEquals(2, Main.run("rm", "--model", model.toString(), "--data", bad.toString(), "--output",
+                    tmp.resolve("bad-run").toString()));
+            assertEquals(2, Main.run("rm", "--model", model.toString(), "--data", badMargin.toString(), "--output",
+                    tmp.resolve("bad-run").toString()));
+            assertEquals(2, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(), "--output",
+                    tmp.resolve("bad-run").toString(), "--center-rewards-coeficient", "0.1"));
+            assertEquals(2, Main.run("reward", "--model", model.toString(), "--data", pairs.toString()));
+            assertEquals(2, Main.run("reward", "--model", run.toString(), "--data", prompts.toString()));
+        });
+        String[] lines = err.strip().split("\n");
+        assertEquals(5, lines.length, err);
+        assertTrue(lines[0].contains("bad.jsonl:2: missing field 'rejected'"), lines[0]);
+        assertTrue(lines[1].contains("margin.jsonl:1: field 'margin' must be a finite number"), lines[1]);
+        assertTrue(lines[2].contains("unknown option 'center_rewards_coeficient'"), lines[2]);
+        assertTrue(lines[3].contains("not a reward model"), lines[3]);
+        assertTrue(lines[4].contains("prompts.jsonl:1: expected text, messages or prompt/completion"), lines[4]);
+    }
+
+    private static String captureOut(Runnable action) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setOut(saved);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String captureErr(Runnable action) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(saved);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+}
