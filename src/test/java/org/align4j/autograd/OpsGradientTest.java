@@ -1,12 +1,15 @@
 package org.align4j.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import org.align4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -56,6 +59,56 @@ class OpsGradientTest {
                 new int[] {9, 6});
         check("conv1d", (t, v) -> Ops.conv1d(t, v.get(0), v.get(1), v.get(2)), new int[] {5, 7}, new int[] {7, 3},
                 new int[] {3});
+    }
+
+    @Test
+    void lowRankUpdate() {
+        check("low rank", (t, v) -> Ops.addLowRank(t, v.get(0), v.get(1), v.get(2), v.get(3), 0.7f),
+                new int[] {5, 3}, new int[] {5, 6}, new int[] {2, 6}, new int[] {3, 2});
+        check("linear + low rank on its input",
+                (t, v) -> Ops.addLowRank(t, Ops.linear(t, v.get(0), v.get(1), v.get(2)), v.get(0), v.get(3), v.get(4),
+                        2f),
+                new int[] {4, 6}, new int[] {3, 6}, new int[] {3}, new int[] {2, 6}, new int[] {3, 2});
+        check("conv1d + low rank on its input",
+                (t, v) -> Ops.addLowRank(t, Ops.conv1d(t, v.get(0), v.get(1), null), v.get(0), v.get(2), v.get(3),
+                        0.5f),
+                new int[] {4, 6}, new int[] {6, 5}, new int[] {3, 6}, new int[] {5, 3});
+    }
+
+    @Test
+    void lowRankUpdateWritesIntoTheBaseOutput() {
+        Var y = Var.constant(Tensor.of(new float[] {1, 2}, 1, 2));
+        Var x = Var.constant(Tensor.of(new float[] {3}, 1, 1));
+        Var a = Var.constant(Tensor.of(new float[] {2}, 1, 1));
+        Var b = Var.constant(Tensor.of(new float[] {1, -1}, 2, 1));
+        Var out = Ops.addLowRank(Tape.inference(), y, x, a, b, 0.5f);
+        assertEquals(List.of(4f, -1f), List.of(out.value().get(0), out.value().get(1)));
+        assertSame(y.value(), out.value());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ops.addLowRank(Tape.inference(), y, x, a, Var.constant(Tensor.zeros(2, 2)), 1f));
+        assertEquals("low rank: A Tensor[1, 1] and B Tensor[2, 2] differ in rank", e.getMessage());
+    }
+
+    @Test
+    void dropout() {
+        check("dropout", (t, v) -> Ops.dropout(t, v.get(0), 0.3, new SplittableRandom(7)), new int[] {4, 5});
+        float[] ones = new float[10_000];
+        Arrays.fill(ones, 1f);
+        float[] out = Ops.dropout(Tape.inference(), Var.constant(Tensor.of(ones, 100, 100)), 0.25,
+                new SplittableRandom(3)).value().data();
+        int zeros = 0;
+        for (float o : out) {
+            if (o == 0f) {
+                zeros++;
+            } else {
+                assertEquals(1f / 0.75f, o, "kept elements are scaled by 1 / (1 - p)");
+            }
+        }
+        assertEquals(2500, zeros, 150, "about p of the elements are dropped");
+        assertArrayEquals(ones, Ops.dropout(Tape.inference(), Var.constant(Tensor.of(ones, 100, 100)), 0,
+                new SplittableRandom(3)).value().data(), "p = 0 keeps everything");
+        assertThrows(IllegalArgumentException.class, () -> Ops.dropout(Tape.inference(),
+                Var.constant(Tensor.of(ones, 100, 100)), 1, new SplittableRandom(3)));
     }
 
     @Test
