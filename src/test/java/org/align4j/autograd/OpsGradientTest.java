@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
+import org.align4j.tensor.cpu.ScalarKernels;
 import org.junit.jupiter.api.Test;
 
 /** Every autograd op's recorded backward against finite differences of its forward (double-precision checker). */
@@ -109,6 +112,63 @@ class OpsGradientTest {
                 new SplittableRandom(3)).value().data(), "p = 0 keeps everything");
         assertThrows(IllegalArgumentException.class, () -> Ops.dropout(Tape.inference(),
                 Var.constant(Tensor.of(ones, 100, 100)), 1, new SplittableRandom(3)));
+    }
+
+    /**
+     * With an input frozen (a LoRA base's norm weight, an MLP branch without adapter), the others get the gradients
+     * they get when everything trains, on both backends.
+     */
+    @Test
+    void frozenInputsAreSkippedNotMiscomputed() {
+        Kernels vector = Backend.kernels();
+        for (Kernels kernels : List.of(vector, new ScalarKernels())) {
+            Backend.use(kernels);
+            try {
+                int[][] norm = {{4, 10}, {10}, {10}};
+                for (int frozen = 0; frozen < 3; frozen++) {
+                    compareWithFrozen(kernels.name() + " layer_norm",
+                            (t, v) -> Ops.layerNorm(t, v.get(0), v.get(1), v.get(2), 1e-5f), frozen, norm);
+                    compareWithFrozen(kernels.name() + " swiglu", (t, v) -> Ops.swiglu(t, v.get(0), v.get(1)),
+                            frozen % 2, new int[] {3, 11}, new int[] {3, 11});
+                    compareWithFrozen(kernels.name() + " rms_norm", (t, v) -> Ops.rmsNorm(t, v.get(0), v.get(1), 1e-6f),
+                            frozen % 2, new int[] {4, 10}, new int[] {10});
+                }
+            } finally {
+                Backend.use(vector);
+            }
+        }
+    }
+
+    private static void compareWithFrozen(String what, BiFunction<Tape, List<Var>, Var> op, int frozen,
+                                          int[]... shapes) {
+        Random rng = new Random(what.hashCode());
+        List<Tensor> values = new ArrayList<>();
+        for (int[] shape : shapes) {
+            Tensor t = Tensor.zeros(shape);
+            for (int i = 0; i < t.size(); i++) {
+                t.data()[i] = (float) rng.nextGaussian();
+            }
+            values.add(t);
+        }
+        List<Var> all = values.stream().map(t -> new Var(t, true)).toList();
+        List<Var> some = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            some.add(new Var(values.get(i), i != frozen));
+        }
+        for (List<Var> vars : List.of(all, some)) {
+            Tape tape = Tape.recording();
+            Var out = op.apply(tape, vars);
+            float[] dout = new float[out.value().size()];
+            Arrays.fill(dout, 0.5f);
+            tape.backward(Ops.weightedSum(tape, out, dout));
+        }
+        for (int i = 0; i < values.size(); i++) {
+            if (i == frozen) {
+                assertEquals(false, some.get(i).hasGrad(), what + ": input " + i + " is frozen");
+            } else {
+                assertArrayEquals(all.get(i).grad().data(), some.get(i).grad().data(), what + ": input " + i);
+            }
+        }
     }
 
     @Test
