@@ -50,7 +50,9 @@ import org.align4j.train.AtomicDirectory;
  * storage with the model the adapters were put on. {@link #disableAdapter()} runs the same model without its adapters
  * (PEFT's {@code disable_adapter()}), e.g. as the DPO reference, with one model in memory. {@link #save} writes PEFT's
  * {@value #CONFIG_FILE} and {@value #WEIGHTS_FILE}, {@link #load} reads them back onto a base model, and
- * {@link #merged} folds the adapters into the weights (PEFT's {@code merge_and_unload}).
+ * {@link #merged} folds the adapters into the weights (PEFT's {@code merge_and_unload}); a full checkpoint of the
+ * adapted model is {@code HfModels.save(lora.merged(), ...)}, not {@code HfModels.save(lora, ...)}, which would see
+ * only the adapters' parameters.
  */
 public final class LoraModel implements CausalLM {
     /** PEFT's adapter configuration file. */
@@ -97,6 +99,7 @@ public final class LoraModel implements CausalLM {
         Map<String, Var> params = new LinkedHashMap<>();
         for (LinearModule module : chosen) {
             Tensor a = Tensor.zeros(config.r(), module.inFeatures());
+            // kaiming_uniform_(a=sqrt(5)) on A [r, in]: gain sqrt(2 / (1 + 5)), bound gain * sqrt(3 / in) = 1 / sqrt(in)
             double bound = 1 / Math.sqrt(module.inFeatures());
             SplittableRandom stream = root.split();
             float[] data = a.data();
@@ -351,8 +354,9 @@ public final class LoraModel implements CausalLM {
     /**
      * The base model with every adapter folded into its weight, as PEFT's {@code merge_and_unload}:
      * W' = W + (α/r) B A for {@code nn.Linear} weights [out, in], W' = W + (α/r) (B A)ᵀ for Conv1D weights [in, out].
-     * Merged weights are new tensors; the other parameters share their storage with this model's base. Its
-     * parameters are trainable, as those of a loaded model.
+     * Every adapter is merged, whether or not {@link #disableAdapter()} is in effect. Merged weights are new tensors;
+     * the other parameters share their storage with this model's base. Its parameters are trainable, as those of a
+     * loaded model.
      */
     public CausalLM merged() {
         Map<String, Tensor> mergedWeights = new HashMap<>();
