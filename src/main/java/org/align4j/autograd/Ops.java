@@ -1,6 +1,7 @@
 package org.align4j.autograd;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
@@ -76,6 +77,89 @@ public final class Ops {
                 }
                 if (b != null && b.requiresGrad()) {
                     k().biasBackward(dy, b.grad(), rows, out);
+                }
+            });
+        }
+        return result;
+    }
+
+    /**
+     * The low-rank update of LoRA (Hu et al. 2021, eq. 3) added to a linear module's output: y + scale · (x Aᵀ) Bᵀ,
+     * with x[rows, in], A[r, in], B[out, r] and y[rows, out]. The sum is written into y's storage, which the result
+     * shares, so that an adapted module keeps no second [rows, out] activation: y must be the output of the op just
+     * run (a linear or Conv1D, whose backward does not read its output) and must not be read by anything else.
+     * Backward keeps only scale · x Aᵀ [rows, r].
+     */
+    public static Var addLowRank(Tape tape, Var y, Var x, Var a, Var b, float scale) {
+        int rank = a.value().dim(0);
+        int in = a.value().dim(1);
+        int out = b.value().dim(0);
+        if (b.value().dim(1) != rank) {
+            throw new IllegalArgumentException("low rank: A " + a.value() + " and B " + b.value() + " differ in rank");
+        }
+        int rows = rowsOf(x, in, "low rank");
+        if (y.value().size() != rows * out) {
+            throw new IllegalArgumentException("low rank: output " + y.value() + " is not " + rows + " rows of width "
+                    + out);
+        }
+        Tensor scaledDown = Tensor.zeros(rows, rank);
+        k().matmulNT(x.value(), 0, a.value(), 0, scaledDown, 0, rows, rank, in, false);
+        k().scale(scaledDown, scale, scaledDown.size());
+        k().matmulNT(scaledDown, 0, b.value(), 0, y.value(), 0, rows, out, rank, true);
+        Var result = output(tape, y.value(), y, x, a, b);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                Tensor dy = result.grad();
+                if (y.requiresGrad()) {
+                    k().addInPlace(y.grad(), dy, dy.size());
+                }
+                if (b.requiresGrad()) {
+                    k().matmulTN(dy, 0, scaledDown, 0, b.grad(), 0, out, rank, rows, true);
+                }
+                if (x.requiresGrad() || a.requiresGrad()) {
+                    Tensor dDown = Tensor.zeros(rows, rank);
+                    k().matmulNN(dy, 0, b.value(), 0, dDown, 0, rows, rank, out, false);
+                    k().scale(dDown, scale, dDown.size());
+                    if (a.requiresGrad()) {
+                        k().matmulTN(dDown, 0, x.value(), 0, a.grad(), 0, rank, in, rows, true);
+                    }
+                    if (x.requiresGrad()) {
+                        k().matmulNN(dDown, 0, a.value(), 0, x.grad(), 0, rows, in, rank, true);
+                    }
+                }
+            });
+        }
+        return result;
+    }
+
+    /**
+     * Inverted dropout as {@code torch.nn.Dropout} applies it in training: each element is zeroed with probability
+     * {@code p} and the others are scaled by 1 / (1 − p); the mask is drawn from {@code random}, one draw per element
+     * in order.
+     */
+    public static Var dropout(Tape tape, Var x, double p, SplittableRandom random) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability " + p + " is not in [0, 1)");
+        }
+        int n = x.value().size();
+        float keptScale = (float) (1 / (1 - p));
+        float[] mask = new float[n];
+        for (int i = 0; i < n; i++) {
+            mask[i] = random.nextDouble() < p ? 0f : keptScale;
+        }
+        Tensor out = Tensor.zeros(x.value().shape());
+        float[] xs = x.value().data();
+        float[] o = out.data();
+        for (int i = 0; i < n; i++) {
+            o[i] = xs[i] * mask[i];
+        }
+        Var result = output(tape, out, x);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                float[] g = result.grad().data();
+                float[] dx = x.grad().data();
+                for (int i = 0; i < n; i++) {
+                    dx[i] += g[i] * mask[i];
                 }
             });
         }

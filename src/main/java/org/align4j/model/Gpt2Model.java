@@ -14,11 +14,18 @@ import org.align4j.autograd.Var;
 public final class Gpt2Model implements CausalLM {
     private final ModelConfig config;
     private final Map<String, Var> params;
+    private final LinearAdapter adapter;
 
     /** A model over {@code params}, which must hold every name of {@link #parameterShapes}. */
     public Gpt2Model(ModelConfig config, Map<String, Var> params) {
+        this(config, params, LinearAdapter.NONE);
+    }
+
+    /** A model over {@code params} whose linear modules pass through {@code adapter}. */
+    public Gpt2Model(ModelConfig config, Map<String, Var> params, LinearAdapter adapter) {
         this.config = config;
         this.params = params;
+        this.adapter = adapter;
     }
 
     /** Names and shapes of the parameters, as in a transformers checkpoint. */
@@ -69,6 +76,11 @@ public final class Gpt2Model implements CausalLM {
         return params.get(name);
     }
 
+    /** Conv1D module {@code module} (weight [in, out] and bias) on x, then the adapter. */
+    private Var conv1d(Tape tape, Var x, String module) {
+        return adapter.apply(tape, module, x, Ops.conv1d(tape, x, p(module + ".weight"), p(module + ".bias")));
+    }
+
     @Override
     public Var hiddenStates(Tape tape, ModelInput in) {
         return forward(tape, in, null);
@@ -99,16 +111,16 @@ public final class Gpt2Model implements CausalLM {
                 scale /= (l + 1);
             }
             Var a = Ops.layerNorm(tape, h, p(pre + "ln_1.weight"), p(pre + "ln_1.bias"), eps);
-            Var qkv = Ops.conv1d(tape, a, p(pre + "attn.c_attn.weight"), p(pre + "attn.c_attn.bias"));
+            Var qkv = conv1d(tape, a, pre + "attn.c_attn");
             Var[] split = Ops.splitColumns(tape, qkv, d, d, d);
             Var att = cache == null
                     ? Ops.attention(tape, split[0], split[1], split[2], in.attentionMask(), in.batch(), in.seq(),
                             nh, nh, hd, scale)
                     : cache.attend(l, split[0], split[1], split[2], in, scale);
-            h = Ops.add(tape, h, Ops.conv1d(tape, att, p(pre + "attn.c_proj.weight"), p(pre + "attn.c_proj.bias")));
+            h = Ops.add(tape, h, conv1d(tape, att, pre + "attn.c_proj"));
             Var m = Ops.layerNorm(tape, h, p(pre + "ln_2.weight"), p(pre + "ln_2.bias"), eps);
-            Var f = Ops.gelu(tape, Ops.conv1d(tape, m, p(pre + "mlp.c_fc.weight"), p(pre + "mlp.c_fc.bias")));
-            h = Ops.add(tape, h, Ops.conv1d(tape, f, p(pre + "mlp.c_proj.weight"), p(pre + "mlp.c_proj.bias")));
+            Var f = Ops.gelu(tape, conv1d(tape, m, pre + "mlp.c_fc"));
+            h = Ops.add(tape, h, conv1d(tape, f, pre + "mlp.c_proj"));
         }
         return Ops.layerNorm(tape, h, p("transformer.ln_f.weight"), p("transformer.ln_f.bias"), eps);
     }

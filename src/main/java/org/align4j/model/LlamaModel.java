@@ -16,13 +16,20 @@ import org.align4j.tensor.Tensor;
 public final class LlamaModel implements CausalLM {
     private final ModelConfig config;
     private final Map<String, Var> params;
+    private final LinearAdapter adapter;
     private Tensor cos;
     private Tensor sin;
 
     /** A model over {@code params}, which must hold every name of {@link #parameterShapes}. */
     public LlamaModel(ModelConfig config, Map<String, Var> params) {
+        this(config, params, LinearAdapter.NONE);
+    }
+
+    /** A model over {@code params} whose linear modules pass through {@code adapter}. */
+    public LlamaModel(ModelConfig config, Map<String, Var> params, LinearAdapter adapter) {
         this.config = config;
         this.params = params;
+        this.adapter = adapter;
     }
 
     /** Names and shapes of the parameters, as in a transformers checkpoint. */
@@ -88,6 +95,11 @@ public final class LlamaModel implements CausalLM {
         return params.get(name);
     }
 
+    /** Linear module {@code module} (weight [out, in], bias when the config has one) on x, then the adapter. */
+    private Var linear(Tape tape, Var x, String module) {
+        return adapter.apply(tape, module, x, Ops.linear(tape, x, p(module + ".weight"), p(module + ".bias")));
+    }
+
     /** The rotary tables, grown to cover {@code maxPosition}. */
     private synchronized Tensor[] ropeTables(int maxPosition) {
         if (cos == null || cos.dim(0) <= maxPosition) {
@@ -128,9 +140,9 @@ public final class LlamaModel implements CausalLM {
             String pre = "model.layers." + l + ".";
             String at = pre + "self_attn.";
             Var a = Ops.rmsNorm(tape, h, p(pre + "input_layernorm.weight"), eps);
-            Var q = Ops.linear(tape, a, p(at + "q_proj.weight"), p(at + "q_proj.bias"));
-            Var k = Ops.linear(tape, a, p(at + "k_proj.weight"), p(at + "k_proj.bias"));
-            Var v = Ops.linear(tape, a, p(at + "v_proj.weight"), p(at + "v_proj.bias"));
+            Var q = linear(tape, a, at + "q_proj");
+            Var k = linear(tape, a, at + "k_proj");
+            Var v = linear(tape, a, at + "v_proj");
             if (config.qkNorm()) {
                 q = Ops.rmsNorm(tape, q, p(at + "q_norm.weight"), eps);
                 k = Ops.rmsNorm(tape, k, p(at + "k_norm.weight"), eps);
@@ -140,13 +152,12 @@ public final class LlamaModel implements CausalLM {
             Var att = cache == null
                     ? Ops.attention(tape, q, k, v, in.attentionMask(), in.batch(), in.seq(), nh, nkv, hd, scale)
                     : cache.attend(l, q, k, v, in, scale);
-            h = Ops.add(tape, h, Ops.linear(tape, att, p(at + "o_proj.weight"), p(at + "o_proj.bias")));
+            h = Ops.add(tape, h, linear(tape, att, at + "o_proj"));
             String mp = pre + "mlp.";
             Var m = Ops.rmsNorm(tape, h, p(pre + "post_attention_layernorm.weight"), eps);
-            Var gate = Ops.linear(tape, m, p(mp + "gate_proj.weight"), p(mp + "gate_proj.bias"));
-            Var up = Ops.linear(tape, m, p(mp + "up_proj.weight"), p(mp + "up_proj.bias"));
-            h = Ops.add(tape, h, Ops.linear(tape, Ops.swiglu(tape, gate, up), p(mp + "down_proj.weight"),
-                    p(mp + "down_proj.bias")));
+            Var gate = linear(tape, m, mp + "gate_proj");
+            Var up = linear(tape, m, mp + "up_proj");
+            h = Ops.add(tape, h, linear(tape, Ops.swiglu(tape, gate, up), mp + "down_proj"));
         }
         return Ops.rmsNorm(tape, h, p("model.norm.weight"), eps);
     }

@@ -1,7 +1,9 @@
 package org.align4j.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -93,8 +95,54 @@ public final class Models {
     }
 
     private static CausalLM wrap(ModelConfig config, Map<String, Var> params) {
+        return wrap(config, params, LinearAdapter.NONE);
+    }
+
+    private static CausalLM wrap(ModelConfig config, Map<String, Var> params, LinearAdapter adapter) {
         Map<String, Var> view = java.util.Collections.unmodifiableMap(params);
-        return config.isGpt2() ? new Gpt2Model(config, view) : new LlamaModel(config, view);
+        return config.isGpt2() ? new Gpt2Model(config, view, adapter) : new LlamaModel(config, view, adapter);
+    }
+
+    /**
+     * The linear modules of the configured architecture's blocks, in forward order: the matrices of the blocks are
+     * exactly these modules' weights, GPT-2's {@code Conv1D}s (c_attn, attn.c_proj, c_fc, mlp.c_proj) stored
+     * [in, out] and the Llama family's {@code nn.Linear}s (q/k/v/o_proj, gate/up/down_proj) stored [out, in]. The
+     * embeddings and the lm_head are not among them.
+     */
+    public static List<LinearModule> linearModules(ModelConfig config) {
+        String blocks = config.isGpt2() ? "transformer.h." : "model.layers.";
+        List<LinearModule> modules = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : parameterShapes(config).entrySet()) {
+            String name = e.getKey();
+            int[] shape = e.getValue();
+            if (name.startsWith(blocks) && name.endsWith(".weight") && shape.length == 2) {
+                String module = name.substring(0, name.length() - ".weight".length());
+                modules.add(config.isGpt2() ? new LinearModule(module, shape[0], shape[1], true)
+                        : new LinearModule(module, shape[1], shape[0], false));
+            }
+        }
+        return modules;
+    }
+
+    /**
+     * The architecture of {@code model} over the same tensors (shared, not copied) with every parameter frozen
+     * (requiresGrad false) and {@code adapter} joining each linear module: the frozen base of an adapted model such
+     * as LoRA's.
+     *
+     * @throws IllegalArgumentException when {@code model} lacks a parameter of its architecture (it is itself an
+     *                                  adapted model, say)
+     */
+    public static CausalLM frozenWithAdapter(CausalLM model, LinearAdapter adapter) {
+        Map<String, Var> params = new LinkedHashMap<>();
+        for (String name : parameterShapes(model.config()).keySet()) {
+            Var v = model.parameters().get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("the model has no parameter '" + name + "' of its "
+                        + model.config().modelType() + " architecture");
+            }
+            params.put(name, new Var(v.value(), false));
+        }
+        return wrap(model.config(), params, adapter);
     }
 
     /** A standard normal sample from the given stream (the JDK's ziggurat sampler). */

@@ -71,14 +71,14 @@ public interface Kernels {
      */
     void layerNormForward(Tensor x, Tensor w, Tensor b, Tensor out, Tensor mean, Tensor rstd, int rows, int dim, float eps);
 
-    /** Accumulates dx, dw and db (db may be null) from dout and the saved mean/rstd. */
+    /** Accumulates dx, dw and db from dout and the saved mean/rstd; a null gradient is not computed. */
     void layerNormBackward(Tensor dout, Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor dx, Tensor dw, Tensor db,
                            int rows, int dim);
 
     /** RMSNorm (HF Llama): out = x * rstd * w with rstd = 1 / sqrt(mean(x²) + eps); saves rstd[rows]. */
     void rmsNormForward(Tensor x, Tensor w, Tensor out, Tensor rstd, int rows, int dim, float eps);
 
-    /** Accumulates dx and dw. */
+    /** Accumulates dx and dw; a null gradient is not computed. */
     void rmsNormBackward(Tensor dout, Tensor x, Tensor w, Tensor rstd, Tensor dx, Tensor dw, int rows, int dim);
 
     // ---- activations -----------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ public interface Kernels {
     /** SwiGLU: out = silu(gate) * up. */
     void swigluForward(Tensor gate, Tensor up, Tensor out, int n);
 
-    /** dgate += dout * up * silu'(gate); dup += dout * silu(gate). */
+    /** dgate += dout * up * silu'(gate); dup += dout * silu(gate); a null gradient is not computed. */
     void swigluBackward(Tensor dout, Tensor gate, Tensor up, Tensor dgate, Tensor dup, int n);
 
     // ---- rotary position embedding ---------------------------------------------------------------------------

@@ -1,14 +1,20 @@
 package org.align4j.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
+import org.align4j.tensor.cpu.ScalarKernels;
 import org.junit.jupiter.api.Test;
 
 /** Every autograd op's recorded backward against finite differences of its forward (double-precision checker). */
@@ -56,6 +62,113 @@ class OpsGradientTest {
                 new int[] {9, 6});
         check("conv1d", (t, v) -> Ops.conv1d(t, v.get(0), v.get(1), v.get(2)), new int[] {5, 7}, new int[] {7, 3},
                 new int[] {3});
+    }
+
+    @Test
+    void lowRankUpdate() {
+        check("low rank", (t, v) -> Ops.addLowRank(t, v.get(0), v.get(1), v.get(2), v.get(3), 0.7f),
+                new int[] {5, 3}, new int[] {5, 6}, new int[] {2, 6}, new int[] {3, 2});
+        check("linear + low rank on its input",
+                (t, v) -> Ops.addLowRank(t, Ops.linear(t, v.get(0), v.get(1), v.get(2)), v.get(0), v.get(3), v.get(4),
+                        2f),
+                new int[] {4, 6}, new int[] {3, 6}, new int[] {3}, new int[] {2, 6}, new int[] {3, 2});
+        check("conv1d + low rank on its input",
+                (t, v) -> Ops.addLowRank(t, Ops.conv1d(t, v.get(0), v.get(1), null), v.get(0), v.get(2), v.get(3),
+                        0.5f),
+                new int[] {4, 6}, new int[] {6, 5}, new int[] {3, 6}, new int[] {5, 3});
+    }
+
+    @Test
+    void lowRankUpdateWritesIntoTheBaseOutput() {
+        Var y = Var.constant(Tensor.of(new float[] {1, 2}, 1, 2));
+        Var x = Var.constant(Tensor.of(new float[] {3}, 1, 1));
+        Var a = Var.constant(Tensor.of(new float[] {2}, 1, 1));
+        Var b = Var.constant(Tensor.of(new float[] {1, -1}, 2, 1));
+        Var out = Ops.addLowRank(Tape.inference(), y, x, a, b, 0.5f);
+        assertEquals(List.of(4f, -1f), List.of(out.value().get(0), out.value().get(1)));
+        assertSame(y.value(), out.value());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ops.addLowRank(Tape.inference(), y, x, a, Var.constant(Tensor.zeros(2, 2)), 1f));
+        assertEquals("low rank: A Tensor[1, 1] and B Tensor[2, 2] differ in rank", e.getMessage());
+    }
+
+    @Test
+    void dropout() {
+        check("dropout", (t, v) -> Ops.dropout(t, v.get(0), 0.3, new SplittableRandom(7)), new int[] {4, 5});
+        float[] ones = new float[10_000];
+        Arrays.fill(ones, 1f);
+        float[] out = Ops.dropout(Tape.inference(), Var.constant(Tensor.of(ones, 100, 100)), 0.25,
+                new SplittableRandom(3)).value().data();
+        int zeros = 0;
+        for (float o : out) {
+            if (o == 0f) {
+                zeros++;
+            } else {
+                assertEquals(1f / 0.75f, o, "kept elements are scaled by 1 / (1 - p)");
+            }
+        }
+        assertEquals(2500, zeros, 150, "about p of the elements are dropped");
+        assertArrayEquals(ones, Ops.dropout(Tape.inference(), Var.constant(Tensor.of(ones, 100, 100)), 0,
+                new SplittableRandom(3)).value().data(), "p = 0 keeps everything");
+        assertThrows(IllegalArgumentException.class, () -> Ops.dropout(Tape.inference(),
+                Var.constant(Tensor.of(ones, 100, 100)), 1, new SplittableRandom(3)));
+    }
+
+    /**
+     * With an input frozen (a LoRA base's norm weight, an MLP branch without adapter), the others get the gradients
+     * they get when everything trains, on both backends.
+     */
+    @Test
+    void frozenInputsAreSkippedNotMiscomputed() {
+        Kernels vector = Backend.kernels();
+        for (Kernels kernels : List.of(vector, new ScalarKernels())) {
+            Backend.use(kernels);
+            try {
+                int[][] norm = {{4, 10}, {10}, {10}};
+                for (int frozen = 0; frozen < 3; frozen++) {
+                    compareWithFrozen(kernels.name() + " layer_norm",
+                            (t, v) -> Ops.layerNorm(t, v.get(0), v.get(1), v.get(2), 1e-5f), frozen, norm);
+                    compareWithFrozen(kernels.name() + " swiglu", (t, v) -> Ops.swiglu(t, v.get(0), v.get(1)),
+                            frozen % 2, new int[] {3, 11}, new int[] {3, 11});
+                    compareWithFrozen(kernels.name() + " rms_norm", (t, v) -> Ops.rmsNorm(t, v.get(0), v.get(1), 1e-6f),
+                            frozen % 2, new int[] {4, 10}, new int[] {10});
+                }
+            } finally {
+                Backend.use(vector);
+            }
+        }
+    }
+
+    private static void compareWithFrozen(String what, BiFunction<Tape, List<Var>, Var> op, int frozen,
+                                          int[]... shapes) {
+        Random rng = new Random(what.hashCode());
+        List<Tensor> values = new ArrayList<>();
+        for (int[] shape : shapes) {
+            Tensor t = Tensor.zeros(shape);
+            for (int i = 0; i < t.size(); i++) {
+                t.data()[i] = (float) rng.nextGaussian();
+            }
+            values.add(t);
+        }
+        List<Var> all = values.stream().map(t -> new Var(t, true)).toList();
+        List<Var> some = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            some.add(new Var(values.get(i), i != frozen));
+        }
+        for (List<Var> vars : List.of(all, some)) {
+            Tape tape = Tape.recording();
+            Var out = op.apply(tape, vars);
+            float[] dout = new float[out.value().size()];
+            Arrays.fill(dout, 0.5f);
+            tape.backward(Ops.weightedSum(tape, out, dout));
+        }
+        for (int i = 0; i < values.size(); i++) {
+            if (i == frozen) {
+                assertEquals(false, some.get(i).hasGrad(), what + ": input " + i + " is frozen");
+            } else {
+                assertArrayEquals(all.get(i).grad().data(), some.get(i).grad().data(), what + ": input " + i);
+            }
+        }
     }
 
     @Test

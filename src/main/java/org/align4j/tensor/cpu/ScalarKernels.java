@@ -182,7 +182,6 @@ public final class ScalarKernels implements Kernels {
         float[] g = dout.data();
         float[] xd = x.data();
         float[] wd = w.data();
-        float[] dxd = dx.data();
         double[] dwSum = new double[dim];
         double[] dbSum = new double[dim];
         for (int r = 0; r < rows; r++) {
@@ -203,14 +202,16 @@ public final class ScalarKernels implements Kernels {
             }
             double meanG = sumG / dim;
             double meanGX = sumGX / dim;
-            for (int j = 0; j < dim; j++) {
+            for (int j = 0; dx != null && j < dim; j++) {
                 double xhat = (xd[row + j] - mu) * rs;
                 double gxhat = (double) g[row + j] * wd[j];
-                dxd[row + j] += (float) (rs * (gxhat - meanG - xhat * meanGX));
+                dx.data()[row + j] += (float) (rs * (gxhat - meanG - xhat * meanGX));
             }
         }
         for (int j = 0; j < dim; j++) {
-            dw.data()[j] += (float) dwSum[j];
+            if (dw != null) {
+                dw.data()[j] += (float) dwSum[j];
+            }
             if (db != null) {
                 db.data()[j] += (float) dbSum[j];
             }
@@ -242,7 +243,6 @@ public final class ScalarKernels implements Kernels {
         float[] g = dout.data();
         float[] xd = x.data();
         float[] wd = w.data();
-        float[] dxd = dx.data();
         double[] dwSum = new double[dim];
         for (int r = 0; r < rows; r++) {
             int row = r * dim;
@@ -254,12 +254,12 @@ public final class ScalarKernels implements Kernels {
                 dwSum[j] += (double) g[row + j] * xd[row + j] * rs;
             }
             double meanGX = sumGX / dim;
-            for (int j = 0; j < dim; j++) {
+            for (int j = 0; dx != null && j < dim; j++) {
                 double gx = (double) g[row + j] * wd[j];
-                dxd[row + j] += (float) (rs * (gx - xd[row + j] * rs * rs * meanGX));
+                dx.data()[row + j] += (float) (rs * (gx - xd[row + j] * rs * rs * meanGX));
             }
         }
-        for (int j = 0; j < dim; j++) {
+        for (int j = 0; dw != null && j < dim; j++) {
             dw.data()[j] += (float) dwSum[j];
         }
     }
@@ -339,12 +339,14 @@ public final class ScalarKernels implements Kernels {
         float[] g = dout.data();
         float[] gd = gate.data();
         float[] ud = up.data();
-        float[] dg = dgate.data();
-        float[] du = dup.data();
         for (int i = 0; i < n; i++) {
             double a = gd[i];
-            dg[i] += (float) ((double) g[i] * ud[i] * siluDerivative(a));
-            du[i] += (float) (g[i] * a * sigmoid(a));
+            if (dgate != null) {
+                dgate.data()[i] += (float) ((double) g[i] * ud[i] * siluDerivative(a));
+            }
+            if (dup != null) {
+                dup.data()[i] += (float) (g[i] * a * sigmoid(a));
+            }
         }
     }
 

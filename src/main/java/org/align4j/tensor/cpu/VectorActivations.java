@@ -115,15 +115,23 @@ final class VectorActivations {
                 FloatVector s = sigmoid(g);
                 // silu'(g) = σ(g) (1 + g (1 − σ(g)))
                 FloatVector siluDerivative = s.neg().add(1f).mul(g).add(1f).mul(s);
-                d.mul(FloatVector.fromArray(F, up, i)).fma(siluDerivative, FloatVector.fromArray(F, dgate, i))
-                        .intoArray(dgate, i);
-                d.fma(g.mul(s), FloatVector.fromArray(F, dup, i)).intoArray(dup, i);
+                if (dgate != null) {
+                    d.mul(FloatVector.fromArray(F, up, i)).fma(siluDerivative, FloatVector.fromArray(F, dgate, i))
+                            .intoArray(dgate, i);
+                }
+                if (dup != null) {
+                    d.fma(g.mul(s), FloatVector.fromArray(F, dup, i)).intoArray(dup, i);
+                }
             }
             for (; i < to; i++) {
                 float g = gate[i];
                 float s = sigmoid(g);
-                dgate[i] += dout[i] * up[i] * ((1f + g * (1f - s)) * s);
-                dup[i] += dout[i] * (g * s);
+                if (dgate != null) {
+                    dgate[i] += dout[i] * up[i] * ((1f + g * (1f - s)) * s);
+                }
+                if (dup != null) {
+                    dup[i] += dout[i] * (g * s);
+                }
             }
         });
     }

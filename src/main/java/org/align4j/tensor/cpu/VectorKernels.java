@@ -95,8 +95,8 @@ public final class VectorKernels implements Kernels {
     @Override
     public void layerNormBackward(Tensor dout, Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor dx, Tensor dw,
                                   Tensor db, int rows, int dim) {
-        VectorNorms.layerNormBackward(dout.data(), x.data(), w.data(), mean.data(), rstd.data(), dx.data(),
-                dw.data(), db == null ? null : db.data(), rows, dim);
+        VectorNorms.layerNormBackward(dout.data(), x.data(), w.data(), mean.data(), rstd.data(), data(dx), data(dw),
+                data(db), rows, dim);
     }
 
     @Override
@@ -107,7 +107,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void rmsNormBackward(Tensor dout, Tensor x, Tensor w, Tensor rstd, Tensor dx, Tensor dw, int rows,
                                 int dim) {
-        VectorNorms.rmsNormBackward(dout.data(), x.data(), w.data(), rstd.data(), dx.data(), dw.data(), rows, dim);
+        VectorNorms.rmsNormBackward(dout.data(), x.data(), w.data(), rstd.data(), data(dx), data(dw), rows, dim);
     }
 
     @Override
@@ -137,7 +137,7 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void swigluBackward(Tensor dout, Tensor gate, Tensor up, Tensor dgate, Tensor dup, int n) {
-        VectorActivations.swigluBackward(dout.data(), gate.data(), up.data(), dgate.data(), dup.data(), n);
+        VectorActivations.swigluBackward(dout.data(), gate.data(), up.data(), data(dgate), data(dup), n);
     }
 
     @Override
@@ -199,5 +199,10 @@ public final class VectorKernels implements Kernels {
                             float eps, float weightDecay, float bc1, float bc2) {
         VectorElementwise.adamwUpdate(param.data(), grad.data(), m.data(), v.data(), n,
                 new AdamWStep(lr, beta1, beta2, eps, weightDecay, bc1, bc2));
+    }
+
+    /** The storage of an optional gradient (null: not wanted). */
+    private static float[] data(Tensor gradient) {
+        return gradient == null ? null : gradient.data();
     }
 }

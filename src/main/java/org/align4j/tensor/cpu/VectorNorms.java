@@ -48,11 +48,16 @@ final class VectorNorms {
 
     static void layerNormBackward(float[] dout, float[] x, float[] w, float[] mean, float[] rstd, float[] dx,
                                   float[] dw, float[] db, int rows, int dim) {
-        Parallel.range(rows, VectorMath.rowGrain(dim), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                layerNormRowDx(dout, x, w, mean[r], rstd[r], dx, r * dim, dim);
-            }
-        });
+        if (dx != null) {
+            Parallel.range(rows, VectorMath.rowGrain(dim), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    layerNormRowDx(dout, x, w, mean[r], rstd[r], dx, r * dim, dim);
+                }
+            });
+        }
+        if (dw == null && db == null) {
+            return;
+        }
         VectorElementwise.forColumnChunks(dim, rows, (c0, c1) -> {
             int width = c1 - c0;
             double[] dwSum = new double[width];
@@ -81,7 +86,9 @@ final class VectorNorms {
                 }
             }
             for (int j = 0; j < width; j++) {
-                dw[c0 + j] += (float) dwSum[j];
+                if (dw != null) {
+                    dw[c0 + j] += (float) dwSum[j];
+                }
                 if (db != null) {
                     db[c0 + j] += (float) dbSum[j];
                 }
@@ -155,11 +162,16 @@ final class VectorNorms {
 
     static void rmsNormBackward(float[] dout, float[] x, float[] w, float[] rstd, float[] dx, float[] dw, int rows,
                                 int dim) {
-        Parallel.range(rows, VectorMath.rowGrain(dim), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                rmsNormRowDx(dout, x, w, rstd[r], dx, r * dim, dim);
-            }
-        });
+        if (dx != null) {
+            Parallel.range(rows, VectorMath.rowGrain(dim), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    rmsNormRowDx(dout, x, w, rstd[r], dx, r * dim, dim);
+                }
+            });
+        }
+        if (dw == null) {
+            return;
+        }
         VectorElementwise.forColumnChunks(dim, rows, (c0, c1) -> {
             int width = c1 - c0;
             double[] dwSum = new double[width];

@@ -1,0 +1,102 @@
+package org.align4j.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.align4j.model.CausalLM;
+import org.align4j.model.HfModels;
+import org.align4j.model.ModelException;
+import org.align4j.model.io.Dtype;
+import org.align4j.model.io.HfCheckpoint;
+import org.align4j.nn.LoraModel;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.AtomicDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code align4j merge}: folds a PEFT LoRA adapter into its base model (PEFT's {@code merge_and_unload}) and writes
+ * a Hugging Face checkpoint with the base's tensor names, shapes and dtype, its sharding, generation config and
+ * tokenizer files, so that the result loads wherever the base does.
+ */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Merge a LoRA adapter (adapter_config.json + adapter_model.safetensors) into its base model: "
+                + "W + alpha/r * B A, written as a Hugging Face checkpoint like the base.")
+final class MergeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "base model directory (config.json + safetensors)")
+    Path model;
+    @Option(names = "--adapter", required = true, description = "adapter directory, as PEFT's save_pretrained writes it")
+    Path adapter;
+    @Option(names = "--output", required = true, description = "directory to write (must not exist or be empty)")
+    Path output;
+
+    @Override
+    public Integer call() throws IOException {
+        checkOutput();
+        CausalLM base = HfModels.load(model);
+        LoraModel lora = LoraModel.load(base, adapter, 0);
+        CausalLM merged = lora.merged();
+        CheckpointLayout layout = CheckpointLayout.of(model, merged);
+        AtomicDirectory.write(output, dir -> {
+            HfModels.write(merged, dir, layout.dtype(), HfModels.readGenerationConfig(model), layout.maxShardBytes());
+            for (String file : new String[] {Tokenizer.TOKENIZER_FILE, Tokenizer.CONFIG_FILE,
+                    Tokenizer.CHAT_TEMPLATE_FILE}) {
+                if (Files.isRegularFile(model.resolve(file))) {
+                    Files.copy(model.resolve(file), dir.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        });
+        System.out.printf("merged %d LoRA adapters (r=%d, scaling %s) into %s (%s)%n", lora.adaptedModules().size(),
+                lora.loraConfig().r(), lora.loraConfig().scaling(), output, layout.dtype());
+        return 0;
+    }
+
+    /** Refuses to overwrite the inputs or a directory with contents. */
+    private void checkOutput() {
+        Path out = output.toAbsolutePath().normalize();
+        if (out.equals(model.toAbsolutePath().normalize()) || out.equals(adapter.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("--output " + output + " is an input directory; choose a new one");
+        }
+        if (Files.exists(out)) {
+            boolean empty;
+            try (Stream<Path> entries = Files.list(out)) {
+                empty = entries.findAny().isEmpty();
+            } catch (IOException e) {
+                throw new UncheckedIOException(output + ": " + e.getMessage(), e);
+            }
+            if (!empty) {
+                throw new IllegalArgumentException("--output " + output + " exists and is not empty");
+            }
+        }
+    }
+
+    /**
+     * How the base checkpoint stores the model's tensors: their one dtype, and the shard size limit that reproduces
+     * its sharding (0: a single file).
+     */
+    private record CheckpointLayout(Dtype dtype, long maxShardBytes) {
+        static CheckpointLayout of(Path dir, CausalLM model) {
+            try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
+                TreeSet<Dtype> dtypes = new TreeSet<>();
+                Map<Path, Long> shardBytes = new HashMap<>();
+                for (String name : model.parameters().keySet()) {
+                    dtypes.add(checkpoint.info(name).dtype());
+                    shardBytes.merge(checkpoint.fileOf(name), checkpoint.info(name).byteSize(), Long::sum);
+                }
+                if (dtypes.size() != 1) {
+                    throw new ModelException(dir + ": the weights mix dtypes " + dtypes
+                            + "; merging writes one dtype");
+                }
+                long maxShard = shardBytes.size() > 1 ? shardBytes.values().stream().max(Long::compare).orElseThrow() : 0;
+                return new CheckpointLayout(dtypes.first(), maxShard);
+            }
+        }
+    }
+}
