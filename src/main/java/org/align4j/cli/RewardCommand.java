@@ -54,18 +54,17 @@ final class RewardCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         }
         List<Example> examples = JsonlDataset.read(data);
-        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
-        Tokenizer tokenizer = Tokenizer.load(tokDir);
         ModelConfig config = HfModels.readConfig(model);
         if (!RewardModel.isSequenceClassification(config)) {
             throw new ModelException(model.resolve("config.json") + ": not a reward model (architectures "
                     + config.json().get("architectures") + "); train one with align4j rm");
         }
         RewardModel rm = RewardModel.load(model, 0);
+        Tokenizer tokenizer = TrainerCommand.loadTokenizer(tokenizerDir != null ? tokenizerDir : model,
+                rm.config().vocabSize());
         if (rm.padTokenId().isEmpty()) {
             rm = rm.withPadTokenId(RmCommand.padTokenId(tokenizer, null));
         }
-        RmCommand.requireVocabularyFits(tokenizer, tokDir, rm);
         PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));
         List<int[]> sequences = new ArrayList<>();
         for (Example e : examples) {

@@ -1,11 +1,8 @@
 package org.align4j.cli;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.align4j.align.RewardConfig;
 import org.align4j.align.RewardTask;
 import org.align4j.data.Example;
@@ -13,16 +10,12 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.data.PairTokenization;
 import org.align4j.data.SequencePair;
 import org.align4j.data.SftTokenization;
-import org.align4j.model.ModelException;
 import org.align4j.model.RewardModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code align4j rm}: reward modelling as TRL's {@code RewardTrainer} does it, with RewardConfig's option names
@@ -33,42 +26,23 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "rm", mixinStandardHelpOptions = true, description = {
         "Train a reward model on preference JSONL ({prompt?, chosen, rejected, margin?}, text or messages).",
         "Any TRL RewardConfig / HF TrainingArguments option may be given as --kebab-case-name VALUE or in --config."})
-final class RmCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true,
-            description = "causal LM or reward model directory (Hugging Face layout)")
-    Path model;
-    @Option(names = "--data", required = true, description = "training preference JSONL")
-    Path data;
-    @Option(names = "--eval-data", description = "evaluation preference JSONL")
-    Path evalData;
-    @Option(names = "--tokenizer", description = "tokenizer directory (default: the model directory)")
-    Path tokenizerDir;
-    @Option(names = "--output", required = true, description = "run folder (output_dir)")
-    Path output;
-    @Mixin
-    TrainingOptions training;
-    @Unmatched
-    List<String> flags = new ArrayList<>();
+final class RmCommand extends TrainerCommand {
 
     /** TRL RewardConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 1e-4, "logging_steps", 10);
 
     @Override
     public Integer call() throws IOException {
-        Map<String, Object> options = training.merged(flags);
-        RewardConfig config = RewardConfig.fromOptions(TrainingOptions.take(options, RewardConfig.OPTION_NAMES),
-                "options");
-        TrainingArguments args = training.trainingArguments(options,
-                TrainingArguments.defaults().withOptions(TRL_DEFAULTS), output);
-        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
-        Tokenizer tokenizer = Tokenizer.load(tokDir);
-        RewardModel rm = RewardModel.load(model, args.seed()).withPadTokenId(padTokenId(tokenizer, config.padToken()));
-        requireVocabularyFits(tokenizer, tokDir, rm);
+        RewardConfig config = RewardConfig.fromOptions(takeOptions(RewardConfig.OPTION_NAMES), "options");
+        TrainingArguments args = trainingArguments(TRL_DEFAULTS);
+        RewardModel loaded = RewardModel.load(model, args.seed());
+        Tokenizer tokenizer = tokenizer(loaded.config().vocabSize());
+        RewardModel rm = loaded.withPadTokenId(padTokenId(tokenizer, config.padToken()));
         PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));
         List<SequencePair> train = pairs(tokenization, JsonlDataset.read(data), config, "training");
         List<SequencePair> eval = evalData == null ? List.of()
                 : pairs(tokenization, JsonlDataset.read(evalData), config, "evaluation");
-        RewardTask task = new RewardTask(rm, config.centerRewardsCoefficient(), tokDir);
+        RewardTask task = new RewardTask(rm, config.centerRewardsCoefficient(), tokenizerDirectory());
         TrainOutput out = new Trainer<>(args, task, train, eval).train();
         System.out.printf("trained %d steps, final training loss %.4f; reward model, checkpoints and metrics in %s%n",
                 out.globalStep(), out.trainingLoss(), output);
@@ -104,11 +78,4 @@ final class RmCommand implements Callable<Integer> {
                 new IllegalArgumentException("the tokenizer has neither a pad token nor an eos token; set pad_token")));
     }
 
-    /** Fails when the tokenizer can produce ids the model has no embedding for. */
-    static void requireVocabularyFits(Tokenizer tokenizer, Path tokenizerDir, RewardModel rm) {
-        if (tokenizer.vocabSize() > rm.config().vocabSize()) {
-            throw new ModelException(tokenizerDir + ": tokenizer has " + tokenizer.vocabSize()
-                    + " tokens, more than the model's vocab_size " + rm.config().vocabSize());
-        }
-    }
 }

@@ -3,10 +3,8 @@ package org.align4j.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.align4j.align.SftConfig;
 import org.align4j.align.SftTask;
 import org.align4j.data.Example;
@@ -15,15 +13,11 @@ import org.align4j.data.SftTokenization;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
-import org.align4j.model.ModelException;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code align4j sft}: supervised fine-tuning as TRL's {@code SFTTrainer} does it, with SFTConfig's option names
@@ -32,39 +26,18 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "sft", mixinStandardHelpOptions = true, description = {
         "Supervised fine-tuning on text, prompt-completion or conversational JSONL.",
         "Any TRL SFTConfig / HF TrainingArguments option may be given as --kebab-case-name VALUE or in --config."})
-final class SftCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "model directory (Hugging Face layout)")
-    Path model;
-    @Option(names = "--data", required = true, description = "training JSONL")
-    Path data;
-    @Option(names = "--eval-data", description = "evaluation JSONL")
-    Path evalData;
-    @Option(names = "--tokenizer", description = "tokenizer directory (default: the model directory)")
-    Path tokenizerDir;
-    @Option(names = "--output", required = true, description = "run folder (output_dir)")
-    Path output;
-    @Mixin
-    TrainingOptions training;
-    @Unmatched
-    List<String> flags = new ArrayList<>();
+final class SftCommand extends TrainerCommand {
 
     /** TRL SFTConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 2e-5, "logging_steps", 10);
 
     @Override
     public Integer call() throws IOException {
-        Map<String, Object> options = training.merged(flags);
-        SftConfig sft = SftConfig.fromOptions(TrainingOptions.take(options, SftConfig.OPTION_NAMES), "options");
-        TrainingArguments args = training.trainingArguments(options,
-                TrainingArguments.defaults().withOptions(TRL_DEFAULTS), output);
-        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
-        Tokenizer tokenizer = Tokenizer.load(tokDir);
+        SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), "options");
+        TrainingArguments args = trainingArguments(TRL_DEFAULTS);
         CausalLM lm = HfModels.load(model);
-        if (tokenizer.vocabSize() > lm.config().vocabSize()) {
-            throw new ModelException(tokDir + ": tokenizer has " + tokenizer.vocabSize()
-                    + " tokens, more than the model's vocab_size " + lm.config().vocabSize());
-        }
-        TrainOutput out = trainer(lm, HfModels.readGenerationConfig(model), tokenizer, tokDir, sft, args,
+        Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
+        TrainOutput out = trainer(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
                 JsonlDataset.read(data), evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
         System.out.printf("trained %d steps, final training loss %.4f; model, checkpoints and metrics in %s%n",
                 out.globalStep(), out.trainingLoss(), output);

@@ -1,0 +1,76 @@
+package org.align4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.align4j.model.ModelException;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.TrainingArguments;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * What every trainer command (sft, crlft, rm, dpo...) takes: the model, the training and evaluation data, the
+ * tokenizer, the run folder, and the options (a {@code --config} file overridden by kebab-case flags, named as TRL
+ * names them). A subclass takes its algorithm's options out and hands the rest to {@link TrainingArguments}.
+ */
+abstract class TrainerCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "model directory (Hugging Face layout)")
+    Path model;
+    @Option(names = "--data", required = true, description = "training JSONL")
+    Path data;
+    @Option(names = "--eval-data", description = "evaluation JSONL")
+    Path evalData;
+    @Option(names = "--tokenizer", description = "tokenizer directory (default: the model directory)")
+    Path tokenizerDir;
+    @Option(names = "--output", required = true, description = "run folder (output_dir)")
+    Path output;
+    @Mixin
+    TrainingOptions training;
+    @Unmatched
+    List<String> flags = new ArrayList<>();
+
+    private Map<String, Object> options;
+
+    /** All options given (file, then flags), by snake_case name; what the algorithm takes is removed from it. */
+    final Map<String, Object> options() {
+        if (options == null) {
+            options = training.merged(flags);
+        }
+        return options;
+    }
+
+    /** Removes and returns the algorithm's own options. */
+    final Map<String, Object> takeOptions(Set<String> names) {
+        return TrainingOptions.take(options(), names);
+    }
+
+    /** The trainer options left after the algorithm's, over {@code trlDefaults} (the algorithm's TRL defaults). */
+    final TrainingArguments trainingArguments(Map<String, Object> trlDefaults) {
+        return training.trainingArguments(options(), TrainingArguments.defaults().withOptions(trlDefaults), output);
+    }
+
+    /** The tokenizer directory: {@code --tokenizer}, else the model directory. */
+    final Path tokenizerDirectory() {
+        return tokenizerDir != null ? tokenizerDir : model;
+    }
+
+    /** The tokenizer, checked to produce only ids below {@code vocabSize} (the model's embedding rows). */
+    final Tokenizer tokenizer(int vocabSize) {
+        return loadTokenizer(tokenizerDirectory(), vocabSize);
+    }
+
+    /** The tokenizer in {@code dir}; fails when it can produce ids the model (of {@code vocabSize}) cannot embed. */
+    static Tokenizer loadTokenizer(Path dir, int vocabSize) {
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        if (tokenizer.vocabSize() > vocabSize) {
+            throw new ModelException(dir + ": tokenizer has " + tokenizer.vocabSize()
+                    + " tokens, more than the model's vocab_size " + vocabSize);
+        }
+        return tokenizer;
+    }
+}
