@@ -282,6 +282,7 @@ public final class Trainer<B> {
         optimizer.step(parameters, schedule.learningRate(state.globalStep));
         parameters.values().forEach(Var::zeroGrad);
         state.globalStep = step;
+        task.onStepEnd(step);
         windowLossSum += stepLoss;
         windowSteps++;
         lastGradNorm = gradNorm;
