@@ -121,12 +121,11 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
     Computation compute(Tape tape, List<PreferencePair> pairs) {
         PreferenceBatch batch = PreferenceBatch.of(pairs, padId);
         Var hidden = policy.hiddenStates(tape, batch.input());
-        Var logp = batch.tokenLogProbs(tape, policy, hidden);
+        boolean weighting = loss.config().useWeighting();
+        CompletionLogitStatistics statistics = new CompletionLogitStatistics(batch, weighting);
+        Var logp = batch.tokenLogProbs(tape, policy, hidden, statistics);
         CompletionLogpReduction reduction = batch.reduction(loss.config());
         PreferenceBatch.SequenceLogps ref = reference.logps(batch, reduction);
-        boolean weighting = loss.config().useWeighting();
-        CompletionLogitStatistics statistics = CompletionLogitStatistics.of(hidden, policy.lmHead(), batch,
-                weighting);
         double[][] chosen = batch.chosenValues(logp);
         double[][] rejected = batch.rejectedValues(logp);
         PairBatch pairBatch = reduction.batch(chosen, rejected, ref.chosen(), ref.rejected());

@@ -93,12 +93,15 @@ public final class PreferenceBatch {
      * fused lm_head; on an inference tape nothing is kept for backward.
      */
     public Var tokenLogProbs(Tape tape, CausalLM model) {
-        return tokenLogProbs(tape, model, model.hiddenStates(tape, input()));
+        return tokenLogProbs(tape, model, model.hiddenStates(tape, input()), null);
     }
 
-    /** {@link #tokenLogProbs(Tape, CausalLM)} from hidden states already computed on {@code tape}. */
-    public Var tokenLogProbs(Tape tape, CausalLM model, Var hidden) {
-        return Ops.tokenLogProbs(tape, hidden, model.lmHead(), targets());
+    /**
+     * {@link #tokenLogProbs(Tape, CausalLM)} from hidden states already computed on {@code tape}, showing the
+     * completion positions' logits to {@code observer} (may be null) as the fused lm_head projects them.
+     */
+    public Var tokenLogProbs(Tape tape, CausalLM model, Var hidden, Ops.LogitsObserver observer) {
+        return Ops.tokenLogProbs(tape, hidden, model.lmHead(), targets(), observer);
     }
 
     /** The chosen rows' values of a per-row-position tensor [2n * seq] as [pair][position]. */

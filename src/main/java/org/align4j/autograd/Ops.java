@@ -243,11 +243,35 @@ public final class Ops {
      * never exist; backward recomputes each chunk's logits.
      */
     public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets) {
-        return tokenLogProbs(tape, hidden, lmHead, targets, LOGITS_CHUNK_ELEMENTS);
+        return tokenLogProbs(tape, hidden, lmHead, targets, LOGITS_CHUNK_ELEMENTS, null);
+    }
+
+    /** Sees the logits the fused lm_head projects, chunk by chunk, during the forward pass. */
+    @FunctionalInterface
+    public interface LogitsObserver {
+        /**
+         * {@code logits} [rows.length, vocab] are the logits of the hidden rows {@code rows}; read only, and valid
+         * only during the call.
+         */
+        void observe(int[] rows, Tensor logits);
+    }
+
+    /**
+     * {@link #tokenLogProbs(Tape, Var, Var, int[])} that also shows every projected chunk of logits (the rows with a
+     * target) to {@code observer}, e.g. for metrics over the predicted distributions, without projecting them again.
+     */
+    public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, LogitsObserver observer) {
+        return tokenLogProbs(tape, hidden, lmHead, targets, LOGITS_CHUNK_ELEMENTS, observer);
     }
 
     /** {@link #tokenLogProbs(Tape, Var, Var, int[])} with at most {@code chunkElements} logits at once. */
     static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, int chunkElements) {
+        return tokenLogProbs(tape, hidden, lmHead, targets, chunkElements, null);
+    }
+
+    /** {@link #tokenLogProbs(Tape, Var, Var, int[], LogitsObserver)} with at most {@code chunkElements} logits at once. */
+    static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, int chunkElements,
+                             LogitsObserver observer) {
         int vocab = lmHead.value().dim(0);
         int dim = lmHead.value().dim(1);
         int rows = rowsOf(hidden, dim, "lm_head");
@@ -269,8 +293,11 @@ public final class Ops {
         Tensor lse = Tensor.zeros(active.length);
         for (int r0 = 0; r0 < active.length; r0 += chunk) {
             int n = Math.min(chunk, active.length - r0);
-            Tensor logits = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim).logits();
-            k().logSoftmaxGatherForward(logits, 0, activeTargets, r0, logpActive, lse, r0, n, vocab);
+            ChunkLogits c = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim);
+            k().logSoftmaxGatherForward(c.logits(), 0, activeTargets, r0, logpActive, lse, r0, n, vocab);
+            if (observer != null) {
+                observer.observe(c.rowIds(), c.logits());
+            }
         }
         Tensor logp = Tensor.zeros(rows);
         float[] lp = logp.data();

@@ -30,7 +30,9 @@ class DpoTaskTest {
         CausalLM policy = HfModels.load(f.dir());
         PreferenceBatch batch = PreferenceBatch.of(DpoTaskFixtureTest.pairs(DpoGolden.load(MODEL)), 0);
         Var hidden = policy.hiddenStates(Tape.inference(), batch.input());
-        Map<String, Double> metrics = CompletionLogitStatistics.of(hidden, policy.lmHead(), batch, false).metrics();
+        CompletionLogitStatistics statistics = new CompletionLogitStatistics(batch, false);
+        batch.tokenLogProbs(Tape.inference(), policy, hidden, statistics);
+        Map<String, Double> metrics = statistics.metrics();
 
         Tensor logits = Ops.logits(hidden, policy.lmHead());
         int vocab = policy.config().vocabSize();
@@ -95,7 +97,7 @@ class DpoTaskTest {
 
         PreferenceBatch batch = PreferenceBatch.of(pairs, 0);
         Var hidden = policy.hiddenStates(Tape.inference(), batch.input());
-        Var logp = batch.tokenLogProbs(Tape.inference(), policy, hidden);
+        Var logp = batch.tokenLogProbs(Tape.inference(), policy, hidden, null);
         Tensor logits = Ops.logits(hidden, policy.lmHead());
         int vocab = policy.config().vocabSize();
         int seq = batch.input().seq();
