@@ -42,8 +42,10 @@ import org.align4j.autograd.Var;
  * <p>Every {@code logging_steps} steps it appends to {@code log_history} and to {@code metrics.jsonl} an entry with
  * HF's names: {@code loss} (mean over the window's steps), {@code grad_norm} (of the last step, as HF logs it),
  * {@code learning_rate} (the rate for the next step, as HF logs it), the task's metrics (mean over the window's
- * micro-batches), {@code num_tokens} (cumulative, as TRL logs it), {@code epoch} and {@code step}. Evaluation
- * ({@code eval_strategy}) appends {@code eval_}-prefixed metrics. Checkpoints ({@code save_strategy}, and always at
+ * micro-batches), {@code num_tokens} (cumulative, as TRL logs it), {@code epoch} and {@code step}; the final summary
+ * entry holds HF's {@code train_runtime}, {@code train_samples_per_second}, {@code train_steps_per_second},
+ * {@code train_tokens_per_second} and {@code train_loss}. Evaluation ({@code eval_strategy}) appends
+ * {@code eval_}-prefixed metrics. Checkpoints ({@code save_strategy}, and always at
  * the last step when saving by steps, as HF does) go to {@code output_dir/checkpoint-N}, written atomically: the
  * task's model files, {@code optimizer.safetensors}, {@code scheduler.json}, {@code rng_state.json} (data position and
  * the task's RNG state), {@code trainer_state.json} and {@code training_args.json}; {@code save_total_limit} deletes
@@ -233,6 +235,7 @@ public final class Trainer<B> {
         summary.put("train_runtime", runtime);
         summary.put("train_samples_per_second", runSamples / Math.max(runtime, 1e-9));
         summary.put("train_steps_per_second", runSteps / Math.max(runtime, 1e-9));
+        summary.put("train_tokens_per_second", (state.numInputTokensSeen - tokensAtStart) / Math.max(runtime, 1e-9));
         summary.put("train_loss", trainLoss);
         summary.put("epoch", state.epoch);
         Map<String, Double> metrics = new LinkedHashMap<>();

@@ -56,9 +56,11 @@ class DpoCommandTest {
                 + "\"tie_word_embeddings\":true}"), "test");
         textModel = shared.resolve("text-model");
         HfModels.save(Models.randomInit(config, 5), textModel, Dtype.F32, null, 0);
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
-            Files.copy(tokenizer.resolve(f), textModel.resolve(f));
-        }
+        Files.copy(tokenizer.resolve("tokenizer.json"), textModel.resolve("tokenizer.json"));
+        ObjectNode tokenizerConfig = (ObjectNode) JSON.readTree(tokenizer.resolve("tokenizer_config.json").toFile());
+        tokenizerConfig.put("chat_template", "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
+                + "{% if add_generation_prompt %}<|assistant|>{% endif %}");
+        JSON.writeValue(textModel.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
         SplittableRandom rng = new SplittableRandom(11);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -88,6 +90,7 @@ class DpoCommandTest {
     void trainingRaisesRewardAccuracyAndMarginsAndWritesTheRunFolder() throws IOException {
         Path out = dir.resolve("run");
         CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--eval-data", tokenPairs.toString(), "--eval-strategy", "steps", "--eval-steps", "4",
                 "--output", out.toString(), "--learning-rate", "5e-3", "--max-steps", "8",
                 "--per-device-train-batch-size", "4", "--logging-steps", "1", "--save-steps", "4",
                 "--disable-tqdm");
@@ -105,6 +108,12 @@ class DpoCommandTest {
         assertTrue(last.get("rewards/margins").asDouble() > 0.5, "margins rise: " + last);
         assertEquals(1.0, last.get("rewards/accuracies").asDouble(), "every pair ranked right: " + last);
         assertTrue(last.get("loss").asDouble() < logs.get(0).get("loss").asDouble());
+        List<JsonNode> all = metrics(out);
+        List<JsonNode> evals = all.stream().filter(r -> r.has("eval_loss")).toList();
+        assertEquals(2, evals.size(), "evaluated at steps 4 and 8");
+        assertTrue(evals.get(1).get("eval_rewards/margins").asDouble() > evals.get(0).get("eval_rewards/margins")
+                .asDouble() && evals.get(1).has("eval_entropy"), evals.toString());
+        assertTrue(all.get(all.size() - 1).get("train_tokens_per_second").asDouble() > 0, "tokens/s in the summary");
         for (String file : List.of("config.json", "model.safetensors", "generation_config.json", "trainer_state.json",
                 "training_args.json", DpoConfig.FILE_NAME, "training_loss.png", "rewards_margins.png",
                 "rewards_accuracies.png", "checkpoint-4", "checkpoint-8")) {
@@ -124,18 +133,23 @@ class DpoCommandTest {
         Path data = Files.write(dir.resolve("text.jsonl"), List.of(
                 "{\"prompt\": \"The sky is\", \"chosen\": \" blue.\", \"rejected\": \" green.\"}",
                 "{\"chosen\": \"Grass is green.\", \"rejected\": \"Grass is purple.\"}",
-                "{\"prompt\": \"A very long prompt that certainly fills eight tokens and more\", \"chosen\": \" yes\","
-                        + " \"rejected\": \" no\"}",
-                "{\"prompt\": \"Snow is\", \"chosen\": \" white.\", \"rejected\": \" black.\"}"));
+                "{\"prompt\": \"" + "A very long prompt that certainly fills the whole budget. ".repeat(4)
+                        + "\", \"chosen\": \" yes\", \"rejected\": \" no\"}",
+                "{\"prompt\": [{\"role\": \"user\", \"content\": \"Snow?\"}], "
+                        + "\"chosen\": [{\"role\": \"assistant\", \"content\": \"White.\"}], "
+                        + "\"rejected\": [{\"role\": \"assistant\", \"content\": \"Black.\"}]}",
+                "{\"chosen\": [{\"role\": \"user\", \"content\": \"Fire?\"}, {\"role\": \"assistant\", "
+                        + "\"content\": \"Hot.\"}], \"rejected\": [{\"role\": \"user\", \"content\": \"Fire?\"}, "
+                        + "{\"role\": \"assistant\", \"content\": \"Cold.\"}]}"));
         Path out = dir.resolve("text-run");
         String[] args = {"dpo", "--model", textModel.toString(), "--data", data.toString(), "--output",
-                out.toString(), "--precompute-ref-log-probs", "--max-length", "8", "--learning-rate", "1e-2",
-                "--max-steps", "3", "--per-device-train-batch-size", "3", "--logging-steps", "1",
+                out.toString(), "--precompute-ref-log-probs", "--max-length", "32", "--learning-rate", "1e-2",
+                "--max-steps", "3", "--per-device-train-batch-size", "4", "--logging-steps", "1",
                 "--save-strategy", "no", "--disable-tqdm"};
         CliRun first = CliRun.of(args);
         assertEquals(0, first.exitCode(), first.err());
-        assertTrue(first.err().contains("dpo: warning: train dataset: dropped 1 of 4 examples whose prompt alone "
-                + "reaches max_length 8"), first.err());
+        assertTrue(first.err().contains("dpo: warning: train dataset: dropped 1 of 5 examples whose prompt alone "
+                + "reaches max_length 32"), first.err());
         assertTrue(first.err().contains("train reference log-probs computed and cached in"), first.err());
         Path cache;
         try (Stream<Path> files = Files.list(out)) {
