@@ -30,9 +30,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code align4j bench dpo-step}: tokens/s and peak heap of DPO training steps ({@link DpoTask}: one policy forward
- * and backward over chosen and rejected rows, the reference, the sigmoid loss, AdamW) on a random-init model, with
- * the reference as a frozen model or as precomputed log-probabilities.
+ * {@code align4j bench dpo-step}: tokens/s and heap of DPO training steps ({@link DpoTask}: one policy forward and
+ * backward over chosen and rejected rows, the reference, the sigmoid loss, AdamW) on a random-init model, with the
+ * reference as a frozen model or as precomputed log-probabilities. Heap is reported as {@link HeapPeak}'s peak (an
+ * upper bound that follows the collector's sizing) and as what stays live between steps after a GC (weights,
+ * gradients, AdamW moments, the reference).
  */
 @Command(name = "dpo-step", mixinStandardHelpOptions = true,
         description = "Time DPO steps (policy forward+backward over 2 x pairs rows, reference, AdamW) on a randomly "
@@ -86,10 +88,14 @@ final class BenchDpoStepCommand implements Callable<Integer> {
             lossValue = step(task, batch, adamw);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double after = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        long peak = HeapPeak.peakBytes();
+        System.gc();
+        long retained = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         System.out.printf(Locale.ROOT, "dpo step: %.1f tokens/s (%.3f s/step, %d tokens/step), loss %.4f, peak heap "
-                        + "%.0f MiB, load average %.2f before / %.2f after%n", 2.0 * pairs * seq * steps / seconds,
-                seconds / steps, 2 * pairs * seq, lossValue, HeapPeak.peakBytes() / 1048576.0, load,
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                        + "%.0f MiB, retained between steps %.0f MiB, load average %.2f before / %.2f after%n",
+                2.0 * pairs * seq * steps / seconds, seconds / steps, 2 * pairs * seq, lossValue, peak / 1048576.0,
+                retained / 1048576.0, load, after);
         return 0;
     }
 

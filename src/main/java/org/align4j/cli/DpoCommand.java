@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
  * ({@code --learning-rate}, {@code --beta}, {@code --loss-type sigmoid,sft}...), and the same snake_case names work in a
  * {@code --config} file; flags override the file.
  */
-@Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = DpoCommand.Flags.class,
+@Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        modelTransformer = DpoCommand.Flags.class,
         description = {"Train a model with DPO (TRL's DPOTrainer) on a preference JSONL file.",
                 "Data: {prompt, chosen, rejected} (strings or message lists), {chosen, rejected} (implicit prompt) or "
                         + "{prompt_ids, chosen_ids, rejected_ids}.",
