@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -205,6 +206,30 @@ class DpoCommandTest {
         assertEquals(initial.get(10) * 0.5f + policy.get(10) * 0.5f, synced.get(10), 1e-7f,
                 "after step 2: ref = 0.5 ref + 0.5 policy");
         assertFalse(Files.exists(out.resolve("rewards_margins.png")), "plot_loss false");
+    }
+
+    @Test
+    void aResumedTrDpoRunEndsWithTheWeightsOfAnUninterruptedOne() throws IOException {
+        Path whole = dir.resolve("whole");
+        Path resumed = dir.resolve("resumed");
+        List<String> common = List.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--learning-rate", "5e-3", "--max-steps", "4", "--per-device-train-batch-size", "4",
+                "--save-steps", "2", "--sync-ref-model", "--ref-model-sync-steps", "1", "--ref-model-mixup-alpha",
+                "0.5", "--disable-tqdm", "--plot-loss", "false");
+        List<String> first = new ArrayList<>(common);
+        first.addAll(List.of("--output", whole.toString()));
+        assertEquals(0, CliRun.of(first.toArray(String[]::new)).exitCode());
+        List<String> second = new ArrayList<>(common);
+        second.addAll(List.of("--output", resumed.toString(), "--resume-from-checkpoint",
+                whole.resolve("checkpoint-2").toString()));
+        CliRun run = CliRun.of(second.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.err());
+        for (Path model : List.of(Path.of(""), Path.of(DpoTask.REF_MODEL_FOLDER))) {
+            CausalLM a = HfModels.load(whole.resolve(model));
+            CausalLM b = HfModels.load(resumed.resolve(model));
+            a.parameters().forEach((name, v) -> assertTrue(Arrays.equals(v.value().data(),
+                    b.parameters().get(name).value().data()), model + " " + name));
+        }
     }
 
     @Test
