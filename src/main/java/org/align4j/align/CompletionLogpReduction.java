@@ -119,9 +119,17 @@ public final class CompletionLogpReduction {
      */
     public PairBatch batch(double[][] policyChosen, double[][] policyRejected, double[][] refChosen,
                            double[][] refRejected) {
-        return new PairBatch(chosenLogps(policyChosen), rejectedLogps(policyRejected), chosenLogps(refChosen),
-                rejectedLogps(refRejected), chosenLengths, rejectedLengths, chosenTokenLogpSums(policyChosen), null,
-                null);
+        return batch(policyChosen, policyRejected, chosenLogps(refChosen), rejectedLogps(refRejected));
+    }
+
+    /**
+     * The {@link PairBatch} of per-token policy log-probabilities and reference sequence log-probabilities already
+     * reduced by this reduction (e.g. precomputed); no WPO weights.
+     */
+    public PairBatch batch(double[][] policyChosen, double[][] policyRejected, double[] refChosenLogps,
+                           double[] refRejectedLogps) {
+        return new PairBatch(chosenLogps(policyChosen), rejectedLogps(policyRejected), refChosenLogps,
+                refRejectedLogps, chosenLengths, rejectedLengths, chosenTokenLogpSums(policyChosen), null, null);
     }
 
     /**

@@ -327,20 +327,42 @@ public final class Ops {
      * never exist; backward recomputes each chunk's logits.
      */
     public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets) {
-        return tokenLogProbs(tape, hidden, lmHead, targets, null, LOGITS_CHUNK_ELEMENTS);
+        return tokenLogProbs(tape, hidden, lmHead, targets, null, null, LOGITS_CHUNK_ELEMENTS);
     }
 
     /**
      * {@link #tokenLogProbs(Tape, Var, Var, int[])} that also fills {@code statistics} (argmax and entropy of the
-     * predicted distribution at each position with a target) from the same chunks of logits.
+     * predicted distribution at each position with a target) from the same chunks of logits, with the backend's
+     * {@code logitStatistics} kernel.
      */
     public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, TokenStatistics statistics) {
-        return tokenLogProbs(tape, hidden, lmHead, targets, statistics, LOGITS_CHUNK_ELEMENTS);
+        return tokenLogProbs(tape, hidden, lmHead, targets, statistics, null, LOGITS_CHUNK_ELEMENTS);
     }
 
-    /** The fused lm_head with at most {@code chunkElements} logits at once; {@code statistics} may be null. */
+    /** Sees the logits the fused lm_head projects, chunk by chunk, during the forward pass. */
+    @FunctionalInterface
+    public interface LogitsObserver {
+        /**
+         * {@code logits} [rows.length, vocab] are the logits of the hidden rows {@code rows}; read only, and valid
+         * only during the call.
+         */
+        void observe(int[] rows, Tensor logits);
+    }
+
+    /**
+     * {@link #tokenLogProbs(Tape, Var, Var, int[])} that also shows every projected chunk of logits (the rows with a
+     * target) to {@code observer}, e.g. for metrics over the predicted distributions, without projecting them again.
+     */
+    public static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, LogitsObserver observer) {
+        return tokenLogProbs(tape, hidden, lmHead, targets, null, observer, LOGITS_CHUNK_ELEMENTS);
+    }
+
+    /**
+     * The fused lm_head with at most {@code chunkElements} logits at once; {@code statistics} and {@code observer}
+     * may be null.
+     */
     static Var tokenLogProbs(Tape tape, Var hidden, Var lmHead, int[] targets, TokenStatistics statistics,
-                             int chunkElements) {
+                             LogitsObserver observer, int chunkElements) {
         int vocab = lmHead.value().dim(0);
         int dim = lmHead.value().dim(1);
         int rows = rowsOf(hidden, dim, "lm_head");
@@ -364,10 +386,13 @@ public final class Ops {
         Tensor entropy = Tensor.zeros(active.length);
         for (int r0 = 0; r0 < active.length; r0 += chunk) {
             int n = Math.min(chunk, active.length - r0);
-            Tensor logits = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim).logits();
-            k().logSoftmaxGatherForward(logits, 0, activeTargets, r0, logpActive, lse, r0, n, vocab);
+            ChunkLogits c = chunkLogits(hidden.value(), lmHead.value(), active, r0, n, vocab, dim);
+            k().logSoftmaxGatherForward(c.logits(), 0, activeTargets, r0, logpActive, lse, r0, n, vocab);
             if (statistics != null) {
-                k().logitStatistics(logits, 0, lse, r0, n, vocab, argmax, entropy);
+                k().logitStatistics(c.logits(), 0, lse, r0, n, vocab, argmax, entropy);
+            }
+            if (observer != null) {
+                observer.observe(c.rowIds(), c.logits());
             }
         }
         if (statistics != null) {

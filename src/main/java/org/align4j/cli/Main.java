@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
-        subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, RmCommand.class, RewardCommand.class,
-                MergeCommand.class, ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                TrainTokenizerCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, RmCommand.class,
+                RewardCommand.class, ScoreCommand.class, MergeCommand.class, ForwardCommand.class,
+                GenerateCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

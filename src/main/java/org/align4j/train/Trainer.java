@@ -43,8 +43,10 @@ import org.align4j.autograd.Var;
  * HF's names: {@code loss} (mean over the window's steps), {@code grad_norm} (of the last step, as HF logs it),
  * {@code learning_rate} (the rate for the next step, as HF logs it), the task's metrics (mean over the window's
  * micro-batches), {@code num_tokens} (cumulative, as TRL logs it), {@code tokens_per_second} (over the logging
- * window), {@code epoch} and {@code step}. Evaluation
- * ({@code eval_strategy}) appends {@code eval_}-prefixed metrics. Checkpoints ({@code save_strategy}, and always at
+ * window), {@code epoch} and {@code step}; the final summary entry holds HF's {@code train_runtime},
+ * {@code train_samples_per_second}, {@code train_steps_per_second}, {@code train_tokens_per_second} and
+ * {@code train_loss}. Evaluation ({@code eval_strategy}) appends {@code eval_}-prefixed metrics. Checkpoints
+ * ({@code save_strategy}, and always at
  * the last step when saving by steps, as HF does) go to {@code output_dir/checkpoint-N}, written atomically: the
  * task's model files, {@code optimizer.safetensors}, {@code scheduler.json}, {@code rng_state.json} (data position and
  * the task's RNG state), {@code trainer_state.json} and {@code training_args.json}; {@code save_total_limit} deletes
@@ -243,6 +245,7 @@ public final class Trainer<B> {
         summary.put("train_runtime", runtime);
         summary.put("train_samples_per_second", runSamples / Math.max(runtime, 1e-9));
         summary.put("train_steps_per_second", runSteps / Math.max(runtime, 1e-9));
+        summary.put("train_tokens_per_second", (state.numInputTokensSeen - tokensAtStart) / Math.max(runtime, 1e-9));
         summary.put("train_loss", trainLoss);
         summary.put("epoch", state.epoch);
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -337,6 +340,7 @@ public final class Trainer<B> {
 
     private void finishStep(long step, double stepLoss, double gradNorm) {
         state.globalStep = step;
+        task.onStepEnd(step);
         windowLossSum += stepLoss;
         windowSteps++;
         lastGradNorm = gradNorm;

@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -383,7 +384,15 @@ public record TrainingArguments(
     }
 
     private static String closestOption(String key) {
-        return OPTION_NAMES.stream().min(Comparator.comparingInt(name -> editDistance(key, name)))
+        return closestName(key, OPTION_NAMES);
+    }
+
+    /**
+     * The name among {@code names} closest to {@code key} by edit distance, or null when none is close enough to be
+     * a likely typo (for "did you mean" hints of algorithm configurations that add their own options).
+     */
+    public static String closestName(String key, Collection<String> names) {
+        return names.stream().min(Comparator.comparingInt(name -> editDistance(key, name)))
                 .filter(name -> editDistance(key, name) <= Math.max(2, key.length() / 4)).orElse(null);
     }
 

@@ -33,6 +33,13 @@ public interface TrainingTask<B> {
      */
     TaskOutput loss(Tape tape, List<B> batch);
 
+    /**
+     * Called after every optimizer step with the new global step, before logging, evaluation and checkpointing (HF's
+     * {@code on_step_end} callback), e.g. for TR-DPO's reference update. Does nothing by default.
+     */
+    default void onStepEnd(long globalStep) {
+    }
+
     /** The loss of one evaluation batch: by default {@link #loss} on an inference tape. */
     default TaskOutput evaluationLoss(List<B> batch) {
         return loss(Tape.inference(), batch);

@@ -217,7 +217,7 @@ class OpsGradientTest {
     void fusedLogProbsInChunksEqualsOneChunk() {
         int[] targets = {4, -1, 0, 6, 6, -1, 2};
         check("token log-probs, 2-row chunks",
-                (t, v) -> Ops.tokenLogProbs(t, v.get(0), v.get(1), targets, null, 2 * 7), new int[] {7, 5}, new int[] {7, 5});
+                (t, v) -> Ops.tokenLogProbs(t, v.get(0), v.get(1), targets, null, null, 2 * 7), new int[] {7, 5}, new int[] {7, 5});
         Random rng = new Random(1);
         float[] h = new float[35];
         float[] w = new float[35];
@@ -226,12 +226,12 @@ class OpsGradientTest {
             w[i] = (float) rng.nextGaussian();
         }
         float[] chunked = Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)),
-                Var.constant(Tensor.of(w, 7, 5)), targets, null, 7).value().data();
+                Var.constant(Tensor.of(w, 7, 5)), targets, null, null, 7).value().data();
         float[] whole = Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)),
                 Var.constant(Tensor.of(w, 7, 5)), targets).value().data();
         TokenStatistics stats = TokenStatistics.forRows(7);
         Ops.tokenLogProbs(Tape.inference(), Var.constant(Tensor.of(h, 7, 5)), Var.constant(Tensor.of(w, 7, 5)),
-                targets, stats, 7);
+                targets, stats, null, 7);
         int vocab = 7; // lm_head [7, 5]: vocabulary 7, hidden width 5
         Tensor logits = Ops.logits(Var.constant(Tensor.of(h, 7, 5)), Var.constant(Tensor.of(w, 7, 5)));
         for (int r = 0; r < 7; r++) {

@@ -1,0 +1,112 @@
+package org.align4j.align;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+import org.align4j.data.PreferencePair;
+import org.align4j.model.CausalLM;
+
+/**
+ * Scores preference pairs with a policy and its reference, without training: the sequence log-probabilities, DPO's
+ * implicit rewards r(x, y) = β (log π_θ(y | x) − log π_ref(y | x)) (Rafailov et al. 2023, eq. 5, the reward a DPO
+ * policy defines up to a prompt-dependent constant) and the loss of each requested type.
+ *
+ * <p>The per-pair loss of a type is the loss of that pair as a batch of one: for every type that is computed per pair
+ * this is TRL's per-pair value; for the batch-level ones ({@code aot}, {@code aot_unpaired} sort across the batch,
+ * {@code sft} averages the batch's chosen tokens) it is the value a batch of one gives. Without a reference, the
+ * scores are reference-free (log π_ref = 0, TRL 0.x's {@code reference_free}).
+ */
+public final class PreferenceScorer {
+    private final CausalLM policy;
+    private final ReferenceLogProbs reference;
+    private final DpoLossConfig config;
+    private final int padId;
+
+    /**
+     * A scorer.
+     *
+     * @param reference the reference, or null for reference-free scores
+     * @param config    β, {@code ld_alpha} and the loss types to report (their weights are ignored: each type is
+     *                  reported alone)
+     * @param padId     the id padding the rows
+     */
+    public PreferenceScorer(CausalLM policy, ReferenceLogProbs reference, DpoLossConfig config, int padId) {
+        if (policy == null || config == null) {
+            throw new IllegalArgumentException("policy and loss configuration are required");
+        }
+        this.policy = policy;
+        this.reference = reference;
+        this.config = reference == null ? config.toBuilder().referenceFree(true).build() : config;
+        this.padId = padId;
+    }
+
+    /**
+     * The scores of one pair.
+     *
+     * @param source           where the pair came from
+     * @param policyChosen     log π_θ(y_w | x) (reduced as {@code ld_alpha} asks)
+     * @param policyRejected   log π_θ(y_l | x)
+     * @param refChosen        log π_ref(y_w | x), 0 when reference-free
+     * @param refRejected      log π_ref(y_l | x), 0 when reference-free
+     * @param chosenReward     β (log π_θ(y_w | x) − log π_ref(y_w | x))
+     * @param rejectedReward   β (log π_θ(y_l | x) − log π_ref(y_l | x))
+     * @param chosenTokens     completion tokens of the chosen response
+     * @param rejectedTokens   completion tokens of the rejected response
+     * @param losses           per-pair loss of each requested type, by TRL name
+     */
+    public record PairScore(String source, double policyChosen, double policyRejected, double refChosen,
+                            double refRejected, double chosenReward, double rejectedReward, int chosenTokens,
+                            int rejectedTokens, Map<String, Double> losses) {
+    }
+
+    /** Whether the scores are reference-free. */
+    public boolean referenceFree() {
+        return config.referenceFree();
+    }
+
+    /** The scores of {@code pairs}, in order, running the models on batches of {@code batchSize} pairs. */
+    public List<PairScore> score(List<PreferencePair> pairs, int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
+        }
+        List<PairScore> scores = new ArrayList<>(pairs.size());
+        for (int from = 0; from < pairs.size(); from += batchSize) {
+            scores.addAll(scoreBatch(pairs.subList(from, Math.min(pairs.size(), from + batchSize))));
+        }
+        return scores;
+    }
+
+    private List<PairScore> scoreBatch(List<PreferencePair> pairs) {
+        PreferenceBatch batch = PreferenceBatch.of(pairs, padId);
+        Var logp = batch.tokenLogProbs(Tape.inference(), policy);
+        CompletionLogpReduction reduction = batch.reduction(config);
+        int n = batch.size();
+        PreferenceBatch.SequenceLogps ref = reference != null ? reference.logps(batch, reduction)
+                : new PreferenceBatch.SequenceLogps(new double[n], new double[n]);
+        PairBatch all = reduction.batch(batch.chosenValues(logp), batch.rejectedValues(logp), ref.chosen(),
+                ref.rejected());
+        List<PairScore> scores = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            PairBatch one = new PairBatch(new double[] {all.policyChosenLogps()[i]},
+                    new double[] {all.policyRejectedLogps()[i]}, new double[] {ref.chosen()[i]},
+                    new double[] {ref.rejected()[i]}, new int[] {all.chosenLengths()[i]},
+                    new int[] {all.rejectedLengths()[i]}, new double[] {all.policyChosenTokenLogpSums()[i]}, null,
+                    null);
+            Map<String, Double> losses = new LinkedHashMap<>();
+            DpoLoss.Result rewards = null;
+            for (DpoLossType type : config.lossType()) {
+                DpoLoss.Result r = new DpoLoss(config.toBuilder().lossType(type).lossWeights(1.0).build())
+                        .compute(one);
+                losses.put(type.trlName(), r.loss());
+                rewards = r;
+            }
+            scores.add(new PairScore(pairs.get(i).source(), all.policyChosenLogps()[i], all.policyRejectedLogps()[i],
+                    ref.chosen()[i], ref.rejected()[i], rewards.chosenRewards()[0], rewards.rejectedRewards()[0],
+                    all.chosenLengths()[i], all.rejectedLengths()[i], losses));
+        }
+        return scores;
+    }
+}

@@ -1,0 +1,111 @@
+package org.align4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.align4j.align.DpoConfig;
+import org.align4j.align.DpoTrainer;
+import org.align4j.data.Example;
+import org.align4j.data.JsonlDataset;
+import org.align4j.model.CausalLM;
+import org.align4j.model.HfModelWriter;
+import org.align4j.model.HfModels;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code align4j dpo}: Direct Preference Optimization as TRL's {@code DPOTrainer} runs it ({@link DpoTrainer}). Every
+ * option of TRL's {@code DPOConfig} that this trainer implements is a flag named after it
+ * ({@code --learning-rate}, {@code --beta}, {@code --loss-type sigmoid,sft}...), and the same snake_case names work in a
+ * {@code --config} file; flags override the file.
+ */
+@Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        modelTransformer = DpoCommand.Flags.class,
+        description = {"Train a model with DPO (TRL's DPOTrainer) on a preference JSONL file.",
+                "Data: {prompt, chosen, rejected} (strings or message lists), {chosen, rejected} (implicit prompt) or "
+                        + "{prompt_ids, chosen_ids, rejected_ids}.",
+                "Options: TRL's DPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config (beta: 0.1)."})
+public final class DpoCommand implements Callable<Integer> {
+    /** The configuration options that are flags: every option but output_dir (--output). */
+    static final Set<String> FLAG_OPTIONS = flagOptions();
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train (HF folder).")
+    private Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training preference JSONL.")
+    private Path data;
+
+    @Option(names = "--eval-data", paramLabel = "FILE", description = "Evaluation preference JSONL (eval_strategy).")
+    private Path evalData;
+
+    @Option(names = "--ref-model", paramLabel = "DIR",
+            description = "Reference model (default: a frozen copy of --model before training).")
+    private Path refModel;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "Tokenizer folder (default: --model; not needed for pre-tokenized data).")
+    private Path tokenizer;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of DPOConfig options.")
+    private Path config;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder (output_dir).")
+    private Path output;
+
+    /** Adds the configuration flags to the command. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec commandSpec) {
+            Map<String, Object> defaults = new LinkedHashMap<>(DpoConfig.defaults().toOptions());
+            defaults.keySet().retainAll(FLAG_OPTIONS);
+            ConfigFlags.add(commandSpec, defaults, ConfigFlags.booleanOptions(TrainingArguments.class,
+                    DpoConfig.Options.class));
+            return commandSpec;
+        }
+    }
+
+    private static Set<String> flagOptions() {
+        Set<String> names = new LinkedHashSet<>(DpoConfig.allOptionNames());
+        names.remove("output_dir");
+        return names;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        DpoConfig resolved = config != null ? DpoConfig.load(config) : DpoConfig.defaults();
+        Map<String, Object> flags = ConfigFlags.given(spec, FLAG_OPTIONS);
+        flags.put("output_dir", output.toString());
+        resolved = DpoConfig.fromOptions(flags, "command line", resolved);
+        List<Example> train = JsonlDataset.read(data);
+        List<Example> eval = evalData == null ? List.of() : JsonlDataset.read(evalData);
+        Path tokenizerDir = tokenizer != null ? tokenizer : model;
+        Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
+                ? Tokenizer.load(tokenizerDir) : null;
+        CausalLM policy = HfModels.load(model);
+        CausalLM reference = refModel == null ? null : HfModels.load(refModel);
+        DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
+                HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
+        DpoTrainer.Result result = trainer.train();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "dpo: %d steps on %d pairs, train_loss %.6f; wrote %s%n", result.output().globalStep(),
+                result.trainPairs(), result.output().trainingLoss(), output);
+        out.flush();
+        return 0;
+    }
+}
