@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.align4j.nn.LoraModel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,7 +161,16 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
 
     @Override
     public void saveModel(Path directory) {
-        writer.write(policy, directory);
+        if (policy instanceof LoraModel lora) {
+            try {
+                lora.write(directory);
+            } catch (IOException e) {
+                throw new UncheckedIOException(directory + ": " + e.getMessage(), e);
+            }
+            writer.copyTokenizerFiles(directory);
+        } else {
+            writer.write(policy, directory);
+        }
         if (sync != null) {
             Path ref = directory.resolve(REF_MODEL_FOLDER);
             try {
@@ -174,7 +184,11 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
 
     @Override
     public void loadModel(Path directory) {
-        HfModels.loadWeights(policy, directory);
+        if (policy instanceof LoraModel lora) {
+            lora.loadAdapterWeights(directory);
+        } else {
+            HfModels.loadWeights(policy, directory);
+        }
         if (sync != null) {
             HfModels.loadWeights(sync.reference().model(), directory.resolve(REF_MODEL_FOLDER));
         }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.align4j.nn.LoraModel;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
@@ -162,6 +163,12 @@ public final class DpoTrainer {
             }
             reference = all;
             refModel = null;
+        } else if (refModel == null && model instanceof LoraModel lora) {
+            if (args.options().syncRefModel()) {
+                throw new IllegalArgumentException("sync_ref_model needs a reference model of its own; a LoRA policy's"
+                        + " reference is its base (adapters disabled): pass --ref-model");
+            }
+            reference = new AdapterDisabledReference(lora);
         } else {
             ModelReference modelReference = refModel != null ? new ModelReference(refModel)
                     : ModelReference.frozenCopyOf(model);

@@ -18,6 +18,9 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
+import org.align4j.nn.LoraConfig;
+import org.align4j.nn.LoraModel;
+import org.align4j.nn.TargetModules;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine;
@@ -68,6 +71,23 @@ public final class DpoCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder (output_dir).")
     private Path output;
 
+    @Option(names = "--use-peft", description = "Train LoRA adapters (TRL's ModelConfig use_peft); without --ref-model"
+            + " the reference is the same model with its adapters disabled. The run folder holds the adapter.")
+    private boolean usePeft;
+
+    @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank (lora_r, default ${DEFAULT-VALUE}).")
+    private int loraR;
+
+    @Option(names = "--lora-alpha", defaultValue = "32", description = "LoRA alpha (default ${DEFAULT-VALUE}).")
+    private double loraAlpha;
+
+    @Option(names = "--lora-dropout", defaultValue = "0.05", description = "LoRA dropout (default ${DEFAULT-VALUE}).")
+    private double loraDropout;
+
+    @Option(names = "--lora-target-modules", split = ",", paramLabel = "NAME",
+            description = "modules to adapt, e.g. q_proj,v_proj or all-linear (default: PEFT's for the architecture)")
+    private List<String> loraTargetModules;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -98,6 +118,13 @@ public final class DpoCommand implements Callable<Integer> {
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
         CausalLM policy = HfModels.load(model);
+        if (usePeft) {
+            TargetModules targets = loraTargetModules == null ? null
+                    : loraTargetModules.equals(List.of("all-linear")) ? new TargetModules.AllLinear()
+                    : new TargetModules.Names(loraTargetModules);
+            policy = LoraModel.create(policy, new LoraConfig(loraR, loraAlpha, loraDropout, targets, false,
+                    model.toString()), resolved.training().seed());
+        }
         CausalLM reference = refModel == null ? null : HfModels.load(refModel);
         DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
                 HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));

@@ -31,12 +31,22 @@ public record HfModelWriter(ObjectNode generationConfig, Path tokenizerDirectory
     public void write(CausalLM model, Path directory) {
         try {
             HfModels.write(model, directory, Dtype.F32, generationConfig, 0);
-            if (tokenizerDirectory != null) {
-                for (String name : TOKENIZER_FILES) {
-                    Path file = tokenizerDirectory.resolve(name);
-                    if (Files.isRegularFile(file)) {
-                        Files.copy(file, directory.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-                    }
+        } catch (IOException e) {
+            throw new UncheckedIOException(directory + ": " + e.getMessage(), e);
+        }
+        copyTokenizerFiles(directory);
+    }
+
+    /** Copies the tokenizer's files (when there is a tokenizer) into the existing folder {@code directory}. */
+    public void copyTokenizerFiles(Path directory) {
+        if (tokenizerDirectory == null) {
+            return;
+        }
+        try {
+            for (String name : TOKENIZER_FILES) {
+                Path file = tokenizerDirectory.resolve(name);
+                if (Files.isRegularFile(file)) {
+                    Files.copy(file, directory.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         } catch (IOException e) {

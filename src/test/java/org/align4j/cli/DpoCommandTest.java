@@ -130,6 +130,29 @@ class DpoCommandTest {
     }
 
     @Test
+    void loraTrainingUsesTheBaseAsReferenceAndSavesAnAdapterThatMerges() throws IOException {
+        Path out = dir.resolve("lora");
+        CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--output", out.toString(), "--learning-rate", "2e-2", "--max-steps", "8", "--use-peft",
+                "--lora-r", "4", "--lora-alpha", "8", "--lora-dropout", "0", "--lora-target-modules", "all-linear",
+                "--per-device-train-batch-size", "4", "--logging-steps", "1", "--save-steps", "8", "--disable-tqdm");
+        assertEquals(0, run.exitCode(), run.err());
+        List<JsonNode> logs = trainingLogs(out);
+        assertEquals(0.0, logs.get(0).get("rewards/margins").asDouble(), 1e-6,
+                "step 1: B = 0, so the adapted policy equals its adapter-disabled reference");
+        JsonNode last = logs.get(logs.size() - 1);
+        assertTrue(last.get("rewards/margins").asDouble() > logs.get(0).get("rewards/margins").asDouble()
+                && last.get("rewards/accuracies").asDouble() >= 0.75, "LoRA DPO learns: " + last);
+        assertTrue(Files.exists(out.resolve("adapter_model.safetensors")) && Files.exists(out.resolve(
+                "adapter_config.json")), "the run folder holds a PEFT adapter");
+        Path merged = dir.resolve("merged");
+        CliRun merge = CliRun.of("merge", "--model", llamaTiny.toString(), "--adapter", out.toString(), "--output",
+                merged.toString());
+        assertEquals(0, merge.exitCode(), merge.err());
+        assertEquals(HfModels.load(llamaTiny).parameters().keySet(), HfModels.load(merged).parameters().keySet());
+    }
+
+    @Test
     void textPairsTrainWithTheTokenizerAndPrecomputedReferenceLogProbsAreCachedAcrossRuns() throws IOException {
         Path data = Files.write(dir.resolve("text.jsonl"), List.of(
                 "{\"prompt\": \"The sky is\", \"chosen\": \" blue.\", \"rejected\": \" green.\"}",
