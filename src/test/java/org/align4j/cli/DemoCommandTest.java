@@ -17,7 +17,8 @@ class DemoCommandTest {
     @Test
     void smokeRunWritesACheckpointThatLoadsAgain() {
         Path out = tmp.resolve("demo");
-        assertEquals(0, Main.run("demo", "--output", out.toString(), "--max-steps", "3", "--seq", "32"));
+        assertEquals(0, Main.run("demo", "--output", out.toString(), "--max-steps", "3", "--seq", "32",
+                "--dpo-steps", "2", "--dpo-prompts", "16"));
         for (String f : List.of("sft/config.json", "sft/model.safetensors", "sft/tokenizer.json", "sft/metrics.jsonl",
                 "sft/training_loss.png")) {
             assertTrue(Files.exists(out.resolve(f)), f);
