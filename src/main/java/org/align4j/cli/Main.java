@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                TrainTokenizerCommand.class, BenchCommand.class,
+                TrainTokenizerCommand.class, BenchCommand.class, ScalingCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

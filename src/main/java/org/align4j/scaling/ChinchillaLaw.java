@@ -61,6 +61,15 @@ public record ChinchillaLaw(double e, double a, double b, double alpha, double b
                 new double[] {0, 0.5, 1, 1.5, 2});
     }
 
+    /**
+     * Every other value of each axis of {@link #paperStartGrid()}: a, b ∈ {0, 10, 20}, e ∈ {−1, 0, 1}, α, β ∈ {0, 1, 2}
+     * (243 starts); on Epoch AI's Figure 4 points it reaches the same optimum as the full grid in a twentieth of
+     * the time.
+     */
+    public static List<double[]> coarseStartGrid() {
+        return startGrid(new double[] {0, 10, 20}, new double[] {-1, 0, 1}, new double[] {0, 1, 2});
+    }
+
     /** Every combination of a, b from {@code logScales}, e from {@code logE}, α and β from {@code exponents}. */
     public static List<double[]> startGrid(double[] logScales, double[] logE, double[] exponents) {
         List<double[]> starts = new ArrayList<>();

@@ -15,9 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * α, β ∈ {0, 1, 2}: 243 of the 4500 starts), which reaches the same optimum as the full grid (the CLI's default).
  */
 class ChinchillaFitTest {
-    /** Every other grid value of the paper's grid on each axis. */
-    static final List<double[]> COARSE_GRID = ChinchillaLaw.startGrid(new double[] {0, 10, 20},
-            new double[] {-1, 0, 1}, new double[] {0, 1, 2});
+    static final List<double[]> COARSE_GRID = ChinchillaLaw.coarseStartGrid();
 
     @TempDir
     Path tmp;
