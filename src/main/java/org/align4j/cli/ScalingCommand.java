@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "scaling", mixinStandardHelpOptions = true,
         description = "Scaling laws: how big a model, how many tokens, for a compute budget.",
-        subcommands = {ScalingFitCommand.class})
+        subcommands = {ScalingFitCommand.class, ScalingSweepCommand.class, ScalingParityCommand.class})
 public final class ScalingCommand implements Runnable {
     @Spec
     private CommandSpec spec;

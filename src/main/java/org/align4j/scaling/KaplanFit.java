@@ -10,7 +10,8 @@ import java.util.function.ToDoubleFunction;
  * best loss reachable when only N, only D or only C limits it, so each is fitted (least squares in log-log) to the
  * lower envelope of the runs along that variable: the runs whose loss is below that of every run with a smaller
  * value of it (Kaplan et al.'s Figure 1 draws L(C) on this envelope). L(N, D) (eq. 1.5) is fitted to all runs with
- * the Huber objective of Hoffmann et al. in log space, from the one-variable fits and a grid of starts.
+ * the Huber objective of Hoffmann et al. in log space, from the one-variable fits and a grid of starts. A
+ * one-variable law is null when its envelope has a single run (the loss never fell as the variable grew).
  *
  * @param lossVsParameters L(N) = (N_c / N)^α_N on the envelope along N
  * @param lossVsTokens     L(D) = (D_c / D)^α_D on the envelope along D
@@ -26,8 +27,10 @@ public record KaplanFit(PowerLaw lossVsParameters, PowerLaw lossVsTokens, PowerL
         PowerLaw ofN = envelopeFit(runs, TrainingRun::parameters);
         PowerLaw ofD = envelopeFit(runs, TrainingRun::tokens);
         PowerLaw ofC = envelopeFit(runs, TrainingRun::compute);
-        double[] first = {Math.log(ofN.kaplanScale()), Math.log(ofD.kaplanScale()), ofN.kaplanExponent(),
-                ofD.kaplanExponent()};
+        double[] first = ofN != null && ofD != null
+                ? new double[] {Math.log(ofN.kaplanScale()), Math.log(ofD.kaplanScale()), ofN.kaplanExponent(),
+                        ofD.kaplanExponent()}
+                : new double[] {30, 30, 0.1, 0.1};
         List<double[]> starts = KaplanLaw.startGrid(first).stream().filter(KaplanFit::finite).toList();
         HuberLogLossFit.Result joint = HuberLogLossFit.fit(KaplanLaw.MODEL, runs, starts, delta);
         return new KaplanFit(ofN, ofD, ofC, KaplanLaw.fromTheta(joint.theta()), joint.objective());
@@ -62,6 +65,9 @@ public record KaplanFit(PowerLaw lossVsParameters, PowerLaw lossVsTokens, PowerL
 
     private static PowerLaw envelopeFit(List<TrainingRun> runs, ToDoubleFunction<TrainingRun> x) {
         List<TrainingRun> envelope = lowerEnvelope(runs, x);
+        if (envelope.size() < 2) {
+            return null;
+        }
         return PowerLaw.fit(envelope.stream().mapToDouble(x).toArray(),
                 envelope.stream().mapToDouble(TrainingRun::loss).toArray());
     }

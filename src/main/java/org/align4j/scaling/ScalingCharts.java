@@ -212,7 +212,7 @@ public final class ScalingCharts {
         return chart;
     }
 
-    /** Kaplan et al.'s L(N), L(D), L(C): all runs, the lower envelope fitted, and the power law. */
+    /** Kaplan et al.'s L(N), L(D), L(C): all runs, the lower envelope fitted, and the power law (where fitted). */
     public static List<XYChart> kaplan(ScalingLawAnalysis a) {
         List<XYChart> charts = new ArrayList<>();
         KaplanFit k = a.kaplan();
@@ -231,6 +231,9 @@ public final class ScalingCharts {
         List<TrainingRun> envelope = KaplanFit.lowerEnvelope(runs, x);
         scatter(chart, "lower envelope", values(envelope, x), values(envelope, TrainingRun::loss),
                 new Color(30, 90, 200));
+        if (law == null) {
+            return chart;
+        }
         double[] xs = logSpace(runs.stream().mapToDouble(x).min().orElseThrow(),
                 runs.stream().mapToDouble(x).max().orElseThrow(), CURVE_POINTS);
         line(chart, String.format(Locale.ROOT, "α=%.3f", law.kaplanExponent()), xs, map(xs, law::apply),

@@ -150,6 +150,9 @@ public final class ScalingLawReport {
     }
 
     private static ObjectNode kaplanLaw(PowerLaw law, String scale, String exponent) {
+        if (law == null) {
+            return null;
+        }
         ObjectNode node = JSON.objectNode();
         node.put(scale, law.kaplanScale());
         node.put(exponent, law.kaplanExponent());
@@ -225,6 +228,9 @@ public final class ScalingLawReport {
     }
 
     private static String kaplanRow(String name, PowerLaw law) {
+        if (law == null) {
+            return "| " + name + " | - | - | 1 (the loss never fell as the variable grew) |\n";
+        }
         return String.format(Locale.ROOT, "| %s | %.3g | %.4f | %d |%n", name, law.kaplanScale(),
                 law.kaplanExponent(), law.points());
     }
