@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "sweep", mixinStandardHelpOptions = true, description = {
         "Train the embedded model family at several sizes on IsoFLOP compute budgets (bundled corpus), record",
         "N, D, C and held-out loss to runs.csv, and fit Chinchilla approaches 3 and 2 and Kaplan's laws.",
-        "Budgets: smoke (seconds), small (about 10 minutes on 2 cores), full (hours)."})
+        "Budgets: smoke (seconds), small (about 12 minutes on 2 cores), full (about 6 hours on 2 cores)."})
 final class ScalingSweepCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "small", description = "smoke, small or full (default ${DEFAULT-VALUE})")
     String budget;

@@ -44,9 +44,10 @@ import org.align4j.train.TrainingArguments;
  *
  * <p>Runs go from the smallest budget up; a run whose estimated time (from the FLOP rate of the runs so far) would
  * overrun the wall-clock limit is skipped and listed as such. Budgets: {@code smoke} (3 sizes x 2 budgets, seconds;
- * the test suite runs it), {@code small} (4 sizes x 3 budgets, about 10 minutes on two cores), {@code full}
- * (6 sizes up to the embedded model x 4 budgets up to 3·10¹⁴ FLOPs, several hours on two cores; the corpus of
- * about 0.4M tokens is then repeated for several epochs at the largest budget).
+ * the test suite runs it), {@code small} (4 sizes x 3 budgets up to 4.5·10¹² FLOPs: 12 runs in about 12 minutes on
+ * two cores, which trained at about 37 GFLOP/s counted as 6ND), {@code full} (6 sizes up to the embedded model x 3
+ * budgets up to 10¹⁴ FLOPs: 8.4·10¹⁴ FLOPs, about 6 hours on two cores at that rate). The training split holds about
+ * 0.4M tokens, so the larger budgets repeat it for many epochs (the report lists the epochs of each run).
  */
 public final class ScalingSweepExperiment {
     /** The IsoFLOP grouping tolerance for planned budgets at least 0.3 decades apart. */
@@ -104,8 +105,17 @@ public final class ScalingSweepExperiment {
         }
     }
 
-    /** The outcome: trained runs, skipped (size, budget) pairs, the fits (null with too few runs). */
-    public record Result(List<SweepRun> runs, List<String> skipped, ScalingLawAnalysis analysis, double seconds) {
+    /**
+     * The outcome.
+     *
+     * @param runs           the trained runs
+     * @param skipped        the (size, budget) pairs left out to respect the time limit
+     * @param analysis       the fits (null with fewer than 6 runs)
+     * @param seconds        wall-clock seconds of the whole sweep
+     * @param trainingTokens tokens in the training split (a run of D tokens makes D / this many epochs)
+     */
+    public record Result(List<SweepRun> runs, List<String> skipped, ScalingLawAnalysis analysis, double seconds,
+                         long trainingTokens) {
     }
 
     private ScalingSweepExperiment() {
@@ -118,9 +128,9 @@ public final class ScalingSweepExperiment {
                     new double[] {3e10, 1e11}, 64, 8, 3e-3, 24, 8, 60, 20);
             case SMALL -> new Plan(List.of(new Size(48, 1), new Size(64, 2), new Size(96, 2), new Size(128, 3)),
                     new double[] {5e11, 1.5e12, 4.5e12}, 128, 16, 3e-3, 0, 48, 13 * 60, 200);
-            case FULL -> new Plan(List.of(new Size(64, 2), new Size(96, 2), new Size(128, 3), new Size(160, 3),
-                    new Size(192, 4), new Size(256, 4)), new double[] {1e13, 3e13, 1e14, 3e14}, 128, 32, 3e-3, 0, 256,
-                    12 * 3600, 1000);
+            case FULL -> new Plan(List.of(new Size(48, 1), new Size(64, 2), new Size(96, 2), new Size(128, 3),
+                    new Size(192, 4), new Size(256, 4)), new double[] {1e13, 3e13, 1e14}, 128, 32, 3e-3, 0, 256,
+                    8 * 3600, 1000);
         };
     }
 
@@ -181,7 +191,8 @@ public final class ScalingSweepExperiment {
                     plan.bootstrapSamples(), seed, ISOFLOP_GAP_DECADES, 3));
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        Result result = new Result(List.copyOf(runs), List.copyOf(skipped), analysis, seconds);
+        long trainingTokens = trainRows.stream().mapToLong(TokenizedSequence::length).sum();
+        Result result = new Result(List.copyOf(runs), List.copyOf(skipped), analysis, seconds, trainingTokens);
         writeResults(result, plan, output);
         return result;
     }
@@ -232,6 +243,7 @@ public final class ScalingSweepExperiment {
         data.put("learning_rate", plan.learningRate());
         data.put("time_limit_seconds", plan.timeLimitSeconds());
         data.put("seconds", result.seconds());
+        data.put("training_tokens", result.trainingTokens());
         ArrayNode runs = data.putArray("runs");
         for (SweepRun r : result.runs()) {
             ObjectNode row = runs.addObject();
@@ -240,6 +252,7 @@ public final class ScalingSweepExperiment {
             row.put("parameters", r.parameters());
             row.put("non_embedding_parameters", r.nonEmbedding());
             row.put("tokens", r.tokens());
+            row.put("epochs", r.tokens() / (double) result.trainingTokens());
             row.put("compute", r.compute());
             row.put("held_out_loss", r.heldOutLoss());
             row.put("train_loss", r.trainingLoss());
@@ -250,15 +263,16 @@ public final class ScalingSweepExperiment {
         result.skipped().forEach(skipped::add);
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Embedded model family on the bundled Brown fiction (every %dst document"
-                        + " held out), rows of %d tokens, %d rows a step, AdamW at %.0e with cosine decay; %d runs in"
-                        + " %.0f s (limit %.0f s).%n%n", HELD_OUT_EVERY, plan.seq(), plan.batch(), plan.learningRate(),
-                result.runs().size(), result.seconds(), plan.timeLimitSeconds()));
-        md.append("| run | budget C | N (all) | N (non-embedding) | D | steps | held-out loss | train s |\n"
-                + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+                        + " held out; %d training tokens), rows of %d tokens, %d rows a step, AdamW at %.0e with cosine"
+                        + " decay; %d runs in %.0f s (limit %.0f s).%n%n", HELD_OUT_EVERY, result.trainingTokens(),
+                plan.seq(), plan.batch(), plan.learningRate(), result.runs().size(), result.seconds(),
+                plan.timeLimitSeconds()));
+        md.append("| run | budget C | N (all) | N (non-embedding) | D | epochs | steps | held-out loss | train s |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (SweepRun r : result.runs()) {
-            md.append(String.format(Locale.ROOT, "| %s | %.0e | %d | %d | %d | %d | %.4f | %.1f |%n", r.size().name(),
-                    r.plannedCompute(), r.parameters(), r.nonEmbedding(), r.tokens(), r.steps(), r.heldOutLoss(),
-                    r.seconds()));
+            md.append(String.format(Locale.ROOT, "| %s | %.1e | %d | %d | %d | %.2f | %d | %.4f | %.1f |%n",
+                    r.size().name(), r.plannedCompute(), r.parameters(), r.nonEmbedding(), r.tokens(),
+                    r.tokens() / (double) result.trainingTokens(), r.steps(), r.heldOutLoss(), r.seconds()));
         }
         if (!result.skipped().isEmpty()) {
             md.append("\nSkipped to respect the time limit: ").append(String.join(", ", result.skipped())).append(".\n");
