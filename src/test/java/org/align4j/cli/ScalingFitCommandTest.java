@@ -43,6 +43,30 @@ class ScalingFitCommandTest {
     }
 
     @Test
+    void recoversAnExactLawFromScatteredRunsWithoutIsoFlopProfiles() throws IOException {
+        StringBuilder csv = new StringBuilder("N,D,loss\n");
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 12; i++) {
+            double n = Math.pow(10, 6 + 3 * rng.nextDouble());
+            double d = Math.pow(10, 8 + 3 * rng.nextDouble());
+            csv.append(n).append(',').append(d).append(',')
+                    .append(1.69 + 406.4 / Math.pow(n, 0.34) + 410.7 / Math.pow(d, 0.28)).append('\n');
+        }
+        Path file = Files.writeString(tmp.resolve("exact.csv"), csv);
+        Path out = tmp.resolve("exact");
+        assertEquals(0, Main.run("scaling", "fit", "--csv", file.toString(), "--output", out.toString(), "--grid",
+                "coarse", "--bootstrap", "5"));
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(0.34, results.at("/approach3/parameters/alpha/value").asDouble(), 1e-3);
+        assertEquals(0.28, results.at("/approach3/parameters/beta/value").asDouble(), 1e-3);
+        assertEquals(1.69, results.at("/approach3/parameters/E/value").asDouble(), 1e-3);
+        assertEquals(0, results.at("/approach2/profiles").size());
+        for (String figure : ScalingLawReport.FIGURES) {
+            assertTrue(Files.exists(out.resolve(figure)), figure);
+        }
+    }
+
+    @Test
     void aMalformedLineIsOneLineNamingFileLineAndColumnWithExitCode2() throws IOException {
         Path csv = Files.writeString(tmp.resolve("bad.csv"), "N,D,loss\n1e6,1e9,3.2\n2e6,x,3.1\n");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
