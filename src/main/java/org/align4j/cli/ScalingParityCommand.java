@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "parity", mixinStandardHelpOptions = true, description = {
         "Multitask sparse parity (Michaud et al. 2023, the quantization model of neural scaling): MLPs of several",
         "widths trained on Zipf-distributed parity tasks; mean and per-task loss against width.",
-        "Budgets: smoke (seconds), small (about 25 s on 2 cores), full (9 widths up to 1024, 20,000 steps each)."})
+        "Budgets: smoke (seconds), small (about 25 s on 2 cores), full (about 5 minutes)."})
 final class ScalingParityCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "small", description = "smoke, small or full (default ${DEFAULT-VALUE})")
     String budget;

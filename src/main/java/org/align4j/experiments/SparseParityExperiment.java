@@ -36,7 +36,7 @@ import org.knowm.xchart.XYChart;
  *
  * <p>Budgets: {@code smoke} (4 tasks, 3 widths, seconds), {@code small} (16 tasks of 24 bits, 7 widths up to 256,
  * 6,000 steps each: about 25 seconds on two cores), {@code full} (32 tasks of 32 bits, 9 widths up to 1024, 20,000
- * steps of 512 examples each).
+ * steps of 512 examples each: about 5 minutes on two cores).
  */
 public final class SparseParityExperiment {
     /** A task counts as learned below this held-out loss (chance is ln 2 ≈ 0.693 nats). */
