@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, RmCommand.class,
                 RewardCommand.class, ScoreCommand.class, MergeCommand.class, ForwardCommand.class,
-                GenerateCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class, BenchCommand.class,
+                GenerateCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class, ScalingCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

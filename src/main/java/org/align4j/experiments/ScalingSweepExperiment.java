@@ -1,0 +1,295 @@
+package org.align4j.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.align4j.align.SftTask;
+import org.align4j.data.BrownCorpus;
+import org.align4j.data.Example;
+import org.align4j.data.SftTokenization;
+import org.align4j.data.Text;
+import org.align4j.data.TokenizedSequence;
+import org.align4j.model.CausalLM;
+import org.align4j.model.EmbeddedModel;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.Models;
+import org.align4j.scaling.ChinchillaLaw;
+import org.align4j.scaling.HuberLogLossFit;
+import org.align4j.scaling.ScalingLawAnalysis;
+import org.align4j.scaling.ScalingLawReport;
+import org.align4j.scaling.TrainingRun;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.TrainOutput;
+import org.align4j.train.Trainer;
+import org.align4j.train.TrainingArguments;
+
+/**
+ * A compute-optimal scaling sweep in the manner of Hoffmann et al. (2022), approaches 2 and 3, on the bundled Brown
+ * fiction: members of the {@link EmbeddedModelFamily} of several sizes N are each trained, from scratch and with a
+ * cosine schedule fitted to the run's length, on D = C / 6N tokens for each compute budget C (IsoFLOP profiles), with
+ * the SFT pipeline ({@link SftTokenization} packing, {@link SftTask}, the shared {@link Trainer}); the held-out loss
+ * of every run goes to {@code runs.csv}, and {@link ScalingLawAnalysis} fits approach 3, approach 2 and Kaplan's laws
+ * to them ({@code results.json}, {@code report.md}, figures). N counts all parameters, as Hoffmann et al. do; the
+ * CSV also has the non-embedding count Kaplan et al. use.
+ *
+ * <p>Runs go from the smallest budget up; a run whose estimated time (from the FLOP rate of the runs so far) would
+ * overrun the wall-clock limit is skipped and listed as such. Budgets: {@code smoke} (3 sizes x 2 budgets, seconds;
+ * the test suite runs it), {@code small} (4 sizes x 3 budgets up to 4.5·10¹² FLOPs: 12 runs in about 12 minutes on
+ * two cores, which trained at about 37 GFLOP/s counted as 6ND), {@code full} (6 sizes up to the embedded model x 3
+ * budgets up to 10¹⁴ FLOPs: 8.4·10¹⁴ FLOPs, about 6 hours on two cores at that rate). The training split holds about
+ * 0.4M tokens, so the larger budgets repeat it for many epochs (the report lists the epochs of each run).
+ */
+public final class ScalingSweepExperiment {
+    /** The IsoFLOP grouping tolerance for planned budgets at least 0.3 decades apart. */
+    private static final double ISOFLOP_GAP_DECADES = 0.1;
+    private static final int HELD_OUT_EVERY = 21;
+
+    /** A model size of the sweep. */
+    public record Size(int width, int layers) {
+        /** A short name, e.g. {@code w64-l2}. */
+        public String name() {
+            return "w" + width + "-l" + layers;
+        }
+    }
+
+    /**
+     * What a budget trains.
+     *
+     * @param sizes            the model sizes
+     * @param computes         the compute budgets C (FLOPs, counted as 6ND with all parameters)
+     * @param seq              tokens per packed row
+     * @param batch            rows per optimizer step
+     * @param learningRate     peak learning rate (cosine decay, 5% warmup)
+     * @param documents        corpus documents used (every 21st held out), 0 for all
+     * @param heldOutRows      held-out rows evaluated after each run
+     * @param timeLimitSeconds wall-clock limit of the training runs
+     * @param bootstrapSamples bootstrap refits of approach 3
+     */
+    public record Plan(List<Size> sizes, double[] computes, int seq, int batch, double learningRate, int documents,
+                       int heldOutRows, double timeLimitSeconds, int bootstrapSamples) {
+    }
+
+    /**
+     * One trained run.
+     *
+     * @param size               the model size
+     * @param plannedCompute     the budget it belongs to
+     * @param parameters         all parameters
+     * @param nonEmbedding       parameters other than the tied embedding
+     * @param tokens             training tokens seen
+     * @param steps              optimizer steps
+     * @param heldOutLoss        mean loss per token on the held-out rows after training
+     * @param trainingLoss       mean training loss over the run
+     * @param seconds            training wall-clock seconds
+     */
+    public record SweepRun(Size size, double plannedCompute, long parameters, long nonEmbedding, long tokens,
+                           long steps, double heldOutLoss, double trainingLoss, double seconds) {
+        /** C = 6ND with all parameters. */
+        public double compute() {
+            return 6.0 * parameters * tokens;
+        }
+
+        /** The run as a {@link TrainingRun} (all parameters). */
+        public TrainingRun trainingRun() {
+            return new TrainingRun(parameters, tokens, compute(), heldOutLoss, size.name() + " at C=" + plannedCompute);
+        }
+    }
+
+    /**
+     * The outcome.
+     *
+     * @param runs           the trained runs
+     * @param skipped        the (size, budget) pairs left out to respect the time limit
+     * @param analysis       the fits (null with fewer than 6 runs)
+     * @param seconds        wall-clock seconds of the whole sweep
+     * @param trainingTokens tokens in the training split (a run of D tokens makes D / this many epochs)
+     */
+    public record Result(List<SweepRun> runs, List<String> skipped, ScalingLawAnalysis analysis, double seconds,
+                         long trainingTokens) {
+    }
+
+    private ScalingSweepExperiment() {
+    }
+
+    /** The plan of a budget. */
+    public static Plan plan(ExperimentBudget budget) {
+        return switch (budget) {
+            case SMOKE -> new Plan(List.of(new Size(32, 1), new Size(48, 1), new Size(64, 2)),
+                    new double[] {3e10, 1e11}, 64, 8, 3e-3, 24, 8, 60, 20);
+            case SMALL -> new Plan(List.of(new Size(48, 1), new Size(64, 2), new Size(96, 2), new Size(128, 3)),
+                    new double[] {5e11, 1.5e12, 4.5e12}, 128, 16, 3e-3, 0, 48, 13 * 60, 200);
+            case FULL -> new Plan(List.of(new Size(48, 1), new Size(64, 2), new Size(96, 2), new Size(128, 3),
+                    new Size(192, 4), new Size(256, 4)), new double[] {1e13, 3e13, 1e14}, 128, 32, 3e-3, 0, 256,
+                    8 * 3600, 1000);
+        };
+    }
+
+    /** Runs the plan, writing each run's trainer folder under {@code output/runs/} and the results into output. */
+    public static Result run(Plan plan, Path output, long seed) throws IOException {
+        long started = System.nanoTime();
+        Files.createDirectories(output);
+        Path tokenizerDir = EmbeddedModel.writeTokenizer(output.resolve("tokenizer"));
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        List<Example> train = new ArrayList<>();
+        List<Example> heldOut = new ArrayList<>();
+        List<BrownCorpus.Document> docs = BrownCorpus.documents();
+        int count = plan.documents() > 0 ? Math.min(plan.documents(), docs.size()) : docs.size();
+        for (int d = 0; d < count; d++) {
+            Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
+            (d % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOut : train).add(e);
+        }
+        SftTokenization tokenization = new SftTokenization(tokenizer, true);
+        List<TokenizedSequence> trainRows = SftTokenization.pack(tokenization.tokenizeAll(train, 0), plan.seq());
+        List<TokenizedSequence> heldOutRows = SftTokenization.pack(tokenization.tokenizeAll(heldOut, 0), plan.seq());
+        heldOutRows = heldOutRows.subList(0, Math.min(plan.heldOutRows(), heldOutRows.size()));
+        int pad = tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElse(0));
+
+        List<SweepRun> runs = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        double trainedFlops = 0;
+        double trainedSeconds = 0;
+        for (double compute : plan.computes()) {
+            for (Size size : plan.sizes()) {
+                ModelConfig config = EmbeddedModelFamily.config(size.width(), size.layers());
+                long parameters = EmbeddedModelFamily.parameters(config);
+                long tokensPerStep = (long) plan.seq() * plan.batch();
+                long steps = Math.max(1, Math.round(compute / (6.0 * parameters) / tokensPerStep));
+                double elapsed = (System.nanoTime() - started) / 1e9;
+                double estimate = trainedSeconds > 0 ? 6.0 * parameters * steps * tokensPerStep
+                        * trainedSeconds / trainedFlops : 0;
+                String name = size.name() + String.format(Locale.ROOT, "-C%.0e", compute).replace("+", "");
+                if (elapsed + estimate > plan.timeLimitSeconds()) {
+                    skipped.add(String.format(Locale.ROOT, "%s (estimated %.0f s, %.0f s of %.0f s used)", name,
+                            estimate, elapsed, plan.timeLimitSeconds()));
+                    continue;
+                }
+                SweepRun run = train(config, size, compute, steps, plan, trainRows, heldOutRows, pad, tokenizerDir,
+                        output.resolve("runs").resolve(name), seed);
+                runs.add(run);
+                trainedFlops += run.compute();
+                trainedSeconds += run.seconds();
+                System.out.printf(Locale.ROOT, "%s: N = %d, D = %d, held-out loss %.4f (%.1f s)%n", name,
+                        run.parameters(), run.tokens(), run.heldOutLoss(), run.seconds());
+            }
+        }
+        writeCsv(runs, output.resolve("runs.csv"));
+        List<TrainingRun> fitted = runs.stream().map(SweepRun::trainingRun).toList();
+        ScalingLawAnalysis analysis = null;
+        if (fitted.size() >= 6) {
+            analysis = ScalingLawAnalysis.run(fitted, new ScalingLawAnalysis.Options(ChinchillaLaw.paperStartGrid(),
+                    "the paper's grid (4500 starts)", HuberLogLossFit.CHINCHILLA_DELTA,
+                    plan.bootstrapSamples(), seed, ISOFLOP_GAP_DECADES, 3));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long trainingTokens = trainRows.stream().mapToLong(TokenizedSequence::length).sum();
+        Result result = new Result(List.copyOf(runs), List.copyOf(skipped), analysis, seconds, trainingTokens);
+        writeResults(result, plan, output);
+        return result;
+    }
+
+    private static SweepRun train(ModelConfig config, Size size, double compute, long steps, Plan plan,
+                                  List<TokenizedSequence> trainRows, List<TokenizedSequence> heldOutRows, int pad,
+                                  Path tokenizerDir, Path runDir, long seed) throws IOException {
+        CausalLM model = Models.randomInit(config, seed);
+        TrainingArguments args = TrainingArguments.defaults().withOptions(Map.ofEntries(
+                Map.entry("output_dir", runDir.toString()), Map.entry("learning_rate", plan.learningRate()),
+                Map.entry("lr_scheduler_type", "cosine"), Map.entry("warmup_ratio", 0.05),
+                Map.entry("max_steps", steps), Map.entry("per_device_train_batch_size", plan.batch()),
+                Map.entry("per_device_eval_batch_size", plan.batch()), Map.entry("weight_decay", 0.1),
+                Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", Math.max(1, steps / 10)),
+                Map.entry("save_strategy", "no"), Map.entry("disable_tqdm", true), Map.entry("plot_loss", false),
+                Map.entry("seed", seed)));
+        SftTask task = new SftTask(model, pad, null, tokenizerDir);
+        Trainer<TokenizedSequence> trainer = new Trainer<>(args, task, trainRows, heldOutRows);
+        long t0 = System.nanoTime();
+        TrainOutput out = trainer.train();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double heldOut = trainer.evaluate().get("eval_loss");
+        // The sweep keeps each run's logs, not its weights.
+        Files.deleteIfExists(runDir.resolve("model.safetensors"));
+        return new SweepRun(size, compute, EmbeddedModelFamily.parameters(config),
+                EmbeddedModelFamily.nonEmbeddingParameters(config), trainer.state().numInputTokensSeen(),
+                out.globalStep(), heldOut, out.trainingLoss(), seconds);
+    }
+
+    private static void writeCsv(List<SweepRun> runs, Path file) throws IOException {
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            out.write("name,width,layers,planned_compute,parameters,non_embedding_parameters,tokens,compute,"
+                    + "compute_non_embedding,loss,train_loss,steps,train_seconds\n");
+            for (SweepRun r : runs) {
+                out.write(String.format(Locale.ROOT, "%s,%d,%d,%s,%d,%d,%d,%s,%s,%s,%s,%d,%.2f%n", r.size().name(),
+                        r.size().width(), r.size().layers(), r.plannedCompute(), r.parameters(), r.nonEmbedding(),
+                        r.tokens(), r.compute(), 6.0 * r.nonEmbedding() * r.tokens(), r.heldOutLoss(),
+                        r.trainingLoss(), r.steps(), r.seconds()));
+            }
+        }
+    }
+
+    private static void writeResults(Result result, Plan plan, Path output) throws IOException {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("corpus", "bundled Brown fiction, every " + HELD_OUT_EVERY + "st document held out");
+        data.put("seq", plan.seq());
+        data.put("batch", plan.batch());
+        data.put("learning_rate", plan.learningRate());
+        data.put("time_limit_seconds", plan.timeLimitSeconds());
+        data.put("seconds", result.seconds());
+        data.put("training_tokens", result.trainingTokens());
+        ArrayNode runs = data.putArray("runs");
+        for (SweepRun r : result.runs()) {
+            ObjectNode row = runs.addObject();
+            row.put("name", r.size().name());
+            row.put("planned_compute", r.plannedCompute());
+            row.put("parameters", r.parameters());
+            row.put("non_embedding_parameters", r.nonEmbedding());
+            row.put("tokens", r.tokens());
+            row.put("epochs", r.tokens() / (double) result.trainingTokens());
+            row.put("compute", r.compute());
+            row.put("held_out_loss", r.heldOutLoss());
+            row.put("train_loss", r.trainingLoss());
+            row.put("steps", r.steps());
+            row.put("train_seconds", r.seconds());
+        }
+        ArrayNode skipped = data.putArray("skipped");
+        result.skipped().forEach(skipped::add);
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Embedded model family on the bundled Brown fiction (every %dst document"
+                        + " held out; %d training tokens), rows of %d tokens, %d rows a step, AdamW at %.0e with cosine"
+                        + " decay; %d runs in %.0f s (limit %.0f s).%n%n", HELD_OUT_EVERY, result.trainingTokens(),
+                plan.seq(), plan.batch(), plan.learningRate(), result.runs().size(), result.seconds(),
+                plan.timeLimitSeconds()));
+        md.append("| run | budget C | N (all) | N (non-embedding) | D | epochs | steps | held-out loss | train s |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for (SweepRun r : result.runs()) {
+            md.append(String.format(Locale.ROOT, "| %s | %.1e | %d | %d | %d | %.2f | %d | %.4f | %.1f |%n",
+                    r.size().name(), r.plannedCompute(), r.parameters(), r.nonEmbedding(), r.tokens(),
+                    r.tokens() / (double) result.trainingTokens(), r.steps(), r.heldOutLoss(), r.seconds()));
+        }
+        if (!result.skipped().isEmpty()) {
+            md.append("\nSkipped to respect the time limit: ").append(String.join(", ", result.skipped())).append(".\n");
+        }
+        if (result.analysis() != null) {
+            ScalingLawReport.writeResults(result.analysis(), output, "Scaling sweep of the embedded model family",
+                    data, md.toString());
+        } else {
+            ObjectNode root = JsonNodeFactory.instance.objectNode();
+            root.put("claim", ScalingLawReport.CLAIM);
+            root.put("measured", "too few runs to fit (" + result.runs().size() + ", at least 6 needed)");
+            root.put("held", false);
+            root.set("data", data);
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(output.resolve("results.json").toFile(),
+                    root);
+            Files.writeString(output.resolve("report.md"), "# Scaling sweep of the embedded model family\n\n**Claim.** "
+                    + ScalingLawReport.CLAIM + "\n\n**Measured.** too few runs to fit.\n\n**Held:** no\n\n" + md);
+        }
+    }
+}
