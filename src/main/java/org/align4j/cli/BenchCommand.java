@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code align4j bench ...}: micro-benchmarks of the compute kernels, one subcommand per benchmark. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Micro-benchmarks of the compute kernels.",
-        subcommands = {BenchCommand.Gemm.class, BenchTrainStepCommand.class})
+        subcommands = {BenchCommand.Gemm.class, BenchTrainStepCommand.class, BenchBitnetCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
