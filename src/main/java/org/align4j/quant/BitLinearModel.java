@@ -25,7 +25,7 @@ import org.align4j.tensor.Tensor;
  *
  * <p>The model's {@link #parameters()} are the float model's own, shared and trainable, so any optimizer or
  * {@code Trainer} task trains the latent weights, and a float checkpoint of them is {@code HfModels.save(model, ...)};
- * a packed checkpoint stores the quantised weights instead. Every forward, training or KV-cached, quantises.
+ * {@link PackedCheckpoint#save} writes the packed weights instead. Every forward, training or KV-cached, quantises.
  */
 public final class BitLinearModel implements CausalLM {
     private final WeightQuantization quantization;
