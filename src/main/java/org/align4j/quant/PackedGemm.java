@@ -1,6 +1,8 @@
 package org.align4j.quant;
 
+import java.util.Arrays;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,19 +16,28 @@ import org.align4j.tensor.Parallel;
  * is the GEMV of generation, with many the GEMM of a prompt; either way the output rows are split over
  * {@link Parallel}'s threads, each row's bit-planes read once for all tokens.
  *
- * <p>The vector kernels add the activations as {@link IntVector} lanes under masks taken straight from the plane's
- * bits ({@link VectorMask#fromLong}); the scalar twins walk the set bits one by one. Both compute the same integers,
- * so their results are bit-identical.
+ * <p>The vector kernels add the int8 codes, widened to {@link ShortVector} lanes, under masks taken straight from the
+ * plane's bits ({@link VectorMask#fromLong}), four tokens of a GEMM sharing each mask; the short accumulators are
+ * widened to int before they could overflow. The scalar twins walk the set bits one by one. Both compute the same
+ * integers, so their results are bit-identical.
  */
 public final class PackedGemm {
-    private static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED;
-    private static final int LANES = SPECIES.length();
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final int LANES = SHORTS.length();
     /** Output rows per parallel chunk. */
     private static final int ROW_GRAIN = 16;
+    /** Tokens of a GEMM that share each row's masks. */
+    private static final int TOKEN_BLOCK = 4;
+    /**
+     * Words a short accumulator takes before it is widened: a lane gains at most 64 / LANES codes of magnitude ≤ 127
+     * per word (a weight is +1 or −1, never both), so this many words cannot overflow a short.
+     */
+    private static final int FLUSH_WORDS = Short.MAX_VALUE / (QuantizedActivations.LEVELS * (64 / LANES));
 
     static {
-        if (64 % LANES != 0) {
-            throw new ExceptionInInitializerError("int vectors of " + LANES + " lanes do not divide a 64-bit word");
+        if (64 % LANES != 0 || INTS.length() * 2 != LANES) {
+            throw new ExceptionInInitializerError("short vectors of " + LANES + " lanes do not fit the 64-bit words");
         }
     }
 
@@ -58,22 +69,116 @@ public final class PackedGemm {
 
     /** The integer products Σ_c W̃[r, c] x̃[t, c] as [tokens, rows] (vector kernel). */
     public static int[] integerProducts(PackedMatrix w, QuantizedActivations x) {
-        int[] widened = widen(w, x);
-        int[] totals = w.minusPlane() == null ? tokenTotals(widened, x.tokens(), w.wordsPerRow()) : null;
-        int[] products = new int[x.tokens() * w.rows()];
-        Parallel.range(w.rows(), ROW_GRAIN, (from, to) -> {
+        short[] widened = widen(w, x);
+        boolean ternary = w.minusPlane() != null;
+        int[] totals = ternary ? null : tokenTotals(x);
+        int tokens = x.tokens();
+        int rows = w.rows();
+        int stride = w.wordsPerRow() * 64;
+        int[] products = new int[tokens * rows];
+        Parallel.range(rows, ROW_GRAIN, (from, to) -> {
+            int[] block = new int[TOKEN_BLOCK];
             for (int r = from; r < to; r++) {
-                for (int t = 0; t < x.tokens(); t++) {
-                    int base = t * w.wordsPerRow() * 64;
-                    products[t * w.rows() + r] = totals == null
-                            ? ternaryDot(w.plusPlane(), w.minusPlane(), r * w.wordsPerRow(), w.wordsPerRow(),
-                                    widened, base)
-                            : 2 * plusSum(w.plusPlane(), r * w.wordsPerRow(), w.wordsPerRow(), widened, base)
-                                    - totals[t];
+                int t = 0;
+                for (; t + TOKEN_BLOCK <= tokens; t += TOKEN_BLOCK) {
+                    signedSums4(w, r, widened, t * stride, stride, block);
+                    for (int i = 0; i < TOKEN_BLOCK; i++) {
+                        products[(t + i) * rows + r] = ternary ? block[i] : 2 * block[i] - totals[t + i];
+                    }
+                }
+                for (; t < tokens; t++) {
+                    int sum = signedSum(w, r, widened, t * stride);
+                    products[t * rows + r] = ternary ? sum : 2 * sum - totals[t];
                 }
             }
         });
         return products;
+    }
+
+    /**
+     * Σ_plus x̃ − Σ_minus x̃ of row r and one token (binary matrices have no minus-plane: Σ_plus x̃), in short lanes
+     * widened to int every {@link #FLUSH_WORDS} words.
+     */
+    private static int signedSum(PackedMatrix w, int r, short[] x, int base) {
+        long[] plus = w.plusPlane();
+        long[] minus = w.minusPlane();
+        int wordBase = r * w.wordsPerRow();
+        int sum = 0;
+        for (int start = 0; start < w.wordsPerRow(); start += FLUSH_WORDS) {
+            int end = Math.min(w.wordsPerRow(), start + FLUSH_WORDS);
+            ShortVector acc = ShortVector.zero(SHORTS);
+            for (int word = start; word < end; word++) {
+                long p = plus[wordBase + word];
+                long m = minus == null ? 0 : minus[wordBase + word];
+                if ((p | m) == 0) {
+                    continue;
+                }
+                int offset = base + (word << 6);
+                for (int j = 0; j < 64; j += LANES) {
+                    ShortVector xv = ShortVector.fromArray(SHORTS, x, offset + j);
+                    acc = acc.add(xv, VectorMask.fromLong(SHORTS, p >>> j));
+                    if (minus != null) {
+                        acc = acc.sub(xv, VectorMask.fromLong(SHORTS, m >>> j));
+                    }
+                }
+            }
+            sum += widenedSum(acc);
+        }
+        return sum;
+    }
+
+    /** {@link #signedSum} of row r for {@value #TOKEN_BLOCK} consecutive tokens, the masks made once for all four. */
+    private static void signedSums4(PackedMatrix w, int r, short[] x, int base, int stride, int[] sums) {
+        long[] plus = w.plusPlane();
+        long[] minus = w.minusPlane();
+        int wordBase = r * w.wordsPerRow();
+        Arrays.fill(sums, 0);
+        for (int start = 0; start < w.wordsPerRow(); start += FLUSH_WORDS) {
+            int end = Math.min(w.wordsPerRow(), start + FLUSH_WORDS);
+            ShortVector acc0 = ShortVector.zero(SHORTS);
+            ShortVector acc1 = acc0;
+            ShortVector acc2 = acc0;
+            ShortVector acc3 = acc0;
+            for (int word = start; word < end; word++) {
+                long p = plus[wordBase + word];
+                long m = minus == null ? 0 : minus[wordBase + word];
+                if ((p | m) == 0) {
+                    continue;
+                }
+                int offset = base + (word << 6);
+                for (int j = 0; j < 64; j += LANES) {
+                    VectorMask<Short> plusMask = VectorMask.fromLong(SHORTS, p >>> j);
+                    ShortVector x0 = ShortVector.fromArray(SHORTS, x, offset + j);
+                    ShortVector x1 = ShortVector.fromArray(SHORTS, x, offset + stride + j);
+                    ShortVector x2 = ShortVector.fromArray(SHORTS, x, offset + 2 * stride + j);
+                    ShortVector x3 = ShortVector.fromArray(SHORTS, x, offset + 3 * stride + j);
+                    acc0 = acc0.add(x0, plusMask);
+                    acc1 = acc1.add(x1, plusMask);
+                    acc2 = acc2.add(x2, plusMask);
+                    acc3 = acc3.add(x3, plusMask);
+                    if (minus != null) {
+                        VectorMask<Short> minusMask = VectorMask.fromLong(SHORTS, m >>> j);
+                        acc0 = acc0.sub(x0, minusMask);
+                        acc1 = acc1.sub(x1, minusMask);
+                        acc2 = acc2.sub(x2, minusMask);
+                        acc3 = acc3.sub(x3, minusMask);
+                    }
+                }
+            }
+            sums[0] += widenedSum(acc0);
+            sums[1] += widenedSum(acc1);
+            sums[2] += widenedSum(acc2);
+            sums[3] += widenedSum(acc3);
+        }
+    }
+
+    /** The sum of a short vector's lanes, widened to int lanes first so that it cannot wrap. */
+    private static int widenedSum(ShortVector acc) {
+        int sum = 0;
+        for (int part = 0; part < 2; part++) {
+            sum += ((IntVector) acc.convertShape(VectorOperators.S2I, INTS, part)).reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
     }
 
     /** The scalar twin of {@link #integerProducts}: one row at a time, walking each word's set bits. */
@@ -120,11 +225,11 @@ public final class PackedGemm {
         }
     }
 
-    /** The codes as ints, each token padded with zeros to whole 64-column words. */
-    private static int[] widen(PackedMatrix w, QuantizedActivations x) {
+    /** The codes as shorts, each token padded with zeros to whole 64-column words. */
+    private static short[] widen(PackedMatrix w, QuantizedActivations x) {
         check(w, x);
         int padded = w.wordsPerRow() * 64;
-        int[] widened = new int[x.tokens() * padded];
+        short[] widened = new short[x.tokens() * padded];
         for (int t = 0; t < x.tokens(); t++) {
             for (int c = 0; c < x.width(); c++) {
                 widened[t * padded + c] = x.codes()[t * x.width() + c];
@@ -133,49 +238,17 @@ public final class PackedGemm {
         return widened;
     }
 
-    private static int[] tokenTotals(int[] widened, int tokens, int words) {
-        int padded = words * 64;
-        int[] totals = new int[tokens];
-        for (int t = 0; t < tokens; t++) {
+    /** Σ x̃ of each token. */
+    private static int[] tokenTotals(QuantizedActivations x) {
+        int[] totals = new int[x.tokens()];
+        for (int t = 0; t < x.tokens(); t++) {
             int sum = 0;
-            for (int c = 0; c < padded; c++) {
-                sum += widened[t * padded + c];
+            for (int c = 0; c < x.width(); c++) {
+                sum += x.codes()[t * x.width() + c];
             }
             totals[t] = sum;
         }
         return totals;
-    }
-
-    private static int ternaryDot(long[] plus, long[] minus, int wordBase, int words, int[] x, int xBase) {
-        IntVector acc = IntVector.zero(SPECIES);
-        for (int word = 0; word < words; word++) {
-            long p = plus[wordBase + word];
-            long m = minus[wordBase + word];
-            if ((p | m) == 0) {
-                continue;
-            }
-            int offset = xBase + (word << 6);
-            for (int j = 0; j < 64; j += LANES) {
-                IntVector xv = IntVector.fromArray(SPECIES, x, offset + j);
-                acc = acc.add(xv, VectorMask.fromLong(SPECIES, p >>> j)).sub(xv, VectorMask.fromLong(SPECIES, m >>> j));
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static int plusSum(long[] plus, int wordBase, int words, int[] x, int xBase) {
-        IntVector acc = IntVector.zero(SPECIES);
-        for (int word = 0; word < words; word++) {
-            long p = plus[wordBase + word];
-            if (p == 0) {
-                continue;
-            }
-            int offset = xBase + (word << 6);
-            for (int j = 0; j < 64; j += LANES) {
-                acc = acc.add(IntVector.fromArray(SPECIES, x, offset + j), VectorMask.fromLong(SPECIES, p >>> j));
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     private static void scale(PackedMatrix w, QuantizedActivations x, float[] bias, int[] products, float[] y) {

@@ -79,6 +79,24 @@ class PackedGemmTest {
         }
     }
 
+    /** Long rows of extreme codes overflow a short accumulator unless it is widened in time. */
+    @ParameterizedTest
+    @EnumSource(WeightQuantization.class)
+    void longRowsOfExtremeCodesDoNotOverflow(WeightQuantization quantization) {
+        int cols = 20_000;
+        float[] ones = new float[2 * cols];
+        java.util.Arrays.fill(ones, 1f);
+        ones[cols - 1] = -1f;
+        PackedMatrix w = PackedMatrix.quantize(quantization, ones, 2, cols);
+        float[] x = new float[5 * cols];
+        java.util.Arrays.fill(x, 0.5f);
+        QuantizedActivations q = QuantizedActivations.quantize(x, 5, cols);
+        int[] scalar = PackedGemm.integerProductsScalar(w, q);
+        assertEquals(127 * (cols - 2), scalar[0]);
+        assertEquals(127 * cols, scalar[1]);
+        assertArrayEquals(scalar, PackedGemm.integerProducts(w, q));
+    }
+
     @ParameterizedTest
     @EnumSource(WeightQuantization.class)
     void productMatchesTheDequantisedFloatMatmul(WeightQuantization quantization) {
