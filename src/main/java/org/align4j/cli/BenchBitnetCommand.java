@@ -31,7 +31,8 @@ final class BenchBitnetCommand implements Callable<Integer> {
     int tokens;
 
     @Option(names = "--millis", defaultValue = "300",
-            description = "Timed milliseconds per kernel and shape, after as long a warm-up (default ${DEFAULT-VALUE}).")
+            description = "Timed milliseconds per kernel and shape, after as long a warm-up"
+                    + " (default ${DEFAULT-VALUE}).")
     int millis;
 
     /** Runs the benchmark and prints one line per shape and batch. */

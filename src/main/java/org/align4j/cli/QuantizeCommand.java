@@ -85,8 +85,8 @@ final class QuantizeCommand implements Callable<Integer> {
             Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".qat-run");
             TrainingArguments args = training.trainingArguments(options,
                     TrainingArguments.defaults().withOptions(SftCommand.TRL_DEFAULTS), run);
-            TrainOutput out = SftCommand.trainer(bitLinear, HfModels.readGenerationConfig(model), Tokenizer.load(tokDir),
-                    tokDir, sft, args, JsonlDataset.read(data),
+            TrainOutput out = SftCommand.trainer(bitLinear, HfModels.readGenerationConfig(model),
+                    Tokenizer.load(tokDir), tokDir, sft, args, JsonlDataset.read(data),
                     evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
             System.out.printf("quantisation-aware training: %d steps, final training loss %.4f; run folder %s%n",
                     out.globalStep(), out.trainingLoss(), run);

@@ -76,7 +76,9 @@ public final class Gpt2Model implements CausalLM {
         return params.get(name);
     }
 
-    /** Conv1D module {@code module} (weight [in, out] and bias) on x, then the adapter, unless it replaces the module. */
+    /**
+     * Conv1D module {@code module} (weight [in, out] and bias) on x, then the adapter, unless it replaces the module.
+     */
     private Var conv1d(Tape tape, Var x, String module) {
         Var replaced = adapter.replace(tape, module, x);
         return replaced != null ? replaced

@@ -104,8 +104,8 @@ public final class PackedCheckpoint {
             int in = module.inFeatures();
             entries.put(e.getKey(), SafeTensorsWriter.Entry.bytes(pack(quantization, codes, out, in),
                     packedRows(quantization, out), in));
-            entries.put(module.name() + SCALE_SUFFIX, new SafeTensorsWriter.Entry(Tensor.of(new float[] {1f / scale}, 1),
-                    Dtype.F32));
+            entries.put(module.name() + SCALE_SUFFIX,
+                    new SafeTensorsWriter.Entry(Tensor.of(new float[] {1f / scale}, 1), Dtype.F32));
         }
         SafeTensorsWriter.write(directory.resolve(WEIGHTS_FILE), entries);
     }

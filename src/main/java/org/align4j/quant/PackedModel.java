@@ -16,7 +16,8 @@ import org.align4j.tensor.Tensor;
  * A model for inference whose linear modules are {@link PackedMatrix packed} ternary or binary weights: each module
  * quantises its input per token to int8 and runs {@link PackedGemm} (the GEMV of generation, the GEMM of a prompt),
  * as BitNet's BitLinear infers (Ma et al. 2024, arXiv 2402.17764); the embeddings, norms, biases and lm_head stay in
- * float. It computes the forward of the {@link BitLinearModel} it was saved from, up to float rounding. It holds no
+ * float. It computes the forward of the {@link BitLinearModel} it was saved from up to float rounding (which, where an
+ * activation lies on an int8 rounding boundary, can move its code by one). It holds no
  * float copy of the packed weights and records no gradients: its {@link #parameters()} are the float tensors only,
  * frozen.
  */

@@ -60,7 +60,8 @@ class BitLinearModelTest {
         Var wFloat = new Var(wq.copy(), true);
         Var bFloat = new Var(b.value().copy(), true);
         Tape reference = Tape.recording();
-        Var yFloat = conv1d ? Ops.conv1d(reference, xFloat, wFloat, bFloat) : Ops.linear(reference, xFloat, wFloat, bFloat);
+        Var yFloat = conv1d ? Ops.conv1d(reference, xFloat, wFloat, bFloat)
+                : Ops.linear(reference, xFloat, wFloat, bFloat);
         reference.backward(Ops.weightedSum(reference, yFloat, g));
 
         assertArrayEquals(yFloat.value().data(), y.value().data(), 1e-6f);

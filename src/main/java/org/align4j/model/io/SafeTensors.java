@@ -288,7 +288,8 @@ public final class SafeTensors implements AutoCloseable {
             throw error(file, "tensor " + quoted(name) + " has dtype " + info.dtype() + ", expected U8");
         }
         if (info.byteSize() > Integer.MAX_VALUE - 8) {
-            throw error(file, "tensor " + quoted(name) + " has " + info.byteSize() + " bytes, more than an array holds");
+            throw error(file, "tensor " + quoted(name) + " has " + info.byteSize()
+                    + " bytes, more than an array holds");
         }
         if (closed) {
             throw error(file, "cannot read tensor " + quoted(name) + ": file is closed");
