@@ -25,7 +25,7 @@ public final class PackedGemm {
     private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     private static final int LANES = SHORTS.length();
-    /** Output rows per parallel chunk. */
+    /** Output rows per parallel chunk at least, and per cache tile. */
     private static final int ROW_GRAIN = 16;
     /** Tokens of a GEMM that share each row's masks. */
     private static final int TOKEN_BLOCK = 4;
@@ -78,17 +78,23 @@ public final class PackedGemm {
         int[] products = new int[tokens * rows];
         Parallel.range(rows, ROW_GRAIN, (from, to) -> {
             int[] block = new int[TOKEN_BLOCK];
-            for (int r = from; r < to; r++) {
+            // a tile of rows meets each block of tokens in turn, so that both stay in cache
+            for (int tile = from; tile < to; tile += ROW_GRAIN) {
+                int tileEnd = Math.min(to, tile + ROW_GRAIN);
                 int t = 0;
                 for (; t + TOKEN_BLOCK <= tokens; t += TOKEN_BLOCK) {
-                    signedSums4(w, r, widened, t * stride, stride, block);
-                    for (int i = 0; i < TOKEN_BLOCK; i++) {
-                        products[(t + i) * rows + r] = ternary ? block[i] : 2 * block[i] - totals[t + i];
+                    for (int r = tile; r < tileEnd; r++) {
+                        signedSums4(w, r, widened, t * stride, stride, block);
+                        for (int i = 0; i < TOKEN_BLOCK; i++) {
+                            products[(t + i) * rows + r] = ternary ? block[i] : 2 * block[i] - totals[t + i];
+                        }
                     }
                 }
                 for (; t < tokens; t++) {
-                    int sum = signedSum(w, r, widened, t * stride);
-                    products[t * rows + r] = ternary ? sum : 2 * sum - totals[t];
+                    for (int r = tile; r < tileEnd; r++) {
+                        int sum = signedSum(w, r, widened, t * stride);
+                        products[t * rows + r] = ternary ? sum : 2 * sum - totals[t];
+                    }
                 }
             }
         });
