@@ -11,10 +11,10 @@ import org.align4j.tensor.Parallel;
 /**
  * The BitLinear inference product on packed weights: y[t, r] = (scale · s_x[t]) · Σ_c W̃[r, c] x̃[t, c] + b[r], with
  * W̃ a {@link PackedMatrix} and x̃ the int8 {@link QuantizedActivations} (BitNet b1.58, Ma et al. 2024, arXiv
- * 2402.17764, eq. 1-3; BitNet, Wang et al. 2023, arXiv 2310.11453, eq. 11). The integer sums use no multiplication:
- * from the bit-planes, W̃ · x̃ = Σ_plus x̃ − Σ_minus x̃ (ternary) or 2 Σ_plus x̃ − Σ x̃ (binary). With one token this
- * is the GEMV of generation, with many the GEMM of a prompt; either way the output rows are split over
- * {@link Parallel}'s threads, each row's bit-planes read once for all tokens.
+ * 2402.17764, eq. 1-3; BitNet, Wang et al. 2023, arXiv 2310.11453, section 2.1). The integer sums use no
+ * multiplication: from the bit-planes, W̃ · x̃ = Σ_plus x̃ − Σ_minus x̃ (ternary) or 2 Σ_plus x̃ − Σ x̃ (binary). With
+ * one token this is the GEMV of generation, with many the GEMM of a prompt; either way the output rows are split
+ * over {@link Parallel}'s threads, and a tile of rows' bit-planes stays in cache while the blocks of tokens pass.
  *
  * <p>The vector kernels add the int8 codes, widened to {@link ShortVector} lanes, under masks taken straight from the
  * plane's bits ({@link VectorMask#fromLong}), four tokens of a GEMM sharing each mask; the short accumulators are
@@ -27,6 +27,8 @@ public final class PackedGemm {
     private static final int LANES = SHORTS.length();
     /** Output rows per parallel chunk at least, and per cache tile. */
     private static final int ROW_GRAIN = 16;
+    /** Weight-times-token products per parallel chunk at least, so that small products are not split to waste. */
+    private static final int CHUNK_WORK = 1 << 18;
     /** Tokens of a GEMM that share each row's masks. */
     private static final int TOKEN_BLOCK = 4;
     /**
@@ -76,7 +78,8 @@ public final class PackedGemm {
         int rows = w.rows();
         int stride = w.wordsPerRow() * 64;
         int[] products = new int[tokens * rows];
-        Parallel.range(rows, ROW_GRAIN, (from, to) -> {
+        int grain = Math.max(ROW_GRAIN, CHUNK_WORK / Math.max(1, stride * tokens));
+        Parallel.range(rows, grain, (from, to) -> {
             int[] block = new int[TOKEN_BLOCK];
             // a tile of rows meets each block of tokens in turn, so that both stay in cache
             for (int tile = from; tile < to; tile += ROW_GRAIN) {

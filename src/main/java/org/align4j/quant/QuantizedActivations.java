@@ -2,7 +2,7 @@ package org.align4j.quant;
 
 /**
  * Activations [tokens, width] quantised to int8 per token by absmax, as BitNet b1.58 and BitNet quantise a
- * BitLinear's input (Wang et al. 2023, arXiv 2310.11453, eq. 4; Ma et al. 2024, arXiv 2402.17764):
+ * BitLinear's input (Wang et al. 2023, arXiv 2310.11453, section 2.1; Ma et al. 2024, arXiv 2402.17764):
  * x̃ = Clip(round(x · 127 / max|x|), −128, 127), one scale s_x = max|x| / 127 per token, so that x ≈ s_x · x̃.
  * Since |x · 127 / max|x|| ≤ 127 the codes lie in [−127, 127], so that negating one never overflows.
  *

@@ -7,7 +7,8 @@ package org.align4j.quant;
  * <ul>
  *   <li>{@link #TERNARY}: BitNet b1.58 (Ma et al. 2024, "The Era of 1-bit LLMs", arXiv 2402.17764, eq. 1-3):
  *       W̃ = RoundClip(W / (γ + ε), −1, 1) with γ = mean|W|, codes in {−1, 0, +1} (log₂3 ≈ 1.58 bits).</li>
- *   <li>{@link #BINARY}: BitNet (Wang et al. 2023, "BitNet: Scaling 1-bit Transformers", arXiv 2310.11453, eq. 1-3):
+ *   <li>{@link #BINARY}: BitNet (Wang et al. 2023, "BitNet: Scaling 1-bit Transformers", arXiv 2310.11453,
+ *       section 2.1):
  *       W̃ = Sign(W − α) with α = mean W, codes in {−1, +1} (Sign(0) = −1), and scale β = mean|W|.</li>
  * </ul>
  */
