@@ -84,6 +84,58 @@ public final class Ops {
     }
 
     /**
+     * A linear module on quantised operands with the straight-through estimator, as BitNet's BitLinear trains (Wang et
+     * al. 2023, arXiv 2310.11453, section 2.3; Ma et al. 2024, arXiv 2402.17764): the forward is
+     * y = x̂ · Ŵᵀ + b (Conv1D: x̂ · Ŵ + b) with x̂ = {@code quantizedInput} and Ŵ = {@code quantizedWeight}, the
+     * dequantised values of x [rows, in] and of the latent weight w; the backward treats the quantisers as the
+     * identity, dx = dy · Ŵ and dw = dyᵀ · x̂ (Conv1D: x̂ᵀ · dy), which is the gradient of
+     * {@code F.linear(x + (x̂ − x).detach(), w + (Ŵ − w).detach(), b)}. {@code b} may be null.
+     */
+    public static Var straightThroughLinear(Tape tape, Var x, Tensor quantizedInput, Var w, Tensor quantizedWeight,
+                                            Var b, boolean conv1d) {
+        int in = w.value().dim(conv1d ? 0 : 1);
+        int out = w.value().dim(conv1d ? 1 : 0);
+        int rows = rowsOf(x, in, "straight-through linear");
+        if (quantizedInput.size() != x.value().size() || !quantizedWeight.sameShape(w.value())) {
+            throw new IllegalArgumentException("straight-through linear: quantised operands " + quantizedInput + ", "
+                    + quantizedWeight + " differ from " + x.value() + ", " + w.value());
+        }
+        Tensor y = Tensor.zeros(rows, out);
+        if (conv1d) {
+            k().matmulNN(quantizedInput, 0, quantizedWeight, 0, y, 0, rows, out, in, false);
+        } else {
+            k().matmulNT(quantizedInput, 0, quantizedWeight, 0, y, 0, rows, out, in, false);
+        }
+        if (b != null) {
+            k().addBias(y, b.value(), rows, out);
+        }
+        Var result = output(tape, y, x, w, b);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                Tensor dy = result.grad();
+                if (x.requiresGrad()) {
+                    if (conv1d) {
+                        k().matmulNT(dy, 0, quantizedWeight, 0, x.grad(), 0, rows, in, out, true);
+                    } else {
+                        k().matmulNN(dy, 0, quantizedWeight, 0, x.grad(), 0, rows, in, out, true);
+                    }
+                }
+                if (w.requiresGrad()) {
+                    if (conv1d) {
+                        k().matmulTN(quantizedInput, 0, dy, 0, w.grad(), 0, in, out, rows, true);
+                    } else {
+                        k().matmulTN(dy, 0, quantizedInput, 0, w.grad(), 0, out, in, rows, true);
+                    }
+                }
+                if (b != null && b.requiresGrad()) {
+                    k().biasBackward(dy, b.grad(), rows, out);
+                }
+            });
+        }
+        return result;
+    }
+
+    /**
      * The low-rank update of LoRA (Hu et al. 2021, eq. 3) added to a linear module's output: y + scale · (x Aᵀ) Bᵀ,
      * with x[rows, in], A[r, in], B[out, r] and y[rows, out]. The sum is written into y's storage, which the result
      * shares, so that an adapted module keeps no second [rows, out] activation: y must be the output of the op just

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 /** {@code align4j bench ...}: micro-benchmarks of the compute kernels, one subcommand per benchmark. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Micro-benchmarks of the compute kernels.",
-        subcommands = {BenchCommand.Gemm.class, BenchTrainStepCommand.class, BenchDpoStepCommand.class})
+        subcommands = {BenchCommand.Gemm.class, BenchTrainStepCommand.class, BenchDpoStepCommand.class,
+                BenchBitnetCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

@@ -12,6 +12,7 @@ import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModels;
+import org.align4j.quant.PackedCheckpoint;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,7 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         Tokenizer tokenizer = prompt.texts != null ? Tokenizer.load(tokenizerDir != null ? tokenizerDir : model) : null;
         int[][] prompts = tokenizer != null ? encode(tokenizer) : promptIds();
-        CausalLM lm = HfModels.load(model);
+        CausalLM lm = PackedCheckpoint.isPacked(HfModels.readConfig(model)) ? PackedCheckpoint.load(model)
+                : HfModels.load(model);
         Generation generation = new Generator(lm).generate(prompts, config(GenerationConfig.load(model, lm.config())));
         for (int row = 0; row < prompts.length; row++) {
             int[] completion = generation.completion(row);

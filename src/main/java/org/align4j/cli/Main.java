@@ -10,9 +10,9 @@ import picocli.CommandLine.Command;
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, RmCommand.class,
-                RewardCommand.class, ScoreCommand.class, MergeCommand.class, ForwardCommand.class,
-                GenerateCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class, ScalingCommand.class,
-                BenchCommand.class,
+                RewardCommand.class, ScoreCommand.class, MergeCommand.class, QuantizeCommand.class,
+                ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class,
+                ScalingCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -76,9 +76,13 @@ public final class Gpt2Model implements CausalLM {
         return params.get(name);
     }
 
-    /** Conv1D module {@code module} (weight [in, out] and bias) on x, then the adapter. */
+    /**
+     * Conv1D module {@code module} (weight [in, out] and bias) on x, then the adapter, unless it replaces the module.
+     */
     private Var conv1d(Tape tape, Var x, String module) {
-        return adapter.apply(tape, module, x, Ops.conv1d(tape, x, p(module + ".weight"), p(module + ".bias")));
+        Var replaced = adapter.replace(tape, module, x);
+        return replaced != null ? replaced
+                : adapter.apply(tape, module, x, Ops.conv1d(tape, x, p(module + ".weight"), p(module + ".bias")));
     }
 
     @Override

@@ -20,4 +20,14 @@ public interface LinearAdapter {
      * has read it yet, so the adapter may write into it.
      */
     Var apply(Tape tape, String module, Var input, Var output);
+
+    /**
+     * The whole output [rows, out] of linear module {@code module} for {@code input}, computed by the adapter in place
+     * of the base module, or null (the default) to run the base module and hand its output to {@link #apply}. An
+     * adapter that replaces a module, such as BitNet's BitLinear, saves the base product; the model reads the module's
+     * weight and bias only when this returns null.
+     */
+    default Var replace(Tape tape, String module, Var input) {
+        return null;
+    }
 }

@@ -95,9 +95,14 @@ public final class LlamaModel implements CausalLM {
         return params.get(name);
     }
 
-    /** Linear module {@code module} (weight [out, in], bias when the config has one) on x, then the adapter. */
+    /**
+     * Linear module {@code module} (weight [out, in], bias when the config has one) on x, then the adapter, unless it
+     * replaces the module.
+     */
     private Var linear(Tape tape, Var x, String module) {
-        return adapter.apply(tape, module, x, Ops.linear(tape, x, p(module + ".weight"), p(module + ".bias")));
+        Var replaced = adapter.replace(tape, module, x);
+        return replaced != null ? replaced
+                : adapter.apply(tape, module, x, Ops.linear(tape, x, p(module + ".weight"), p(module + ".bias")));
     }
 
     /** The rotary tables, grown to cover {@code maxPosition}. */

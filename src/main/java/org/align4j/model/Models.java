@@ -145,6 +145,16 @@ public final class Models {
         return wrap(model.config(), params, adapter);
     }
 
+    /**
+     * The configured architecture over {@code params} as given (the {@link Var}s shared, trainable or not) with
+     * {@code adapter} joining each linear module. {@code params} may lack the weights and biases of the modules the
+     * adapter {@link LinearAdapter#replace replaces}, as a model whose linear modules are packed does; every other
+     * parameter of {@link #parameterShapes} must be there.
+     */
+    public static CausalLM withAdapter(ModelConfig config, Map<String, Var> params, LinearAdapter adapter) {
+        return wrap(config, new LinkedHashMap<>(params), adapter);
+    }
+
     /** A standard normal sample from the given stream (the JDK's ziggurat sampler). */
     public static double gaussian(SplittableRandom rng) {
         return rng.nextGaussian();

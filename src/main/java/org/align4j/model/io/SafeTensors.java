@@ -277,6 +277,30 @@ public final class SafeTensors implements AutoCloseable {
         return Tensor.of(values, info.shape());
     }
 
+    /**
+     * Reads the raw bytes of U8 tensor {@code name}, such as packed quantised weights.
+     *
+     * @throws CheckpointException if there is no such tensor, its dtype is not U8, or the file is closed
+     */
+    public byte[] readBytes(String name) {
+        TensorInfo info = info(name);
+        if (info.dtype() != Dtype.U8) {
+            throw error(file, "tensor " + quoted(name) + " has dtype " + info.dtype() + ", expected U8");
+        }
+        if (info.byteSize() > Integer.MAX_VALUE - 8) {
+            throw error(file, "tensor " + quoted(name) + " has " + info.byteSize()
+                    + " bytes, more than an array holds");
+        }
+        if (closed) {
+            throw error(file, "cannot read tensor " + quoted(name) + ": file is closed");
+        }
+        try {
+            return dataRegion.asSlice(info.dataBegin(), info.byteSize()).toArray(ValueLayout.JAVA_BYTE);
+        } catch (IllegalStateException e) {
+            throw error(file, "cannot read tensor " + quoted(name) + ": file is closed", e);
+        }
+    }
+
     /** Widens 16-bit floats ({@code BF16} or {@code F16}) a chunk at a time, so no full-size copy is made. */
     private static void convertHalves(MemorySegment source, Dtype dtype, float[] out) {
         short[] chunk = new short[Math.min(CONVERSION_CHUNK, out.length)];

@@ -45,15 +45,27 @@ public final class SafeTensorsWriter {
             Comparator.<Map.Entry<String, Entry>, Dtype>comparing(e -> e.getValue().dtype(), Comparator.reverseOrder())
                     .thenComparing((a, b) -> Arrays.compareUnsigned(utf8(a.getKey()), utf8(b.getKey())));
 
-    /** A tensor to write and the dtype to store it as (F32, BF16 or F16). */
+    /**
+     * A tensor to write and the dtype to store it as: F32, BF16 or F16, or U8 for raw bytes such as packed quantised
+     * weights, whose tensor then holds the byte values 0..255 (stored exactly).
+     */
     public record Entry(Tensor tensor, Dtype dtype) {
         public Entry {
             Objects.requireNonNull(tensor, "tensor");
             Objects.requireNonNull(dtype, "dtype");
-            if (!dtype.isFloatConvertible()) {
+            if (!dtype.isFloatConvertible() && dtype != Dtype.U8) {
                 throw new IllegalArgumentException("cannot store a float32 tensor as " + dtype
-                        + " (supported: F32, BF16, F16)");
+                        + " (supported: F32, BF16, F16, U8)");
             }
+        }
+
+        /** An U8 entry of {@code bytes} in the given shape. */
+        public static Entry bytes(byte[] bytes, int... shape) {
+            float[] values = new float[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                values[i] = Byte.toUnsignedInt(bytes[i]);
+            }
+            return new Entry(Tensor.of(values, shape), Dtype.U8);
         }
 
         /** Bytes this tensor takes in the file. */
@@ -160,6 +172,11 @@ public final class SafeTensorsWriter {
                 case F16 -> {
                     for (int i = start; i < end; i++) {
                         buffer.putShort(Float.floatToFloat16(data[i]));
+                    }
+                }
+                case U8 -> {
+                    for (int i = start; i < end; i++) {
+                        buffer.put((byte) data[i]);
                     }
                 }
                 default -> throw new AssertionError(entry.dtype());

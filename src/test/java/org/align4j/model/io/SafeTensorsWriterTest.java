@@ -174,10 +174,23 @@ class SafeTensorsWriterTest {
     }
 
     @Test
-    void onlyFloatDtypesCanBeWritten() {
+    void onlyFloatDtypesAndBytesCanBeWritten() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new SafeTensorsWriter.Entry(Tensor.zeros(2), Dtype.I64));
-        assertEquals("cannot store a float32 tensor as I64 (supported: F32, BF16, F16)", e.getMessage());
+        assertEquals("cannot store a float32 tensor as I64 (supported: F32, BF16, F16, U8)", e.getMessage());
+    }
+
+    @Test
+    void bytesRoundTripAsU8() {
+        Path file = dir.resolve("u8.safetensors");
+        byte[] bytes = {0, 1, (byte) 127, (byte) 128, (byte) 255, 42};
+        SafeTensorsWriter.write(file, Map.of("packed", SafeTensorsWriter.Entry.bytes(bytes, 2, 3)));
+        try (SafeTensors st = SafeTensors.open(file)) {
+            assertEquals(Dtype.U8, st.info("packed").dtype());
+            assertArrayEquals(new int[] {2, 3}, st.info("packed").shape());
+            assertArrayEquals(bytes, st.readBytes("packed"));
+            assertThrows(CheckpointException.class, () -> st.read("packed"));
+        }
     }
 
     @Test

@@ -1,0 +1,114 @@
+package org.align4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.align4j.align.SftConfig;
+import org.align4j.data.JsonlDataset;
+import org.align4j.model.CausalLM;
+import org.align4j.model.HfModels;
+import org.align4j.quant.BitLinearModel;
+import org.align4j.quant.PackedCheckpoint;
+import org.align4j.quant.PackedMatrix;
+import org.align4j.quant.PackedModel;
+import org.align4j.quant.WeightQuantization;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.TrainOutput;
+import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code align4j quantize}: a float checkpoint to a {@link PackedCheckpoint} of BitNet ternary (b1.58, Ma et al. 2024,
+ * arXiv 2402.17764) or binary (Wang et al. 2023, arXiv 2310.11453) linear weights, either directly or after
+ * quantisation-aware training ({@code --qat}): the {@link BitLinearModel} fine-tuned by the SFT pipeline of
+ * {@code align4j sft} (the same options), its latent float weights then packed.
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true, description = {
+        "Pack a model's linear weights as BitNet ternary (--bits 1.58) or binary (--bits 1) for inference, optionally"
+                + " after quantisation-aware training (--qat --data F.jsonl ...: the options of align4j sft).",
+        "The output loads in align4j generate."})
+final class QuantizeCommand implements Callable<Integer> {
+    /** The tokenizer and generation files copied beside the packed weights when the source has them. */
+    private static final List<String> COMPANION_FILES = List.of("generation_config.json", "tokenizer.json",
+            "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "chat_template.jinja");
+
+    @Option(names = "--model", required = true, description = "float model directory (Hugging Face layout)")
+    Path model;
+    @Option(names = "--output", required = true, description = "directory of the packed model")
+    Path output;
+    @Option(names = "--bits", defaultValue = "1.58",
+            description = "1.58 (ternary) or 1 (binary), default ${DEFAULT-VALUE}")
+    String bits;
+    @Option(names = "--qat", description = "quantisation-aware training with the SFT pipeline before packing")
+    boolean qat;
+    @Option(names = "--data", description = "training JSONL (with --qat)")
+    Path data;
+    @Option(names = "--eval-data", description = "evaluation JSONL (with --qat)")
+    Path evalData;
+    @Option(names = "--tokenizer", description = "tokenizer directory (default: the model directory)")
+    Path tokenizerDir;
+    @Option(names = "--run-dir", description = "QAT run folder: checkpoints, metrics, latent float model"
+            + " (default: the output directory's name + .qat-run beside it)")
+    Path runDir;
+    @Mixin
+    TrainingOptions training;
+    @Unmatched
+    List<String> flags = new ArrayList<>();
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        WeightQuantization quantization = WeightQuantization.ofBits(bits);
+        if (!qat && (data != null || !flags.isEmpty() || training.config != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "training options need --qat");
+        }
+        if (qat && data == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--qat needs --data");
+        }
+        CausalLM floatModel = HfModels.load(model);
+        BitLinearModel bitLinear = BitLinearModel.create(floatModel, quantization);
+        Path tokDir = tokenizerDir != null ? tokenizerDir : model;
+        if (qat) {
+            Map<String, Object> options = training.merged(flags);
+            SftConfig sft = SftConfig.fromOptions(TrainingOptions.take(options, SftConfig.OPTION_NAMES), "options");
+            Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".qat-run");
+            TrainingArguments args = training.trainingArguments(options,
+                    TrainingArguments.defaults().withOptions(SftCommand.TRL_DEFAULTS), run);
+            TrainOutput out = SftCommand.trainer(bitLinear, HfModels.readGenerationConfig(model),
+                    Tokenizer.load(tokDir), tokDir, sft, args, JsonlDataset.read(data),
+                    evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
+            System.out.printf("quantisation-aware training: %d steps, final training loss %.4f; run folder %s%n",
+                    out.globalStep(), out.trainingLoss(), run);
+        }
+        PackedCheckpoint.save(bitLinear, quantization, output);
+        for (String name : COMPANION_FILES) {
+            Path source = (name.equals("generation_config.json") ? model : tokDir).resolve(name);
+            if (Files.isRegularFile(source)) {
+                Files.copy(source, output.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        PackedModel packed = PackedCheckpoint.load(output);
+        long floatBytes = 0;
+        long packedBytes = 0;
+        for (Map.Entry<String, PackedMatrix> e : packed.packedModules().entrySet()) {
+            floatBytes += 4L * e.getValue().rows() * e.getValue().cols();
+            packedBytes += e.getValue().bytes();
+        }
+        System.out.printf("packed %d linear modules as %s (%s bits): %.2f MiB of float32 weights in %.2f MiB (%.1fx"
+                        + " less); model in %s%n", packed.packedModules().size(), quantization.name().toLowerCase(),
+                quantization.bits(), floatBytes / 1048576.0, packedBytes / 1048576.0,
+                (double) floatBytes / packedBytes, output);
+        return 0;
+    }
+}

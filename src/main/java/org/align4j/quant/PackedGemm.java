@@ -1,0 +1,271 @@
+package org.align4j.quant;
+
+import java.util.Arrays;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.align4j.tensor.Parallel;
+
+/**
+ * The BitLinear inference product on packed weights: y[t, r] = (scale · s_x[t]) · Σ_c W̃[r, c] x̃[t, c] + b[r], with
+ * W̃ a {@link PackedMatrix} and x̃ the int8 {@link QuantizedActivations} (BitNet b1.58, Ma et al. 2024, arXiv
+ * 2402.17764, eq. 1-3; BitNet, Wang et al. 2023, arXiv 2310.11453, section 2.1). The integer sums use no
+ * multiplication: from the bit-planes, W̃ · x̃ = Σ_plus x̃ − Σ_minus x̃ (ternary) or 2 Σ_plus x̃ − Σ x̃ (binary). With
+ * one token this is the GEMV of generation, with many the GEMM of a prompt; either way the output rows are split
+ * over {@link Parallel}'s threads, and a tile of rows' bit-planes stays in cache while the blocks of tokens pass.
+ *
+ * <p>The vector kernels add the int8 codes, widened to {@link ShortVector} lanes, under masks taken straight from the
+ * plane's bits ({@link VectorMask#fromLong}), four tokens of a GEMM sharing each mask; the short accumulators are
+ * widened to int before they could overflow. The scalar twins walk the set bits one by one. Both compute the same
+ * integers, so their results are bit-identical.
+ */
+public final class PackedGemm {
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final int LANES = SHORTS.length();
+    /** Output rows per parallel chunk at least, and per cache tile. */
+    private static final int ROW_GRAIN = 16;
+    /** Weight-times-token products per parallel chunk at least, so that small products are not split to waste. */
+    private static final int CHUNK_WORK = 1 << 18;
+    /** Tokens of a GEMM that share each row's masks. */
+    private static final int TOKEN_BLOCK = 4;
+    /**
+     * Words a short accumulator takes before it is widened: a lane gains at most 64 / LANES codes of magnitude ≤ 127
+     * per word (a weight is +1 or −1, never both), so this many words cannot overflow a short.
+     */
+    private static final int FLUSH_WORDS = Short.MAX_VALUE / (QuantizedActivations.LEVELS * (64 / LANES));
+
+    static {
+        if (64 % LANES != 0 || INTS.length() * 2 != LANES) {
+            throw new ExceptionInInitializerError("short vectors of " + LANES + " lanes do not fit the 64-bit words");
+        }
+    }
+
+    private PackedGemm() {
+    }
+
+    /**
+     * y[tokens, rows] = W̃ x̃ scaled by the weight's and each token's scale, plus {@code bias} [rows] when not null
+     * (vector kernel).
+     */
+    public static void multiply(PackedMatrix w, QuantizedActivations x, float[] bias, float[] y) {
+        scale(w, x, bias, integerProducts(w, x), y);
+    }
+
+    /** The scalar twin of {@link #multiply}. */
+    public static void multiplyScalar(PackedMatrix w, QuantizedActivations x, float[] bias, float[] y) {
+        scale(w, x, bias, integerProductsScalar(w, x), y);
+    }
+
+    /** The GEMV of one token: y[rows] = {@link #multiply} of a single row of activations. */
+    public static float[] multiplyVector(PackedMatrix w, QuantizedActivations x, float[] bias) {
+        if (x.tokens() != 1) {
+            throw new IllegalArgumentException("GEMV of " + x.tokens() + " tokens");
+        }
+        float[] y = new float[w.rows()];
+        multiply(w, x, bias, y);
+        return y;
+    }
+
+    /** The integer products Σ_c W̃[r, c] x̃[t, c] as [tokens, rows] (vector kernel). */
+    public static int[] integerProducts(PackedMatrix w, QuantizedActivations x) {
+        short[] widened = widen(w, x);
+        boolean ternary = w.minusPlane() != null;
+        int[] totals = ternary ? null : tokenTotals(x);
+        int tokens = x.tokens();
+        int rows = w.rows();
+        int stride = w.wordsPerRow() * 64;
+        int[] products = new int[tokens * rows];
+        int grain = Math.max(ROW_GRAIN, CHUNK_WORK / Math.max(1, stride * tokens));
+        Parallel.range(rows, grain, (from, to) -> {
+            int[] block = new int[TOKEN_BLOCK];
+            // a tile of rows meets each block of tokens in turn, so that both stay in cache
+            for (int tile = from; tile < to; tile += ROW_GRAIN) {
+                int tileEnd = Math.min(to, tile + ROW_GRAIN);
+                int t = 0;
+                for (; t + TOKEN_BLOCK <= tokens; t += TOKEN_BLOCK) {
+                    for (int r = tile; r < tileEnd; r++) {
+                        signedSums4(w, r, widened, t * stride, stride, block);
+                        for (int i = 0; i < TOKEN_BLOCK; i++) {
+                            products[(t + i) * rows + r] = ternary ? block[i] : 2 * block[i] - totals[t + i];
+                        }
+                    }
+                }
+                for (; t < tokens; t++) {
+                    for (int r = tile; r < tileEnd; r++) {
+                        int sum = signedSum(w, r, widened, t * stride);
+                        products[t * rows + r] = ternary ? sum : 2 * sum - totals[t];
+                    }
+                }
+            }
+        });
+        return products;
+    }
+
+    /**
+     * Σ_plus x̃ − Σ_minus x̃ of row r and one token (binary matrices have no minus-plane: Σ_plus x̃), in short lanes
+     * widened to int every {@link #FLUSH_WORDS} words.
+     */
+    private static int signedSum(PackedMatrix w, int r, short[] x, int base) {
+        long[] plus = w.plusPlane();
+        long[] minus = w.minusPlane();
+        int wordBase = r * w.wordsPerRow();
+        int sum = 0;
+        for (int start = 0; start < w.wordsPerRow(); start += FLUSH_WORDS) {
+            int end = Math.min(w.wordsPerRow(), start + FLUSH_WORDS);
+            ShortVector acc = ShortVector.zero(SHORTS);
+            for (int word = start; word < end; word++) {
+                long p = plus[wordBase + word];
+                long m = minus == null ? 0 : minus[wordBase + word];
+                if ((p | m) == 0) {
+                    continue;
+                }
+                int offset = base + (word << 6);
+                for (int j = 0; j < 64; j += LANES) {
+                    ShortVector xv = ShortVector.fromArray(SHORTS, x, offset + j);
+                    acc = acc.add(xv, VectorMask.fromLong(SHORTS, p >>> j));
+                    if (minus != null) {
+                        acc = acc.sub(xv, VectorMask.fromLong(SHORTS, m >>> j));
+                    }
+                }
+            }
+            sum += widenedSum(acc);
+        }
+        return sum;
+    }
+
+    /** {@link #signedSum} of row r for {@value #TOKEN_BLOCK} consecutive tokens, the masks made once for all four. */
+    private static void signedSums4(PackedMatrix w, int r, short[] x, int base, int stride, int[] sums) {
+        long[] plus = w.plusPlane();
+        long[] minus = w.minusPlane();
+        int wordBase = r * w.wordsPerRow();
+        Arrays.fill(sums, 0);
+        for (int start = 0; start < w.wordsPerRow(); start += FLUSH_WORDS) {
+            int end = Math.min(w.wordsPerRow(), start + FLUSH_WORDS);
+            ShortVector acc0 = ShortVector.zero(SHORTS);
+            ShortVector acc1 = acc0;
+            ShortVector acc2 = acc0;
+            ShortVector acc3 = acc0;
+            for (int word = start; word < end; word++) {
+                long p = plus[wordBase + word];
+                long m = minus == null ? 0 : minus[wordBase + word];
+                if ((p | m) == 0) {
+                    continue;
+                }
+                int offset = base + (word << 6);
+                for (int j = 0; j < 64; j += LANES) {
+                    VectorMask<Short> plusMask = VectorMask.fromLong(SHORTS, p >>> j);
+                    ShortVector x0 = ShortVector.fromArray(SHORTS, x, offset + j);
+                    ShortVector x1 = ShortVector.fromArray(SHORTS, x, offset + stride + j);
+                    ShortVector x2 = ShortVector.fromArray(SHORTS, x, offset + 2 * stride + j);
+                    ShortVector x3 = ShortVector.fromArray(SHORTS, x, offset + 3 * stride + j);
+                    acc0 = acc0.add(x0, plusMask);
+                    acc1 = acc1.add(x1, plusMask);
+                    acc2 = acc2.add(x2, plusMask);
+                    acc3 = acc3.add(x3, plusMask);
+                    if (minus != null) {
+                        VectorMask<Short> minusMask = VectorMask.fromLong(SHORTS, m >>> j);
+                        acc0 = acc0.sub(x0, minusMask);
+                        acc1 = acc1.sub(x1, minusMask);
+                        acc2 = acc2.sub(x2, minusMask);
+                        acc3 = acc3.sub(x3, minusMask);
+                    }
+                }
+            }
+            sums[0] += widenedSum(acc0);
+            sums[1] += widenedSum(acc1);
+            sums[2] += widenedSum(acc2);
+            sums[3] += widenedSum(acc3);
+        }
+    }
+
+    /** The sum of a short vector's lanes, widened to int lanes first so that it cannot wrap. */
+    private static int widenedSum(ShortVector acc) {
+        int sum = 0;
+        for (int part = 0; part < 2; part++) {
+            sum += ((IntVector) acc.convertShape(VectorOperators.S2I, INTS, part)).reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    /** The scalar twin of {@link #integerProducts}: one row at a time, walking each word's set bits. */
+    public static int[] integerProductsScalar(PackedMatrix w, QuantizedActivations x) {
+        check(w, x);
+        int[] products = new int[x.tokens() * w.rows()];
+        long[] plus = w.plusPlane();
+        long[] minus = w.minusPlane();
+        for (int r = 0; r < w.rows(); r++) {
+            for (int t = 0; t < x.tokens(); t++) {
+                int base = t * x.width();
+                int sum = 0;
+                for (int word = 0; word < w.wordsPerRow(); word++) {
+                    int column = word << 6;
+                    sum += setBitSum(plus[r * w.wordsPerRow() + word], x.codes(), base + column);
+                    long negative = minus == null ? ~plus[r * w.wordsPerRow() + word] & validBits(w.cols(), column)
+                            : minus[r * w.wordsPerRow() + word];
+                    sum -= setBitSum(negative, x.codes(), base + column);
+                }
+                products[t * w.rows() + r] = sum;
+            }
+        }
+        return products;
+    }
+
+    private static int setBitSum(long bits, byte[] codes, int offset) {
+        int sum = 0;
+        for (long rest = bits; rest != 0; rest &= rest - 1) {
+            sum += codes[offset + Long.numberOfTrailingZeros(rest)];
+        }
+        return sum;
+    }
+
+    /** The bits of the columns that exist in the word starting at {@code column}. */
+    private static long validBits(int cols, int column) {
+        int valid = cols - column;
+        return valid >= 64 ? -1L : (1L << valid) - 1;
+    }
+
+    private static void check(PackedMatrix w, QuantizedActivations x) {
+        if (x.width() != w.cols()) {
+            throw new IllegalArgumentException("activations of width " + x.width() + " for a matrix of "
+                    + w.cols() + " columns");
+        }
+    }
+
+    /** The codes as shorts, each token padded with zeros to whole 64-column words. */
+    private static short[] widen(PackedMatrix w, QuantizedActivations x) {
+        check(w, x);
+        int padded = w.wordsPerRow() * 64;
+        short[] widened = new short[x.tokens() * padded];
+        for (int t = 0; t < x.tokens(); t++) {
+            for (int c = 0; c < x.width(); c++) {
+                widened[t * padded + c] = x.codes()[t * x.width() + c];
+            }
+        }
+        return widened;
+    }
+
+    /** Σ x̃ of each token. */
+    private static int[] tokenTotals(QuantizedActivations x) {
+        int[] totals = new int[x.tokens()];
+        for (int t = 0; t < x.tokens(); t++) {
+            int sum = 0;
+            for (int c = 0; c < x.width(); c++) {
+                sum += x.codes()[t * x.width() + c];
+            }
+            totals[t] = sum;
+        }
+        return totals;
+    }
+
+    private static void scale(PackedMatrix w, QuantizedActivations x, float[] bias, int[] products, float[] y) {
+        for (int t = 0; t < x.tokens(); t++) {
+            float factor = w.scale() * x.scales()[t];
+            for (int r = 0; r < w.rows(); r++) {
+                y[t * w.rows() + r] = factor * products[t * w.rows() + r] + (bias == null ? 0f : bias[r]);
+            }
+        }
+    }
+}
