@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class,
                 TrainTokenizerCommand.class, BenchCommand.class,
+                PanelsCommand.class, WriteCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
