@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class,
                 TrainTokenizerCommand.class, BenchCommand.class,
-                PanelsCommand.class, WriteCommand.class,
+                PanelsCommand.class, WriteCommand.class, ExperimentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
