@@ -46,7 +46,7 @@ class PanelsExperimentTest {
                 results.get("verdict").get("plain_loss").asDouble());
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Verdict at this scale (budget `smoke`): the claim"), report);
-        assertTrue(report.contains("| plan |"), report);
+        assertTrue(report.contains("| plan |") && report.contains("Run-to-run spread"), report);
     }
 
     @Test
