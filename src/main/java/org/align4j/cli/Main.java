@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, RmCommand.class,
                 RewardCommand.class, ScoreCommand.class, MergeCommand.class, QuantizeCommand.class,
-                ForwardCommand.class, GenerateCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class,
-                ScalingCommand.class, BenchCommand.class,
+                PanelsCommand.class, WriteCommand.class, ForwardCommand.class, GenerateCommand.class,
+                TokenizeCommand.class, TrainTokenizerCommand.class, ScalingCommand.class, ExperimentCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

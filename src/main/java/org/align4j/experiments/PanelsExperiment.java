@@ -1,0 +1,497 @@
+package org.align4j.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.align4j.align.CrlftConfig;
+import org.align4j.align.CrlftTokenization;
+import org.align4j.align.SftTask;
+import org.align4j.data.ConditionedExample;
+import org.align4j.data.Example;
+import org.align4j.data.SftTokenization;
+import org.align4j.data.Text;
+import org.align4j.data.TokenizedSequence;
+import org.align4j.data.panels.ConditionPanel;
+import org.align4j.data.panels.ExtractivePanelBuilder;
+import org.align4j.data.panels.PanelField;
+import org.align4j.data.panels.PanelSizes;
+import org.align4j.data.panels.PanelTask;
+import org.align4j.data.panels.ParagraphPanel;
+import org.align4j.data.panels.Story;
+import org.align4j.experiments.PanelsExperimentResult.EvalPoint;
+import org.align4j.experiments.PanelsExperimentResult.VariantResult;
+import org.align4j.model.CausalLM;
+import org.align4j.model.EmbeddedModel;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.Models;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.Trainer;
+import org.align4j.train.TrainingArguments;
+
+/**
+ * Tests seed 000's claim that conditioning a model on a rich context panel (RecurrentGPT's latest paragraph, memories
+ * and plan, plus characters and places with their descriptions; Zhou et al. 2023, arXiv 2305.13304) turns
+ * high-entropy creative writing into "writing with assigned materials": training loss near zero where plain-text
+ * training stays above 2.3 with next-token accuracy below 0.5.
+ *
+ * <p>On the bundled Brown fiction (its sentences grouped into paragraphs; every tenth text held out), panels are built
+ * by the {@link ExtractivePanelBuilder} (offline, no chat model), and the same model, from the same initialisation,
+ * on the same paragraphs in the same order, with the same steps, is fine-tuned with the shared {@link Trainer} and
+ * {@link SftTask} in these variants:
+ * <ul>
+ * <li>{@code plain}: previous paragraph to next paragraph, and {@code plain-reseeded}, the same with another seed
+ *     (initialisation and data order): the run-to-run spread that a difference must exceed to mean anything;</li>
+ * <li>{@code panel}: panel to next paragraph;</li>
+ * <li>{@code panel-without-FIELD}: the panel with one field removed, in training and evaluation (the fields the
+ *     budget retrains), and the {@code panel} model evaluated with each field removed from the held-out panels;</li>
+ * <li>{@code mixed-sft} and {@code crlft}: C-RLFT (OpenChat, Wang et al. 2023, arXiv 2309.11235) on mixed-quality
+ *     panels. No chat model builds a second kind of panel here, so the two data sources are two extractive variants:
+ *     {@code full} panels for a share of the examples and {@code noisy} panels for the rest (characters, places,
+ *     plan and long-term memory taken from another text's panel: misleading materials). {@code mixed-sft} trains on
+ *     the mix as plain SFT; {@code crlft} renders the source into the role prefixes and weights its loss by the
+ *     source's coarse reward (full 1.0, noisy 0.1, the paper's ratio), and is evaluated under the {@code full}
+ *     condition.</li>
+ * </ul>
+ * Every variant is evaluated on the same held-out paragraphs, completion tokens only, so the losses and accuracies
+ * compare directly. Results go to {@code results.json}, {@code eval_loss.png}, {@code eval_accuracy.png},
+ * {@code ablation.png} and {@code report.md} ({@link PanelsExperimentReport}); each variant's run folder (model,
+ * tokenizer, metrics) is under {@code runs/}.
+ */
+public final class PanelsExperiment {
+    /** The claim under test. */
+    public static final String CLAIM = "Conditioning on a rich context panel (latest paragraph, characters, places,"
+            + " plan, short- and long-term memory) turns high-entropy creative writing into writing with assigned"
+            + " materials: training loss near zero, where plain-text training stays above 2.3 with next-token"
+            + " accuracy below 0.5.";
+    /** The loss counted as "near zero" when checking the claim (nats per token). */
+    public static final double NEAR_ZERO_LOSS = 0.5;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+    /** The variant that repeats plain with another seed. */
+    static final String RESEEDED = "plain-reseeded";
+    private static final String FULL = "full";
+    private static final String NOISY = "noisy";
+    private static final Set<PanelField> NOISY_FIELDS = Set.of(PanelField.CHARACTERS, PanelField.PLACES,
+            PanelField.PLAN, PanelField.LONG_TERM_MEMORY);
+    private static final int HELD_OUT_EVERY = 10;
+    private static final int MIN_PARAGRAPH_WORDS = 8;
+    /** Tokens left free under max_length for C-RLFT's role prefixes, so that no variant truncates a paragraph. */
+    private static final int PREFIX_ALLOWANCE = 16;
+
+    /**
+     * What a budget runs.
+     *
+     * @param budget             the budget
+     * @param modelConfig        config.json of the model every variant trains
+     * @param paragraphWords     corpus sentences are grouped into paragraphs of at most this many words
+     * @param maxLength          longest sequence: paragraphs whose panel example (with room for C-RLFT's prefixes) is
+     *                           longer are left out of every variant, and noisy panels are drawn to fit
+     * @param trainExamples      training examples
+     * @param evalExamples       held-out examples
+     * @param steps              optimizer steps of every variant
+     * @param batchSize          sequences per step
+     * @param learningRate       peak learning rate
+     * @param evaluations        evaluations during training (steps must be a multiple)
+     * @param retrainedAblations fields whose removal is trained as its own variant
+     * @param expertFraction     share of full panels in the C-RLFT mix
+     */
+    public record Settings(Budget budget, ObjectNode modelConfig, int paragraphWords, int maxLength, int trainExamples,
+                           int evalExamples, int steps, int batchSize, double learningRate, int evaluations,
+                           List<PanelField> retrainedAblations, double expertFraction) {
+        /** Checks that the evaluations divide the steps. */
+        public Settings {
+            if (evaluations < 1 || steps % evaluations != 0) {
+                throw new IllegalArgumentException("steps " + steps + " must be a multiple of evaluations "
+                        + evaluations);
+            }
+            retrainedAblations = List.copyOf(retrainedAblations);
+        }
+
+        /**
+         * The settings of {@code budget}. smoke: a 2-layer width-64 model, 16 steps of 8 (under a minute on two
+         * cores). small: the embedded model, 120 steps of 8 (7.5 CPU-minutes measured: about 4 minutes on two idle
+         * cores, 12.5 on two shared ones). full: the embedded model, 2,000 steps of 16 over every training paragraph,
+         * every field ablation retrained (11 runs, about 100M tokens: an estimated 10 CPU-hours at the small budget's
+         * 3,000 tokens per CPU-second, 5 to 6 hours on two idle cores).
+         */
+        public static Settings of(Budget budget) {
+            ObjectNode embedded = EmbeddedModel.config().json().deepCopy();
+            return switch (budget) {
+                case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
+                        .put("num_hidden_layers", 2).put("num_attention_heads", 2).put("num_key_value_heads", 1)
+                        .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3);
+                case SMALL -> new Settings(budget, embedded, 40, 512, 960, 64, 120, 8, 3e-3, 4, List.of(), 1.0 / 3);
+                case FULL -> new Settings(budget, embedded, 40, 512, Integer.MAX_VALUE, 512, 2000, 16, 3e-3, 10,
+                        List.of(PanelField.values()), 1.0 / 3);
+            };
+        }
+    }
+
+    private final Settings settings;
+    private final Path output;
+    private final long seed;
+    private final PrintStream log;
+    private final boolean progressBars;
+
+    /**
+     * An experiment under {@code settings} writing into {@code output}, seeded with {@code seed}, reporting progress
+     * lines to {@code log} (and the trainer's progress bars when {@code progressBars}).
+     */
+    public PanelsExperiment(Settings settings, Path output, long seed, PrintStream log, boolean progressBars) {
+        this.settings = settings;
+        this.output = output;
+        this.seed = seed;
+        this.log = log;
+        this.progressBars = progressBars;
+    }
+
+    /** A training paragraph with its panel in the C-RLFT mix: the full one or a noisy one, and its source. */
+    private record MixedItem(ParagraphPanel paragraph, ConditionPanel shown, String condition) {
+    }
+
+    /** Runs every variant and writes {@code results.json}, the figures and the report. */
+    public PanelsExperimentResult run() throws IOException {
+        long started = System.nanoTime();
+        Files.createDirectories(output);
+        Path tokenizerDir = EmbeddedModel.writeTokenizer(output.resolve("tokenizer"));
+        Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
+        SftTokenization sft = new SftTokenization(tokenizer, true);
+        CrlftConfig crlftConfig = new CrlftConfig(Map.of(FULL, 1.0, NOISY, 0.1), CrlftConfig.defaults().userPrefix(),
+                CrlftConfig.defaults().assistantPrefix(), null);
+        CrlftTokenization crlft = new CrlftTokenization(tokenizer, crlftConfig);
+        SplittableRandom random = new SplittableRandom(seed);
+        ExtractivePanelBuilder builder = new ExtractivePanelBuilder(PanelSizes.defaults());
+
+        List<Story> trainStories = new ArrayList<>();
+        List<Story> heldOutStories = new ArrayList<>();
+        List<Story> corpus = Story.brownFiction();
+        for (int i = 0; i < corpus.size(); i++) {
+            Story s = corpus.get(i).regrouped(settings.paragraphWords());
+            (i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOutStories : trainStories).add(s);
+        }
+        List<ParagraphPanel> train = select(trainStories, settings.trainExamples(), builder, sft, random);
+        List<ParagraphPanel> eval = select(heldOutStories, settings.evalExamples(), builder, sft, random);
+        List<MixedItem> mix = mix(train, sft, random);
+        log.printf(Locale.ROOT, "panels experiment (%s): %d training and %d held-out paragraphs, %d steps of %d%n",
+                settings.budget().cliName(), train.size(), eval.size(), settings.steps(), settings.batchSize());
+
+        Function<ParagraphPanel, TokenizedSequence> panel = p -> sequence(sft, writing(p, p.panel()));
+        Function<ParagraphPanel, TokenizedSequence> plain = p -> sequence(sft, plainExample(p));
+        List<boolean[]> assigned = map(eval, p -> assignedTargets(panel.apply(p), plain.apply(p)));
+        VariantTrainer trainer = new VariantTrainer(ModelConfig.fromJson(settings.modelConfig(), "panels experiment"),
+                tokenizer, tokenizerDir, assigned);
+        Map<String, VariantResult> variants = new LinkedHashMap<>();
+        trainer.train(variants, "plain", "previous paragraph -> next paragraph", map(train, plain), map(eval, plain));
+        trainer.train(variants, RESEEDED, "plain again with another seed (initialisation and order): the run-to-run"
+                + " spread", map(train, plain), map(eval, plain), seed + 1);
+        CausalLM panelModel = trainer.train(variants, "panel", "full panel -> next paragraph", map(train, panel),
+                map(eval, panel));
+        for (PanelField f : settings.retrainedAblations()) {
+            Function<ParagraphPanel, TokenizedSequence> without = p -> sequence(sft, writing(p, p.panel().without(f)));
+            trainer.train(variants, "panel-without-" + f.jsonName(), "panel without " + f.jsonName()
+                    + " -> next paragraph", map(train, without), map(eval, without));
+        }
+        Map<String, EvalPoint> removedAtTest = new LinkedHashMap<>();
+        for (PanelField f : PanelField.values()) {
+            EvalPoint point = trainer.evaluate(panelModel, "panel-removed-at-test/" + f.jsonName(),
+                    map(eval, p -> sequence(sft, writing(p, p.panel().without(f)))));
+            removedAtTest.put(f.jsonName(), point);
+            log.printf(Locale.ROOT, "panel model, %s removed at test: eval loss %.3f, accuracy %.3f%n", f.jsonName(),
+                    point.loss(), point.accuracy());
+        }
+        trainer.train(variants, "mixed-sft", "SFT on the mix of full and noisy panels (no source given)",
+                map(mix, m -> sequence(sft, writing(m.paragraph(), m.shown()))), map(eval, panel));
+        trainer.train(variants, "crlft", "C-RLFT on the mix: source in the role prefixes, loss weighted full 1.0,"
+                        + " noisy 0.1; evaluated under the full condition",
+                map(mix, m -> crlft.tokenize(new ConditionedExample(m.condition(), writing(m.paragraph(), m.shown())),
+                        settings.maxLength())),
+                map(eval, p -> crlft.tokenize(new ConditionedExample(FULL, writing(p, p.panel())),
+                        settings.maxLength())));
+
+        double completionTokens = assigned.stream().mapToInt(m -> m.length).average().orElse(0);
+        double assignedShare = assigned.stream().mapToLong(PanelsExperiment::count).sum()
+                / (double) assigned.stream().mapToInt(m -> m.length).sum();
+        PanelsExperimentResult result = new PanelsExperimentResult(CLAIM, settings.budget().cliName(), seed,
+                new PanelsExperimentResult.ModelSummary(trainer.parameters,
+                        JSON.convertValue(settings.modelConfig(), Map.class)),
+                new PanelsExperimentResult.DataSummary("Brown Corpus fiction and humor (bundled)",
+                        settings.paragraphWords(), settings.maxLength(), train.size(), eval.size(),
+                        heldOutStories.stream().map(Story::id).toList(), completionTokens, assignedShare,
+                        settings.expertFraction(), crlftConfig.conditionWeights()),
+                new PanelsExperimentResult.TrainingSummary(settings.steps(), settings.batchSize(),
+                        settings.learningRate(), settings.evaluations()),
+                variants, removedAtTest, verdict(variants.get("plain").last(), variants.get("panel").last()),
+                (System.nanoTime() - started) / 1e9);
+        JSON.writeValue(output.resolve("results.json").toFile(), result);
+        PanelsExperimentReport.write(result, output);
+        return result;
+    }
+
+    private static PanelsExperimentResult.Verdict verdict(EvalPoint plain, EvalPoint panel) {
+        boolean nearZero = panel.loss() <= NEAR_ZERO_LOSS;
+        boolean above = plain.loss() > 2.3;
+        boolean below = plain.accuracy() < 0.5;
+        return new PanelsExperimentResult.Verdict(panel.loss(), panel.accuracy(), plain.loss(), plain.accuracy(),
+                NEAR_ZERO_LOSS, nearZero, above, below, nearZero && above && below);
+    }
+
+    /**
+     * Up to {@code wanted} paragraphs of {@code stories} (taken in a random order) of at least
+     * {@value #MIN_PARAGRAPH_WORDS} words whose panel example fits {@code maxLength} with room for C-RLFT's role
+     * prefixes, in a random order.
+     */
+    private List<ParagraphPanel> select(List<Story> stories, int wanted, ExtractivePanelBuilder builder,
+                                        SftTokenization sft, SplittableRandom random) {
+        List<Story> order = shuffled(stories, random);
+        List<ParagraphPanel> candidates = new ArrayList<>();
+        for (Story s : order) {
+            for (ParagraphPanel p : builder.build(s)) {
+                if (p.paragraph().split("\\s+").length >= MIN_PARAGRAPH_WORDS) {
+                    candidates.add(p);
+                }
+            }
+            if (candidates.size() >= 2L * wanted) {
+                break;
+            }
+        }
+        List<ParagraphPanel> chosen = new ArrayList<>();
+        for (ParagraphPanel p : shuffled(candidates, random)) {
+            if (chosen.size() == wanted) {
+                break;
+            }
+            if (sft.tokenize(writing(p, p.panel())).length() <= settings.maxLength() - PREFIX_ALLOWANCE) {
+                chosen.add(p);
+            }
+        }
+        return chosen;
+    }
+
+    /**
+     * The C-RLFT mix: the first {@code expertFraction} of the (randomly ordered) training paragraphs keep their full
+     * panel; the others get a noisy one, whose characters, places, plan and long-term memory come from the panel of a
+     * paragraph of another text (drawn until the example fits {@code maxLength}).
+     */
+    private List<MixedItem> mix(List<ParagraphPanel> train, SftTokenization sft, SplittableRandom random) {
+        int experts = (int) Math.round(train.size() * settings.expertFraction());
+        List<MixedItem> mix = new ArrayList<>(train.size());
+        for (int i = 0; i < train.size(); i++) {
+            ParagraphPanel p = train.get(i);
+            if (i < experts) {
+                mix.add(new MixedItem(p, p.panel(), FULL));
+                continue;
+            }
+            ConditionPanel noisy;
+            do {
+                ParagraphPanel donor = train.get(random.nextInt(train.size()));
+                noisy = donor.story() == p.story() ? null : p.panel().replacing(NOISY_FIELDS, donor.panel());
+            } while (noisy == null
+                    || sft.tokenize(writing(p, noisy)).length() > settings.maxLength() - PREFIX_ALLOWANCE);
+            mix.add(new MixedItem(p, noisy, NOISY));
+        }
+        return mix;
+    }
+
+    /**
+     * For each paragraph token of {@code panel} (in order), whether the panel assigns it: its id occurs in the panel
+     * prompt but not in the plain prompt (the previous paragraph), so only the panel's other fields give it.
+     */
+    private static boolean[] assignedTargets(TokenizedSequence panel, TokenizedSequence plain) {
+        Set<Integer> given = promptIds(panel);
+        given.removeAll(promptIds(plain));
+        List<Boolean> targets = new ArrayList<>();
+        for (int t = 1; t < panel.length(); t++) {
+            if (panel.lossMask()[t]) {
+                targets.add(given.contains(panel.ids()[t]));
+            }
+        }
+        boolean[] out = new boolean[targets.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = targets.get(i);
+        }
+        return out;
+    }
+
+    private static Set<Integer> promptIds(TokenizedSequence s) {
+        Set<Integer> ids = new HashSet<>();
+        for (int t = 0; t < s.length(); t++) {
+            if (!s.lossMask()[t]) {
+                ids.add(s.ids()[t]);
+            }
+        }
+        return ids;
+    }
+
+    private static long count(boolean[] flags) {
+        long n = 0;
+        for (boolean f : flags) {
+            n += f ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * {@code s} with only the target tokens {@code selected} (in target order) left in the loss; the sequences of every
+     * variant have the same paragraph tokens as targets, so one selection serves them all.
+     */
+    private static TokenizedSequence restrictTargets(TokenizedSequence s, boolean[] selected, boolean keep) {
+        boolean[] mask = new boolean[s.length()];
+        int target = 0;
+        for (int t = 1; t < s.length(); t++) {
+            if (s.lossMask()[t]) {
+                mask[t] = selected[target++] == keep;
+            }
+        }
+        if (target != selected.length) {
+            throw new IllegalStateException(s.source() + ": " + target + " target tokens, expected " + selected.length);
+        }
+        return new TokenizedSequence(s.ids(), mask, s.source(), s.weight());
+    }
+
+    private static <T> List<T> shuffled(List<T> list, SplittableRandom random) {
+        List<T> out = new ArrayList<>(list);
+        for (int i = out.size() - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            T t = out.get(i);
+            out.set(i, out.get(j));
+            out.set(j, t);
+        }
+        return out;
+    }
+
+    /** The writing example of paragraph {@code p} conditioned on {@code shown}. */
+    private static Example.PromptCompletion writing(ParagraphPanel p, ConditionPanel shown) {
+        return PanelTask.WRITE.example(new ParagraphPanel(p.story(), p.index(), shown), 0, FULL).toExample();
+    }
+
+    /** The plain-continuation example of paragraph {@code p}: its previous paragraph, then the paragraph. */
+    private static Example.PromptCompletion plainExample(ParagraphPanel p) {
+        String previous = p.story().paragraphs().get(p.index() - 1);
+        return new Example.PromptCompletion(p.source(), new Text.Plain(previous + "\n"),
+                new Text.Plain(p.paragraph()));
+    }
+
+    private TokenizedSequence sequence(SftTokenization sft, Example example) {
+        return sft.tokenize(example).truncate(settings.maxLength());
+    }
+
+    private static <T, R> List<R> map(List<T> items, Function<T, R> f) {
+        return items.stream().map(f).toList();
+    }
+
+    /** Trains and evaluates the variants, each from the same initialisation, with the shared trainer. */
+    private final class VariantTrainer {
+        private final ModelConfig modelConfig;
+        private final Tokenizer tokenizer;
+        private final Path tokenizerDir;
+        private final ObjectNode generationConfig;
+        private final List<boolean[]> assigned;
+        private long parameters;
+
+        VariantTrainer(ModelConfig modelConfig, Tokenizer tokenizer, Path tokenizerDir, List<boolean[]> assigned) {
+            this.modelConfig = modelConfig;
+            this.assigned = assigned;
+            this.tokenizer = tokenizer;
+            this.tokenizerDir = tokenizerDir;
+            int eos = tokenizer.eosTokenId().orElseThrow();
+            this.generationConfig = JSON.createObjectNode().put("bos_token_id", eos).put("eos_token_id", eos)
+                    .put("pad_token_id", eos);
+        }
+
+        /** Trains variant {@code name}, adds its result to {@code results} and returns the trained model. */
+        CausalLM train(Map<String, VariantResult> results, String name, String description,
+                       List<TokenizedSequence> train, List<TokenizedSequence> eval) throws IOException {
+            return train(results, name, description, train, eval, seed);
+        }
+
+        /** {@link #train} with {@code runSeed} for the initialisation and the data order. */
+        CausalLM train(Map<String, VariantResult> results, String name, String description,
+                       List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed) throws IOException {
+            long started = System.nanoTime();
+            CausalLM model = Models.randomInit(modelConfig, runSeed);
+            parameters = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
+            Trainer<TokenizedSequence> trainer = new Trainer<>(arguments(name, true, runSeed), task(model), train,
+                    eval);
+            trainer.evaluate();
+            trainer.train();
+            List<EvalPoint> evaluations = new ArrayList<>();
+            double trainLoss = Double.NaN;
+            for (Map<String, Object> entry : trainer.state().logHistory()) {
+                if (entry.get("eval_loss") instanceof Number loss) {
+                    evaluations.add(new EvalPoint(((Number) entry.get("step")).longValue(), loss.doubleValue(),
+                            ((Number) entry.get("eval_mean_token_accuracy")).doubleValue()));
+                } else if (entry.get("loss") instanceof Number loss) {
+                    trainLoss = loss.doubleValue();
+                }
+            }
+            double prompt = eval.stream().mapToInt(s -> s.length() - s.targetCount()).average().orElse(0);
+            EvalPoint assignedTokens = evaluate(model, name + "/assigned-tokens", restricted(eval, true));
+            EvalPoint otherTokens = evaluate(model, name + "/other-tokens", restricted(eval, false));
+            VariantResult result = new VariantResult(description, evaluations, trainLoss,
+                    trainer.state().numInputTokensSeen(), (System.nanoTime() - started) / 1e9, prompt, assignedTokens,
+                    otherTokens);
+            results.put(name, result);
+            log.printf(Locale.ROOT, "%-20s eval loss %.3f -> %.3f, accuracy %.3f -> %.3f, train loss %.3f; loss on"
+                            + " assigned tokens %.3f, others %.3f (%.0f s)%n", name, evaluations.getFirst().loss(),
+                    result.last().loss(), evaluations.getFirst().accuracy(), result.last().accuracy(), trainLoss,
+                    assignedTokens.loss(), otherTokens.loss(), result.runtimeSeconds());
+            return model;
+        }
+
+        /**
+         * The held-out sequences with only the assigned (or only the other) paragraph tokens in the loss; paragraphs
+         * without such a token are left out (of every variant alike), so that no evaluation batch is empty.
+         */
+        private List<TokenizedSequence> restricted(List<TokenizedSequence> eval, boolean assignedOnes) {
+            List<TokenizedSequence> out = new ArrayList<>(eval.size());
+            for (int i = 0; i < eval.size(); i++) {
+                long selected = count(assigned.get(i));
+                if (assignedOnes ? selected > 0 : selected < assigned.get(i).length) {
+                    out.add(restrictTargets(eval.get(i), assigned.get(i), assignedOnes));
+                }
+            }
+            return out;
+        }
+
+        /** {@code model} evaluated on {@code eval} with the trainer's evaluation (nothing trained). */
+        EvalPoint evaluate(CausalLM model, String name, List<TokenizedSequence> eval) throws IOException {
+            Map<String, Double> metrics = new Trainer<>(arguments(name, false, seed), task(model), eval, eval)
+                    .evaluate();
+            return new EvalPoint(settings.steps(), metrics.get("eval_loss"), metrics.get("eval_mean_token_accuracy"));
+        }
+
+        private SftTask task(CausalLM model) {
+            return new SftTask(model, tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElseThrow()),
+                    generationConfig, tokenizerDir);
+        }
+
+        private TrainingArguments arguments(String name, boolean evaluateDuringTraining, long runSeed) {
+            int evalSteps = settings.steps() / settings.evaluations();
+            return TrainingArguments.defaults().withOptions(Map.ofEntries(
+                    Map.entry("output_dir", output.resolve("runs").resolve(name).toString()),
+                    Map.entry("learning_rate", settings.learningRate()), Map.entry("lr_scheduler_type", "cosine"),
+                    Map.entry("warmup_ratio", 0.05), Map.entry("max_steps", settings.steps()),
+                    Map.entry("per_device_train_batch_size", settings.batchSize()),
+                    Map.entry("per_device_eval_batch_size", settings.batchSize()), Map.entry("weight_decay", 0.1),
+                    Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", evalSteps),
+                    Map.entry("eval_strategy", evaluateDuringTraining ? "steps" : "no"),
+                    Map.entry("eval_steps", evalSteps), Map.entry("save_strategy", "no"), Map.entry("seed", runSeed),
+                    Map.entry("disable_tqdm", !progressBars), Map.entry("plot_loss", false)));
+        }
+    }
+}

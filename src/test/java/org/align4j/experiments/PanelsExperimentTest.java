@@ -1,0 +1,62 @@
+package org.align4j.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The smoke budget of {@code align4j experiment panels}: every stage runs and writes its outputs. */
+class PanelsExperimentTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void smokeRunWritesResultsFiguresAndReport() throws IOException {
+        Path out = tmp.resolve("panels");
+        assertEquals(0, Main.run("experiment", "panels", "--budget", "smoke", "--output", out.toString()));
+        for (String f : List.of("results.json", "eval_loss.png", "eval_accuracy.png", "ablation.png", "report.md",
+                "runs/panel/model.safetensors", "runs/panel/tokenizer.json", "runs/crlft/metrics.jsonl")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        List<String> variants = new ArrayList<>();
+        results.get("variants").fieldNames().forEachRemaining(variants::add);
+        assertEquals(List.of("plain", "plain-reseeded", "panel", "panel-without-plan", "mixed-sft", "crlft"), variants);
+        for (JsonNode variant : results.get("variants")) {
+            JsonNode evaluations = variant.get("evaluations");
+            assertEquals(List.of(0L, 8L, 16L), List.of(evaluations.get(0).get("step").asLong(),
+                    evaluations.get(1).get("step").asLong(), evaluations.get(2).get("step").asLong()));
+            JsonNode last = evaluations.get(2);
+            assertTrue(last.get("loss").asDouble() < evaluations.get(0).get("loss").asDouble(), variant.toString());
+            assertTrue(last.get("accuracy").asDouble() >= 0 && last.get("accuracy").asDouble() <= 1);
+        }
+        assertTrue(results.get("variants").get("panel").get("mean_prompt_tokens").asDouble()
+                > 3 * results.get("variants").get("plain").get("mean_prompt_tokens").asDouble());
+        assertEquals(6, results.get("removed_at_test").size());
+        assertEquals(results.get("variants").get("plain").get("evaluations").get(2).get("loss").asDouble(),
+                results.get("verdict").get("plain_loss").asDouble());
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("**Verdict at this scale (budget `smoke`): the claim"), report);
+        assertTrue(report.contains("| plan |") && report.contains("Run-to-run spread"), report);
+    }
+
+    @Test
+    void budgetsAreNamedAndValidated() {
+        assertEquals(Budget.SMALL, Budget.of(" Small"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Budget.of("huge")).getMessage().contains("known: smoke, small, full"));
+        for (Budget b : Budget.values()) {
+            PanelsExperiment.Settings s = PanelsExperiment.Settings.of(b);
+            assertEquals(0, s.steps() % s.evaluations());
+        }
+    }
+}
