@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.align4j.experiments.Budget;
+import org.align4j.experiments.ExperimentBudget;
 import org.align4j.experiments.PanelsExperiment;
 import org.align4j.experiments.PanelsExperimentResult;
 import picocli.CommandLine.Command;
@@ -31,9 +31,9 @@ final class PanelsExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Budget b = Budget.of(budget);
+        ExperimentBudget b = ExperimentBudget.of(budget);
         PanelsExperimentResult r = new PanelsExperiment(PanelsExperiment.Settings.of(b), output, seed, System.out,
-                b != Budget.SMOKE).run();
+                b != ExperimentBudget.SMOKE).run();
         System.out.printf(Locale.ROOT, "claim %s: panel loss %.3f (accuracy %.3f), plain loss %.3f (accuracy %.3f);"
                         + " %.0f s; results, figures and report.md in %s%n", r.verdict().held() ? "held" : "did not hold",
                 r.verdict().panelLoss(), r.verdict().panelAccuracy(), r.verdict().plainLoss(),

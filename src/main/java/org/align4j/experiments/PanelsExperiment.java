@@ -111,7 +111,7 @@ public final class PanelsExperiment {
      * @param retrainedAblations fields whose removal is trained as its own variant
      * @param expertFraction     share of full panels in the C-RLFT mix
      */
-    public record Settings(Budget budget, ObjectNode modelConfig, int paragraphWords, int maxLength, int trainExamples,
+    public record Settings(ExperimentBudget budget, ObjectNode modelConfig, int paragraphWords, int maxLength, int trainExamples,
                            int evalExamples, int steps, int batchSize, double learningRate, int evaluations,
                            List<PanelField> retrainedAblations, double expertFraction) {
         /** Checks that the evaluations divide the steps. */
@@ -130,7 +130,7 @@ public final class PanelsExperiment {
          * every field ablation retrained (11 runs, about 100M tokens: an estimated 10 CPU-hours at the small budget's
          * 3,000 tokens per CPU-second, 5 to 6 hours on two idle cores).
          */
-        public static Settings of(Budget budget) {
+        public static Settings of(ExperimentBudget budget) {
             ObjectNode embedded = EmbeddedModel.config().json().deepCopy();
             return switch (budget) {
                 case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
@@ -189,7 +189,7 @@ public final class PanelsExperiment {
         List<ParagraphPanel> eval = select(heldOutStories, settings.evalExamples(), builder, sft, random);
         List<MixedItem> mix = mix(train, sft, random);
         log.printf(Locale.ROOT, "panels experiment (%s): %d training and %d held-out paragraphs, %d steps of %d%n",
-                settings.budget().cliName(), train.size(), eval.size(), settings.steps(), settings.batchSize());
+                settings.budget().label(), train.size(), eval.size(), settings.steps(), settings.batchSize());
 
         Function<ParagraphPanel, TokenizedSequence> panel = p -> sequence(sft, writing(p, p.panel()));
         Function<ParagraphPanel, TokenizedSequence> plain = p -> sequence(sft, plainExample(p));
@@ -227,7 +227,7 @@ public final class PanelsExperiment {
         double completionTokens = assigned.stream().mapToInt(m -> m.length).average().orElse(0);
         double assignedShare = assigned.stream().mapToLong(PanelsExperiment::count).sum()
                 / (double) assigned.stream().mapToInt(m -> m.length).sum();
-        PanelsExperimentResult result = new PanelsExperimentResult(CLAIM, settings.budget().cliName(), seed,
+        PanelsExperimentResult result = new PanelsExperimentResult(CLAIM, settings.budget().label(), seed,
                 new PanelsExperimentResult.ModelSummary(trainer.parameters,
                         JSON.convertValue(settings.modelConfig(), Map.class)),
                 new PanelsExperimentResult.DataSummary("Brown Corpus fiction and humor (bundled)",

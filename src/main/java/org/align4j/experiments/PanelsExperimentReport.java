@@ -200,7 +200,7 @@ public final class PanelsExperimentReport {
         md.append("- The seed speaks of training loss; the verdict uses held-out loss, which cannot be lowered by"
                 + " memorising the training paragraphs. Final training losses are in the table.\n");
         md.append("- The bundled Brown corpus stores sentences, not paragraphs; they are grouped here.\n");
-        md.append(String.format(Locale.ROOT, "- Budget `%s` took %.0f s. `smoke` runs a 2-layer width-64 model for"
+        md.append(String.format(Locale.ROOT, "- ExperimentBudget `%s` took %.0f s. `smoke` runs a 2-layer width-64 model for"
                 + " 16 steps (a pipeline check, not a measurement); `small` trains the 4M-parameter embedded model for"
                 + " 120 steps of 8 (7.5 CPU-minutes); `full` trains it for 2,000 steps of 16 over every training"
                 + " paragraph and retrains every field ablation (11 runs, about 100M tokens: an estimated 10"

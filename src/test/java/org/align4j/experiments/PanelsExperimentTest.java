@@ -51,10 +51,10 @@ class PanelsExperimentTest {
 
     @Test
     void budgetsAreNamedAndValidated() {
-        assertEquals(Budget.SMALL, Budget.of(" Small"));
+        assertEquals(ExperimentBudget.SMALL, ExperimentBudget.of(" Small"));
         assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Budget.of("huge")).getMessage().contains("known: smoke, small, full"));
-        for (Budget b : Budget.values()) {
+                () -> ExperimentBudget.of("huge")).getMessage().contains("budget must be one of smoke, small, full"));
+        for (ExperimentBudget b : ExperimentBudget.values()) {
             PanelsExperiment.Settings s = PanelsExperiment.Settings.of(b);
             assertEquals(0, s.steps() % s.evaluations());
         }
