@@ -54,11 +54,15 @@ public final class JsonlDataset {
 
     /** Parses one line into a record; {@code source} is {@code file:line}. */
     @FunctionalInterface
-    private interface LineParser<T> {
+    public interface LineParser<T> {
         T parse(String line, String source);
     }
 
-    private static <T> List<T> readLines(Path file, LineParser<T> parser) {
+    /**
+     * The records of every non-blank line of a JSONL file, each parsed by {@code parser} with its {@code file:line};
+     * a missing, non-UTF-8 or empty file is a {@link DataException}.
+     */
+    public static <T> List<T> readLines(Path file, LineParser<T> parser) {
         List<T> examples = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
@@ -82,8 +86,8 @@ public final class JsonlDataset {
         return examples;
     }
 
-    /** Parses one JSON line; {@code source} is {@code file:line} for messages. */
-    public static Example parse(String line, String source) {
+    /** One line as a JSON object; malformed JSON or another kind of value is a {@link DataException}. */
+    public static ObjectNode object(String line, String source) {
         JsonNode node;
         try {
             node = JSON.readTree(line);
@@ -93,6 +97,12 @@ public final class JsonlDataset {
         if (!(node instanceof ObjectNode obj)) {
             throw new DataException(source + ": expected a JSON object, got " + node.getNodeType().name().toLowerCase());
         }
+        return obj;
+    }
+
+    /** Parses one JSON line; {@code source} is {@code file:line} for messages. */
+    public static Example parse(String line, String source) {
+        ObjectNode obj = object(line, source);
         Set<String> keys = new TreeSet<>();
         obj.fieldNames().forEachRemaining(keys::add);
         if (keys.contains("prompt_ids") || keys.contains("chosen_ids")) {

@@ -1,20 +1,20 @@
 package org.align4j.data.panels;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+
+
+
+
+
+
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.DataException;
+import org.align4j.data.JsonlDataset;
 
 /**
  * A text split into paragraphs, the unit panels are built over.
@@ -23,7 +23,6 @@ import org.align4j.data.DataException;
  * @param paragraphs its paragraphs, in order, none blank
  */
 public record Story(String id, List<String> paragraphs) {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Copies the paragraphs, collapsing whitespace; rejects a story without paragraphs. */
     public Story {
@@ -44,39 +43,11 @@ public record Story(String id, List<String> paragraphs) {
      * when it has no blank line). Problems are {@link DataException}s naming {@code file:line} and the field.
      */
     public static List<Story> read(Path file) {
-        List<Story> stories = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (!line.isBlank()) {
-                    stories.add(parse(line, file.getFileName() + ":" + lineNo));
-                }
-            }
-        } catch (NoSuchFileException e) {
-            throw new DataException(file + ": no such file");
-        } catch (MalformedInputException e) {
-            throw new DataException(file + ": not UTF-8 text");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
-        if (stories.isEmpty()) {
-            throw new DataException(file + ": no texts");
-        }
-        return stories;
+        return JsonlDataset.readLines(file, Story::parse);
     }
 
     private static Story parse(String line, String source) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new DataException(source + ": malformed JSON: " + e.getOriginalMessage());
-        }
-        if (!node.isObject()) {
-            throw new DataException(source + ": expected a JSON object, got " + node.getNodeType().name().toLowerCase());
-        }
+        JsonNode node = JsonlDataset.object(line, source);
         JsonNode id = node.get("id");
         if (id != null && !id.isTextual() && !id.isNumber()) {
             throw new DataException(source + ": field 'id' must be a string or a number");
