@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,11 +15,6 @@ import java.util.List;
 import org.align4j.data.ConditionedExample;
 import org.align4j.data.JsonlDataset;
 import org.align4j.data.panels.ConditionPanel;
-import org.align4j.model.EmbeddedModel;
-import org.align4j.model.HfModels;
-import org.align4j.model.ModelConfig;
-import org.align4j.model.Models;
-import org.align4j.model.io.Dtype;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,12 +30,7 @@ class PanelsCommandTest {
 
     @BeforeAll
     static void tinyModelAndTexts() throws IOException {
-        ObjectNode config = EmbeddedModel.config().json().deepCopy();
-        config.put("hidden_size", 32).put("intermediate_size", 64).put("num_hidden_layers", 1)
-                .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("head_dim", 16);
-        model = tmp.resolve("model");
-        HfModels.save(Models.randomInit(ModelConfig.fromJson(config, "test"), 5), model, Dtype.F32, null, 0);
-        EmbeddedModel.writeTokenizer(model);
+        model = SmallTextModel.write(tmp.resolve("model"));
         texts = tmp.resolve("texts.jsonl");
         Files.write(texts, List.of(
                 "{\"id\": \"farm\", \"paragraphs\": [\"Anna walked in from Boston.\", \"Tom and Anna talked.\","

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,12 +21,7 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.data.PairTokenization;
 import org.align4j.data.SequencePair;
 import org.align4j.data.SftTokenization;
-import org.align4j.model.EmbeddedModel;
-import org.align4j.model.HfModels;
-import org.align4j.model.ModelConfig;
-import org.align4j.model.Models;
 import org.align4j.model.RewardModel;
-import org.align4j.model.io.Dtype;
 import org.align4j.model.io.SafeTensors;
 import org.align4j.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,12 +42,7 @@ class RmCommandTest {
     /** Prompts from the Brown fiction; the chosen continuation is cheerful, the rejected one gloomy. */
     @BeforeAll
     static void trainOnce() throws IOException {
-        ObjectNode config = EmbeddedModel.config().json().deepCopy();
-        config.put("hidden_size", 32).put("intermediate_size", 64).put("num_hidden_layers", 1)
-                .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("head_dim", 16);
-        model = tmp.resolve("model");
-        HfModels.save(Models.randomInit(ModelConfig.fromJson(config, "test"), 5), model, Dtype.F32, null, 0);
-        EmbeddedModel.writeTokenizer(model);
+        model = SmallTextModel.write(tmp.resolve("model"));
         String[][] endings = {{" and she smiled, glad and happy.", " and she wept, sad and alone."},
                 {" It was a bright, warm morning.", " It was a cold, dark night."},
                 {" Everyone laughed with joy.", " Nobody spoke; they were afraid."},
