@@ -257,6 +257,22 @@ public final class Ops {
         return result;
     }
 
+    /** Elementwise {@code factor} · x (e.g. hidden states divided by a sampling temperature before the lm_head). */
+    public static Var scale(Tape tape, Var x, float factor) {
+        int n = x.value().size();
+        Tensor out = x.value().copy();
+        k().scale(out, factor, n);
+        Var result = output(tape, out, x);
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                Tensor dy = result.grad().copy();
+                k().scale(dy, factor, n);
+                k().addInPlace(x.grad(), dy, n);
+            });
+        }
+        return result;
+    }
+
     /** LayerNorm over the last dimension (width of {@code w}); {@code b} may be null. */
     public static Var layerNorm(Tape tape, Var x, Var w, Var b, float eps) {
         int dim = w.value().size();

@@ -206,6 +206,21 @@ public final class RewardModel {
     }
 
     /**
+     * The head at every position, [batch * seq, 1]: w · h_t for each final hidden state h_t. This is the per-token
+     * value of a value model built from a reward model, as TRL's {@code PPOTrainer} reads it ({@code
+     * value_model.score(hidden_states[-1])}); position t values the state made of the tokens up to t.
+     */
+    public Var values(Tape tape, ModelInput input) {
+        return Ops.linear(tape, hiddenStates(tape, input), score, null);
+    }
+
+    /** A copy with tensors of its own (same config and pad id), e.g. a value model initialised from this model. */
+    public RewardModel copy() {
+        return new RewardModel(config, Models.createBackbone(config, name -> parameters.get(name).value().copy(),
+                "reward model"), new Var(score.value().copy(), true));
+    }
+
+    /**
      * The position each row's reward is read at: the rightmost token that is not {@code pad_token_id} (0 for a row
      * of pad ids), or the last position when there is no pad id (one row only), as transformers 5 pools.
      *

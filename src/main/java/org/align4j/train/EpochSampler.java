@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * {@code RandomSampler} every epoch), cut into micro-batches of {@code batchSize} consecutive indices. The order is
  * a pure function of (seed, epoch), so a resumed run needs only its epoch and how many micro-batches it consumed.
  */
-final class EpochSampler {
+public final class EpochSampler {
     private final int size;
     private final int batchSize;
     private final boolean dropLast;
@@ -20,7 +20,7 @@ final class EpochSampler {
      *
      * @param dropLast whether an epoch's last, incomplete micro-batch is dropped ({@code dataloader_drop_last})
      */
-    EpochSampler(int size, int batchSize, boolean dropLast, long seed) {
+    public EpochSampler(int size, int batchSize, boolean dropLast, long seed) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
         }
@@ -31,17 +31,17 @@ final class EpochSampler {
     }
 
     /** Number of examples. */
-    int size() {
+    public int size() {
         return size;
     }
 
     /** Micro-batches in each epoch. */
-    int microBatchesPerEpoch() {
+    public int microBatchesPerEpoch() {
         return dropLast ? size / batchSize : (size + batchSize - 1) / batchSize;
     }
 
     /** The example indices of epoch {@code epoch} in visiting order (a Fisher-Yates shuffle). */
-    int[] permutation(int epoch) {
+    public int[] permutation(int epoch) {
         int[] order = new int[size];
         Arrays.setAll(order, i -> i);
         SplittableRandom rng = new SplittableRandom(seed + epoch);
@@ -55,7 +55,7 @@ final class EpochSampler {
     }
 
     /** The example indices of micro-batch {@code index} of an epoch whose order is {@code permutation}. */
-    int[] microBatch(int[] permutation, int index) {
+    public int[] microBatch(int[] permutation, int index) {
         if (index < 0 || index >= microBatchesPerEpoch()) {
             throw new IndexOutOfBoundsException("micro-batch " + index + " of " + microBatchesPerEpoch());
         }

@@ -43,11 +43,20 @@ public final class MetricCurve {
      */
     public static boolean write(List<Map<String, Object>> logHistory, Path file, String title, String yAxisTitle,
                                 List<Series> series) throws IOException {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("step")
+        return write(logHistory, file, title, "step", yAxisTitle, series);
+    }
+
+    /**
+     * {@link #write(List, Path, String, String, List)} against the logged value {@code xKey} (e.g. PPO's
+     * {@code episode}) instead of the step.
+     */
+    public static boolean write(List<Map<String, Object>> logHistory, Path file, String title, String xKey,
+                                String yAxisTitle, List<Series> series) throws IOException {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xKey)
                 .yAxisTitle(yAxisTitle).build();
         boolean plotted = false;
         for (Series s : series) {
-            plotted |= addSeries(chart, logHistory, s);
+            plotted |= addSeries(chart, logHistory, s, xKey);
         }
         if (!plotted) {
             return false;
@@ -63,11 +72,12 @@ public final class MetricCurve {
         return true;
     }
 
-    private static boolean addSeries(XYChart chart, List<Map<String, Object>> logHistory, Series series) {
+    private static boolean addSeries(XYChart chart, List<Map<String, Object>> logHistory, Series series,
+                                     String xKey) {
         List<Double> steps = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         for (Map<String, Object> entry : logHistory) {
-            if (entry.get(series.key()) instanceof Number value && entry.get("step") instanceof Number step
+            if (entry.get(series.key()) instanceof Number value && entry.get(xKey) instanceof Number step
                     && Double.isFinite(value.doubleValue())) {
                 steps.add(step.doubleValue());
                 values.add(value.doubleValue());

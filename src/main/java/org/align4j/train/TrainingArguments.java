@@ -329,7 +329,7 @@ public record TrainingArguments(
      * An interval option resolved as HF resolves it: a value below 1 is a fraction of {@code maxSteps}, rounded up;
      * otherwise the number of steps (rounded up).
      */
-    static long resolveInterval(double stepsOrFraction, long maxSteps) {
+    public static long resolveInterval(double stepsOrFraction, long maxSteps) {
         return Math.max(1, (long) Math.ceil(stepsOrFraction < 1 ? maxSteps * stepsOrFraction : stepsOrFraction));
     }
 

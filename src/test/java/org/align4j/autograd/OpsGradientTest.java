@@ -172,10 +172,11 @@ class OpsGradientTest {
     }
 
     @Test
-    void embeddingAndAdd() {
+    void embeddingAddAndScale() {
         int[] ids = {3, 0, 3, 1};
         check("embedding", (t, v) -> Ops.embedding(t, ids, v.get(0)), new int[] {5, 6});
         check("add", (t, v) -> Ops.add(t, v.get(0), v.get(1)), new int[] {4, 3}, new int[] {4, 3});
+        check("scale", (t, v) -> Ops.scale(t, v.get(0), 1.7f), new int[] {4, 3});
     }
 
     @Test
