@@ -746,7 +746,7 @@ public final class PpoTrainer {
      * @param targets      per flattened row: the response token it predicts, or -1
      * @param responseRows per sequence and response token t: the flattened row at position prompt length − 1 + t
      */
-    private record Sequences(ModelInput input, int[] targets, int[][] responseRows) {
+    record Sequences(ModelInput input, int[] targets, int[][] responseRows) {
         static Sequences of(int[][] prompts, int[][] responses) {
             int batch = prompts.length;
             int seq = 0;

@@ -1,0 +1,207 @@
+package org.align4j.align;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.align4j.autograd.Ops;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+import org.align4j.model.CausalLM;
+import org.align4j.model.RewardModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link PpoTrainer} on tiny random models: the loss gradient, optimisation of a token reward, the KL penalty. */
+class PpoTrainerTest {
+    private static final int REWARDED_TOKEN = 7;
+    private static final int PROMPT_COUNT = 16;
+
+    @TempDir
+    Path tmp;
+
+    /** The fraction of response tokens equal to token 7 (prompts are 3 tokens long). */
+    private static double[] fractionOfSevens(List<int[]> sequences) {
+        double[] scores = new double[sequences.size()];
+        for (int i = 0; i < scores.length; i++) {
+            int[] s = sequences.get(i);
+            int sevens = 0;
+            for (int t = 3; t < s.length; t++) {
+                sevens += s[t] == REWARDED_TOKEN ? 1 : 0;
+            }
+            scores[i] = (double) sevens / (s.length - 3);
+        }
+        return scores;
+    }
+
+    private static int[][] prompts() {
+        SplittableRandom rng = new SplittableRandom(3);
+        int[][] prompts = new int[PROMPT_COUNT][3];
+        for (int[] p : prompts) {
+            for (int t = 0; t < p.length; t++) {
+                p[t] = 1 + rng.nextInt(TinyModels.VOCAB - 1);
+            }
+        }
+        return prompts;
+    }
+
+    private static RewardModel valueModelOf(CausalLM policy) {
+        return RewardModel.fromCausalLM(ModelReference.frozenCopyOf(policy).model(), 11);
+    }
+
+    private PpoConfig config(String run, Map<String, Object> extra) {
+        Map<String, Object> options = new HashMap<>(Map.of("output_dir", tmp.resolve(run).toString(),
+                "learning_rate", 3e-3, "per_device_train_batch_size", 4, "gradient_accumulation_steps", 2,
+                "num_mini_batches", 2, "response_length", 4, "temperature", 1.0, "disable_tqdm", true,
+                "save_strategy", "no", "total_episodes", 8 * 40));
+        options.put("lr_scheduler_type", "constant");
+        options.putAll(extra);
+        return PpoConfig.defaults().withOptions(options);
+    }
+
+    private static double mean(List<Map<String, Double>> history, String key, int from, int to) {
+        return history.subList(from, to).stream().mapToDouble(m -> m.get(key)).average().orElseThrow();
+    }
+
+    private List<Map<String, Double>> run(String name, double klCoef) throws IOException {
+        CausalLM policy = TinyModels.random("llama", 21);
+        PpoTrainer trainer = new PpoTrainer(policy, null, valueModelOf(policy), PpoTrainerTest::fractionOfSevens,
+                prompts(), config(name, Map.of("kl_coef", klCoef)));
+        List<Map<String, Double>> history = new ArrayList<>();
+        PpoTrainer.Result result = trainer.train(1, (t, metrics) -> history.add(metrics));
+        assertEquals(40, result.updates());
+        assertEquals(40, history.size());
+        return history;
+    }
+
+    @Test
+    void ppoRaisesTheScoreAndTheKlPenaltyHoldsThePolicyNearTheReference() throws IOException {
+        List<Map<String, Double>> loose = run("loose", 0.01);
+        double before = mean(loose, "objective/scores", 0, 5);
+        double after = mean(loose, "objective/scores", 35, 40);
+        System.out.printf("ppo kl_coef 0.01: score %.3f -> %.3f, kl %.3f -> %.3f%n", before, after,
+                mean(loose, "objective/kl", 0, 5), mean(loose, "objective/kl", 35, 40));
+        assertTrue(after > before + 0.3, "score " + before + " -> " + after);
+        double looseKl = mean(loose, "objective/kl", 35, 40);
+        assertTrue(looseKl < 20, "KL stays bounded: " + looseKl);
+
+        List<Map<String, Double>> tight = run("tight", 1.0);
+        double tightKl = mean(tight, "objective/kl", 35, 40);
+        System.out.printf("ppo kl_coef 1.0: score %.3f -> %.3f, kl %.3f%n", mean(tight, "objective/scores", 0, 5),
+                mean(tight, "objective/scores", 35, 40), tightKl);
+        assertTrue(tightKl < looseKl / 2, "a larger kl_coef keeps the policy closer: " + tightKl + " vs " + looseKl);
+        Map<String, Double> last = loose.get(39);
+        for (String key : List.of("objective/entropy", "objective/non_score_reward", "objective/rlhf_reward",
+                "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg",
+                "val/clipfrac_avg", "policy/entropy_avg", "val/ratio", "val/ratio_var", "val/num_eos_tokens", "lr",
+                "episode", "kl_coef", "eps")) {
+            assertTrue(last.containsKey(key) && Double.isFinite(last.get(key)), key + " in " + last);
+        }
+        assertEquals(320, last.get("episode"));
+        assertEquals(last.get("objective/non_score_reward") + last.get("objective/scores"),
+                last.get("objective/rlhf_reward"), 1e-9);
+        assertEquals(-0.01 * last.get("objective/kl"), last.get("objective/non_score_reward"), 1e-9);
+        assertEquals(40, Files.readAllLines(tmp.resolve("loose").resolve("metrics.jsonl")).size());
+        assertTrue(Files.isRegularFile(tmp.resolve("loose").resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(tmp.resolve("loose").resolve(PpoTrainer.CURVES_PNG)));
+    }
+
+    @Test
+    void theAdaptiveControllerRaisesBetaWhileTheKlExceedsItsTarget() throws IOException {
+        CausalLM policy = TinyModels.random("llama", 21);
+        PpoTrainer trainer = new PpoTrainer(policy, null, valueModelOf(policy), PpoTrainerTest::fractionOfSevens,
+                prompts(), config("adaptive", Map.of("adap_kl_ctrl", true, "init_kl_coef", 0.1, "target", 1e-4,
+                        "horizon", 100, "total_episodes", 8 * 5)));
+        double beta = trainer.klCoef();
+        assertEquals(0.1, beta);
+        for (int i = 0; i < 5; i++) {
+            Map<String, Double> m = trainer.step();
+            assertEquals(beta, m.get("kl_coef"), 1e-12);
+            double expected = beta * (1 + Math.max(-0.2, Math.min(0.2, m.get("objective/kl") / 1e-4 - 1)) * 8 / 100);
+            assertEquals(expected, trainer.klCoef(), 1e-12);
+            beta = trainer.klCoef();
+        }
+        assertTrue(beta > 0.1, "KL above a tiny target pushes beta up: " + beta);
+    }
+
+    /** The micro-batch loss's gradients (through Ops.scale, the fused lm_head and the value head) vs finite differences. */
+    @Test
+    void microBatchLossGradientMatchesFiniteDifferences() {
+        CausalLM policy = TinyModels.random("gpt2", 4);
+        RewardModel value = valueModelOf(policy);
+        int[][] prompts = {{3, 9, 1}, {5, 2}};
+        int[][] responses = {{7, 7, 30}, {12, 4, 7, 19}};
+        PpoConfig.Options options = PpoConfig.defaults().options();
+        double temperature = 0.7;
+        PpoTrainer.MicroBatch probe = new PpoTrainer.MicroBatch(prompts, responses,
+                new double[][] {new double[3], new double[4]}, new double[][] {new double[3], new double[4]},
+                new double[][] {new double[3], new double[4]}, new double[][] {new double[3], new double[4]});
+        PpoTrainer.MicroBatchLoss at = PpoTrainer.microBatchLoss(Tape.inference(), policy, value, probe, options,
+                temperature, 1.0);
+        assertTrue(at.entropy() > 0);
+        // rollout numbers near the current ones (ratios in the unclipped range, or well outside it)
+        double[] logpOffsets = {0.05, -0.6, 0.03, -0.04, 0.7, 0.02, -0.05};
+        double[] valueOffsets = {0.05, 0.6, -0.04, -0.5, 0.03, 0.02, -0.05};
+        double[][] oldLogp = new double[2][];
+        double[][] oldValues = new double[2][];
+        double[][] advantages = {{0.9, -1.1, 0.4}, {-0.3, 1.2, 0.8, -0.7}};
+        double[][] returns = {{1.0, -0.5, 0.2}, {0.3, 0.9, -1.2, 0.4}};
+        PpoTrainer.Sequences s = PpoTrainer.Sequences.of(prompts, responses);
+        Var logp = Ops.tokenLogProbs(Tape.inference(), Ops.scale(Tape.inference(),
+                policy.hiddenStates(Tape.inference(), s.input()), (float) (1 / temperature)), policy.lmHead(),
+                s.targets());
+        Var values = value.values(Tape.inference(), s.input());
+        double[] currentLogp = new double[7];
+        double[] currentValues = new double[7];
+        for (int b = 0, j = 0; b < 2; b++) {
+            for (int t = 0; t < responses[b].length; t++, j++) {
+                currentLogp[j] = logp.value().get(s.tokenRow(b, t));
+                currentValues[j] = values.value().get(s.tokenRow(b, t));
+            }
+        }
+        int k = 0;
+        for (int b = 0; b < 2; b++) {
+            oldLogp[b] = new double[responses[b].length];
+            oldValues[b] = new double[responses[b].length];
+            for (int t = 0; t < responses[b].length; t++, k++) {
+                oldLogp[b][t] = currentLogp[k] + logpOffsets[k];
+                oldValues[b][t] = currentValues[k] + valueOffsets[k];
+            }
+        }
+        PpoTrainer.MicroBatch batch = new PpoTrainer.MicroBatch(prompts, responses, oldLogp, oldValues, advantages,
+                returns);
+        Map<String, Var> all = new java.util.LinkedHashMap<>();
+        policy.parameters().forEach((n, v) -> all.put("policy." + n, v));
+        value.parameters().forEach((n, v) -> all.put("value." + n, v));
+        TinyModels.checkParameterGradients("ppo micro-batch loss", all,
+                List.of("policy.transformer.h.0.attn.c_attn.weight", "policy.transformer.wte.weight",
+                        "value.transformer.h.0.mlp.c_fc.weight", "value." + RewardModel.SCORE_WEIGHT),
+                tape -> PpoTrainer.microBatchLoss(tape, policy, value, batch, options, temperature, 0.5).total());
+    }
+
+    @Test
+    void rejectsSharedTensorsAndTooFewPrompts() {
+        CausalLM policy = TinyModels.random("llama", 21);
+        PpoConfig config = config("bad", Map.of());
+        assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(policy, policy, valueModelOf(policy),
+                PpoTrainerTest::fractionOfSevens, prompts(), config));
+        assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(policy, null,
+                RewardModel.fromCausalLM(policy, 1), PpoTrainerTest::fractionOfSevens, prompts(), config));
+        IllegalArgumentException few = assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(policy, null,
+                valueModelOf(policy), PpoTrainerTest::fractionOfSevens, new int[][] {{1, 2, 3}}, config));
+        assertTrue(few.getMessage().contains("batch_size 8"), few.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PpoConfig.defaults().withOptions(Map.of("kl_estimator",
+                "k2")));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> PpoConfig.defaults().withOptions(Map.of("kl_coeff", 0.1)));
+        assertTrue(unknown.getMessage().contains("kl_coef"), unknown.getMessage());
+    }
+}
