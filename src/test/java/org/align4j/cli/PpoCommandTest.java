@@ -1,0 +1,98 @@
+package org.align4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.align.PpoTrainer;
+import org.align4j.data.BrownCorpus;
+import org.align4j.model.HfModels;
+import org.align4j.model.RewardModel;
+import org.align4j.model.io.Dtype;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code align4j ppo} end to end on a small random model, its embedded tokenizer and a random reward model. */
+class PpoCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+    static Path model;
+    static Path rewardModel;
+    static Path prompts;
+
+    @BeforeAll
+    static void models() throws IOException {
+        model = SmallTextModel.write(tmp.resolve("model"));
+        rewardModel = tmp.resolve("reward");
+        RewardModel.fromCausalLM(HfModels.load(model), 3).save(rewardModel, Dtype.F32);
+        List<String> lines = new ArrayList<>();
+        for (String p : BrownCorpus.paragraphs().subList(10, 16)) {
+            lines.add(JSON.writeValueAsString(JSON.createObjectNode().put("prompt", p.substring(0, Math.min(40,
+                    p.length())))));
+        }
+        prompts = tmp.resolve("prompts.jsonl");
+        Files.write(prompts, lines);
+    }
+
+    @Test
+    void trainsAndWritesMetricsCheckpointsAndTheModel() throws IOException {
+        Path out = tmp.resolve("run");
+        Path config = tmp.resolve("ppo.yaml");
+        Files.writeString(config, "kl_coef: 0.1\nkl_estimator: k3\nnum_ppo_epochs: 2\n");
+        CliRun run = CliRun.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", prompts.toString(), "--output", out.toString(), "--config", config.toString(),
+                "--per-device-train-batch-size", "2", "--total-episodes", "6", "--response-length", "5",
+                "--learning-rate", "1e-3", "--save-steps", "2", "--stop-token", "eos", "--missing-eos-penalty", "1",
+                "--disable-tqdm");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("ppo: 3 updates, 6 episodes on 6 prompts"), run.out());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(3, lines.size());
+        JsonNode last = JSON.readTree(lines.get(2));
+        for (String key : List.of("objective/kl", "objective/scores", "objective/rlhf_reward", "loss/policy_avg",
+                "loss/value_avg", "policy/approxkl_avg", "val/num_eos_tokens", "lr", "episode", "kl_coef")) {
+            assertTrue(last.has(key), key + " in " + last);
+        }
+        assertEquals(6, last.get("episode").asDouble());
+        assertEquals(0.1, last.get("kl_coef").asDouble());
+        JsonNode saved = JSON.readTree(out.resolve("ppo_config.json").toFile());
+        assertEquals("k3", saved.get("kl_estimator").asText());
+        assertEquals(2, saved.get("num_ppo_epochs").asInt());
+        assertTrue(Files.isRegularFile(out.resolve("checkpoint-2").resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve("checkpoint-2").resolve(PpoTrainer.VALUE_MODEL_DIR)
+                .resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        assertTrue(Files.isRegularFile(out.resolve(PpoTrainer.CURVES_PNG)));
+        assertEquals(HfModels.load(model).parameters().keySet(), HfModels.load(out).parameters().keySet());
+    }
+
+    @Test
+    void malformedPromptFilesExitWithTwoNamingTheLine() throws IOException {
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"prompt\": \"Once upon a time\"}\n{\"prompt\": \"unclosed\n");
+        CliRun run = CliRun.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", bad.toString(), "--output", tmp.resolve("bad-run").toString(), "--disable-tqdm");
+        assertEquals(Main.EXIT_BAD_INPUT, run.exitCode(), run.err());
+        assertTrue(run.err().contains("bad.jsonl:2"), run.err());
+        Path notPrompts = tmp.resolve("completions.jsonl");
+        Files.writeString(notPrompts, "{\"prompt\": \"Hi\", \"completion\": \" there\"}\n");
+        CliRun wrongFormat = CliRun.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", notPrompts.toString(), "--output", tmp.resolve("bad-run").toString());
+        assertEquals(Main.EXIT_BAD_INPUT, wrongFormat.exitCode(), wrongFormat.err());
+        assertTrue(wrongFormat.err().contains("completions.jsonl:1: expected a prompt-only example"),
+                wrongFormat.err());
+        CliRun badOption = CliRun.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", prompts.toString(), "--output", tmp.resolve("bad-run").toString(), "--kl-estimator", "k2");
+        assertEquals(Main.EXIT_BAD_INPUT, badOption.exitCode(), badOption.err());
+        assertTrue(badOption.err().contains("kl_estimator"), badOption.err());
+    }
+}
