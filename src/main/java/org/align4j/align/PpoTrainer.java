@@ -141,7 +141,7 @@ public final class PpoTrainer {
     /** Called by {@link #train(int, Listener)} every K updates, e.g. to evaluate the policy on held-out prompts. */
     @FunctionalInterface
     public interface Listener {
-        /** After update {@link #updates()}, whose logged metrics are {@code metrics}. */
+        /** After update {@link PpoTrainer#updates()}, whose logged metrics are {@code metrics}. */
         void afterUpdate(PpoTrainer trainer, Map<String, Double> metrics) throws IOException;
     }
 
