@@ -38,6 +38,12 @@ public record DiceSample(int prompt, int sample, int[] responseIds, String respo
         return ended ? Arrays.copyOf(responseIds, responseIds.length - 1) : responseIds.clone();
     }
 
+    /** Whether {@code other} says the same: the same decoded text, or the same ids when there is no text. */
+    public boolean sameContent(DiceSample other) {
+        return response != null && other.response != null ? response.equals(other.response)
+                : Arrays.equals(responseIds, other.responseIds);
+    }
+
     /** This sample with its log-probabilities. */
     public DiceSample withScores(double policy, double reference) {
         return new DiceSample(prompt, sample, responseIds, response, ended, policy, reference);

@@ -13,7 +13,8 @@ import java.util.function.Function;
  * the offline preference data, a share γ of the mix being offline. With |D_off| offline and |D_gen| generated pairs,
  * as the authors' script counts them: n_gen = min(⌊|D_off| (1 − γ)⌋, |D_gen|) generated pairs and
  * n_off = ⌊γ n_gen / (1 − γ)⌋ offline pairs, each drawn at random (seeded) without replacement; the offline pairs are
- * drawn among those whose prompt is not the prompt of a drawn generated pair, so no prompt appears twice.
+ * drawn among those whose prompt is not the prompt of a drawn generated pair, so that no prompt is trained on
+ * with both a generated and an offline pair.
  *
  * <p>When fewer offline pairs than n_off have such prompts, all of them are taken and the mix holds fewer offline
  * pairs than γ asks ({@link Mix#offlineShort()} says how many fewer; the authors' script fails there). Without

@@ -10,8 +10,9 @@ import java.util.List;
  * minimise |mean |y_chosen| − mean |y_rejected|| over the pairs that α produces.
  *
  * <p>Only responses that ended ({@link DiceSample#ended()}) take part. A prompt is skipped when fewer than
- * {@code minValid} of its responses ended, or when all of them tie in r (argmax and argmin are then the same
- * response). The sweep tries every α of the grid (the authors' script stops at the first α whose gap grows; the full
+ * {@code minValid} of its responses ended, or when argmax and argmin are the same response or two responses with
+ * the same content (the same decoded text, or the same ids without text), which would make a pair that teaches
+ * nothing. The sweep tries every α of the grid (the authors' script stops at the first α whose gap grows; the full
  * grid finds the same optimum when the gap is unimodal in α and does not depend on that otherwise) and keeps the one
  * with the smallest absolute gap, the smallest α among equals; when no α gives a pair, the first α is kept.
  */
@@ -51,7 +52,8 @@ public final class LengthRegularization {
     }
 
     /**
-     * The pairs r = s − α |y| gives, one per prompt that has at least {@code minValid} ended responses not all tied.
+     * The pairs r = s − α |y| gives, one per prompt that has at least {@code minValid} ended responses and whose
+     * argmax and argmin differ in content.
      *
      * @param byPrompt the scored samples of each prompt (cut ones are ignored)
      */
@@ -75,7 +77,7 @@ public final class LengthRegularization {
                     worst = i;
                 }
             }
-            if (best != worst) {
+            if (!valid.get(best).sameContent(valid.get(worst))) {
                 pairs.add(new DicePair(valid.get(best).prompt(), valid.get(best), valid.get(worst), r[best],
                         r[worst]));
             }

@@ -21,10 +21,10 @@ class DiceTest {
     private static final List<Integer> EOS = List.of(0);
     private static final DiceConfig.LengthUnit CHARS = DiceConfig.LengthUnit.CHARS;
 
-    /** An ended (or cut) scored sample of {@code length} characters and score {@code s}. */
+    /** An ended (or cut) scored sample of {@code length} characters (a letter per index) and score {@code s}. */
     private static DiceSample sample(int prompt, int index, double s, int length, boolean ended) {
         int[] ids = ended ? new int[] {5, 0} : new int[] {5, 6};
-        return new DiceSample(prompt, index, ids, "x".repeat(length), ended, s, 0.0);
+        return new DiceSample(prompt, index, ids, String.valueOf((char) ('a' + index)).repeat(length), ended, s, 0.0);
     }
 
     /**
@@ -63,9 +63,12 @@ class DiceTest {
         assertEquals(2, pairs.getFirst().rejected().sample());
         assertEquals(10.0, pairs.getFirst().chosenReward());
         assertEquals(0, LengthRegularization.pairs(handMade(), 0, CHARS, 4).size(), "3 ended < 4 required");
-        List<List<DiceSample>> tied = List.of(List.of(sample(0, 0, 1, 3, true), sample(0, 1, 1, 3, true)));
-        assertTrue(LengthRegularization.pairs(tied, 0.5, CHARS, 2).isEmpty(), "all tied: no pair");
-        LengthRegularization.Sweep none = LengthRegularization.sweep(tied, List.of(0.0, 1.0), CHARS, 2);
+        List<List<DiceSample>> tied = List.of(List.of(sample(0, 0, 1, 3, true), sample(0, 1, 1.5, 4, true)));
+        assertTrue(LengthRegularization.pairs(tied, 0.5, CHARS, 2).isEmpty(), "r ties at α 0.5: no pair");
+        List<List<DiceSample>> sameText = List.of(List.of(sample(0, 0, 1, 3, true),
+                new DiceSample(0, 1, new int[] {6, 0}, "aaa", true, 2, 0)));
+        assertTrue(LengthRegularization.pairs(sameText, 0, CHARS, 2).isEmpty(), "the same text twice: no pair");
+        LengthRegularization.Sweep none = LengthRegularization.sweep(sameText, List.of(0.0, 1.0), CHARS, 2);
         assertEquals(0.0, none.alpha());
         assertTrue(none.pairs().isEmpty() && Double.isNaN(none.after().gap()));
     }
