@@ -183,7 +183,7 @@ public final class DiceLoop {
     }
 
     /** K samples of every prompt: one generation batch of K copies per prompt, seeded in prompt order. */
-    List<DiceSample> sample(CausalLM policy, List<DicePrompt> prompts, GenerationConfig generation) {
+    private List<DiceSample> sample(CausalLM policy, List<DicePrompt> prompts, GenerationConfig generation) {
         Generator generator = new Generator(policy);
         SplittableRandom seeds = new SplittableRandom(generation.seed());
         int k = config.samplesPerPrompt();
@@ -193,17 +193,16 @@ public final class DiceLoop {
             Arrays.fill(copies, prompts.get(p).ids());
             Generation out = generator.generate(copies, generation.withSeed(seeds.nextLong()));
             for (int s = 0; s < k; s++) {
-                int[] ids = out.completion(s);
-                DiceSample sample = DiceSample.generated(p, s, ids, null, generation.eosTokenIds());
-                String text = tokenizer == null ? null : tokenizer.decode(sample.contentIds(), true);
-                samples.add(DiceSample.generated(p, s, ids, text, generation.eosTokenIds()));
+                DiceSample sample = DiceSample.generated(p, s, out.completion(s), generation.eosTokenIds());
+                samples.add(tokenizer == null ? sample : sample.withResponse(tokenizer.decode(sample.contentIds(),
+                        true)));
             }
         }
         return samples;
     }
 
     /** The samples with their implicit-reward scores (ended ones; cut ones keep NaN scores). */
-    List<DiceSample> score(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<DiceSample> samples) {
+    private List<DiceSample> score(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<DiceSample> samples) {
         List<DiceSample> ended = samples.stream().filter(DiceSample::ended).toList();
         List<TokenizedSequence> sequences = new ArrayList<>(ended.size());
         for (DiceSample s : ended) {
@@ -228,7 +227,7 @@ public final class DiceLoop {
     }
 
     /** Prompt + response, the response marked as the completion. */
-    static TokenizedSequence sequence(DicePrompt prompt, DiceSample sample) {
+    private static TokenizedSequence sequence(DicePrompt prompt, DiceSample sample) {
         int[] p = prompt.ids();
         int[] ids = Arrays.copyOf(p, p.length + sample.responseIds().length);
         System.arraycopy(sample.responseIds(), 0, ids, p.length, sample.responseIds().length);

@@ -24,13 +24,17 @@ public record DiceSample(int prompt, int sample, int[] responseIds, String respo
     }
 
     /**
-     * The unscored sample of generated {@code ids}: it ended when its last id is one of {@code eosTokenIds}.
-     *
-     * @param response the decoded text of the ids without the eos (null without a tokenizer)
+     * The unscored, undecoded sample of generated {@code ids}: it ended when its last id is one of
+     * {@code eosTokenIds}.
      */
-    public static DiceSample generated(int prompt, int sample, int[] ids, String response, List<Integer> eosTokenIds) {
+    public static DiceSample generated(int prompt, int sample, int[] ids, List<Integer> eosTokenIds) {
         boolean ended = ids.length > 0 && eosTokenIds.contains(ids[ids.length - 1]);
-        return new DiceSample(prompt, sample, ids, response, ended, Double.NaN, Double.NaN);
+        return new DiceSample(prompt, sample, ids, null, ended, Double.NaN, Double.NaN);
+    }
+
+    /** This sample with its decoded text (of {@link #contentIds()}). */
+    public DiceSample withResponse(String text) {
+        return new DiceSample(prompt, sample, responseIds, text, ended, policyLogps, refLogps);
     }
 
     /** The ids without the final eos. */

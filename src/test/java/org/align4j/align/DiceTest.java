@@ -75,8 +75,8 @@ class DiceTest {
 
     @Test
     void responsesWithoutEosAreCutAndTokenLengthsLeaveTheEosOut() {
-        DiceSample ended = DiceSample.generated(0, 0, new int[] {7, 8, 3}, "ab", List.of(3, 4));
-        DiceSample cut = DiceSample.generated(0, 1, new int[] {7, 8, 9}, "abc", List.of(3, 4));
+        DiceSample ended = DiceSample.generated(0, 0, new int[] {7, 8, 3}, List.of(3, 4)).withResponse("ab");
+        DiceSample cut = DiceSample.generated(0, 1, new int[] {7, 8, 9}, List.of(3, 4)).withResponse("abc");
         assertTrue(ended.ended());
         assertFalse(cut.ended());
         assertEquals(2, ended.length(DiceConfig.LengthUnit.TOKENS));
