@@ -31,7 +31,7 @@ public record DiceConfig(int rounds, int samplesPerPrompt, GenerationConfig gene
 
     /** How the length |y| of a response is counted. */
     public enum LengthUnit {
-        /** Characters (UTF-16 units, as Python's {@code len} of the response for BMP text) of the decoded response. */
+        /** Characters of the decoded response: code points, as Python's {@code len} counts them. */
         CHARS,
         /** Completion tokens, the eos excluded. */
         TOKENS;

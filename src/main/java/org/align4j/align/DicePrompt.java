@@ -31,6 +31,9 @@ public record DicePrompt(String source, Text text, int[] ids) {
 
     /** The prompts of TRL prompt-only examples ({@code {"prompt": ...}}), tokenized with {@code tokenizer}. */
     public static List<DicePrompt> of(List<Example> examples, Tokenizer tokenizer) {
+        if (tokenizer == null) {
+            throw new IllegalArgumentException("text prompts need a tokenizer");
+        }
         List<DicePrompt> prompts = new ArrayList<>(examples.size());
         for (Example e : examples) {
             if (!(e instanceof Example.PromptOnly p)) {
@@ -44,6 +47,15 @@ public record DicePrompt(String source, Text text, int[] ids) {
             }));
         }
         return prompts;
+    }
+
+    /** Plain-string prompts, named {@code prompt N}, tokenized with {@code tokenizer}. */
+    public static List<DicePrompt> texts(List<String> texts, Tokenizer tokenizer) {
+        List<Example> examples = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            examples.add(new Example.PromptOnly("prompt " + i, new Text.Plain(texts.get(i))));
+        }
+        return of(examples, tokenizer);
     }
 
     /** Pre-tokenized prompts, named {@code prompt N}. */

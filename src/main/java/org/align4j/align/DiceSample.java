@@ -58,7 +58,7 @@ public record DiceSample(int prompt, int sample, int[] responseIds, String respo
         return policyLogps - refLogps;
     }
 
-    /** |y| in {@code unit}: characters of the decoded response, or tokens without the eos. */
+    /** |y| in {@code unit}: characters (code points) of the decoded response, or tokens without the eos. */
     public int length(DiceConfig.LengthUnit unit) {
         if (unit == DiceConfig.LengthUnit.TOKENS) {
             return ended ? responseIds.length - 1 : responseIds.length;
@@ -66,6 +66,6 @@ public record DiceSample(int prompt, int sample, int[] responseIds, String respo
         if (response == null) {
             throw new IllegalStateException("lengths in characters need decoded responses (a tokenizer)");
         }
-        return response.length();
+        return response.codePointCount(0, response.length());
     }
 }

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
                 + "and training DPO again.",
                 "Writes output/round_k/{samples,scores,pairs,train_data,dpo} and dice_summary.json; a rerun skips the "
                         + "stages that exist.",
-                "DPO options: TRL's DPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config."})
+                "DPO options: TRL's DPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config; --seed "
+                        + "also seeds the sampling (round k: seed + k - 1)."})
 public final class DiceCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

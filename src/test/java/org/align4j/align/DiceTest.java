@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
+import org.align4j.data.PreferenceTokenization;
+import org.align4j.data.Text;
+import org.align4j.data.TruncationMode;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
+import org.align4j.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
 /** DICE's pieces: α sweep, pair selection, skipping, cut responses, experience replay counts, implicit scores. */
@@ -118,6 +125,18 @@ class DiceTest {
         assertEquals(new ExperienceReplay.Counts(1, 1), tooFew.asked());
         assertTrue(tooFew.offline().isEmpty(), "every offline pair has the generated pair's prompt");
         assertEquals(1, tooFew.offlineShort());
+    }
+
+    @Test
+    void textPromptsAreTheIdsDpoTokenizesAsThePromptOfAPair() throws Exception {
+        Tokenizer tokenizer = Tokenizer.load(Path.of(DiceTest.class.getResource("/embedded/tokenizer").toURI()));
+        DicePrompt prompt = DicePrompt.texts(List.of("The old man said"), tokenizer).getFirst();
+        PreferencePair pair = new PreferenceTokenization(tokenizer, null, TruncationMode.KEEP_START).tokenize(
+                new Example.Preference("p", new Text.Plain("The old man said"), new Text.Plain(" yes"),
+                        new Text.Plain(" no")));
+        int promptTokens = pair.chosen().length() - pair.chosen().targetCount();
+        assertArrayEquals(Arrays.copyOf(pair.chosen().ids(), promptTokens), prompt.ids());
+        assertThrows(IllegalArgumentException.class, () -> DicePrompt.texts(List.of("x"), null));
     }
 
     @Test

@@ -114,7 +114,8 @@ class DiceCommandTest {
                         && pair.get("rejected").isTextual(), line);
                 assertTrue(pair.get("chosen_reward").asDouble() > pair.get("rejected_reward").asDouble(), line);
                 assertNotEquals(pair.get("chosen").asText(), pair.get("rejected").asText(), line);
-                assertEquals(pair.get("chosen").asText().length(), pair.get("chosen_length").asInt(), line);
+                String chosen = pair.get("chosen").asText();
+                assertEquals(chosen.codePointCount(0, chosen.length()), pair.get("chosen_length").asInt(), line);
                 assertEquals(pair.get("chosen_score").asDouble() - stats.get("alpha").asDouble()
                         * pair.get("chosen_length").asInt(), pair.get("chosen_reward").asDouble(), 1e-9, line);
             }
