@@ -7,6 +7,7 @@ import java.util.Map;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.PreferencePair;
+import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 
 /**
@@ -69,17 +70,65 @@ public final class PreferenceScorer {
 
     /** The scores of {@code pairs}, in order, running the models on batches of {@code batchSize} pairs. */
     public List<PairScore> score(List<PreferencePair> pairs, int batchSize) {
+        return score(pairs, batchSize, true);
+    }
+
+    private List<PairScore> score(List<PreferencePair> pairs, int batchSize, boolean withLosses) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
         }
         List<PairScore> scores = new ArrayList<>(pairs.size());
         for (int from = 0; from < pairs.size(); from += batchSize) {
-            scores.addAll(scoreBatch(pairs.subList(from, Math.min(pairs.size(), from + batchSize))));
+            scores.addAll(scoreBatch(pairs.subList(from, Math.min(pairs.size(), from + batchSize)), withLosses));
         }
         return scores;
     }
 
-    private List<PairScore> scoreBatch(List<PreferencePair> pairs) {
+    /**
+     * The sequence log-probabilities of one sequence (a prompt and one completion) under the policy and the reference.
+     *
+     * @param source      where the sequence came from
+     * @param policyLogps log π_θ(y | x) (reduced as {@code ld_alpha} asks; plain sum by default)
+     * @param refLogps    log π_ref(y | x), 0 when reference-free
+     * @param tokens      completion tokens
+     */
+    public record SequenceScore(String source, double policyLogps, double refLogps, int tokens) {
+        /** The implicit reward without β: log π_θ(y | x) − log π_ref(y | x). */
+        public double logRatio() {
+            return policyLogps - refLogps;
+        }
+    }
+
+    /**
+     * The policy and reference log-probabilities of single sequences (prompt + completion, the completion marked in
+     * the loss mask), in order, by the same path as {@link #score}: consecutive sequences are laid out as the chosen
+     * and rejected rows of one pair (an odd last sequence is paired with itself), {@code batchSize} such pairs per
+     * forward pass. Each sequence's values are those {@link #score} reports for it in a pair.
+     *
+     * @throws IllegalArgumentException with {@code ld_alpha}, whose reduction couples the two sequences of a pair
+     */
+    public List<SequenceScore> scoreSequences(List<TokenizedSequence> sequences, int batchSize) {
+        if (config.ldAlpha().isPresent()) {
+            throw new IllegalArgumentException("single sequences are scored with plain sums; ld_alpha weighs a "
+                    + "completion by its pair's shorter length");
+        }
+        List<PreferencePair> pairs = new ArrayList<>((sequences.size() + 1) / 2);
+        for (int i = 0; i < sequences.size(); i += 2) {
+            TokenizedSequence first = sequences.get(i);
+            pairs.add(new PreferencePair(first.source(), first, sequences.get(Math.min(i + 1, sequences.size() - 1))));
+        }
+        List<SequenceScore> scores = new ArrayList<>(sequences.size());
+        for (PairScore pair : score(pairs, batchSize, false)) {
+            scores.add(new SequenceScore(pair.source(), pair.policyChosen(), pair.refChosen(), pair.chosenTokens()));
+            if (scores.size() < sequences.size()) {
+                scores.add(new SequenceScore(sequences.get(scores.size()).source(), pair.policyRejected(),
+                        pair.refRejected(), pair.rejectedTokens()));
+            }
+        }
+        return scores;
+    }
+
+    private List<PairScore> scoreBatch(List<PreferencePair> pairs, boolean withLosses) {
         PreferenceBatch batch = PreferenceBatch.of(pairs, padId);
         Var logp = batch.tokenLogProbs(Tape.inference(), policy);
         CompletionLogpReduction reduction = batch.reduction(config);
@@ -88,6 +137,15 @@ public final class PreferenceScorer {
                 : new PreferenceBatch.SequenceLogps(new double[n], new double[n]);
         PairBatch all = reduction.batch(batch.chosenValues(logp), batch.rejectedValues(logp), ref.chosen(),
                 ref.rejected());
+        if (!withLosses) {
+            List<PairScore> scores = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                scores.add(new PairScore(pairs.get(i).source(), all.policyChosenLogps()[i],
+                        all.policyRejectedLogps()[i], ref.chosen()[i], ref.rejected()[i], Double.NaN, Double.NaN,
+                        all.chosenLengths()[i], all.rejectedLengths()[i], Map.of()));
+            }
+            return scores;
+        }
         List<PairScore> scores = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             PairBatch one = new PairBatch(new double[] {all.policyChosenLogps()[i]},

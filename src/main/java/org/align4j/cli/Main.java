@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
-        subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, RmCommand.class,
-                PpoCommand.class,
+        subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, DiceCommand.class,
+                RmCommand.class, PpoCommand.class,
                 RewardCommand.class, ScoreCommand.class, MergeCommand.class, QuantizeCommand.class,
                 PanelsCommand.class, WriteCommand.class, ForwardCommand.class, GenerateCommand.class,
                 TokenizeCommand.class, TrainTokenizerCommand.class, ScalingCommand.class, ExperimentCommand.class,
