@@ -113,10 +113,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * DPO on preference pairs the SFT model makes itself ({@link SentimentPairs}): four sampled continuations of each
-     * prompt (an opening of a training paragraph), the highest AFINN sentiment chosen, the lowest rejected — the controlled
-     * sentiment task of the DPO paper at toy scale. Shows reward accuracies and margins rising, and the sentiment of
-     * fresh samples before and after.
+     * DPO on preference pairs the SFT model makes itself ({@link SentimentPairs}): four sampled continuations of
+     * each prompt (an opening of a training paragraph), the highest AFINN sentiment chosen, the lowest rejected — the
+     * controlled sentiment task of the DPO paper at toy scale. Shows reward accuracies and margins rising, and the
+     * sentiment of fresh samples before and after.
      */
     private void preferenceStage(CausalLM model, Tokenizer tokenizer, Path tokenizerDir, List<Example> train)
             throws IOException {

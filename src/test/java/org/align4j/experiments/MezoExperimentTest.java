@@ -46,7 +46,8 @@ class MezoExperimentTest {
                         .asLong(), evaluations.get(1).get("step").asLong(), evaluations.get(2).get("step").asLong()));
                 double previousSeconds = 0;
                 for (JsonNode p : run.get("training")) {
-                    assertTrue(Double.isFinite(p.get("loss").asDouble()) && p.get("loss").asDouble() > 0, run.toString());
+                    double loss = p.get("loss").asDouble();
+                    assertTrue(Double.isFinite(loss) && loss > 0, run.toString());
                     assertTrue(p.get("seconds").asDouble() >= previousSeconds, run.toString());
                     previousSeconds = p.get("seconds").asDouble();
                 }
