@@ -37,6 +37,7 @@ import org.align4j.model.Models;
 import org.align4j.tensor.Tensor;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AdamW;
+import org.align4j.train.CheckpointFolders;
 import org.align4j.train.HeapPeak;
 import org.align4j.train.MeZo;
 import org.align4j.train.Trainer;
@@ -56,12 +57,12 @@ import org.align4j.train.TrainingArguments;
  * sentiment ({@link SentimentPairs}, as the demo's preference stage), with the frozen starting model as reference
  * (its log-probs precomputed, which serves both optimizers alike).
  *
- * <p>AdamW runs with the demo's settings (SFT: cosine, weight decay 0.1, β2 0.95, lr 3e-3 and a 5% ramp for the
- * warm-up; a tenth of the rate and a 25% ramp for the continued SFT, since restarting a decayed run with a fresh
- * AdamW at its peak rate first undoes part of it; DPO: lr 5e-4, β 0.1). MeZO runs with the paper's settings (its
- * hyperparameter tables: ε = 1e-3, constant learning rate, no weight decay, one direction per step) at the learning
- * rates of the budget: the top of the paper's grid, 1e-5 (RoBERTa-large: {1e-7, 1e-6, 1e-5}; OPT: {1e-7, 1e-6}), and
- * larger ones, since a model of millions rather than billions of parameters takes larger zeroth-order steps (the
+ * <p>AdamW runs with the demo's settings (SFT: lr 3e-3, weight decay 0.1, β2 0.95, a 5% ramp, then held constant:
+ * its SFT run resumes the warm-up's checkpoint, optimizer state included, and goes on as one run would, since
+ * restarting a fresh AdamW, or a decayed schedule, first knocks the model off its descent; DPO: lr 5e-4, β 0.1,
+ * cosine). MeZO runs with the paper's settings (its hyperparameter tables: ε = 1e-3, constant learning rate, no weight
+ * decay, one direction per step) at the learning rates of the budget: the top of the paper's grid, 1e-5
+ * (RoBERTa-large: {1e-7, 1e-6, 1e-5}; OPT: {1e-7, 1e-6}), and larger ones, since a model of millions rather than billions of parameters takes larger zeroth-order steps (the
  * paper's Lemma 2: the usable step shrinks with the effective dimension). A MeZO step is two forward passes, cheaper
  * than an AdamW step; MeZO gets more steps, and the curves against seconds compare equal time.
  */
@@ -77,16 +78,8 @@ public final class MezoExperiment {
             .enable(SerializationFeature.INDENT_OUTPUT);
     private static final int HELD_OUT_EVERY = 21;
     private static final double ZO_EPS = 1e-3;
-    /** The demo's SFT rate, for the warm-up from the random initialisation. */
+    /** The demo's SFT rate: the warm-up's, which the AdamW run goes on with. */
     private static final double WARMUP_LR = 3e-3;
-    /** A tenth of it for continued SFT: restarting at the warm-up's peak rate first undoes part of the warm-up. */
-    private static final double SFT_LR = 3e-4;
-    /**
-     * Warm-up share of the continued AdamW SFT: a fresh AdamW's first updates are about lr · sign(g) per weight
-     * (its moments start at zero), which at once pushes a warmed-up model off its descent; a longer ramp keeps that
-     * bump small.
-     */
-    private static final double CONTINUED_WARMUP_RATIO = 0.25;
     private static final String WARMUP_RUN = "warmup";
     private static final double DPO_LR = 5e-4;
 
@@ -103,7 +96,8 @@ public final class MezoExperiment {
      * @param dpoSteps      AdamW steps of the DPO comparison
      * @param mezoStepRatio MeZO steps per AdamW step
      * @param mezoLrs       MeZO learning rates, one run each
-     * @param dpoPrompts    prompts sampled for training pairs (a quarter as many again for held-out pairs)
+     * @param dpoPrompts    prompts sampled for training pairs (a quarter as many again, at least 16, for held-out
+     *                      pairs)
      * @param evaluations   held-out evaluations per run (the steps must be multiples)
      */
     public record Settings(ExperimentBudget budget, ObjectNode modelConfig, int maxLength, int batchSize,
@@ -116,6 +110,10 @@ public final class MezoExperiment {
                     throw new IllegalArgumentException("steps " + steps + " must be a multiple of evaluations "
                             + evaluations);
                 }
+            }
+            if (warmupSteps % (sftSteps / evaluations) != 0) {
+                throw new IllegalArgumentException("warm-up steps " + warmupSteps + " must be a multiple of the SFT"
+                        + " evaluation interval " + sftSteps / evaluations + " (AdamW resumes the warm-up)");
             }
             mezoLrs = List.copyOf(mezoLrs);
         }
@@ -131,7 +129,7 @@ public final class MezoExperiment {
             return switch (budget) {
                 case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
                         .put("num_hidden_layers", 2).put("num_attention_heads", 2).put("num_key_value_heads", 1)
-                        .put("head_dim", 32), 64, 8, 20, 8, 6, 4, 2, List.of(1e-5, 1e-3), 12, 2);
+                        .put("head_dim", 32), 64, 8, 24, 8, 6, 4, 2, List.of(1e-5, 1e-3), 16, 2);
                 case SMALL -> new Settings(budget, embedded, 128, 8, 100, 32, 40, 20, 5, List.of(1e-5, 1e-4, 1e-3),
                         128, 4);
                 case FULL -> new Settings(budget, embedded, 128, 16, 300, 128, 300, 200, 20,
@@ -186,11 +184,13 @@ public final class MezoExperiment {
         long parameters = start.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
         SftRuns sft = new SftRuns(tokenizer, tokenizerDir, generationConfig, train, heldOut);
         long warmupStarted = System.nanoTime();
-        Trainer<TokenizedSequence> warmup = sft.trainer(start, WARMUP_RUN, AdamW.NAME, WARMUP_LR, settings.warmupSteps(),
-                false);
+        Trainer<TokenizedSequence> warmup = sft.trainer(start, WARMUP_RUN, AdamW.NAME, settings.warmupSteps(), false,
+                null);
         double before = warmup.evaluate().get("eval_loss");
         warmup.train();
         double after = warmup.evaluate().get("eval_loss");
+        sft.startCheckpoint = CheckpointFolders.of(output.resolve("runs").resolve(WARMUP_RUN), settings.warmupSteps());
+        sft.startTokens = warmup.state().numInputTokensSeen();
         MezoExperimentResult.Start startPoint = new MezoExperimentResult.Start(settings.warmupSteps(), before, after,
                 (System.nanoTime() - warmupStarted) / 1e9);
         log.printf(Locale.ROOT, "mezo experiment (%s): %.2fM parameters; warm-up: %d AdamW SFT steps, held-out loss"
@@ -249,35 +249,83 @@ public final class MezoExperiment {
             this.heldOut = heldOut;
         }
 
+        /** The warm-up's last checkpoint, where the AdamW run resumes, and the tokens the warm-up read. */
+        private Path startCheckpoint;
+        private long startTokens;
+
+        /**
+         * A trainer of {@code steps} SFT steps; AdamW at the warm-up's constant rate, resuming the warm-up's
+         * checkpoint (its weights, optimizer state and data position) when {@code resume} is not null, MeZO at
+         * {@code lr}. The warm-up saves a checkpoint at its end.
+         */
         Trainer<TokenizedSequence> trainer(CausalLM model, String name, String optim, double lr, int steps,
-                                           boolean evaluate) {
+                                           boolean evaluate, Path resume) {
             SftTask task = new SftTask(model, tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElseThrow()),
                     generationConfig, tokenizerDir);
             Map<String, Object> options = new LinkedHashMap<>(options(name, optim, lr, steps, evaluate));
             if (optim.equals(AdamW.NAME)) {
-                options.put("lr_scheduler_type", "cosine");
-                options.put("warmup_ratio", name.equals(WARMUP_RUN) ? 0.05 : CONTINUED_WARMUP_RATIO);
+                options.put("learning_rate", WARMUP_LR);
+                options.put("lr_scheduler_type", "constant_with_warmup");
+                options.put("warmup_steps", Math.max(1, settings.warmupSteps() / 20));
                 options.put("weight_decay", 0.1);
                 options.put("adam_beta2", 0.95);
+            }
+            if (name.equals(WARMUP_RUN)) {
+                options.put("save_strategy", "steps");
+                options.put("save_steps", steps);
+            }
+            if (resume != null) {
+                options.put("resume_from_checkpoint", resume.toString());
+                options.put("max_steps", settings.warmupSteps() + steps);
             }
             return new Trainer<>(TrainingArguments.defaults().withOptions(options), task, train, heldOut);
         }
 
+        Trainer<TokenizedSequence> trainer(CausalLM model, String name, String optim, int steps, boolean evaluate,
+                                           Path resume) {
+            return trainer(model, name, optim, WARMUP_LR, steps, evaluate, resume);
+        }
+
         TaskResult compare(CausalLM start) throws IOException {
-            Trainer<TokenizedSequence> forward = trainer(copy(start), "forward-only", AdamW.NAME, SFT_LR, 1, false);
+            Trainer<TokenizedSequence> forward = trainer(copy(start), "forward-only", MeZo.NAME, 0, 1, false, null);
             long forwardPeak = forwardOnlyPeak(forward::evaluate);
-            Map<String, RunResult> runs = MezoExperiment.this.compare("sft", settings.sftSteps(), SFT_LR,
+            Map<String, RunResult> runs = MezoExperiment.this.compare("sft", settings.sftSteps(), WARMUP_LR,
                     (name, optim, lr, steps) -> {
+                        boolean adamw = optim.equals(AdamW.NAME);
                         Trainer<TokenizedSequence> trainer = trainer(copy(start), "sft/" + name, optim, lr, steps,
-                                true);
-                        trainer.evaluate();
+                                true, adamw ? startCheckpoint : null);
+                        Map<String, Object> first = new LinkedHashMap<>(trainer.evaluate());
+                        first.put("step", 0);
                         HeapPeak.reset();
                         trainer.train();
-                        return result(trainer.state().logHistory(), optim, lr, steps, HeapPeak.peakBytes());
+                        long peak = HeapPeak.peakBytes();
+                        List<Map<String, Object>> history = trainer.state().logHistory();
+                        return result(adamw ? continued(first, history) : history, optim, lr, steps, peak);
                     });
             return new TaskResult("continued SFT on the packed Brown fiction rows (" + settings.maxLength()
                     + " tokens); held-out: the first " + heldOut.size() + " rows of the held-out texts", train.size(),
                     heldOut.size(), forwardPeak, runs);
+        }
+
+        /**
+         * The log of a run resumed from the warm-up, as if it had started at step 0: the warm-up's entries dropped
+         * (the resume restores them), steps and token counts taken from the start, the evaluation of the start first.
+         */
+        private List<Map<String, Object>> continued(Map<String, Object> startEvaluation,
+                                                    List<Map<String, Object>> history) {
+            List<Map<String, Object>> out = new ArrayList<>(List.of(startEvaluation));
+            for (Map<String, Object> entry : history) {
+                long step = ((Number) entry.get("step")).longValue();
+                if (step > settings.warmupSteps()) {
+                    Map<String, Object> shifted = new LinkedHashMap<>(entry);
+                    shifted.put("step", step - settings.warmupSteps());
+                    if (entry.get("num_tokens") instanceof Number tokens) {
+                        shifted.put("num_tokens", tokens.longValue() - startTokens);
+                    }
+                    out.add(shifted);
+                }
+            }
+            return out;
         }
     }
 
@@ -287,13 +335,17 @@ public final class MezoExperiment {
      */
     private TaskResult dpo(CausalLM start, Tokenizer tokenizer, Path tokenizerDir, ObjectNode generationConfig,
                            List<Example> trainTexts, int eos) throws IOException {
-        int heldOutPrompts = Math.max(4, settings.dpoPrompts() / 4);
+        int heldOutPrompts = Math.max(16, settings.dpoPrompts() / 4);
         List<String> prompts = SentimentPairs.prompts(trainTexts, settings.dpoPrompts() + heldOutPrompts);
         Afinn afinn = Afinn.bundled();
         List<Example> pairs = SentimentPairs.build(start, tokenizer, prompts.subList(0, settings.dpoPrompts()), afinn,
                 eos, seed + 2);
         List<Example> heldOut = SentimentPairs.build(start, tokenizer,
                 prompts.subList(settings.dpoPrompts(), prompts.size()), afinn, eos, seed + 3);
+        if (pairs.isEmpty() || heldOut.isEmpty()) {
+            throw new IllegalStateException("dpo: the start model's samples tied in sentiment on every prompt ("
+                    + pairs.size() + " training, " + heldOut.size() + " held-out pairs): warm up longer");
+        }
         log.printf(Locale.ROOT, "dpo: %d training and %d held-out pairs (AFINN-ranked samples of the start model)%n",
                 pairs.size(), heldOut.size());
         HfModelWriter writer = new HfModelWriter(generationConfig, tokenizerDir);
