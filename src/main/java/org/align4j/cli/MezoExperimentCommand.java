@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "mezo", mixinStandardHelpOptions = true, description = {
         "MeZO vs AdamW on SFT and DPO of the embedded model: loss against steps and seconds, peak heap; writes",
         "mezo.json, sft_loss_vs_step.png, sft_loss_vs_seconds.png, dpo_loss_vs_step.png, dpo_loss_vs_seconds.png and",
-        "report.md. Budgets: smoke (under a minute), small (6 to 12 minutes on two cores), full (an estimated 3",
+        "report.md. Budgets: smoke (under a minute), small (3 to 8 minutes on two shared cores), full (an estimated 3",
         "hours on two cores)."})
 final class MezoExperimentCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "smoke", description = "smoke, small or full (default ${DEFAULT-VALUE})")

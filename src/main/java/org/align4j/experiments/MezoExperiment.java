@@ -121,8 +121,9 @@ public final class MezoExperiment {
         /**
          * The settings of {@code budget}. smoke: a 2-layer width-64 model, a few steps (under 40 s). small: the
          * embedded model, 100 warm-up steps; SFT: 40 AdamW steps and 200 MeZO steps per learning rate; DPO: 20 and
-         * 100 (6 to 12 minutes on two cores, idle to shared). full: 300 warm-up steps; SFT: 300 AdamW steps and
-         * 6,000 MeZO steps per learning rate; DPO: 200 and 4,000 (an estimated 3 hours on two cores).
+         * 100 (measured: 199 s on two shared cores, 7.5 minutes under heavy load). full: 300 warm-up steps; SFT: 300
+         * AdamW steps and 6,000 MeZO steps per learning rate; DPO: 200 and 4,000 (an estimated 3 hours on two
+         * cores).
          */
         public static Settings of(ExperimentBudget budget) {
             ObjectNode embedded = EmbeddedModel.config().json().deepCopy();
