@@ -62,9 +62,10 @@ import org.align4j.train.TrainingArguments;
  * restarting a fresh AdamW, or a decayed schedule, first knocks the model off its descent; DPO: lr 5e-4, β 0.1,
  * cosine). MeZO runs with the paper's settings (its hyperparameter tables: ε = 1e-3, constant learning rate, no weight
  * decay, one direction per step) at the learning rates of the budget: the top of the paper's grid, 1e-5
- * (RoBERTa-large: {1e-7, 1e-6, 1e-5}; OPT: {1e-7, 1e-6}), and larger ones, since a model of millions rather than billions of parameters takes larger zeroth-order steps (the
- * paper's Lemma 2: the usable step shrinks with the effective dimension). A MeZO step is two forward passes, cheaper
- * than an AdamW step; MeZO gets more steps, and the curves against seconds compare equal time.
+ * (RoBERTa-large: {1e-7, 1e-6, 1e-5}; OPT: {1e-7, 1e-6}), and larger ones, since a model of millions rather than
+ * billions of parameters takes larger zeroth-order steps (the paper's Lemma 2: the usable step shrinks with the
+ * effective dimension). A MeZO step is two forward passes and four regenerations of z over every parameter; MeZO gets
+ * more steps than AdamW, and the curves against seconds compare equal time.
  */
 public final class MezoExperiment {
     /** What the experiment asks. */
