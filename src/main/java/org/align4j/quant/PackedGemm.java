@@ -32,7 +32,7 @@ public final class PackedGemm {
     /** Tokens of a GEMM that share each row's masks. */
     private static final int TOKEN_BLOCK = 4;
     /** Weights of a GEMV that the calling thread multiplies alone. */
-    private static final long GEMV_SERIAL_WEIGHTS = 1L << 20;
+    private static final long GEMV_SERIAL_WEIGHTS = 3L << 20;
     /**
      * Words a short accumulator takes before it is widened: a lane gains at most 64 / LANES codes of magnitude ≤ 127
      * per word (a weight is +1 or −1, never both), so this many words cannot overflow a short.
