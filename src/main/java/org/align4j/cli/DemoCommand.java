@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.align4j.align.LanguageModelLoss;
 import org.align4j.align.DpoConfig;
 import org.align4j.align.DpoTrainer;
+import org.align4j.align.SentimentPairs;
 import org.align4j.align.SftConfig;
 import org.align4j.data.Afinn;
 import org.align4j.model.HfModelWriter;
@@ -49,6 +50,7 @@ import picocli.CommandLine.Option;
         description = "Self-check, then SFT of the embedded model on the bundled corpus (no download).")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int EOS = 4256;
     private static final String[] PROMPTS = {"She looked at him and", "The house was", "\"I don't know,\" he said"};
 
     @Option(names = "--output", defaultValue = "runs/demo", description = "output folder (default ${DEFAULT-VALUE})")
@@ -111,44 +113,19 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * DPO on preference pairs the SFT model makes itself: two sampled continuations of each prompt (an opening of a
-     * training paragraph), the one with the higher AFINN sentiment score chosen (ties skipped) — the controlled
-     * sentiment task of the DPO paper at toy scale. Shows reward accuracies and margins rising, and the sentiment of
-     * fresh samples before and after.
+     * DPO on preference pairs the SFT model makes itself ({@link SentimentPairs}): four sampled continuations of
+     * each prompt (an opening of a training paragraph), the highest AFINN sentiment chosen, the lowest rejected — the
+     * controlled sentiment task of the DPO paper at toy scale. Shows reward accuracies and margins rising, and the
+     * sentiment of fresh samples before and after.
      */
     private void preferenceStage(CausalLM model, Tokenizer tokenizer, Path tokenizerDir, List<Example> train)
             throws IOException {
         Afinn afinn = Afinn.bundled();
-        List<String> prompts = new ArrayList<>();
-        for (Example e : train) {
-            for (String paragraph : ((Text.Plain) ((Example.LanguageModeling) e).text()).text().split("\n")) {
-                String[] words = paragraph.split(" ");
-                if (words.length > 12 && prompts.size() < dpoPrompts + 32) {
-                    prompts.add(String.join(" ", java.util.Arrays.copyOf(words, 4)));
-                }
-            }
-        }
+        List<String> prompts = SentimentPairs.prompts(train, dpoPrompts + 32);
         List<String> heldOutPrompts = prompts.subList(dpoPrompts, prompts.size());
         List<String> pairPrompts = prompts.subList(0, Math.min(dpoPrompts, prompts.size()));
         double before = meanSentiment(model, tokenizer, heldOutPrompts, afinn, seed + 1);
-        List<Example> pairs = new ArrayList<>();
-        List<String[]> samples = sample(model, tokenizer, pairPrompts, 4, seed + 2);
-        for (int i = 0; i < pairPrompts.size(); i++) {
-            String best = null;
-            String worst = null;
-            for (String text : samples.get(i)) {
-                if (best == null || afinn.score(text) > afinn.score(best)) {
-                    best = text;
-                }
-                if (worst == null || afinn.score(text) < afinn.score(worst)) {
-                    worst = text;
-                }
-            }
-            if (afinn.score(best) != afinn.score(worst)) {
-                pairs.add(new Example.Preference("pair " + i, new Text.Plain(pairPrompts.get(i)),
-                        new Text.Plain(best), new Text.Plain(worst)));
-            }
-        }
+        List<Example> pairs = SentimentPairs.build(model, tokenizer, pairPrompts, afinn, EOS, seed + 2);
         System.out.printf("DPO: %d preference pairs from %d prompts (four samples each: chosen = highest AFINN"
                 + " sentiment, rejected = lowest, ties skipped)%n", pairs.size(), pairPrompts.size());
         if (pairs.isEmpty()) {
@@ -182,32 +159,13 @@ final class DemoCommand implements Callable<Integer> {
 
     private double meanSentiment(CausalLM model, Tokenizer tokenizer, List<String> prompts, Afinn afinn, long s) {
         double sum = 0;
-        List<String[]> samples = sample(model, tokenizer, prompts, 4, s);
+        List<String[]> samples = SentimentPairs.sample(model, tokenizer, prompts, 4, EOS, s);
         for (String[] row : samples) {
             for (String text : row) {
                 sum += afinn.reward(text);
             }
         }
         return sum / (4.0 * prompts.size());
-    }
-
-    /** {@code n} sampled continuations of each prompt (temperature 1, top-k 50, 24 new tokens). */
-    private static List<String[]> sample(CausalLM model, Tokenizer tokenizer, List<String> prompts, int n, long s) {
-        int[][] ids = new int[prompts.size() * n][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = tokenizer.encode(prompts.get(i / n), false);
-        }
-        var generation = new Generator(model).generate(ids,
-                new GenerationConfig(24, true, 1.0, 50, 1.0, List.of(4256), 4256, s));
-        List<String[]> out = new ArrayList<>();
-        for (int p = 0; p < prompts.size(); p++) {
-            String[] row = new String[n];
-            for (int j = 0; j < n; j++) {
-                row[j] = tokenizer.decode(generation.completion(p * n + j), true);
-            }
-            out.add(row);
-        }
-        return out;
     }
 
     private static ObjectNode generationConfig() {

@@ -31,6 +31,8 @@ public final class PackedGemm {
     private static final int CHUNK_WORK = 1 << 18;
     /** Tokens of a GEMM that share each row's masks. */
     private static final int TOKEN_BLOCK = 4;
+    /** Weights of a GEMV that the calling thread multiplies alone. */
+    private static final long GEMV_SERIAL_WEIGHTS = 3L << 20;
     /**
      * Words a short accumulator takes before it is widened: a lane gains at most 64 / LANES codes of magnitude ≤ 127
      * per word (a weight is +1 or −1, never both), so this many words cannot overflow a short.
@@ -51,7 +53,101 @@ public final class PackedGemm {
      * (vector kernel).
      */
     public static void multiply(PackedMatrix w, QuantizedActivations x, float[] bias, float[] y) {
-        scale(w, x, bias, integerProducts(w, x), y);
+        if (x.tokens() == 1) {
+            gemv(w, x, bias, y);
+        } else {
+            scale(w, x, bias, integerProducts(w, x), y);
+        }
+    }
+
+    /**
+     * The GEMV of generation, written straight into {@code y}: four rows at a time share each load of the token's
+     * codes, and a row's short accumulator is folded to int lanes without a shape conversion. Products of up to
+     * {@value #GEMV_SERIAL_WEIGHTS} weights run on the calling thread, since a fork/join round trip costs more than
+     * they do; larger ones are split into one chunk per thread.
+     */
+    private static void gemv(PackedMatrix w, QuantizedActivations x, float[] bias, float[] y) {
+        short[] codes = widen(w, x);
+        boolean ternary = w.minusPlane() != null;
+        int total = ternary ? 0 : tokenTotals(x)[0];
+        float factor = w.scale() * x.scales()[0];
+        int rows = w.rows();
+        long weights = (long) rows * w.cols();
+        int grain = weights <= GEMV_SERIAL_WEIGHTS ? rows
+                : Math.max(ROW_GRAIN, Math.ceilDiv(rows, Parallel.threads() * ROW_GRAIN) * ROW_GRAIN);
+        Parallel.range(Math.ceilDiv(rows, 4), Math.ceilDiv(grain, 4), (from, to) -> {
+            int[] sums = new int[4];
+            for (int quad = from; quad < to; quad++) {
+                int r0 = quad * 4;
+                int n = Math.min(4, rows - r0);
+                rowSums(w, r0, n, codes, sums);
+                for (int i = 0; i < n; i++) {
+                    int product = ternary ? sums[i] : 2 * sums[i] - total;
+                    y[r0 + i] = factor * product + (bias == null ? 0f : bias[r0 + i]);
+                }
+            }
+        });
+    }
+
+    /**
+     * Σ_plus x̃ − Σ_minus x̃ of rows r0 .. r0 + n (n ≤ 4; binary: Σ_plus x̃) for one token's widened codes {@code x}:
+     * each load of x serves the n rows' masks.
+     */
+    private static void rowSums(PackedMatrix w, int r0, int n, short[] x, int[] sums) {
+        long[] plus = w.plusPlane();
+        long[] minus = w.minusPlane();
+        int words = w.wordsPerRow();
+        int b0 = r0 * words;
+        int b1 = n > 1 ? b0 + words : b0;
+        int b2 = n > 2 ? b1 + words : b0;
+        int b3 = n > 3 ? b2 + words : b0;
+        Arrays.fill(sums, 0);
+        for (int start = 0; start < words; start += FLUSH_WORDS) {
+            int end = Math.min(words, start + FLUSH_WORDS);
+            ShortVector acc0 = ShortVector.zero(SHORTS);
+            ShortVector acc1 = acc0;
+            ShortVector acc2 = acc0;
+            ShortVector acc3 = acc0;
+            for (int word = start; word < end; word++) {
+                long p0 = plus[b0 + word];
+                long p1 = plus[b1 + word];
+                long p2 = plus[b2 + word];
+                long p3 = plus[b3 + word];
+                long m0 = minus == null ? 0 : minus[b0 + word];
+                long m1 = minus == null ? 0 : minus[b1 + word];
+                long m2 = minus == null ? 0 : minus[b2 + word];
+                long m3 = minus == null ? 0 : minus[b3 + word];
+                int offset = word << 6;
+                for (int j = 0; j < 64; j += LANES) {
+                    ShortVector xv = ShortVector.fromArray(SHORTS, x, offset + j);
+                    acc0 = acc0.add(xv, VectorMask.fromLong(SHORTS, p0 >>> j));
+                    acc1 = acc1.add(xv, VectorMask.fromLong(SHORTS, p1 >>> j));
+                    acc2 = acc2.add(xv, VectorMask.fromLong(SHORTS, p2 >>> j));
+                    acc3 = acc3.add(xv, VectorMask.fromLong(SHORTS, p3 >>> j));
+                    if (minus != null) {
+                        acc0 = acc0.sub(xv, VectorMask.fromLong(SHORTS, m0 >>> j));
+                        acc1 = acc1.sub(xv, VectorMask.fromLong(SHORTS, m1 >>> j));
+                        acc2 = acc2.sub(xv, VectorMask.fromLong(SHORTS, m2 >>> j));
+                        acc3 = acc3.sub(xv, VectorMask.fromLong(SHORTS, m3 >>> j));
+                    }
+                }
+            }
+            sums[0] += pairSum(acc0);
+            sums[1] += pairSum(acc1);
+            sums[2] += pairSum(acc2);
+            sums[3] += pairSum(acc3);
+        }
+    }
+
+    /**
+     * The sum of a short vector's lanes: viewed as int lanes, each holds two shorts, the high one recovered by an
+     * arithmetic shift and the low one by shifting it up and back; their int sum cannot wrap.
+     */
+    private static int pairSum(ShortVector acc) {
+        IntVector pairs = acc.reinterpretAsInts();
+        IntVector high = pairs.lanewise(VectorOperators.ASHR, 16);
+        IntVector low = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+        return high.add(low).reduceLanes(VectorOperators.ADD);
     }
 
     /** The scalar twin of {@link #multiply}. */

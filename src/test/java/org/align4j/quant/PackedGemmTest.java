@@ -50,7 +50,8 @@ class PackedGemmTest {
     @EnumSource(WeightQuantization.class)
     void vectorAndScalarIntegersAreIdenticalAndEqualTheCodeDotProduct(WeightQuantization quantization) {
         SplittableRandom random = new SplittableRandom(7);
-        int[][] shapes = {{1, 1, 1}, {5, 63, 1}, {17, 64, 3}, {33, 130, 4}, {70, 257, 2}, {40, 768, 5}};
+        int[][] shapes = {{1, 1, 1}, {5, 63, 1}, {17, 64, 3}, {33, 130, 4}, {70, 257, 2}, {40, 768, 5}, {37, 768, 1},
+            {6, 9000, 1}};
         for (int[] shape : shapes) {
             int rows = shape[0];
             int cols = shape[1];
