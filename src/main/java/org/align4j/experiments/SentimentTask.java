@@ -424,7 +424,8 @@ public final class SentimentTask {
         return pairs;
     }
 
-    private static double mean(double[] v) {
+    /** The mean of {@code v}. */
+    static double mean(double[] v) {
         double s = 0;
         for (double x : v) {
             s += x;
@@ -432,7 +433,8 @@ public final class SentimentTask {
         return s / v.length;
     }
 
-    private static double stdErr(double[] v) {
+    /** The standard error of the mean of {@code v} (0 for fewer than two values). */
+    static double stdErr(double[] v) {
         if (v.length < 2) {
             return 0;
         }
