@@ -43,7 +43,7 @@ public record MethodContext(SentimentTask task, List<Example> trainPairs, Reward
     /**
      * The training options every trained method shares, under HF/TRL names: {@code output_dir} (the run folder),
      * {@code learning_rate}, constant schedule, {@code max_steps}, batch size, one log line per evaluation, no
-     * checkpoints, the task's seed; a method adds its own (e.g. DPO's {@code beta}) with {@code Map.of} merges.
+     * checkpoints, the task's seed; a method adds its own (e.g. DPO's {@code beta}) to a copy.
      */
     public Map<String, Object> trainingOptions(String name, double learningRate) {
         return Map.ofEntries(Map.entry("output_dir", runDir(name).toString()),

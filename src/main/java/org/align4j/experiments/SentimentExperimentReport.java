@@ -150,10 +150,11 @@ public final class SentimentExperimentReport {
                 String.join(", ", cmp.versus().keySet()), 2 * r.sftPoint().rewardStdErr()));
 
         md.append("\n## Cost\n\n");
-        md.append(String.format(Locale.ROOT, "This run took %.0f s (", r.runtimeSeconds()));
+        md.append(String.format(Locale.ROOT, "This run took %.0f s of wall time and %.0f CPU-seconds (about %.0f s on"
+                + " two idle cores); wall time per stage: ", r.runtimeSeconds(), r.cpuSeconds(), r.cpuSeconds() / 2));
         md.append(String.join(", ", r.timings().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
                 e.getKey(), e.getValue())).toList()));
-        md.append("). Budgets: `smoke` under a minute (the test suite runs it); `small` about 10 minutes on two"
+        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 10 minutes on two"
                 + " cores; `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method, 48-token"
                 + " completions, best-of-128) an estimated 4 to 5 hours on two cores, scaled from `small`'s"
                 + " measured times.\n\n");

@@ -17,13 +17,14 @@ import java.util.Map;
  * @param methods        each method's series, by name, in run order
  * @param comparison     the DPO family's frontier against the others'
  * @param timings        seconds per stage and per method
- * @param runtimeSeconds the whole run
+ * @param runtimeSeconds the whole run (wall clock)
+ * @param cpuSeconds     CPU time of the process during the run, all threads (what two idle cores divide by two)
  */
 public record SentimentExperimentResult(String claim, String budget, long seed, SentimentExperiment.Settings settings,
                                         SftSummary sft, PairSummary pairs, RewardModelSummary rewardModel,
                                         FrontierPoint sftPoint, Map<String, MethodResult> methods,
                                         FrontierComparison comparison, Map<String, Double> timings,
-                                        double runtimeSeconds) {
+                                        double runtimeSeconds, double cpuSeconds) {
     /** The results file. */
     public static final String FILE_NAME = "frontier.json";
 
