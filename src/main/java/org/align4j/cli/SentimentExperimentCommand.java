@@ -41,10 +41,11 @@ final class SentimentExperimentCommand implements Callable<Integer> {
             FrontierPoint best = e.getValue().best();
             System.out.printf(Locale.ROOT, "%-16s best reward %.4f at KL %.3f%n", e.getKey(), best.reward(), best.kl());
         }
-        System.out.printf(Locale.ROOT, "DPO's frontier %s the others' (reward model held-out accuracy %.3f); %.0f s;"
-                        + " frontier.json, frontier.png and report.md in %s%n",
-                r.comparison().dominates() ? "dominates" : "does not dominate", r.rewardModel().heldOutAccuracy(),
-                r.runtimeSeconds(), output);
+        System.out.printf(Locale.ROOT, "DPO's frontier %s the others' strictly and %s them within noise (reward"
+                        + " model held-out accuracy %.3f); %.0f s; frontier.json, frontier.png and report.md in %s%n",
+                r.comparison().dominates() ? "dominates" : "does not dominate",
+                r.comparison().dominatesWithinNoise() ? "dominates" : "does not dominate",
+                r.rewardModel().heldOutAccuracy(), r.runtimeSeconds(), output);
         return 0;
     }
 }

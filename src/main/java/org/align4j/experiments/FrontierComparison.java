@@ -11,16 +11,21 @@ import java.util.TreeSet;
  * DPO's frontier dominates PPO's and the baselines'). A family's frontier at KL level L is the best reward any of its
  * points reached at KL ≤ L. The levels are every KL value observed; at each level where both families have a point
  * at or below it, the reference family is compared with the other. It dominates the other when its best reward is at
- * least the other's at every such level.
+ * least the other's at every such level, and dominates it within noise when at no such level the other's best reward
+ * exceeds its own by more than {@value #NOISE_SIGMAS} standard errors of the difference (the two points' standard
+ * errors combined in quadrature).
  *
  * @param reference  the family compared with the others (DPO)
  * @param levels     the KL levels, ascending
  * @param frontiers  each family's best reward at KL ≤ each level (null where it has no point so low), by family
  * @param versus     the comparison with each other family
  * @param dominates  whether the reference dominates every other family that has comparable levels
+ * @param dominatesWithinNoise whether it dominates every such family within noise
  */
 public record FrontierComparison(String reference, List<Double> levels, Map<String, List<Double>> frontiers,
-                                 Map<String, Versus> versus, boolean dominates) {
+                                 Map<String, Versus> versus, boolean dominates, boolean dominatesWithinNoise) {
+    /** Standard errors of a difference of best rewards that count as noise. */
+    public static final double NOISE_SIGMAS = 2.0;
 
     /**
      * The reference family against one other.
@@ -30,9 +35,12 @@ public record FrontierComparison(String reference, List<Double> levels, Map<Stri
      * @param dominates      whether that holds at every compared level (and there is one)
      * @param minDifference  the smallest reference − other difference of best rewards over compared levels
      * @param meanDifference the mean difference over compared levels
+     * @param minZ           the smallest difference divided by its standard error (infinite where that is 0)
+     * @param dominatesWithinNoise whether no compared level has the other ahead by more than {@value #NOISE_SIGMAS}
+     *                       standard errors (and there is one)
      */
     public record Versus(int levelsCompared, int levelsAtLeast, boolean dominates, double minDifference,
-                         double meanDifference) {
+                         double meanDifference, double minZ, boolean dominatesWithinNoise) {
     }
 
     /** Compares {@code reference} with every other family of {@code families} (points by family). */
@@ -52,42 +60,55 @@ public record FrontierComparison(String reference, List<Double> levels, Map<Stri
             frontiers.put(family, best);
         });
         Map<String, Versus> versus = new LinkedHashMap<>();
-        List<Double> ours = frontiers.get(reference);
+        List<FrontierPoint> ours = families.get(reference);
         boolean all = true;
-        for (Map.Entry<String, List<Double>> e : frontiers.entrySet()) {
+        boolean allWithinNoise = true;
+        for (Map.Entry<String, List<FrontierPoint>> e : families.entrySet()) {
             if (e.getKey().equals(reference)) {
                 continue;
             }
             int compared = 0;
             int atLeast = 0;
             double min = Double.POSITIVE_INFINITY;
+            double minZ = Double.POSITIVE_INFINITY;
             double sum = 0;
-            for (int i = 0; i < levels.size(); i++) {
-                Double a = ours.get(i);
-                Double b = e.getValue().get(i);
+            for (double level : levels) {
+                FrontierPoint a = bestPointAt(ours, level);
+                FrontierPoint b = bestPointAt(e.getValue(), level);
                 if (a != null && b != null) {
+                    double d = a.reward() - b.reward();
+                    double se = Math.hypot(a.rewardStdErr(), b.rewardStdErr());
                     compared++;
-                    atLeast += a >= b ? 1 : 0;
-                    min = Math.min(min, a - b);
-                    sum += a - b;
+                    atLeast += d >= 0 ? 1 : 0;
+                    min = Math.min(min, d);
+                    minZ = Math.min(minZ, d == 0 ? 0 : d / se);
+                    sum += d;
                 }
             }
-            Versus v = new Versus(compared, atLeast, compared > 0 && atLeast == compared,
-                    compared > 0 ? min : Double.NaN, compared > 0 ? sum / compared : Double.NaN);
+            boolean any = compared > 0;
+            Versus v = new Versus(compared, atLeast, any && atLeast == compared, any ? min : Double.NaN,
+                    any ? sum / compared : Double.NaN, any ? minZ : Double.NaN, any && minZ >= -NOISE_SIGMAS);
             versus.put(e.getKey(), v);
-            all &= v.dominates() || compared == 0;
+            all &= v.dominates() || !any;
+            allWithinNoise &= v.dominatesWithinNoise() || !any;
         }
-        return new FrontierComparison(reference, levels, frontiers, versus, all);
+        return new FrontierComparison(reference, levels, frontiers, versus, all, allWithinNoise);
+    }
+
+    /** The point of {@code points} with the best reward at KL ≤ {@code level} (the first of equals), or null. */
+    public static FrontierPoint bestPointAt(List<FrontierPoint> points, double level) {
+        FrontierPoint best = null;
+        for (FrontierPoint p : points) {
+            if (p.kl() <= level && (best == null || p.reward() > best.reward())) {
+                best = p;
+            }
+        }
+        return best;
     }
 
     /** The best reward of {@code points} at KL ≤ {@code level}, or null when none is that low. */
     public static Double bestAt(List<FrontierPoint> points, double level) {
-        Double best = null;
-        for (FrontierPoint p : points) {
-            if (p.kl() <= level && (best == null || p.reward() > best)) {
-                best = p.reward();
-            }
-        }
-        return best;
+        FrontierPoint best = bestPointAt(points, level);
+        return best == null ? null : best.reward();
     }
 }

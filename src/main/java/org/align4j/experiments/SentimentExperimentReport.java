@@ -135,19 +135,23 @@ public final class SentimentExperimentReport {
         md.append("\n## Verdict\n\n");
         md.append("At each of the ").append(cmp.levels().size()).append(" KL values observed (all points of all"
                 + " methods), each family's frontier is its best reward at KL ≤ that value; DPO (all β together)"
-                + " dominates a family when its frontier is at least as high at every level where both have a point."
-                + "\n\n");
-        md.append("| DPO vs | levels compared | DPO ≥ other | dominates | min difference | mean difference |\n");
-        md.append("| --- | --- | --- | --- | --- | --- |\n");
-        cmp.versus().forEach((f, v) -> md.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %+.4f | %+.4f |%n",
-                f, v.levelsCompared(), v.levelsAtLeast(), v.dominates() ? "yes" : "no", v.minDifference(),
-                v.meanDifference())));
+                + " dominates a family when its frontier is at least as high at every level where both have a point,"
+                + " and dominates it within noise when the other is never ahead by more than "
+                + SentimentExperiment.number(FrontierComparison.NOISE_SIGMAS) + " standard errors.\n\n");
+        md.append("| DPO vs | levels compared | DPO ≥ other | dominates | min difference | mean difference |"
+                + " min difference / SE | dominates within noise |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        cmp.versus().forEach((f, v) -> md.append(String.format(Locale.ROOT,
+                "| %s | %d | %d | %s | %+.4f | %+.4f | %+.2f | %s |%n", f, v.levelsCompared(), v.levelsAtLeast(),
+                v.dominates() ? "yes" : "no", v.minDifference(), v.meanDifference(), v.minZ(),
+                v.dominatesWithinNoise() ? "yes" : "no")));
         md.append(String.format(Locale.ROOT, "%n**Verdict at this scale (budget `%s`): DPO's frontier %s the other"
-                        + " methods' (%s).** PPO (learned and ground-truth reward) is not in this comparison yet; it"
-                        + " joins as further methods of the experiment. Differences smaller than about two standard"
-                        + " errors of a point's reward (≈ %.3f here) are within sampling noise.%n",
+                        + " methods' (%s) strictly, and %s them within noise** (no level where another method is"
+                        + " ahead by more than %s standard errors of the difference). PPO (learned and ground-truth"
+                        + " reward) is not in this comparison yet; it joins as further methods of the experiment.%n",
                 r.budget(), cmp.dominates() ? "dominates" : "does not dominate",
-                String.join(", ", cmp.versus().keySet()), 2 * r.sftPoint().rewardStdErr()));
+                String.join(", ", cmp.versus().keySet()), cmp.dominatesWithinNoise() ? "dominates" : "does not dominate",
+                SentimentExperiment.number(FrontierComparison.NOISE_SIGMAS)));
 
         md.append("\n## Cost\n\n");
         md.append(String.format(Locale.ROOT, "This run took %.0f s of wall time and %.0f CPU-seconds (about %.0f s on"

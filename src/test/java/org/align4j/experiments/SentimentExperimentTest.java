@@ -59,7 +59,10 @@ class SentimentExperimentTest {
         assertEquals(Math.log(4) - 0.75, bon.get(2).get("kl").asDouble(), 1e-12);
         double accuracy = r.get("reward_model").get("held_out_accuracy").asDouble();
         assertTrue(accuracy >= 0 && accuracy <= 1);
-        assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(r.get("comparison").get("versus")));
+        JsonNode comparison = r.get("comparison");
+        assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(comparison.get("versus")));
+        assertTrue(comparison.get("dominates").isBoolean() && comparison.get("dominates_within_noise").isBoolean());
+        assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(comparison.get("frontiers")));
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Verdict at this scale (budget `smoke`): DPO's frontier"), report);
         assertTrue(report.contains("| dpo-beta5 | DPO |"), report);
