@@ -86,9 +86,11 @@ public final class SentimentExperiment {
          * The settings of {@code budget}. smoke: 8 SFT steps, 12 training and 6 held-out prompts, 8-token completions,
          * 4 steps per method (under a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training and 64
          * held-out prompts (4 samples each per evaluation), 24-token completions, 120 steps of 16 pairs per method,
-         * evaluated every 20, best-of-N up to 64 (about 10 minutes on two cores). full: 2,000 SFT steps, 2,048
-         * training and 256 held-out prompts (8 samples each), 48-token completions, 1,000 steps of 32 per method
-         * evaluated every 100, best-of-N up to 128 (an estimated 4 to 5 hours on two cores; see the report).
+         * evaluated every 20, best-of-N up to 64 (measured: about 430 CPU-seconds, of which the SFT about 140; 14.5
+         * minutes of wall time on two cores shared with three other jobs, 6.5 minutes with the SFT model cached).
+         * full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
+         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128 (estimated from small's stages, about
+         * 30 times its method stages and 6.7 times its SFT: some 9,000 CPU-seconds, 2 to 4 hours on two cores).
          */
         public static Settings of(ExperimentBudget budget) {
             List<Double> betas = List.of(0.05, 0.1, 1.0, 5.0);

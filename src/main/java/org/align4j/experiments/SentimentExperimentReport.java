@@ -158,10 +158,11 @@ public final class SentimentExperimentReport {
                 + " two idle cores); wall time per stage: ", r.runtimeSeconds(), r.cpuSeconds(), r.cpuSeconds() / 2));
         md.append(String.join(", ", r.timings().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
                 e.getKey(), e.getValue())).toList()));
-        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 10 minutes on two"
-                + " cores; `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method, 48-token"
-                + " completions, best-of-128) an estimated 4 to 5 hours on two cores, scaled from `small`'s"
-                + " measured times.\n\n");
+        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 430 CPU-seconds (SFT about"
+                + " 140 of them), measured at 14.5 minutes of wall time on two cores shared with three other jobs and"
+                + " 6.5 minutes with the SFT model cached; `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps"
+                + " of 32 per method, 48-token completions, best-of-128) an estimated 9,000 CPU-seconds, 2 to 4 hours"
+                + " on two cores (about 30 times small's method stages and 6.7 times its SFT).\n\n");
         md.append("Figure: `").append(FIGURE).append("`; data: `").append(SentimentExperimentResult.FILE_NAME)
                 .append("`; method runs (metrics, plots) under `runs/`.\n");
         return md.toString();
