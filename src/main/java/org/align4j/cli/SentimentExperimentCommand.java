@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "sentiment", mixinStandardHelpOptions = true, description = {
         "Controlled sentiment generation (DPO paper, Fig. 2 left) on the embedded model: DPO at four betas,",
         "Preferred-FT, Unlikelihood and Best-of-N against an AFINN ground truth; writes frontier.json, frontier.png,",
-        "report.md. Budgets: smoke (under a minute), small (about 430 CPU-seconds: 7 to 15 minutes on two cores),",
-        "full (an estimated 2 to 4 hours on two cores). The SFT model is cached in the output folder."})
+        "report.md. Budgets: smoke (under a minute), small (about 435 CPU-seconds: 10 to 15 minutes on two shared",
+        "cores), full (an estimated 2 to 4 hours on two cores). The SFT model is cached in the output folder."})
 final class SentimentExperimentCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "smoke", description = "smoke, small or full (default ${DEFAULT-VALUE})")
     String budget;

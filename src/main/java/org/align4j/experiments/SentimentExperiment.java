@@ -86,8 +86,8 @@ public final class SentimentExperiment {
          * The settings of {@code budget}. smoke: 8 SFT steps, 12 training and 6 held-out prompts, 8-token completions,
          * 4 steps per method (under a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training and 64
          * held-out prompts (4 samples each per evaluation), 24-token completions, 120 steps of 16 pairs per method,
-         * evaluated every 20, best-of-N up to 64 (measured: about 430 CPU-seconds, of which the SFT about 140; 14.5
-         * minutes of wall time on two cores shared with three other jobs, 6.5 minutes with the SFT model cached).
+         * evaluated every 20, best-of-N up to 64 (measured: 435 CPU-seconds, of which the SFT about 140; 10 to 15
+         * minutes of wall time on two cores shared with other jobs, 6.5 minutes with the SFT model cached).
          * full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
          * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128 (estimated from small's stages, about
          * 30 times its method stages and 6.7 times its SFT: some 9,000 CPU-seconds, 2 to 4 hours on two cores).

@@ -86,8 +86,8 @@ public final class SentimentExperimentReport {
                 estimate of the sequence-level KL(π || π_ref).
                 - Preference pairs (App. C.1): 4 SFT samples per training prompt, all 6 pairs labelled by the ground \
                 truth, ties dropped: %d pairs from %d prompts (%d held-out pairs from the held-out prompts).
-                - Reward model (TRL's reward trainer on the SFT backbone with a new scalar head): %d steps of %d pairs, \
-                lr %s; pair accuracy **%.3f held-out** (%.3f on its training pairs).
+                - Reward model (TRL's reward trainer on the SFT backbone with a new scalar head): %d steps of %d \
+                pairs, lr %s; pair accuracy **%.3f held-out** (%.3f on its training pairs).
                 - Trained methods: %d steps of %d, constant lr %s, evaluated every %d steps (step 0 is the SFT \
                 model). Best-of-N: N = 1..%d, %d draw(s) per held-out prompt, KL reported as the analytic \
                 log N − (N−1)/N (an upper bound on the exact KL), step = N.
@@ -150,7 +150,8 @@ public final class SentimentExperimentReport {
                         + " ahead by more than %s standard errors of the difference). PPO (learned and ground-truth"
                         + " reward) is not in this comparison yet; it joins as further methods of the experiment.%n",
                 r.budget(), cmp.dominates() ? "dominates" : "does not dominate",
-                String.join(", ", cmp.versus().keySet()), cmp.dominatesWithinNoise() ? "dominates" : "does not dominate",
+                String.join(", ", cmp.versus().keySet()),
+                cmp.dominatesWithinNoise() ? "dominates" : "does not dominate",
                 SentimentExperiment.number(FrontierComparison.NOISE_SIGMAS)));
 
         md.append("\n## Cost\n\n");
@@ -158,8 +159,8 @@ public final class SentimentExperimentReport {
                 + " two idle cores); wall time per stage: ", r.runtimeSeconds(), r.cpuSeconds(), r.cpuSeconds() / 2));
         md.append(String.join(", ", r.timings().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
                 e.getKey(), e.getValue())).toList()));
-        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 430 CPU-seconds (SFT about"
-                + " 140 of them), measured at 14.5 minutes of wall time on two cores shared with three other jobs and"
+        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 435 CPU-seconds (SFT about"
+                + " 140 of them), measured at 10 to 15 minutes of wall time on two cores shared with other jobs and"
                 + " 6.5 minutes with the SFT model cached; `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps"
                 + " of 32 per method, 48-token completions, best-of-128) an estimated 9,000 CPU-seconds, 2 to 4 hours"
                 + " on two cores (about 30 times small's method stages and 6.7 times its SFT).\n\n");

@@ -316,12 +316,12 @@ public final class SentimentTask {
         return afinn.reward(tokenizer.decode(completion, true));
     }
 
-    /** The task's sampling: temperature 1, top-k 0, top-p 1, {@code max_new_tokens} of the config, eos {@value #EOS}. */
+    /** The task's sampling: temperature 1, top-k 0, top-p 1, the config's {@code max_new_tokens}, eos {@value #EOS}. */
     public GenerationConfig sampling(long samplingSeed) {
         return new GenerationConfig(config.maxNewTokens(), true, 1.0, 0, 1.0, List.of(EOS), EOS, samplingSeed);
     }
 
-    /** {@code perPrompt} completions of each prompt, rows in prompt-major order (prompt i's j-th at i * perPrompt + j). */
+    /** {@code perPrompt} completions of each prompt, prompt-major (prompt i's j-th at row i * perPrompt + j). */
     public List<int[]> sample(CausalLM model, List<int[]> prompts, int perPrompt, long samplingSeed) {
         int[][] rows = new int[prompts.size() * perPrompt][];
         for (int i = 0; i < rows.length; i++) {

@@ -47,8 +47,8 @@ class SentimentExperimentTest {
             }
             JsonNode first = points.get(0);
             if (!name.equals("best-of-n")) {
-                assertEquals(List.of(0L, 2L, 4L), List.of(first.get("step").asLong(), points.get(1).get("step").asLong(),
-                        points.get(2).get("step").asLong()), name);
+                assertEquals(List.of(0L, 2L, 4L), List.of(first.get("step").asLong(),
+                        points.get(1).get("step").asLong(), points.get(2).get("step").asLong()), name);
                 assertEquals(sft.get("reward").asDouble(), first.get("reward").asDouble(), name);
             }
             assertEquals(0.0, first.get("kl").asDouble(), 1e-9, name);
@@ -62,7 +62,8 @@ class SentimentExperimentTest {
         JsonNode comparison = r.get("comparison");
         assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(comparison.get("versus")));
         assertTrue(comparison.get("dominates").isBoolean() && comparison.get("dominates_within_noise").isBoolean());
-        assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(comparison.get("frontiers")));
+        assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N"),
+                fieldNames(comparison.get("frontiers")));
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Verdict at this scale (budget `smoke`): DPO's frontier"), report);
         assertTrue(report.contains("| dpo-beta5 | DPO |"), report);
