@@ -3,6 +3,7 @@ package org.align4j.align;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.align4j.nn.LoraModel;
@@ -17,6 +18,7 @@ import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.MetricCurve;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.Trainer;
+import org.align4j.train.TrainerCallback;
 import org.align4j.train.TrainerState;
 
 /**
@@ -48,6 +50,7 @@ public final class DpoTrainer {
     private final List<PreferencePair> evalPairs;
     private final int padId;
     private final HfModelWriter writer;
+    private final List<TrainerCallback> callbacks = new ArrayList<>();
 
     /**
      * What a run did.
@@ -133,6 +136,12 @@ public final class DpoTrainer {
         return model.config().eosTokenIds().isEmpty() ? 0 : model.config().eosTokenIds().get(0);
     }
 
+    /** Adds {@code callback} to the run's trainer (TRL's {@code callbacks}); returns this trainer. */
+    public DpoTrainer addCallback(TrainerCallback callback) {
+        callbacks.add(callback);
+        return this;
+    }
+
     /** The tokenized training pairs. */
     public List<PreferencePair> trainDataset() {
         return trainPairs;
@@ -180,6 +189,7 @@ public final class DpoTrainer {
         }
         DpoTask task = new DpoTask(model, reference, loss, padId, sync, writer);
         Trainer<PreferencePair> trainer = new Trainer<>(args.training(), task, trainPairs, evalPairs);
+        callbacks.forEach(trainer::addCallback);
         TrainOutput output = trainer.train();
         if (args.training().plotLoss()) {
             List<Map<String, Object>> history = trainer.state().logHistory();

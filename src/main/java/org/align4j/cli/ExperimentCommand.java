@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Experiments that test a claim; each writes results.json, PNG figures and report.md.",
-        subcommands = {PanelsExperimentCommand.class, MezoExperimentCommand.class})
+        subcommands = {PanelsExperimentCommand.class, MezoExperimentCommand.class, SentimentExperimentCommand.class})
 public final class ExperimentCommand implements Runnable {
 
     @Spec

@@ -88,6 +88,7 @@ public final class Trainer<B> {
     private final EpochSampler sampler;
     private final LearningRateSchedule schedule;
     private final TrainerState state = new TrainerState();
+    private final List<TrainerCallback> callbacks = new ArrayList<>();
 
     private int epoch;
     private int microBatchesConsumed;
@@ -168,6 +169,12 @@ public final class Trainer<B> {
             }
             default -> throw new IllegalArgumentException("optim '" + args.optim() + "' is not supported");
         };
+    }
+
+    /** Adds {@code callback}, called after every optimizer step (HF's {@code add_callback}); returns this trainer. */
+    public Trainer<B> addCallback(TrainerCallback callback) {
+        callbacks.add(callback);
+        return this;
     }
 
     /** The run's progress (global step, epoch, log history, best metric). */
@@ -341,6 +348,7 @@ public final class Trainer<B> {
     private void finishStep(long step, double stepLoss, double gradNorm) {
         state.globalStep = step;
         task.onStepEnd(step);
+        callbacks.forEach(c -> c.onStepEnd(state));
         windowLossSum += stepLoss;
         windowSteps++;
         lastGradNorm = gradNorm;

@@ -103,6 +103,28 @@ class TrainerTest {
     }
 
     @Test
+    void callbacksSeeEveryStepAfterTheUpdate() throws IOException {
+        TokenLanguageModelTask task = TokenLanguageModelTask.llamaTiny();
+        List<Long> steps = new java.util.ArrayList<>();
+        List<Double> weightSums = new java.util.ArrayList<>();
+        new Trainer<>(args(root.resolve("callback"), Map.of("max_steps", 3)), task, DATA, List.of())
+                .addCallback(state -> {
+                    steps.add(state.globalStep());
+                    double sum = 0;
+                    for (var v : task.trainableParameters().values()) {
+                        for (int i = 0; i < v.value().size(); i++) {
+                            sum += v.value().get(i);
+                        }
+                    }
+                    weightSums.add(sum);
+                    assertEquals(3, state.maxSteps());
+                }).train();
+        assertEquals(List.of(1L, 2L, 3L), steps);
+        assertTrue(!weightSums.get(0).equals(weightSums.get(1)) && !weightSums.get(1).equals(weightSums.get(2)),
+                "the callback runs after each update: " + weightSums);
+    }
+
+    @Test
     void gradientAccumulationMatchesTheLargerBatch() throws IOException {
         Trainer<int[]> whole = new Trainer<>(args(root.resolve("batch4"), Map.of("max_steps", 4)),
                 TokenLanguageModelTask.llamaTiny(), DATA, List.of());

@@ -1,0 +1,250 @@
+package org.align4j.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.align4j.align.RewardTask;
+import org.align4j.data.Example;
+import org.align4j.data.PairTokenization;
+import org.align4j.data.SequencePair;
+import org.align4j.data.SftTokenization;
+import org.align4j.experiments.SentimentExperimentResult.MethodResult;
+import org.align4j.model.RewardModel;
+import org.align4j.train.Trainer;
+import org.align4j.train.TrainingArguments;
+
+/**
+ * Tests the claim of Rafailov et al. 2023 ("Direct Preference Optimization", Fig. 2 left, appendix C.1) that on
+ * controlled sentiment generation DPO reaches a better reward/KL frontier than the other methods, at toy scale on the
+ * {@link SentimentTask} (embedded model, Brown fiction prompts, AFINN ground truth).
+ *
+ * <p>Stages: the SFT model (cached); preference pairs from 4 SFT samples per training prompt, all 6 pairs labelled by
+ * the ground truth, ties dropped; a reward model ({@link RewardTask}, from the SFT backbone) trained on them, its
+ * accuracy measured on pairs built the same way from the held-out prompts; then every {@link FrontierMethod}, each
+ * producing a series of (step, KL, reward) points on the held-out prompts: DPO at each β, Preferred-FT, Unlikelihood
+ * (every {@code eval_every} steps, through a {@link FrontierSeries} callback on their trainers) and Best-of-N against
+ * the learned reward model. PPO (learned and ground-truth reward, at several target KLs) plugs in as further
+ * {@link FrontierMethod}s: pass them to the constructor with the default ones. The {@link FrontierComparison} of the
+ * DPO family against the others decides the verdict. Writes {@code frontier.json}, {@code frontier.png} and
+ * {@code report.md} ({@link SentimentExperimentReport}); the method runs are under {@code runs/}.
+ */
+public final class SentimentExperiment {
+    /** The claim under test. */
+    public static final String CLAIM = "On controlled sentiment generation DPO reaches a better reward/KL frontier"
+            + " than PPO and the other baselines (Preferred-FT, Unlikelihood, Best-of-N): at every KL from the"
+            + " reference, DPO's best reward is the highest (Rafailov et al. 2023, Fig. 2 left).";
+    /** The family the comparison centres on. */
+    public static final String DPO_FAMILY = "DPO";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+    /** Rows per reward-model scoring batch. */
+    private static final int SCORE_BATCH = 64;
+
+    /**
+     * What a budget runs.
+     *
+     * @param budget            the budget
+     * @param task              the task's sizes (SFT steps, prompts, samples, completion length)
+     * @param rewardSteps       reward-model optimizer steps
+     * @param rewardLr          reward-model learning rate
+     * @param steps             optimizer steps of every trained method
+     * @param evalEvery         steps between evaluations (divides steps)
+     * @param batchSize         pairs (or sequences) per step, reward model included
+     * @param dpoBetas          the β of each DPO series
+     * @param learningRate      learning rate of DPO, Preferred-FT and Unlikelihood (constant; one for all, so that
+     *                          no method is tuned more than another: 2e-4 keeps the first evaluations at a few nats,
+     *                          where 5e-4 put DPO at 4 to 13 nats after 20 steps and left the low-KL frontier
+     *                          unsampled)
+     * @param unlikelihoodAlpha Unlikelihood's α
+     * @param bestOfNMax        the largest N of best-of-N
+     * @param bestOfNDraws      best-of-N draws per held-out prompt
+     */
+    public record Settings(ExperimentBudget budget, SentimentTask.Config task, int rewardSteps, double rewardLr,
+                           int steps, int evalEvery, int batchSize, List<Double> dpoBetas, double learningRate,
+                           double unlikelihoodAlpha, int bestOfNMax, int bestOfNDraws) {
+        /** Checks that the evaluations divide the steps. */
+        public Settings {
+            if (evalEvery <= 0 || steps % evalEvery != 0) {
+                throw new IllegalArgumentException("steps " + steps + " must be a multiple of eval_every " + evalEvery);
+            }
+            dpoBetas = List.copyOf(dpoBetas);
+        }
+
+        /**
+         * The settings of {@code budget}. smoke: 8 SFT steps, 12 training and 6 held-out prompts, 8-token completions,
+         * 4 steps per method (under a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training and 64
+         * held-out prompts (4 samples each per evaluation), 24-token completions, 120 steps of 16 pairs per method,
+         * evaluated every 20, best-of-N up to 64 (measured: 435 CPU-seconds, of which the SFT about 140; 10 to 15
+         * minutes of wall time on two cores shared with other jobs, 6.5 minutes with the SFT model cached).
+         * full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
+         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128 (estimated from small's stages, about
+         * 30 times its method stages and 6.7 times its SFT: some 9,000 CPU-seconds, 2 to 4 hours on two cores).
+         */
+        public static Settings of(ExperimentBudget budget) {
+            List<Double> betas = List.of(0.05, 0.1, 1.0, 5.0);
+            return switch (budget) {
+                case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 4, 2e-4, 4, 2, 4, betas,
+                        2e-4, 1.0, 4, 1);
+                case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 120, 2e-4, 120, 20,
+                        16, betas, 2e-4, 1.0, 64, 2);
+                case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 1000, 2e-4, 1000,
+                        100, 32, betas, 2e-4, 1.0, 128, 4);
+            };
+        }
+    }
+
+    private final Settings settings;
+    private final List<FrontierMethod> methods;
+    private final Path output;
+    private final long seed;
+    private final PrintStream log;
+    private final boolean progressBars;
+
+    /**
+     * An experiment under {@code settings} running {@code methods} (see {@link #defaultMethods}), writing into
+     * {@code output}, seeded with {@code seed}; progress lines go to {@code log} (and the trainers' progress bars when
+     * {@code progressBars}).
+     */
+    public SentimentExperiment(Settings settings, List<FrontierMethod> methods, Path output, long seed,
+                               PrintStream log, boolean progressBars) {
+        if (methods.stream().noneMatch(m -> m.family().equals(DPO_FAMILY))) {
+            throw new IllegalArgumentException("the sentiment experiment needs a method of the " + DPO_FAMILY
+                    + " family");
+        }
+        if (methods.stream().map(FrontierMethod::name).distinct().count() != methods.size()) {
+            throw new IllegalArgumentException("method names must be unique");
+        }
+        this.settings = settings;
+        this.methods = List.copyOf(methods);
+        this.output = output;
+        this.seed = seed;
+        this.log = log;
+        this.progressBars = progressBars;
+    }
+
+    /** DPO at each β of the settings, Preferred-FT, Unlikelihood and Best-of-N. */
+    public static List<FrontierMethod> defaultMethods(Settings settings) {
+        List<FrontierMethod> out = new ArrayList<>();
+        for (double beta : settings.dpoBetas()) {
+            out.add(new DpoMethod(beta, settings.learningRate()));
+        }
+        out.add(new PreferredFtMethod(settings.learningRate()));
+        out.add(new UnlikelihoodMethod(settings.unlikelihoodAlpha(), settings.learningRate()));
+        out.add(new BestOfNMethod(settings.bestOfNMax(), settings.bestOfNDraws()));
+        return out;
+    }
+
+    /** Runs every stage and method and writes {@code frontier.json}, {@code frontier.png} and {@code report.md}. */
+    public SentimentExperimentResult run() throws IOException {
+        long started = System.nanoTime();
+        double cpuStarted = cpuSeconds();
+        Map<String, Double> timings = new LinkedHashMap<>();
+        SentimentTask task = SentimentTask.prepare(settings.task(), seed, output, log, progressBars);
+        timings.put("sft_and_prompts", seconds(started));
+
+        long t = System.nanoTime();
+        List<Example> trainPairs = task.preferencePairs(task.reference(), task.trainPrompts(), seed + 1);
+        List<Example> heldOutPairs = task.preferencePairs(task.reference(), task.heldOutPrompts(), seed + 2);
+        if (trainPairs.isEmpty() || heldOutPairs.isEmpty()) {
+            throw new IllegalStateException("every sample tied in ground-truth reward: no preference pair (train "
+                    + trainPairs.size() + ", held-out " + heldOutPairs.size() + "); use a larger budget");
+        }
+        log.printf(Locale.ROOT, "%d training pairs from %d prompts, %d held-out pairs from %d prompts%n",
+                trainPairs.size(), task.trainPrompts().size(), heldOutPairs.size(), task.heldOutPrompts().size());
+        timings.put("pairs", seconds(t));
+
+        t = System.nanoTime();
+        RewardModel rewardModel = RewardModel.fromCausalLM(task.loadSftModel(), seed);
+        PairTokenization pairs = new PairTokenization(new SftTokenization(task.tokenizer(), true));
+        List<SequencePair> rmTrain = trainPairs.stream().map(pairs::wholeTexts).toList();
+        List<SequencePair> rmHeldOut = heldOutPairs.stream().map(pairs::wholeTexts).toList();
+        new Trainer<>(TrainingArguments.defaults().withOptions(Map.ofEntries(
+                Map.entry("output_dir", output.resolve("runs").resolve("reward-model").toString()),
+                Map.entry("learning_rate", settings.rewardLr()), Map.entry("max_steps", settings.rewardSteps()),
+                Map.entry("per_device_train_batch_size", settings.batchSize()),
+                Map.entry("logging_steps", Math.max(1, settings.rewardSteps() / 10)), Map.entry("save_strategy", "no"),
+                Map.entry("seed", seed), Map.entry("disable_tqdm", !progressBars))),
+                new RewardTask(rewardModel, null, task.tokenizerDir()), rmTrain, List.of()).train();
+        SentimentExperimentResult.RewardModelSummary rm = new SentimentExperimentResult.RewardModelSummary(
+                settings.rewardSteps(), rmTrain.size(), rmHeldOut.size(), accuracy(rewardModel, rmTrain),
+                accuracy(rewardModel, rmHeldOut));
+        log.printf(Locale.ROOT, "reward model: pair accuracy %.3f on training pairs, %.3f on held-out pairs%n",
+                rm.trainAccuracy(), rm.heldOutAccuracy());
+        timings.put("reward_model", seconds(t));
+
+        long evalSeed = seed + 3;
+        FrontierPoint sftPoint = FrontierPoint.of(0, task.evaluate(task.reference(), evalSeed));
+        log.printf(Locale.ROOT, "SFT model: reward %.4f (KL 0 by definition)%n", sftPoint.reward());
+        MethodContext context = new MethodContext(task, trainPairs, rewardModel, settings.steps(),
+                settings.evalEvery(), settings.batchSize(), evalSeed, sftPoint, output.resolve("runs"), log,
+                progressBars);
+        Map<String, MethodResult> results = new LinkedHashMap<>();
+        for (FrontierMethod m : methods) {
+            log.printf(Locale.ROOT, "%s: %s%n", m.name(), m.description());
+            t = System.nanoTime();
+            List<FrontierPoint> points = m.run(context);
+            double s = seconds(t);
+            results.put(m.name(), new MethodResult(m.family(), m.description(), points, s));
+            timings.put(m.name(), s);
+        }
+        Map<String, List<FrontierPoint>> families = new LinkedHashMap<>();
+        results.values().forEach(r -> families.computeIfAbsent(r.family(), k -> new ArrayList<>())
+                .addAll(r.points()));
+        FrontierComparison comparison = FrontierComparison.of(DPO_FAMILY, families);
+        SentimentExperimentResult result = new SentimentExperimentResult(CLAIM, settings.budget().label(), seed,
+                settings, sft(task.sft()), new SentimentExperimentResult.PairSummary(task.trainPrompts().size(),
+                trainPairs.size(), task.heldOutPrompts().size(), heldOutPairs.size()), rm, sftPoint, results,
+                comparison, timings, seconds(started), cpuSeconds() - cpuStarted);
+        Files.createDirectories(output);
+        JSON.writeValue(output.resolve(SentimentExperimentResult.FILE_NAME).toFile(), result);
+        SentimentExperimentReport.write(result, output);
+        return result;
+    }
+
+    private static SentimentExperimentResult.SftSummary sft(SentimentTask.SftSummary s) {
+        return new SentimentExperimentResult.SftSummary(s.directory().toString(), s.fromCache(), s.steps(),
+                s.trainLoss(), s.heldOutLoss(), s.seconds());
+    }
+
+    /** Share of pairs whose chosen sequence the reward model rates strictly higher than the rejected one. */
+    private static double accuracy(RewardModel model, List<SequencePair> pairs) {
+        List<int[]> chosen = pairs.stream().map(p -> p.chosen().ids()).toList();
+        List<int[]> rejected = pairs.stream().map(p -> p.rejected().ids()).toList();
+        int correct = 0;
+        for (int from = 0; from < pairs.size(); from += SCORE_BATCH) {
+            int to = Math.min(pairs.size(), from + SCORE_BATCH);
+            double[] c = model.score(chosen.subList(from, to));
+            double[] r = model.score(rejected.subList(from, to));
+            for (int i = 0; i < c.length; i++) {
+                correct += c[i] > r[i] ? 1 : 0;
+            }
+        }
+        return correct / (double) pairs.size();
+    }
+
+    /** CPU time of this process so far (all threads), in seconds; NaN where the platform does not say. */
+    private static double cpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /** {@code x} without trailing zeros (0.05, 1, 5e-4 as 0.0005), for names and descriptions. */
+    static String number(double x) {
+        return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
+    }
+}

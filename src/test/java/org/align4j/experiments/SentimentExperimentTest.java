@@ -1,0 +1,90 @@
+package org.align4j.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.align4j.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The smoke budget of {@code align4j experiment sentiment}: every method runs and the outputs are sane. */
+class SentimentExperimentTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void smokeRunWritesTheFrontierOfEveryMethod() throws IOException {
+        Path out = tmp.resolve("sentiment");
+        assertEquals(0, Main.run("experiment", "sentiment", "--budget", "smoke", "--output", out.toString(),
+                "--seed", "5"));
+        for (String f : List.of("frontier.json", "frontier.png", "report.md", "sft-8steps-seed5/model.safetensors",
+                "sft-8steps-seed5/sentiment_sft.json", "runs/dpo-beta0.1/metrics.jsonl",
+                "runs/reward-model/metrics.jsonl")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        JsonNode r = new ObjectMapper().readTree(out.resolve("frontier.json").toFile());
+        List<String> methods = new ArrayList<>();
+        r.get("methods").fieldNames().forEachRemaining(methods::add);
+        assertEquals(List.of("dpo-beta0.05", "dpo-beta0.1", "dpo-beta1", "dpo-beta5", "preferred-ft", "unlikelihood",
+                "best-of-n"), methods);
+        JsonNode sft = r.get("sft_point");
+        assertEquals(0.0, sft.get("kl").asDouble());
+        for (String name : methods) {
+            JsonNode points = r.get("methods").get(name).get("points");
+            assertEquals(3, points.size(), name);
+            for (JsonNode p : points) {
+                for (String field : List.of("kl", "reward", "kl_std_err", "reward_std_err")) {
+                    assertTrue(p.get(field).isNumber() && Double.isFinite(p.get(field).asDouble()), name + " " + p);
+                }
+                assertTrue(p.get("reward").asDouble() > 0 && p.get("reward").asDouble() < 1, name + " " + p);
+            }
+            JsonNode first = points.get(0);
+            if (!name.equals("best-of-n")) {
+                assertEquals(List.of(0L, 2L, 4L), List.of(first.get("step").asLong(),
+                        points.get(1).get("step").asLong(), points.get(2).get("step").asLong()), name);
+                assertEquals(sft.get("reward").asDouble(), first.get("reward").asDouble(), name);
+            }
+            assertEquals(0.0, first.get("kl").asDouble(), 1e-9, name);
+        }
+        JsonNode bon = r.get("methods").get("best-of-n").get("points");
+        assertEquals(List.of(1L, 2L, 4L), List.of(bon.get(0).get("step").asLong(), bon.get(1).get("step").asLong(),
+                bon.get(2).get("step").asLong()));
+        assertEquals(Math.log(4) - 0.75, bon.get(2).get("kl").asDouble(), 1e-12);
+        double accuracy = r.get("reward_model").get("held_out_accuracy").asDouble();
+        assertTrue(accuracy >= 0 && accuracy <= 1);
+        JsonNode comparison = r.get("comparison");
+        assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(comparison.get("versus")));
+        assertTrue(comparison.get("dominates").isBoolean() && comparison.get("dominates_within_noise").isBoolean());
+        assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N"),
+                fieldNames(comparison.get("frontiers")));
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("**Verdict at this scale (budget `smoke`): DPO's frontier"), report);
+        assertTrue(report.contains("| dpo-beta5 | DPO |"), report);
+
+        assertEquals(0, Main.run("experiment", "sentiment", "--budget", "smoke", "--output", out.toString(),
+                "--seed", "5"));
+        JsonNode again = new ObjectMapper().readTree(out.resolve("frontier.json").toFile());
+        assertTrue(again.get("sft").get("from_cache").asBoolean());
+        for (String name : methods) {
+            assertEquals(r.get("methods").get(name).get("points"), again.get("methods").get(name).get("points"), name);
+        }
+    }
+
+    @Test
+    void badBudgetIsAUsageError() {
+        assertEquals(2, Main.run("experiment", "sentiment", "--budget", "huge", "--output", tmp.toString()));
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+}
