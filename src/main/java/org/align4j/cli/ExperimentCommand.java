@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Experiments that test a claim; each writes results.json, PNG figures and report.md.",
-        subcommands = {PanelsExperimentCommand.class, MezoExperimentCommand.class, SentimentExperimentCommand.class})
+        subcommands = {PanelsExperimentCommand.class, MezoExperimentCommand.class, SentimentExperimentCommand.class,
+                DiceExperimentCommand.class})
 public final class ExperimentCommand implements Runnable {
 
     @Spec

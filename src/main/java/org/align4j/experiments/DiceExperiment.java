@@ -1,0 +1,355 @@
+package org.align4j.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.align4j.align.DiceConfig;
+import org.align4j.align.DiceLoop;
+import org.align4j.align.DicePrompt;
+import org.align4j.align.DiceRound;
+import org.align4j.align.DiceSample;
+import org.align4j.align.DpoConfig;
+import org.align4j.align.DpoTrainer;
+import org.align4j.data.Example;
+import org.align4j.experiments.DiceExperimentResult.DiceStats;
+import org.align4j.experiments.DiceExperimentResult.RoundPoint;
+import org.align4j.experiments.DiceExperimentResult.VariantResult;
+import org.align4j.model.CausalLM;
+import org.align4j.model.Generation;
+import org.align4j.model.GenerationConfig;
+import org.align4j.model.Generator;
+import org.align4j.model.HfModelWriter;
+import org.align4j.model.HfModels;
+
+/**
+ * DICE (Chen et al. 2025, "Bootstrapping Language Models with DPO Implicit Rewards", ICLR 2025, Algorithm 1) on the
+ * controlled sentiment task ({@link SentimentTask}), with its two ablations.
+ *
+ * <p><b>Round 0.</b> The SFT model π_SFT of the task, then DPO (Rafailov et al. 2023, eq. 7) against it on the offline
+ * preference pairs: appendix C.1's pairs of SFT samples of the training prompts, labelled by the AFINN ground truth.
+ * That labelling is the only use of the ground truth in training (it stands in for the human labels of an offline
+ * preference set); it gives π_0, the DPO model DICE starts from. <b>DICE rounds 1..R</b> ({@link DiceLoop}): sample K
+ * responses per prompt from π_k, score them with the implicit reward log π_k − log π_{k−1} (π_SFT for round 1) minus
+ * α |y| (characters), pair best and worst, mix with the offline pairs at share γ, train DPO against the frozen π_k.
+ * Nothing in a DICE round sees the ground truth.
+ *
+ * <p><b>Variants</b>, from the same π_0 with the same seeds: {@code dice} (α swept on the default grid, γ 0.5),
+ * {@code no-length-reg} (α grid {0}: no length regularisation) and {@code no-replay} (γ 0: generated pairs only).
+ *
+ * <p><b>Responses.</b> The task's SFT model almost never samples its eos (it was trained on whole texts), and DICE
+ * keeps only responses that end within the limit; a response here is therefore the continuation of the prompt to the
+ * end of its sentence: generation stops at the eos or at a sentence-end token ({@code . ! ? ?? !! ".}), which counts
+ * as DICE's eos, within {@code responseTokens}.
+ *
+ * <p><b>Measured</b> on the held-out prompts for π_SFT, π_0 and every round of every variant, all with the same
+ * sampling seed (common random numbers): the task's evaluation ({@link SentimentTask#evaluate}: mean ground-truth
+ * reward of its fixed-length completions and the KL to π_SFT); the win rate against π_0: for each held-out prompt and
+ * sample index, a response of the policy and one of π_0 are compared by their ground truth, a higher one counting 1, a
+ * tie 1/2, a lower one 0 (the mean over comparisons); the mean response length in tokens and characters; and DICE's
+ * own statistics (α, chosen/rejected lengths before and after regularisation, n_gen / n_off). Results go to
+ * {@code dice.json}, {@code reward.png}, {@code win_rate.png}, {@code length.png} and {@code report.md}
+ * ({@link DiceExperimentReport}). The round-0 model is in {@code round0-BUDGET-seedS/}, each variant's rounds
+ * ({@link DiceLoop}'s folders) in {@code variants-BUDGET-seedS/NAME/}: a later run with the same budget and seed
+ * reads back what exists (the SFT model is cached by the task).
+ */
+public final class DiceExperiment {
+    /** What the experiment asks. */
+    public static final String QUESTION = "Do DICE rounds (DPO on pairs ranked by the DPO model's own implicit reward,"
+            + " length-regularised, with experience replay) improve the ground-truth sentiment reward over the"
+            + " round-0 DPO policy, and what do length regularisation and replay contribute?";
+    /** The full variant and the ablations, in order. */
+    public static final List<String> VARIANTS = List.of("dice", "no-length-reg", "no-replay");
+    private static final Pattern SENTENCE_END = Pattern.compile("\"?[.!?]+");
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * What a budget runs.
+     *
+     * @param budget           the budget
+     * @param task             the task's sizes (SFT steps, prompts, evaluation samples, completion tokens)
+     * @param dicePrompts      training prompts DICE samples for (the first ones; the others keep offline pairs
+     *                         whose prompts no generated pair uses, for replay)
+     * @param responseTokens   longest response
+     * @param beta             DPO's β
+     * @param learningRate     DPO learning rate (constant schedule)
+     * @param batchSize        pairs per DPO step
+     * @param round0Steps      DPO steps of round 0
+     * @param roundSteps       DPO steps of each DICE round (the same for every variant: equal compute)
+     * @param rounds           DICE rounds
+     * @param samplesPerPrompt DICE's K
+     */
+    public record Settings(ExperimentBudget budget, SentimentTask.Config task, int dicePrompts, int responseTokens,
+                           double beta, double learningRate, int batchSize, int round0Steps, int roundSteps,
+                           int rounds, int samplesPerPrompt) {
+        /** Checks the sizes. */
+        public Settings {
+            if (dicePrompts <= 0 || dicePrompts > task.trainPrompts()) {
+                throw new IllegalArgumentException("dice prompts must be in [1, " + task.trainPrompts() + "], got "
+                        + dicePrompts);
+            }
+            if (responseTokens <= 0 || batchSize <= 0 || round0Steps <= 0 || roundSteps <= 0 || rounds <= 0
+                    || samplesPerPrompt < 2) {
+                throw new IllegalArgumentException("DICE experiment sizes must be positive (K >= 2)");
+            }
+        }
+
+        /**
+         * The settings of {@code budget}, the task's sizes as the sentiment experiment sets them. smoke: 8 SFT steps,
+         * 12 training prompts (6 for DICE), 6 held-out ones, 4 DPO steps of 4 pairs, 2 rounds of 2 steps, K 8 (under
+         * a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training prompts (128 for DICE), 64 held-out
+         * (4 samples each), 24-token completions, 48-token responses, round 0 120 DPO steps of 16 pairs, 2 rounds of
+         * 40 steps, K 8 (about 10 minutes on two cores). full: 2,000 SFT steps, 2,048 training prompts (1,024 for
+         * DICE), 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000 steps of 32,
+         * 2 rounds of 300 steps, K 16 (an estimated 3 to 4 hours on two cores; see the report).
+         */
+        public static Settings of(ExperimentBudget budget) {
+            return switch (budget) {
+                case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 6, 16, 0.1, 5e-4, 4, 4,
+                        2, 2, 8);
+                case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 128, 48, 0.1, 5e-4,
+                        16, 120, 40, 2, 8);
+                case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 1024, 96, 0.1,
+                        5e-4, 32, 1000, 300, 2, 16);
+            };
+        }
+    }
+
+    private final Settings settings;
+    private final Path output;
+    private final long seed;
+    private final PrintStream log;
+    private final boolean progressBars;
+
+    /**
+     * An experiment under {@code settings} writing into {@code output}, seeded with {@code seed}; progress lines go to
+     * {@code log} (and the trainers' progress bars when {@code progressBars}).
+     */
+    public DiceExperiment(Settings settings, Path output, long seed, PrintStream log, boolean progressBars) {
+        this.settings = settings;
+        this.output = output;
+        this.seed = seed;
+        this.log = log;
+        this.progressBars = progressBars;
+    }
+
+    /** Runs round 0 and every variant, and writes {@code dice.json}, the figures and the report. */
+    public DiceExperimentResult run() throws IOException {
+        long started = System.nanoTime();
+        SentimentTask task = SentimentTask.prepare(settings.task(), seed, output, log, progressBars);
+        List<Integer> stops = stopTokens(task);
+        long evalSeed = seed + 1_000_003L;
+        List<Example> offline = task.preferencePairs(task.reference(), task.trainPrompts(), seed + 1);
+        log.printf(Locale.ROOT, "dice experiment (%s): %d offline pairs on %d training prompts, %d DICE prompts, %d"
+                        + " held-out prompts%n", settings.budget().label(), offline.size(), task.trainPrompts().size(),
+                settings.dicePrompts(), task.heldOutPrompts().size());
+        HfModelWriter writer = new HfModelWriter(SentimentTask.generationConfig(), task.tokenizerDir());
+        Path round0Dir = round0(task, offline, writer);
+        CausalLM round0 = HfModels.load(round0Dir);
+        Responses round0Responses = responses(task, round0, stops, evalSeed);
+        RoundPoint sftPoint = point(task, task.reference(), -1, round0Responses, stops, evalSeed, null);
+        RoundPoint round0Point = point(task, round0, 0, round0Responses, stops, evalSeed, null);
+        log(null, sftPoint);
+        log(null, round0Point);
+
+        List<DicePrompt> prompts = DicePrompt.of(task.trainPrompts().subList(0, settings.dicePrompts())
+                .toArray(int[][]::new));
+        Map<String, VariantResult> variants = new LinkedHashMap<>();
+        for (String name : VARIANTS) {
+            long variantStarted = System.nanoTime();
+            boolean lengthReg = !name.equals("no-length-reg");
+            double gamma = name.equals("no-replay") ? 0 : 0.5;
+            String grid = lengthReg ? "0:1:0.001" : "0";
+            DiceConfig config = new DiceConfig(settings.rounds(), settings.samplesPerPrompt(),
+                    task.sampling(seed + 2).withMaxNewTokens(settings.responseTokens())
+                            .withEos(stops, SentimentTask.EOS), gamma, DiceConfig.LengthUnit.CHARS,
+                    DiceConfig.parseAlphaGrid(grid), 2, 16, dpoConfig(output, settings.roundSteps()));
+            Path dir = output.resolve("variants-" + runKey()).resolve(name);
+            List<DiceRound> rounds = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(round0Dir),
+                    task.reference(), prompts, offline, dir, (round, stage, skipped) -> {
+                        if (stage == DiceLoop.Stage.DPO) {
+                            log.printf(Locale.ROOT, "%s: round %d trained%s%n", name, round,
+                                    skipped ? " (read from an earlier run)" : "");
+                        }
+                    });
+            List<RoundPoint> points = new ArrayList<>();
+            points.add(round0Point);
+            for (DiceRound r : rounds) {
+                RoundPoint p = point(task, HfModels.load(r.model()), r.round(), round0Responses, stops, evalSeed,
+                        new DiceStats(r.alpha(), r.after().pairs(), r.before().meanChosen(), r.before().meanRejected(),
+                                r.after().meanChosen(), r.after().meanRejected(), r.replay().generated(),
+                                r.replay().offline(), r.offlineTaken(), r.endedSamples(), r.samples()));
+                points.add(p);
+                log(name, p);
+            }
+            variants.put(name, new VariantResult(description(name), gamma, grid, points,
+                    (System.nanoTime() - variantStarted) / 1e9));
+        }
+        DiceExperimentResult result = new DiceExperimentResult(QUESTION, settings.budget().label(), seed,
+                new DiceExperimentResult.Setup(settings.task().sftSteps(), task.sft().heldOutLoss(),
+                        task.trainPrompts().size(), settings.dicePrompts(), task.heldOutPrompts().size(),
+                        offline.size(), settings.task().evalSamplesPerPrompt(), settings.task().maxNewTokens(),
+                        settings.responseTokens(), stops, settings.beta(), settings.learningRate(),
+                        settings.batchSize(), settings.round0Steps(), settings.roundSteps(), settings.rounds(),
+                        settings.samplesPerPrompt()),
+                sftPoint, variants, verdict(round0Point, variants.get("dice").last()),
+                (System.nanoTime() - started) / 1e9);
+        JSON.writeValue(output.resolve("dice.json").toFile(), result);
+        DiceExperimentReport.write(result, output);
+        return result;
+    }
+
+    private static String description(String variant) {
+        return switch (variant) {
+            case "dice" -> "full DICE: length-regularised implicit reward (alpha swept 0..1 by 0.001), replay gamma 0.5";
+            case "no-length-reg" -> "without length regularisation (alpha fixed at 0), replay gamma 0.5";
+            case "no-replay" -> "without experience replay (gamma 0: generated pairs only), alpha swept";
+            default -> throw new IllegalArgumentException("unknown variant " + variant);
+        };
+    }
+
+    /** π_0: DPO of the SFT model on the offline pairs, in {@code round0/} (read back when it exists). */
+    private Path round0(SentimentTask task, List<Example> offline, HfModelWriter writer) throws IOException {
+        Path dir = output.resolve("round0-" + runKey());
+        if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
+            log.println("round 0: DPO model read from " + dir);
+            return dir;
+        }
+        Path run = output.resolve("round0-" + runKey() + ".run");
+        long started = System.nanoTime();
+        DpoConfig config = dpoConfig(run, settings.round0Steps());
+        new DpoTrainer(task.loadSftModel(), task.reference(), config, offline, List.of(), task.tokenizer(), writer)
+                .train();
+        Files.move(run, dir, StandardCopyOption.ATOMIC_MOVE);
+        log.printf(Locale.ROOT, "round 0: DPO on %d offline pairs, %d steps (%.0f s)%n", offline.size(),
+                settings.round0Steps(), (System.nanoTime() - started) / 1e9);
+        return dir;
+    }
+
+    /** The budget and seed, naming the folders a later run with the same ones reads back. */
+    private String runKey() {
+        return settings.budget().label() + "-seed" + seed;
+    }
+
+    /** DPO options: β, constant learning rate, {@code steps} steps, no checkpoints (DiceLoop sets its own folder). */
+    private DpoConfig dpoConfig(Path dir, int steps) {
+        return DpoConfig.defaults().withOptions(Map.ofEntries(Map.entry("output_dir", dir.toString()),
+                Map.entry("beta", settings.beta()), Map.entry("learning_rate", settings.learningRate()),
+                Map.entry("lr_scheduler_type", "constant"), Map.entry("max_steps", steps),
+                Map.entry("per_device_train_batch_size", settings.batchSize()),
+                Map.entry("logging_steps", Math.max(1, steps / 10)), Map.entry("save_strategy", "no"),
+                Map.entry("seed", seed), Map.entry("disable_tqdm", !progressBars)));
+    }
+
+    /** The eos and the ids whose text ends a sentence: {@code .}, {@code !}, {@code ?}, runs of them, {@code ".}. */
+    static List<Integer> stopTokens(SentimentTask task) {
+        List<Integer> stops = new ArrayList<>();
+        stops.add(SentimentTask.EOS);
+        for (int id = 0; id < task.tokenizer().vocabSize(); id++) {
+            if (id != SentimentTask.EOS && SENTENCE_END.matcher(task.tokenizer().decode(new int[] {id}, false))
+                    .matches()) {
+                stops.add(id);
+            }
+        }
+        return List.copyOf(stops);
+    }
+
+    /** Responses of a policy to the held-out prompts, prompt-major, with their ground truth and lengths. */
+    record Responses(double[] rewards, double meanTokens, double meanChars, double endedShare) {
+    }
+
+    private Responses responses(SentimentTask task, CausalLM policy, List<Integer> stops, long samplingSeed) {
+        int perPrompt = settings.task().evalSamplesPerPrompt();
+        List<int[]> prompts = task.heldOutPrompts();
+        int[][] rows = new int[prompts.size() * perPrompt][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = prompts.get(i / perPrompt);
+        }
+        GenerationConfig generation = task.sampling(samplingSeed).withMaxNewTokens(settings.responseTokens())
+                .withEos(stops, SentimentTask.EOS);
+        Generation out = new Generator(policy).generate(rows, generation);
+        double[] rewards = new double[rows.length];
+        double tokens = 0;
+        double chars = 0;
+        int ended = 0;
+        for (int i = 0; i < rows.length; i++) {
+            DiceSample s = DiceSample.generated(i / perPrompt, i % perPrompt, out.completion(i), stops);
+            s = s.withResponse(task.tokenizer().decode(s.contentIds(), true));
+            rewards[i] = task.groundTruth(s.responseIds());
+            tokens += s.length(DiceConfig.LengthUnit.TOKENS);
+            chars += s.length(DiceConfig.LengthUnit.CHARS);
+            ended += s.ended() ? 1 : 0;
+        }
+        return new Responses(rewards, tokens / rows.length, chars / rows.length, ended / (double) rows.length);
+    }
+
+    private RoundPoint point(SentimentTask task, CausalLM policy, int round, Responses round0, List<Integer> stops,
+                             long evalSeed, DiceStats dice) {
+        SentimentTask.Evaluation e = task.evaluate(policy, evalSeed);
+        Responses r = responses(task, policy, stops, evalSeed);
+        double[] outcomes = outcomes(r.rewards(), round0.rewards());
+        return new RoundPoint(round, e.reward(), e.rewardStdErr(), e.kl(), e.klStdErr(), mean(outcomes),
+                stdErr(outcomes), mean(r.rewards()), r.meanTokens(), r.meanChars(), r.endedShare(), dice);
+    }
+
+    /** Per comparison: 1 when {@code a} scores higher than {@code b}, 1/2 on a tie, 0 when lower. */
+    static double[] outcomes(double[] a, double[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException(a.length + " responses against " + b.length);
+        }
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] > b[i] ? 1 : a[i] == b[i] ? 0.5 : 0;
+        }
+        return out;
+    }
+
+    /** Improved: reward gain above two standard errors and win rate above 1/2; worse: gain below minus two. */
+    static DiceExperimentResult.Verdict verdict(RoundPoint round0, RoundPoint last) {
+        double gain = last.reward() - round0.reward();
+        double se = Math.hypot(last.rewardStdErr(), round0.rewardStdErr());
+        return new DiceExperimentResult.Verdict(round0.reward(), last.reward(), gain, se, last.winRate(),
+                last.winRateStdErr(), gain > 2 * se && last.winRate() > 0.5, gain < -2 * se);
+    }
+
+    private void log(String variant, RoundPoint p) {
+        log.printf(Locale.ROOT, "%-14s %-8s reward %.4f ± %.4f, KL %.2f, win rate vs round 0 %.3f, response %.1f tokens"
+                        + " / %.1f chars%s%n", variant == null ? (p.round() < 0 ? "sft" : "round 0") : variant,
+                p.round() < 0 ? "" : "round " + p.round(), p.reward(), p.rewardStdErr(), p.kl(), p.winRate(),
+                p.meanResponseTokens(), p.meanResponseChars(), p.dice() == null ? ""
+                        : String.format(Locale.ROOT, "; alpha %.3f, n_gen %d, n_off %d", p.dice().alpha(),
+                        p.dice().nGen(), p.dice().offlineTaken()));
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    private static double stdErr(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1) / v.length);
+    }
+}

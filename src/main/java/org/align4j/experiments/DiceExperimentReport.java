@@ -1,0 +1,155 @@
+package org.align4j.experiments;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.align4j.experiments.DiceExperimentResult.RoundPoint;
+import org.align4j.experiments.DiceExperimentResult.VariantResult;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * The figures and the report of {@link DiceExperiment}: {@code reward.png} (mean ground-truth reward per round, one
+ * line per variant, the SFT model's as a mark), {@code win_rate.png} (win rate against the round-0 policy per round,
+ * 1/2 marked), {@code length.png} (mean response length in characters per round) and {@code report.md} (what was
+ * measured, the tables and whether DICE improved over round 0).
+ */
+public final class DiceExperimentReport {
+    private DiceExperimentReport() {
+    }
+
+    /** Writes the figures and the report of {@code result} into {@code dir}. */
+    public static void write(DiceExperimentResult result, Path dir) throws IOException {
+        save(chart(result, "Held-out ground-truth reward (AFINN) per DICE round", "mean reward",
+                RoundPoint::reward, result.sft().reward(), "SFT model"), dir.resolve("reward.png"));
+        save(chart(result, "Win rate against the round-0 DPO policy (ties 1/2)", "win rate", RoundPoint::winRate, 0.5,
+                "1/2"), dir.resolve("win_rate.png"));
+        save(chart(result, "Mean response length per DICE round", "characters", RoundPoint::meanResponseChars,
+                result.sft().meanResponseChars(), "SFT model"), dir.resolve("length.png"));
+        Files.writeString(dir.resolve("report.md"), markdown(result));
+    }
+
+    private static XYChart chart(DiceExperimentResult result, String title, String yTitle,
+                                 ToDoubleFunction<RoundPoint> metric, double mark, String markLabel) {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("round")
+                .yAxisTitle(yTitle).build();
+        for (Map.Entry<String, VariantResult> e : result.variants().entrySet()) {
+            List<Double> rounds = new ArrayList<>();
+            List<Double> values = new ArrayList<>();
+            for (RoundPoint p : e.getValue().rounds()) {
+                rounds.add((double) p.round());
+                values.add(metric.applyAsDouble(p));
+            }
+            chart.addSeries(e.getKey(), rounds, values);
+        }
+        chart.addSeries(markLabel, new double[] {0, result.setup().rounds()}, new double[] {mark, mark});
+        return chart;
+    }
+
+    private static void save(XYChart chart, Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+
+    static String markdown(DiceExperimentResult r) {
+        StringBuilder md = new StringBuilder();
+        DiceExperimentResult.Setup s = r.setup();
+        DiceExperimentResult.Verdict v = r.verdict();
+        md.append("# DICE on controlled sentiment generation\n\n");
+        md.append("**Question.** ").append(r.question()).append("\n\n");
+        md.append(String.format(Locale.ROOT, "**Result at this scale (budget `%s`): full DICE %s over round 0.** After"
+                        + " %d rounds the held-out ground-truth reward went from %.4f to %.4f (%+.4f, standard error"
+                        + " %.4f); win rate against the round-0 policy %.3f ± %.3f. Counted as an improvement: a reward"
+                        + " gain above two standard errors with a win rate above 1/2; as worse: a loss beyond two"
+                        + " standard errors.\n\n", r.budget(), v.improved() ? "improved"
+                        : v.worse() ? "did worse" : "made no significant difference", s.rounds(), v.rewardRound0(),
+                v.rewardLast(), v.rewardGain(), v.rewardGainStdErr(), v.winRateLast(), v.winRateStdErr()));
+
+        md.append("## Setup\n\n");
+        md.append(String.format(Locale.ROOT, "- Task: the controlled sentiment task (prompts are 2-8 token prefixes of"
+                        + " Brown fiction sentences); the judge is the AFINN-165 score of the completion mapped by"
+                        + " sigmoid(score / 2). It labels only the offline preference pairs (appendix C.1 of the DPO"
+                        + " paper: %d pairs from 4 SFT samples of each of %d training prompts), as human labels would;"
+                        + " DICE rounds never see it.\n", s.offlinePairs(), s.trainPrompts()));
+        md.append(String.format(Locale.ROOT, "- SFT model π_SFT: the embedded 4M Llama, %d SFT steps on the Brown"
+                + " fiction (held-out loss %.3f).\n", s.sftSteps(), s.sftHeldOutLoss()));
+        md.append(String.format(Locale.ROOT, "- Round 0: DPO (β %s, lr %s constant, %d steps of %d pairs) of π_SFT"
+                        + " against π_SFT on the offline pairs gives π_0, shared by every variant.\n",
+                number(s.beta()), number(s.learningRate()), s.round0Steps(), s.batchSize()));
+        md.append(String.format(Locale.ROOT, "- DICE rounds 1..%d: K = %d responses for each of %d training prompts,"
+                        + " scored by the implicit reward log π_k − log π_{k−1} minus α × characters, best vs worst,"
+                        + " mixed with offline pairs at share γ, then DPO (same β, lr, %d steps of %d pairs, the same"
+                        + " for every variant) against the frozen π_k. Same seeds in every variant.\n", s.rounds(),
+                s.samplesPerPrompt(), s.dicePrompts(), s.roundSteps(), s.batchSize()));
+        md.append(String.format(Locale.ROOT, "- A response is the continuation to the end of the sentence: sampling"
+                + " (temperature 1, no truncation) stops at the eos or a sentence-end token (ids %s), within %d"
+                + " tokens. The SFT model almost never samples its eos (it was trained on whole texts) and DICE keeps"
+                + " only responses that end.\n", s.stopTokens(), s.responseTokens()));
+        md.append(String.format(Locale.ROOT, "- Measured on %d held-out prompts, %d samples each, the same sampling"
+                        + " seed for every policy: **reward** = mean ground truth of the task's %d-token completions"
+                        + " (stopping only at the eos) with its standard error, and the **KL** to π_SFT on the same"
+                        + " samples (nats per sequence); **win rate** = for each held-out prompt and sample index, the"
+                        + " ground truth of the policy's response against π_0's response (1 higher, 1/2 tie, 0 lower),"
+                        + " averaged; **length** = mean response length in tokens and characters (stop token"
+                        + " excluded).\n\n", s.heldOutPrompts(), s.evalSamplesPerPrompt(), s.completionTokens()));
+
+        md.append("## Per round\n\n");
+        md.append(String.format(Locale.ROOT, "SFT model: reward %.4f ± %.4f, response %.1f tokens / %.1f characters"
+                        + " (%.0f%% ended), win rate against π_0 %.3f.\n\n", r.sft().reward(), r.sft().rewardStdErr(),
+                r.sft().meanResponseTokens(), r.sft().meanResponseChars(), 100 * r.sft().endedShare(),
+                r.sft().winRate()));
+        md.append("| variant | round | reward | KL to SFT | win rate vs round 0 | response reward | length tokens /"
+                + " chars | ended | α | chosen/rejected chars before → after | n_gen / n_off |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        r.variants().forEach((name, variant) -> {
+            for (RoundPoint p : variant.rounds()) {
+                DiceExperimentResult.DiceStats d = p.dice();
+                md.append(String.format(Locale.ROOT, "| %s | %d | %.4f ± %.4f | %.2f | %.3f ± %.3f | %.4f | %.1f /"
+                                + " %.1f | %.0f%% | %s | %s | %s |\n", name, p.round(), p.reward(), p.rewardStdErr(),
+                        p.kl(), p.winRate(), p.winRateStdErr(), p.responseReward(), p.meanResponseTokens(),
+                        p.meanResponseChars(), 100 * p.endedShare(), d == null ? "" : number(d.alpha()),
+                        d == null ? "" : String.format(Locale.ROOT, "%.1f/%.1f → %.1f/%.1f", d.chosenCharsBefore(),
+                                d.rejectedCharsBefore(), d.chosenCharsAfter(), d.rejectedCharsAfter()),
+                        d == null ? "" : d.nGen() + " / " + d.offlineTaken()));
+            }
+        });
+        md.append("\nFigures: `reward.png`, `win_rate.png`, `length.png`.\n\n");
+
+        md.append("## Ablations (last round)\n\n");
+        VariantResult full = r.variants().get("dice");
+        md.append("| variant | reward − full DICE | win rate − full DICE | length (chars) − full DICE |\n"
+                + "|---|---:|---:|---:|\n");
+        r.variants().forEach((name, variant) -> {
+            if (variant != full) {
+                md.append(String.format(Locale.ROOT, "| %s | %+.4f (± %.4f) | %+.3f | %+.1f |\n", name,
+                        variant.last().reward() - full.last().reward(),
+                        Math.hypot(variant.last().rewardStdErr(), full.last().rewardStdErr()),
+                        variant.last().winRate() - full.last().winRate(),
+                        variant.last().meanResponseChars() - full.last().meanResponseChars()));
+            }
+        });
+        md.append("\n## Notes\n\n");
+        md.append("- Round 0 compared with itself has win rate exactly 1/2: the same model on the same random numbers"
+                + " gives the same responses.\n");
+        md.append("- Win rates use common random numbers (the same sampling seed for both policies), which lowers"
+                + " their variance; their standard errors treat comparisons as independent.\n");
+        md.append(String.format(Locale.ROOT, "- Budget `%s` took %.0f s. `smoke` is a pipeline check (8 SFT steps, a"
+                + " handful of prompts), not a measurement; `small` is the budget whose numbers mean something here;"
+                + " `full` (2,000 SFT steps, 2,048 training and 256 held-out prompts, K 16, 96-token responses, round 0"
+                + " of 1,000 steps of 32 pairs, rounds of 300 steps) is estimated at 3 to 4 hours on two cores.\n",
+                r.budget(), r.runtimeSeconds()));
+        return md.toString();
+    }
+
+    private static String number(double x) {
+        return x == Math.rint(x) && Math.abs(x) < 1e6 ? String.valueOf((long) x) : String.valueOf(x);
+    }
+}
