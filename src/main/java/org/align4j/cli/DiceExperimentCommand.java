@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.align4j.experiments.DiceExperiment;
+import org.align4j.experiments.DiceExperimentReport;
 import org.align4j.experiments.DiceExperimentResult;
 import org.align4j.experiments.ExperimentBudget;
 import picocli.CommandLine.Command;
@@ -36,10 +37,10 @@ final class DiceExperimentCommand implements Callable<Integer> {
         DiceExperimentResult r = new DiceExperiment(DiceExperiment.Settings.of(b), output, seed, System.out,
                 b != ExperimentBudget.SMOKE).run();
         DiceExperimentResult.Verdict v = r.verdict();
-        System.out.printf(Locale.ROOT, "DICE %s over round 0: reward %.4f -> %.4f (%+.4f ± %.4f), win rate %.3f;"
-                        + " %.0f s; dice.json, figures and report.md in %s%n", v.improved() ? "improved"
-                        : v.worse() ? "did worse" : "made no significant difference", v.rewardRound0(), v.rewardLast(),
-                v.rewardGain(), v.rewardGainStdErr(), v.winRateLast(), r.runtimeSeconds(), output);
+        System.out.printf(Locale.ROOT, "full DICE %s: reward %.4f -> %.4f (%+.4f ± %.4f), win rate %.3f;"
+                        + " %.0f s; dice.json, figures and report.md in %s%n", DiceExperimentReport.outcome(v),
+                v.rewardRound0(), v.rewardLast(), v.rewardGain(), v.rewardGainStdErr(), v.winRateLast(),
+                r.runtimeSeconds(), output);
         return 0;
     }
 }

@@ -111,9 +111,10 @@ public final class DiceExperiment {
          * 12 training prompts (6 for DICE), 6 held-out ones, 4 DPO steps of 4 pairs, 2 rounds of 2 steps, K 8 (under
          * a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training prompts (128 for DICE), 64 held-out
          * (4 samples each), 24-token completions, 48-token responses, round 0 120 DPO steps of 16 pairs, 2 rounds of
-         * 40 steps, K 8 (about 10 minutes on two cores). full: 2,000 SFT steps, 2,048 training prompts (1,024 for
-         * DICE), 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000 steps of 32,
-         * 2 rounds of 300 steps, K 16 (an estimated 3 to 4 hours on two cores; see the report).
+         * 40 steps, K 8 (594 s measured on two shared cores, 208 of them the SFT, which later runs read from the
+         * cache). full: 2,000 SFT steps, 2,048 training prompts (1,024 for DICE), 256 held-out (8 samples each),
+         * 48-token completions, 96-token responses, round 0 1,000 steps of 32, 2 rounds of 300 steps, K 16 (an
+         * estimated 3 to 4 hours on two cores; see the report).
          */
         public static Settings of(ExperimentBudget budget) {
             return switch (budget) {
@@ -213,7 +214,8 @@ public final class DiceExperiment {
 
     private static String description(String variant) {
         return switch (variant) {
-            case "dice" -> "full DICE: length-regularised implicit reward (alpha swept 0..1 by 0.001), replay gamma 0.5";
+            case "dice" -> "full DICE: length-regularised implicit reward (alpha swept 0..1 by 0.001), replay gamma"
+                    + " 0.5";
             case "no-length-reg" -> "without length regularisation (alpha fixed at 0), replay gamma 0.5";
             case "no-replay" -> "without experience replay (gamma 0: generated pairs only), alpha swept";
             default -> throw new IllegalArgumentException("unknown variant " + variant);

@@ -2,6 +2,7 @@ package org.align4j.experiments;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,12 +66,11 @@ public final class DiceExperimentReport {
         DiceExperimentResult.Verdict v = r.verdict();
         md.append("# DICE on controlled sentiment generation\n\n");
         md.append("**Question.** ").append(r.question()).append("\n\n");
-        md.append(String.format(Locale.ROOT, "**Result at this scale (budget `%s`): full DICE %s over round 0.** After"
+        md.append(String.format(Locale.ROOT, "**Result at this scale (budget `%s`): full DICE %s.** After"
                         + " %d rounds the held-out ground-truth reward went from %.4f to %.4f (%+.4f, standard error"
                         + " %.4f); win rate against the round-0 policy %.3f ± %.3f. Counted as an improvement: a reward"
                         + " gain above two standard errors with a win rate above 1/2; as worse: a loss beyond two"
-                        + " standard errors.\n\n", r.budget(), v.improved() ? "improved"
-                        : v.worse() ? "did worse" : "made no significant difference", s.rounds(), v.rewardRound0(),
+                        + " standard errors.\n\n", r.budget(), outcome(v), s.rounds(), v.rewardRound0(),
                 v.rewardLast(), v.rewardGain(), v.rewardGainStdErr(), v.winRateLast(), v.winRateStdErr()));
 
         md.append("## Setup\n\n");
@@ -144,12 +144,20 @@ public final class DiceExperimentReport {
         md.append(String.format(Locale.ROOT, "- Budget `%s` took %.0f s. `smoke` is a pipeline check (8 SFT steps, a"
                 + " handful of prompts), not a measurement; `small` is the budget whose numbers mean something here;"
                 + " `full` (2,000 SFT steps, 2,048 training and 256 held-out prompts, K 16, 96-token responses, round 0"
-                + " of 1,000 steps of 32 pairs, rounds of 300 steps) is estimated at 3 to 4 hours on two cores.\n",
+                + " of 1,000 steps of 32 pairs, rounds of 300 steps) is estimated at 3 to 4 hours on two cores (the"
+                + " small budget's stages scaled by their sizes: about 25 times the sampling, training and evaluation"
+                + " work per variant, 7 times the SFT).\n",
                 r.budget(), r.runtimeSeconds()));
         return md.toString();
     }
 
+    /** "improved on round 0", "did worse than round 0" or "made no significant difference to round 0". */
+    public static String outcome(DiceExperimentResult.Verdict v) {
+        return v.improved() ? "improved on round 0" : v.worse() ? "did worse than round 0"
+                : "made no significant difference to round 0";
+    }
+
     private static String number(double x) {
-        return x == Math.rint(x) && Math.abs(x) < 1e6 ? String.valueOf((long) x) : String.valueOf(x);
+        return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
     }
 }
