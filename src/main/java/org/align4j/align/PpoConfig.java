@@ -1,25 +1,13 @@
 package org.align4j.align;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.train.AdamW;
+import org.align4j.train.OptionRecords;
 import org.align4j.train.TrainingArguments;
 
 /**
@@ -44,15 +32,7 @@ public record PpoConfig(TrainingArguments training, Options options) {
     /** The file a run saves its resolved configuration to. */
     public static final String FILE_NAME = "ppo_config.json";
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
-    private static final Set<String> OPTION_NAMES = optionNamesOf();
+    private static final Set<String> OPTION_NAMES = OptionRecords.names(Options.class);
 
     /**
      * The PPO options under TRL's names, with TRL's defaults.
@@ -149,15 +129,6 @@ public record PpoConfig(TrainingArguments training, Options options) {
         }
     }
 
-    private static Set<String> optionNamesOf() {
-        PropertyNamingStrategies.SnakeCaseStrategy snakeCase = new PropertyNamingStrategies.SnakeCaseStrategy();
-        Set<String> names = new LinkedHashSet<>();
-        for (var component : Options.class.getRecordComponents()) {
-            names.add(snakeCase.translate(component.getName()));
-        }
-        return Collections.unmodifiableSet(names);
-    }
-
     /** TRL's defaults ({@code output_dir} "trainer_output"). */
     public static PpoConfig defaults() {
         TrainingArguments training = TrainingArguments.defaults().withOptions(Map.of("logging_steps", 10));
@@ -172,9 +143,7 @@ public record PpoConfig(TrainingArguments training, Options options) {
 
     /** Every option name a PPO configuration accepts: the training options and the PPO options. */
     public static Set<String> allOptionNames() {
-        Set<String> all = new LinkedHashSet<>(TrainingArguments.optionNames());
-        all.addAll(OPTION_NAMES);
-        return Collections.unmodifiableSet(all);
+        return OptionRecords.withTrainingNames(OPTION_NAMES);
     }
 
     /** Reads a YAML or JSON configuration file over TRL's defaults. */
@@ -190,37 +159,9 @@ public record PpoConfig(TrainingArguments training, Options options) {
      *                                  known one), a value of the wrong type or an invalid value
      */
     public static PpoConfig fromOptions(Map<String, ?> options, String source, PpoConfig base) {
-        Map<String, Object> ppo = new LinkedHashMap<>();
-        Map<String, Object> training = new LinkedHashMap<>();
-        for (Map.Entry<String, ?> e : options.entrySet()) {
-            String key = e.getKey();
-            if (OPTION_NAMES.contains(key)) {
-                ppo.put(key, e.getValue());
-            } else if (TrainingArguments.optionNames().contains(key)) {
-                training.put(key, e.getValue());
-            } else {
-                String closest = TrainingArguments.closestName(key, allOptionNames());
-                throw new IllegalArgumentException(source + ": unknown option '" + key + "'"
-                        + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
-            }
-        }
-        TrainingArguments args = TrainingArguments.fromOptions(training, source, base.training());
-        ObjectNode merged = JSON.valueToTree(base.options());
-        merged.setAll((ObjectNode) JSON.valueToTree(ppo));
-        Options parsed;
-        try {
-            parsed = JSON.treeToValue(merged, Options.class);
-        } catch (JsonMappingException e) {
-            Throwable cause = e instanceof ValueInstantiationException && e.getCause() != null ? e.getCause()
-                    : e.getCause() instanceof IllegalArgumentException iae ? iae : null;
-            String problem = cause != null ? cause.getMessage()
-                    : e.getOriginalMessage().lines().findFirst().orElse("");
-            String option = e.getPath().isEmpty() ? null : e.getPath().getFirst().getFieldName();
-            throw new IllegalArgumentException(source + ": " + (option != null ? "option '" + option + "': " : "")
-                    + problem, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
+        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
+        Options parsed = OptionRecords.merge(base.options(), split.own(), Options.class, source);
         try {
             return new PpoConfig(args, parsed);
         } catch (IllegalArgumentException e) {
@@ -236,13 +177,13 @@ public record PpoConfig(TrainingArguments training, Options options) {
     /** Every option by its snake_case name: the training options, then the PPO options. */
     public Map<String, Object> toOptions() {
         Map<String, Object> all = new LinkedHashMap<>(training.toOptions());
-        all.putAll(JSON.convertValue(options, new TypeReference<LinkedHashMap<String, Object>>() { }));
+        all.putAll(OptionRecords.toOptions(options));
         return all;
     }
 
     /** Writes every resolved option as one JSON mapping (loadable with {@link #load}). */
     public void save(Path file) throws IOException {
-        Files.writeString(file, JSON.writeValueAsString(toOptions()) + "\n");
+        Files.writeString(file, OptionRecords.toJson(toOptions()));
     }
 
     /** TRL's {@code batch_size} (one process): prompts per rollout. */

@@ -4,26 +4,15 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -150,18 +139,10 @@ public record TrainingArguments(
     public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME, MeZo.NAME);
     private static final Set<String> SCHEDULER_KWARGS = Set.of("num_cycles", "min_lr", "min_lr_rate");
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final Set<String> OPTION_NAMES = snakeCaseComponentNames();
+    private static final Set<String> OPTION_NAMES = OptionRecords.names(TrainingArguments.class);
 
     /** Validates every option; messages name the option by its HF name. */
     public TrainingArguments {
@@ -201,15 +182,6 @@ public record TrainingArguments(
         parseOptimArgs(optim, optimArgs);
     }
 
-    private static Set<String> snakeCaseComponentNames() {
-        PropertyNamingStrategies.SnakeCaseStrategy snakeCase = new PropertyNamingStrategies.SnakeCaseStrategy();
-        Set<String> names = new LinkedHashSet<>();
-        for (var component : TrainingArguments.class.getRecordComponents()) {
-            names.add(snakeCase.translate(component.getName()));
-        }
-        return Collections.unmodifiableSet(names);
-    }
-
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
@@ -240,7 +212,7 @@ public record TrainingArguments(
      * @throws IllegalArgumentException naming the file when it cannot be read or is not a mapping
      */
     public static Map<String, Object> readOptions(Path file) {
-        ObjectMapper mapper = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? JSON : YAML;
+        ObjectMapper mapper = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? OptionRecords.JSON : YAML;
         Object parsed;
         try (JsonParser parser = mapper.createParser(file.toFile())) {
             parsed = parser.nextToken() == null ? Map.of() : mapper.readValue(parser, Object.class);
@@ -268,26 +240,10 @@ public record TrainingArguments(
     public static TrainingArguments fromOptions(Map<String, ?> options, String source, TrainingArguments base) {
         for (String key : options.keySet()) {
             if (!OPTION_NAMES.contains(key)) {
-                String closest = closestOption(key);
-                throw new IllegalArgumentException(source + ": unknown option '" + key + "'"
-                        + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
+                throw OptionRecords.unknown(key, OPTION_NAMES, source);
             }
         }
-        ObjectNode merged = JSON.valueToTree(base);
-        merged.setAll((ObjectNode) JSON.valueToTree(options));
-        try {
-            return JSON.treeToValue(merged, TrainingArguments.class);
-        } catch (JsonMappingException e) {
-            Throwable cause = e instanceof ValueInstantiationException && e.getCause() != null ? e.getCause()
-                    : e.getCause() instanceof IllegalArgumentException iae ? iae : null;
-            String problem = cause != null ? cause.getMessage()
-                    : e.getOriginalMessage().lines().findFirst().orElse("");
-            String option = e.getPath().isEmpty() ? null : e.getPath().getFirst().getFieldName();
-            throw new IllegalArgumentException(source + ": " + (option != null ? "option '" + option + "': " : "")
-                    + problem, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return OptionRecords.merge(base, options, TrainingArguments.class, source);
     }
 
     /** These arguments with the given options replaced (see {@link #fromOptions}). */
@@ -297,12 +253,12 @@ public record TrainingArguments(
 
     /** Every option by its snake_case name, as saved in {@code training_args.json}. */
     public Map<String, Object> toOptions() {
-        return JSON.convertValue(this, new TypeReference<LinkedHashMap<String, Object>>() { });
+        return OptionRecords.toOptions(this);
     }
 
     /** Writes the resolved options as JSON (snake_case names) to {@code file}. */
     public void save(Path file) throws IOException {
-        Files.writeString(file, JSON.writeValueAsString(this) + "\n");
+        Files.writeString(file, OptionRecords.toJson(toOptions()));
     }
 
     /** {@link #outputDir} as a path. */
@@ -381,10 +337,6 @@ public record TrainingArguments(
             options.put(key, value);
         }
         return options;
-    }
-
-    private static String closestOption(String key) {
-        return closestName(key, OPTION_NAMES);
     }
 
     /**
