@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -20,7 +19,6 @@ import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
-import org.align4j.data.Text;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.GenerationConfig;
@@ -79,13 +77,9 @@ final class DemoCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
         CausalLM model = EmbeddedModel.randomInit(seed);
         long params = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
-        List<Example> train = new ArrayList<>();
-        List<Example> eval = new ArrayList<>();
-        List<BrownCorpus.Document> docs = BrownCorpus.documents();
-        for (int d = 0; d < docs.size(); d++) {
-            Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
-            (d % 21 == 20 ? eval : train).add(e);
-        }
+        BrownCorpus.Split split = BrownCorpus.languageModelingSplit(0);
+        List<Example> train = split.train();
+        List<Example> eval = split.heldOut();
         System.out.printf("embedded model: %.2fM parameters (Llama, 4 layers, width %d), tokenizer %d tokens;"
                         + " %d training and %d held-out Brown fiction texts%n", params / 1e6, EmbeddedModel.HIDDEN,
                 tokenizer.vocabSize(), train.size(), eval.size());

@@ -17,6 +17,8 @@ import java.util.List;
  */
 public final class BrownCorpus {
     private static final String RESOURCE = "/data/brown-fiction.jsonl";
+    /** Every this-many-th text is held out by {@link #languageModelingSplit}. */
+    public static final int HELD_OUT_EVERY = 21;
 
     /** One text of the corpus. */
     public record Document(String id, String genre, List<String> paragraphs) {
@@ -26,7 +28,28 @@ public final class BrownCorpus {
         }
     }
 
+    /** The corpus as language-modelling examples, one per text: training and held-out texts. */
+    public record Split(List<Example> train, List<Example> heldOut) {
+    }
+
     private BrownCorpus() {
+    }
+
+    /**
+     * The first {@code count} texts (all of them for {@code count <= 0}) as language-modelling examples named by their
+     * ids, every {@link #HELD_OUT_EVERY}-th one (the 21st, 42nd, ...) held out: 6 of the 126 texts. The demo, the
+     * sentiment task and the experiments that fine-tune on the corpus all split it this way.
+     */
+    public static Split languageModelingSplit(int count) {
+        List<Document> docs = documents();
+        int n = count > 0 ? Math.min(count, docs.size()) : docs.size();
+        List<Example> train = new ArrayList<>();
+        List<Example> heldOut = new ArrayList<>();
+        for (int d = 0; d < n; d++) {
+            Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
+            (d % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOut : train).add(e);
+        }
+        return new Split(List.copyOf(train), List.copyOf(heldOut));
     }
 
     /** All documents, in corpus order. */

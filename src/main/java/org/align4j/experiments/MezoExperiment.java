@@ -24,7 +24,6 @@ import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
 import org.align4j.data.SftTokenization;
-import org.align4j.data.Text;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.experiments.MezoExperimentResult.Point;
 import org.align4j.experiments.MezoExperimentResult.RunResult;
@@ -77,7 +76,6 @@ public final class MezoExperiment {
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
-    private static final int HELD_OUT_EVERY = 21;
     private static final double ZO_EPS = 1e-3;
     /** The demo's SFT rate: the warm-up's, which the AdamW run goes on with. */
     private static final double WARMUP_LR = 3e-3;
@@ -167,13 +165,9 @@ public final class MezoExperiment {
         int eos = tokenizer.eosTokenId().orElseThrow();
         ObjectNode generationConfig = JSON.createObjectNode().put("bos_token_id", eos).put("eos_token_id", eos)
                 .put("pad_token_id", eos);
-        List<Example> trainTexts = new ArrayList<>();
-        List<Example> heldOutTexts = new ArrayList<>();
-        List<BrownCorpus.Document> docs = BrownCorpus.documents();
-        for (int d = 0; d < docs.size(); d++) {
-            Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
-            (d % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOutTexts : trainTexts).add(e);
-        }
+        BrownCorpus.Split split = BrownCorpus.languageModelingSplit(0);
+        List<Example> trainTexts = split.train();
+        List<Example> heldOutTexts = split.heldOut();
         SftTokenization tokenization = new SftTokenization(tokenizer, true);
         List<TokenizedSequence> train = SftTokenization.pack(tokenization.tokenizeAll(trainTexts, 0),
                 settings.maxLength());

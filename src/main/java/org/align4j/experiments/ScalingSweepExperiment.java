@@ -17,7 +17,6 @@ import org.align4j.align.SftTask;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.SftTokenization;
-import org.align4j.data.Text;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
@@ -52,7 +51,6 @@ import org.align4j.train.TrainingArguments;
 public final class ScalingSweepExperiment {
     /** The IsoFLOP grouping tolerance for planned budgets at least 0.3 decades apart. */
     private static final double ISOFLOP_GAP_DECADES = 0.1;
-    private static final int HELD_OUT_EVERY = 21;
 
     /** A model size of the sweep. */
     public record Size(int width, int layers) {
@@ -140,14 +138,9 @@ public final class ScalingSweepExperiment {
         Files.createDirectories(output);
         Path tokenizerDir = EmbeddedModel.writeTokenizer(output.resolve("tokenizer"));
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
-        List<Example> train = new ArrayList<>();
-        List<Example> heldOut = new ArrayList<>();
-        List<BrownCorpus.Document> docs = BrownCorpus.documents();
-        int count = plan.documents() > 0 ? Math.min(plan.documents(), docs.size()) : docs.size();
-        for (int d = 0; d < count; d++) {
-            Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
-            (d % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOut : train).add(e);
-        }
+        BrownCorpus.Split split = BrownCorpus.languageModelingSplit(plan.documents());
+        List<Example> train = split.train();
+        List<Example> heldOut = split.heldOut();
         SftTokenization tokenization = new SftTokenization(tokenizer, true);
         List<TokenizedSequence> trainRows = SftTokenization.pack(tokenization.tokenizeAll(train, 0), plan.seq());
         List<TokenizedSequence> heldOutRows = SftTokenization.pack(tokenization.tokenizeAll(heldOut, 0), plan.seq());
@@ -237,7 +230,7 @@ public final class ScalingSweepExperiment {
 
     private static void writeResults(Result result, Plan plan, Path output) throws IOException {
         ObjectNode data = JsonNodeFactory.instance.objectNode();
-        data.put("corpus", "bundled Brown fiction, every " + HELD_OUT_EVERY + "st document held out");
+        data.put("corpus", "bundled Brown fiction, every " + BrownCorpus.HELD_OUT_EVERY + "st document held out");
         data.put("seq", plan.seq());
         data.put("batch", plan.batch());
         data.put("learning_rate", plan.learningRate());
@@ -264,8 +257,8 @@ public final class ScalingSweepExperiment {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Embedded model family on the bundled Brown fiction (every %dst document"
                         + " held out; %d training tokens), rows of %d tokens, %d rows a step, AdamW at %.0e with cosine"
-                        + " decay; %d runs in %.0f s (limit %.0f s).%n%n", HELD_OUT_EVERY, result.trainingTokens(),
-                plan.seq(), plan.batch(), plan.learningRate(), result.runs().size(), result.seconds(),
+                        + " decay; %d runs in %.0f s (limit %.0f s).%n%n", BrownCorpus.HELD_OUT_EVERY,
+                result.trainingTokens(), plan.seq(), plan.batch(), plan.learningRate(), result.runs().size(), result.seconds(),
                 plan.timeLimitSeconds()));
         md.append("| run | budget C | N (all) | N (non-embedding) | D | epochs | steps | held-out loss | train s |\n"
                 + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");

@@ -23,7 +23,6 @@ import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.SequenceBatch;
 import org.align4j.data.SftTokenization;
-import org.align4j.data.Text;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
@@ -215,13 +214,9 @@ public final class SentimentTask {
         boolean cached = Files.isRegularFile(summary) && Files.isRegularFile(dir.resolve("model.safetensors"));
         if (!cached) {
             log.printf(Locale.ROOT, "SFT of the embedded model: %d steps of 16 rows of %d tokens%n", steps, SFT_SEQ);
-            List<Example> train = new ArrayList<>();
-            List<Example> eval = new ArrayList<>();
-            List<BrownCorpus.Document> docs = BrownCorpus.documents();
-            for (int d = 0; d < docs.size(); d++) {
-                Example e = new Example.LanguageModeling(docs.get(d).id(), new Text.Plain(docs.get(d).text()));
-                (d % 21 == 20 ? eval : train).add(e);
-            }
+            BrownCorpus.Split split = BrownCorpus.languageModelingSplit(0);
+            List<Example> train = split.train();
+            List<Example> eval = split.heldOut();
             SftTokenization tokenization = new SftTokenization(tokenizer, true);
             List<TokenizedSequence> trainRows = SftTokenization.pack(tokenization.tokenizeAll(train, 0), SFT_SEQ);
             List<TokenizedSequence> evalRows = SftTokenization.pack(tokenization.tokenizeAll(eval, 0), SFT_SEQ);
