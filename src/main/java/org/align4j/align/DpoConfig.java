@@ -1,7 +1,5 @@
 package org.align4j.align;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.data.TruncationMode;
+import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.OptionRecords;
 import org.align4j.train.TrainingArguments;
 
@@ -23,7 +22,7 @@ import org.align4j.train.TrainingArguments;
  * @param training the shared trainer's options
  * @param options  the DPO options
  */
-public record DpoConfig(TrainingArguments training, Options options) {
+public record DpoConfig(TrainingArguments training, Options options) implements AlgorithmConfig {
     /** The file a run saves its resolved configuration to. */
     public static final String FILE_NAME = "dpo_config.json";
 
@@ -170,18 +169,6 @@ public record DpoConfig(TrainingArguments training, Options options) {
     /** This configuration with the given options replaced (see {@link #fromOptions}). */
     public DpoConfig withOptions(Map<String, ?> options) {
         return fromOptions(options, "options", this);
-    }
-
-    /** Every option by its snake_case name: the training options, then the DPO options. */
-    public Map<String, Object> toOptions() {
-        Map<String, Object> all = new LinkedHashMap<>(training.toOptions());
-        all.putAll(OptionRecords.toOptions(options));
-        return all;
-    }
-
-    /** Writes every resolved option as one JSON mapping (loadable with {@link #load}). */
-    public void save(Path file) throws IOException {
-        Files.writeString(file, OptionRecords.toJson(toOptions()));
     }
 
     /** {@code precompute_ref_batch_size}, or the training / evaluation batch size when unset. */

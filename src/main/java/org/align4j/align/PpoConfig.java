@@ -1,12 +1,10 @@
 package org.align4j.align;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.train.AdamW;
+import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.OptionRecords;
 import org.align4j.train.TrainingArguments;
 
@@ -28,7 +26,7 @@ import org.align4j.train.TrainingArguments;
  *                 save_steps, output_dir...)
  * @param options  the PPO options
  */
-public record PpoConfig(TrainingArguments training, Options options) {
+public record PpoConfig(TrainingArguments training, Options options) implements AlgorithmConfig {
     /** The file a run saves its resolved configuration to. */
     public static final String FILE_NAME = "ppo_config.json";
 
@@ -172,18 +170,6 @@ public record PpoConfig(TrainingArguments training, Options options) {
     /** This configuration with the given options replaced (see {@link #fromOptions}). */
     public PpoConfig withOptions(Map<String, ?> options) {
         return fromOptions(options, "options", this);
-    }
-
-    /** Every option by its snake_case name: the training options, then the PPO options. */
-    public Map<String, Object> toOptions() {
-        Map<String, Object> all = new LinkedHashMap<>(training.toOptions());
-        all.putAll(OptionRecords.toOptions(options));
-        return all;
-    }
-
-    /** Writes every resolved option as one JSON mapping (loadable with {@link #load}). */
-    public void save(Path file) throws IOException {
-        Files.writeString(file, OptionRecords.toJson(toOptions()));
     }
 
     /** TRL's {@code batch_size} (one process): prompts per rollout. */
