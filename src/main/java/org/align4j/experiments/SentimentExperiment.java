@@ -70,16 +70,38 @@ public final class SentimentExperiment {
      * @param unlikelihoodAlpha Unlikelihood's α
      * @param bestOfNMax        the largest N of best-of-N
      * @param bestOfNDraws      best-of-N draws per held-out prompt
+     * @param ppo               the PPO and PPO-GT runs
      */
     public record Settings(ExperimentBudget budget, SentimentTask.Config task, int rewardSteps, double rewardLr,
                            int steps, int evalEvery, int batchSize, List<Double> dpoBetas, double learningRate,
-                           double unlikelihoodAlpha, int bestOfNMax, int bestOfNDraws) {
+                           double unlikelihoodAlpha, int bestOfNMax, int bestOfNDraws, Ppo ppo) {
         /** Checks that the evaluations divide the steps. */
         public Settings {
             if (evalEvery <= 0 || steps % evalEvery != 0) {
                 throw new IllegalArgumentException("steps " + steps + " must be a multiple of eval_every " + evalEvery);
             }
             dpoBetas = List.copyOf(dpoBetas);
+        }
+
+        /**
+         * The PPO runs ({@link PpoMethod}): one PPO and one PPO-GT run per target KL. An update (a rollout of
+         * {@code batch_size} prompts, then {@code epochs} passes of policy and value model) costs about three DPO
+         * steps of {@code batch_size} pairs, so small gives PPO fewer updates than the other methods' steps and
+         * evaluates it more often; the frontier compares reward against KL, whatever the steps.
+         *
+         * @param targetKls    the adaptive KL controller's targets (nats per completion)
+         * @param updates      PPO updates (rollout batches of {@code batch_size} prompts) per run
+         * @param evalEvery    updates between evaluations
+         * @param learningRate AdamW learning rate (constant): the other methods' rate, not tuned for PPO
+         * @param initKlCoef   the controller's initial β (TRL's default {@code kl_coef}, 0.05)
+         * @param epochs       PPO epochs (optimizer steps) per rollout (TRL's default, 4)
+         */
+        public record Ppo(List<Double> targetKls, int updates, int evalEvery, double learningRate, double initKlCoef,
+                          int epochs) {
+            /** Copies the targets. */
+            public Ppo {
+                targetKls = List.copyOf(targetKls);
+            }
         }
 
         /**
@@ -96,11 +118,12 @@ public final class SentimentExperiment {
             List<Double> betas = List.of(0.05, 0.1, 1.0, 5.0);
             return switch (budget) {
                 case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 4, 2e-4, 4, 2, 4, betas,
-                        2e-4, 1.0, 4, 1);
+                        2e-4, 1.0, 4, 1, new Ppo(List.of(3.0), 4, 2, 2e-4, 0.05, 4));
                 case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 120, 2e-4, 120, 20,
-                        16, betas, 2e-4, 1.0, 64, 2);
+                        16, betas, 2e-4, 1.0, 64, 2, new Ppo(List.of(2.0, 6.0), 40, 10, 2e-4, 0.05, 4));
                 case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 1000, 2e-4, 1000,
-                        100, 32, betas, 2e-4, 1.0, 128, 4);
+                        100, 32, betas, 2e-4, 1.0, 128, 4, new Ppo(List.of(1.0, 3.0, 6.0, 12.0), 1000,
+                        100, 2e-4, 0.05, 4));
             };
         }
     }
@@ -134,7 +157,7 @@ public final class SentimentExperiment {
         this.progressBars = progressBars;
     }
 
-    /** DPO at each β of the settings, Preferred-FT, Unlikelihood and Best-of-N. */
+    /** DPO at each β of the settings, Preferred-FT, Unlikelihood, Best-of-N, PPO and PPO-GT at each target KL. */
     public static List<FrontierMethod> defaultMethods(Settings settings) {
         List<FrontierMethod> out = new ArrayList<>();
         for (double beta : settings.dpoBetas()) {
@@ -143,6 +166,13 @@ public final class SentimentExperiment {
         out.add(new PreferredFtMethod(settings.learningRate()));
         out.add(new UnlikelihoodMethod(settings.unlikelihoodAlpha(), settings.learningRate()));
         out.add(new BestOfNMethod(settings.bestOfNMax(), settings.bestOfNDraws()));
+        Settings.Ppo ppo = settings.ppo();
+        for (boolean groundTruth : new boolean[] {false, true}) {
+            for (double target : ppo.targetKls()) {
+                out.add(new PpoMethod(groundTruth, target, ppo.updates(), ppo.evalEvery(), ppo.learningRate(),
+                        ppo.initKlCoef(), ppo.epochs()));
+            }
+        }
         return out;
     }
 
