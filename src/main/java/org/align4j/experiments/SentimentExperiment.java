@@ -32,11 +32,13 @@ import org.align4j.train.TrainingArguments;
  * the ground truth, ties dropped; a reward model ({@link RewardTask}, from the SFT backbone) trained on them, its
  * accuracy measured on pairs built the same way from the held-out prompts; then every {@link FrontierMethod}, each
  * producing a series of (step, KL, reward) points on the held-out prompts: DPO at each β, Preferred-FT, Unlikelihood
- * (every {@code eval_every} steps, through a {@link FrontierSeries} callback on their trainers) and Best-of-N against
- * the learned reward model. PPO (learned and ground-truth reward, at several target KLs) plugs in as further
- * {@link FrontierMethod}s: pass them to the constructor with the default ones. The {@link FrontierComparison} of the
- * DPO family against the others decides the verdict. Writes {@code frontier.json}, {@code frontier.png} and
- * {@code report.md} ({@link SentimentExperimentReport}); the method runs are under {@code runs/}.
+ * (every {@code eval_every} steps, through a {@link FrontierSeries} callback on their trainers), Best-of-N against
+ * the learned reward model, and PPO against the learned reward model and PPO-GT against the ground truth at each
+ * target KL of the adaptive KL controller ({@link PpoMethod}; steps are PPO updates of {@code batch_size} rollouts,
+ * evaluated every {@link Settings.Ppo#evalEvery}). The {@link FrontierComparison} of the DPO family against the others
+ * decides the verdict; the paper's claim is chiefly DPO's frontier against PPO's. Writes {@code frontier.json},
+ * {@code frontier.png} and {@code report.md} ({@link SentimentExperimentReport}); the method runs are under
+ * {@code runs/}.
  */
 public final class SentimentExperiment {
     /** The claim under test. */
@@ -106,13 +108,16 @@ public final class SentimentExperiment {
 
         /**
          * The settings of {@code budget}. smoke: 8 SFT steps, 12 training and 6 held-out prompts, 8-token completions,
-         * 4 steps per method (under a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training and 64
-         * held-out prompts (4 samples each per evaluation), 24-token completions, 120 steps of 16 pairs per method,
-         * evaluated every 20, best-of-N up to 64 (measured: 435 CPU-seconds, of which the SFT about 140; 10 to 15
-         * minutes of wall time on two cores shared with other jobs, 6.5 minutes with the SFT model cached).
-         * full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
-         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128 (estimated from small's stages, about
-         * 30 times its method stages and 6.7 times its SFT: some 9,000 CPU-seconds, 2 to 4 hours on two cores).
+         * 4 steps per method, PPO and PPO-GT at target KL 3 for 4 updates of 4 prompts (under a minute). small: 300 SFT
+         * steps (as {@code align4j demo}), 256 training and 64 held-out prompts (4 samples each per evaluation),
+         * 24-token completions, 120 steps of 16 pairs per method, evaluated every 20, best-of-N up to 64, PPO and
+         * PPO-GT at target KLs 2 and 6 for 40 updates of 16 prompts, evaluated every 10 (measured: 598 CPU-seconds and
+         * 12 minutes of wall time on two cores shared with other jobs, of which the SFT 4 minutes and each PPO run 42
+         * s). full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
+         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128, PPO and PPO-GT at target KLs 1, 3, 6
+         * and 12 for 1,000 updates of 32 prompts evaluated every 100 (estimated from small's stages: 30 times its DPO
+         * and baseline stages, 6.7 times its SFT, and for PPO 50 times its updates at about 4 times the cost each:
+         * some 37,000 CPU-seconds, of which PPO 28,000; 5 hours on two idle cores, up to 10 when shared).
          */
         public static Settings of(ExperimentBudget budget) {
             List<Double> betas = List.of(0.05, 0.1, 1.0, 5.0);

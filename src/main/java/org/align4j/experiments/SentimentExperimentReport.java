@@ -168,8 +168,8 @@ public final class SentimentExperimentReport {
                 v.dominates() ? "yes" : "no", v.minDifference(), v.meanDifference(), v.minZ(),
                 v.dominatesWithinNoise() ? "yes" : "no")));
         md.append(String.format(Locale.ROOT, "%n**Verdict at this scale (budget `%s`): DPO's frontier %s the other"
-                        + " methods' (%s) strictly, and %s them within noise** (no level where another method is"
-                        + " ahead by more than %s standard errors of the difference).%n", r.budget(),
+                        + " methods' (%s) strictly, and %s them within noise** (within noise: no level where another"
+                        + " method is ahead by more than %s standard errors of the difference).%n", r.budget(),
                 cmp.dominates() ? "dominates" : "does not dominate", String.join(", ", cmp.versus().keySet()),
                 cmp.dominatesWithinNoise() ? "dominates" : "does not dominate",
                 SentimentExperiment.number(FrontierComparison.NOISE_SIGMAS)));
@@ -181,13 +181,13 @@ public final class SentimentExperimentReport {
                 + " two idle cores); wall time per stage: ", r.runtimeSeconds(), r.cpuSeconds(), r.cpuSeconds() / 2));
         md.append(String.join(", ", r.timings().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
                 e.getKey(), e.getValue())).toList()));
-        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 600 CPU-seconds (SFT about"
-                + " 140, PPO and PPO-GT about 170 of them), 12 to 15 minutes of wall time on two cores shared with"
-                + " other jobs; `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method and"
-                + " 1,000 PPO updates of 32 prompts at four target KLs for each PPO family, 48-token completions,"
-                + " best-of-128) an estimated 38,000 CPU-seconds, 5 to 6 hours on two cores (about 30 times small's"
-                + " DPO and baseline stages, 6.7 times its SFT, and for PPO 50 times its updates at about 4 times"
-                + " their cost each).\n\n");
+        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` measured at 598 CPU-seconds and"
+                + " 12 minutes of wall time on two cores shared with other jobs (the SFT 4 minutes of it, each PPO run"
+                + " 42 s); `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method and 1,000 PPO"
+                + " updates of 32 prompts at four target KLs for each PPO family, 48-token completions, best-of-128)"
+                + " an estimated 37,000 CPU-seconds, PPO 28,000 of them: 5 hours on two idle cores, up to 10 when"
+                + " shared (30 times small's DPO and baseline stages, 6.7 times its SFT, and for PPO 50 times its"
+                + " updates at about 4 times the cost each).\n\n");
         md.append("Figure: `").append(FIGURE).append("`; data: `").append(SentimentExperimentResult.FILE_NAME)
                 .append("`; method runs (metrics, plots) under `runs/`.\n");
         return md.toString();
