@@ -61,7 +61,7 @@ import org.align4j.train.TrainingArguments;
  *   <li>recomputes, teacher-forced, the log-probabilities of the response tokens under the policy and the reference
  *       (logits divided by the temperature) and the value of each state (the value model's head at the position
  *       before each response token);</li>
- *   <li>scores each prompt + response with the {@link BestOfN.Scorer} (a reward model or any function), minus
+ *   <li>scores each prompt + response with the {@link ResponseScorer} (a reward model or any function), minus
  *       {@code missing_eos_penalty} when the response has no eos token;</li>
  *   <li>forms per-token rewards −β·KL_t (KL_t by {@code kl_estimator}) with the score added at the last response
  *       token, whitens them when {@code whiten_rewards}, computes GAE advantages and returns ({@link Gae}) and
@@ -109,7 +109,7 @@ public final class PpoTrainer {
     private final CausalLM policy;
     private final CausalLM reference;
     private final RewardModel valueModel;
-    private final BestOfN.Scorer scorer;
+    private final ResponseScorer scorer;
     private final int[][] prompts;
     private final PpoConfig config;
     private final PpoConfig.Options options;
@@ -138,6 +138,27 @@ public final class PpoTrainer {
     private boolean started;
     private long startNanos;
 
+    /**
+     * Rates responses with their prompts apart (for a reward that reads the response alone, such as a ground-truth
+     * function of the completion); {@link #of} adapts a {@link BestOfN.Scorer} of prompt + response sequences.
+     */
+    @FunctionalInterface
+    public interface ResponseScorer {
+        /** The reward of each response after its prompt, in order. */
+        double[] score(int[][] prompts, int[][] responses);
+
+        /** A scorer of the prompt + response sequences by {@code scorer}. */
+        static ResponseScorer of(BestOfN.Scorer scorer) {
+            return (prompts, responses) -> {
+                List<int[]> sequences = new ArrayList<>(prompts.length);
+                for (int b = 0; b < prompts.length; b++) {
+                    sequences.add(Sequences.concat(prompts[b], responses[b]));
+                }
+                return scorer.score(sequences);
+            };
+        }
+    }
+
     /** Called by {@link #train(int, Listener)} every K updates, e.g. to evaluate the policy on held-out prompts. */
     @FunctionalInterface
     public interface Listener {
@@ -158,7 +179,13 @@ public final class PpoTrainer {
     /** A trainer saving the policy without generation config or tokenizer files. */
     public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel valueModel, BestOfN.Scorer scorer,
                       int[][] prompts, PpoConfig config) {
-        this(policy, reference, valueModel, scorer, prompts, config, new HfModelWriter(null, null));
+        this(policy, reference, valueModel, ResponseScorer.of(scorer), prompts, config, new HfModelWriter(null, null));
+    }
+
+    /** A trainer scoring prompt + response sequences with {@code scorer} (see the main constructor). */
+    public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel valueModel, BestOfN.Scorer scorer,
+                      int[][] prompts, PpoConfig config, HfModelWriter writer) {
+        this(policy, reference, valueModel, ResponseScorer.of(scorer), prompts, config, writer);
     }
 
     /**
@@ -169,14 +196,15 @@ public final class PpoTrainer {
      *                   tensors with the policy
      * @param valueModel the value model (trained; TRL initialises it from the reward model), with tensors of its own
      *                   (see {@link RewardModel#copy()})
-     * @param scorer     rates prompt + response sequences: {@link BestOfN#rewardModel} or any function
+     * @param scorer     rates the responses after their prompts: {@link ResponseScorer#of} a reward model's
+     *                   {@link BestOfN#rewardModel}, or any function
      * @param config     the options
      * @param writer     writes the policy's checkpoints and final model (generation config, tokenizer files)
      * @throws IllegalArgumentException for fewer prompts than {@code batch_size}, a prompt too long for the model's
      *                                  positions with {@code response_length}, models of different vocabularies,
      *                                  shared tensors, or a stop token / eos penalty without an eos id
      */
-    public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel valueModel, BestOfN.Scorer scorer,
+    public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel valueModel, ResponseScorer scorer,
                       int[][] prompts, PpoConfig config, HfModelWriter writer) {
         this.policy = policy;
         this.reference = reference != null ? reference : ModelReference.frozenCopyOf(policy).model();
@@ -450,11 +478,7 @@ public final class PpoTrainer {
                 values[b] = s.gather(v.value(), b - from);
             }
         }
-        List<int[]> sequences = new ArrayList<>(size);
-        for (int b = 0; b < size; b++) {
-            sequences.add(Sequences.concat(batch[b], responses[b]));
-        }
-        double[] scores = scorer.score(sequences);
+        double[] scores = scorer.score(batch, responses);
         if (scores.length != size) {
             throw new IllegalStateException("the scorer returned " + scores.length + " scores for " + size
                     + " sequences");

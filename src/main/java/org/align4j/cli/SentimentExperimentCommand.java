@@ -6,7 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.align4j.experiments.ExperimentBudget;
+import org.align4j.experiments.FrontierComparison;
 import org.align4j.experiments.FrontierPoint;
+import org.align4j.experiments.PpoMethod;
 import org.align4j.experiments.SentimentExperiment;
 import org.align4j.experiments.SentimentExperimentResult;
 import picocli.CommandLine.Command;
@@ -18,9 +20,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sentiment", mixinStandardHelpOptions = true, description = {
         "Controlled sentiment generation (DPO paper, Fig. 2 left) on the embedded model: DPO at four betas,",
-        "Preferred-FT, Unlikelihood and Best-of-N against an AFINN ground truth; writes frontier.json, frontier.png,",
-        "report.md. Budgets: smoke (under a minute), small (about 435 CPU-seconds: 10 to 15 minutes on two shared",
-        "cores), full (an estimated 2 to 4 hours on two cores). The SFT model is cached in the output folder."})
+        "Preferred-FT, Unlikelihood, Best-of-N, and PPO (learned reward model) and PPO-GT (ground-truth reward) at",
+        "several target KLs, against an AFINN ground truth; writes frontier.json, frontier.png, report.md.",
+        "Budgets: smoke (under a minute), small (about 600 CPU-seconds: 12 minutes on two shared cores), full",
+        "(an estimated 37,000 CPU-seconds: 5 to 10 hours on two cores). The SFT model is cached in the output folder."})
 final class SentimentExperimentCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "smoke", description = "smoke, small or full (default ${DEFAULT-VALUE})")
     String budget;
@@ -41,10 +44,15 @@ final class SentimentExperimentCommand implements Callable<Integer> {
             FrontierPoint best = e.getValue().best();
             System.out.printf(Locale.ROOT, "%-16s best reward %.4f at KL %.3f%n", e.getKey(), best.reward(), best.kl());
         }
-        System.out.printf(Locale.ROOT, "DPO's frontier %s the others' strictly and %s them within noise (reward"
-                        + " model held-out accuracy %.3f); %.0f s; frontier.json, frontier.png and report.md in %s%n",
+        FrontierComparison.Versus ppo = r.comparison().versus().get(PpoMethod.PPO_FAMILY);
+        System.out.printf(Locale.ROOT, "DPO's frontier %s the others' strictly and %s them within noise; against"
+                        + " PPO's it %s (reward model held-out accuracy %.3f); %.0f s; frontier.json, frontier.png"
+                        + " and report.md in %s%n",
                 r.comparison().dominates() ? "dominates" : "does not dominate",
                 r.comparison().dominatesWithinNoise() ? "dominates" : "does not dominate",
+                ppo == null || ppo.levelsCompared() == 0 ? "has no common KL level"
+                        : (ppo.dominates() ? "dominates" : "does not dominate") + " strictly and "
+                        + (ppo.dominatesWithinNoise() ? "dominates" : "does not dominate") + " within noise",
                 r.rewardModel().heldOutAccuracy(), r.runtimeSeconds(), output);
         return 0;
     }

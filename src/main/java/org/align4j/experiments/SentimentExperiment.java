@@ -32,11 +32,13 @@ import org.align4j.train.TrainingArguments;
  * the ground truth, ties dropped; a reward model ({@link RewardTask}, from the SFT backbone) trained on them, its
  * accuracy measured on pairs built the same way from the held-out prompts; then every {@link FrontierMethod}, each
  * producing a series of (step, KL, reward) points on the held-out prompts: DPO at each β, Preferred-FT, Unlikelihood
- * (every {@code eval_every} steps, through a {@link FrontierSeries} callback on their trainers) and Best-of-N against
- * the learned reward model. PPO (learned and ground-truth reward, at several target KLs) plugs in as further
- * {@link FrontierMethod}s: pass them to the constructor with the default ones. The {@link FrontierComparison} of the
- * DPO family against the others decides the verdict. Writes {@code frontier.json}, {@code frontier.png} and
- * {@code report.md} ({@link SentimentExperimentReport}); the method runs are under {@code runs/}.
+ * (every {@code eval_every} steps, through a {@link FrontierSeries} callback on their trainers), Best-of-N against
+ * the learned reward model, and PPO against the learned reward model and PPO-GT against the ground truth at each
+ * target KL of the adaptive KL controller ({@link PpoMethod}; steps are PPO updates of {@code batch_size} rollouts,
+ * evaluated every {@link Settings.Ppo#evalEvery}). The {@link FrontierComparison} of the DPO family against the others
+ * decides the verdict; the paper's claim is chiefly DPO's frontier against PPO's. Writes {@code frontier.json},
+ * {@code frontier.png} and {@code report.md} ({@link SentimentExperimentReport}); the method runs are under
+ * {@code runs/}.
  */
 public final class SentimentExperiment {
     /** The claim under test. */
@@ -70,10 +72,11 @@ public final class SentimentExperiment {
      * @param unlikelihoodAlpha Unlikelihood's α
      * @param bestOfNMax        the largest N of best-of-N
      * @param bestOfNDraws      best-of-N draws per held-out prompt
+     * @param ppo               the PPO and PPO-GT runs
      */
     public record Settings(ExperimentBudget budget, SentimentTask.Config task, int rewardSteps, double rewardLr,
                            int steps, int evalEvery, int batchSize, List<Double> dpoBetas, double learningRate,
-                           double unlikelihoodAlpha, int bestOfNMax, int bestOfNDraws) {
+                           double unlikelihoodAlpha, int bestOfNMax, int bestOfNDraws, Ppo ppo) {
         /** Checks that the evaluations divide the steps. */
         public Settings {
             if (evalEvery <= 0 || steps % evalEvery != 0) {
@@ -83,24 +86,49 @@ public final class SentimentExperiment {
         }
 
         /**
+         * The PPO runs ({@link PpoMethod}): one PPO and one PPO-GT run per target KL. An update (a rollout of
+         * {@code batch_size} prompts, then {@code epochs} passes of policy and value model) costs about three DPO
+         * steps of {@code batch_size} pairs, so small gives PPO fewer updates than the other methods' steps and
+         * evaluates it more often; the frontier compares reward against KL, whatever the steps.
+         *
+         * @param targetKls    the adaptive KL controller's targets (nats per completion)
+         * @param updates      PPO updates (rollout batches of {@code batch_size} prompts) per run
+         * @param evalEvery    updates between evaluations
+         * @param learningRate AdamW learning rate (constant): the other methods' rate, not tuned for PPO
+         * @param initKlCoef   the controller's initial β (TRL's default {@code kl_coef}, 0.05)
+         * @param epochs       PPO epochs (optimizer steps) per rollout (TRL's default, 4)
+         */
+        public record Ppo(List<Double> targetKls, int updates, int evalEvery, double learningRate, double initKlCoef,
+                          int epochs) {
+            /** Copies the targets. */
+            public Ppo {
+                targetKls = List.copyOf(targetKls);
+            }
+        }
+
+        /**
          * The settings of {@code budget}. smoke: 8 SFT steps, 12 training and 6 held-out prompts, 8-token completions,
-         * 4 steps per method (under a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training and 64
-         * held-out prompts (4 samples each per evaluation), 24-token completions, 120 steps of 16 pairs per method,
-         * evaluated every 20, best-of-N up to 64 (measured: 435 CPU-seconds, of which the SFT about 140; 10 to 15
-         * minutes of wall time on two cores shared with other jobs, 6.5 minutes with the SFT model cached).
-         * full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
-         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128 (estimated from small's stages, about
-         * 30 times its method stages and 6.7 times its SFT: some 9,000 CPU-seconds, 2 to 4 hours on two cores).
+         * 4 steps per method, PPO and PPO-GT at target KL 3 for 4 updates of 4 prompts (under a minute). small: 300 SFT
+         * steps (as {@code align4j demo}), 256 training and 64 held-out prompts (4 samples each per evaluation),
+         * 24-token completions, 120 steps of 16 pairs per method, evaluated every 20, best-of-N up to 64, PPO and
+         * PPO-GT at target KLs 2 and 6 for 40 updates of 16 prompts, evaluated every 10 (measured: 598 CPU-seconds and
+         * 12 minutes of wall time on two cores shared with other jobs, of which the SFT 4 minutes and each PPO run 42
+         * s). full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
+         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128, PPO and PPO-GT at target KLs 1, 3, 6
+         * and 12 for 1,000 updates of 32 prompts evaluated every 100 (estimated from small's stages: 30 times its DPO
+         * and baseline stages, 6.7 times its SFT, and for PPO 50 times its updates at about 4 times the cost each:
+         * some 37,000 CPU-seconds, of which PPO 28,000; 5 hours on two idle cores, up to 10 when shared).
          */
         public static Settings of(ExperimentBudget budget) {
             List<Double> betas = List.of(0.05, 0.1, 1.0, 5.0);
             return switch (budget) {
                 case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 4, 2e-4, 4, 2, 4, betas,
-                        2e-4, 1.0, 4, 1);
+                        2e-4, 1.0, 4, 1, new Ppo(List.of(3.0), 4, 2, 2e-4, 0.05, 4));
                 case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 120, 2e-4, 120, 20,
-                        16, betas, 2e-4, 1.0, 64, 2);
+                        16, betas, 2e-4, 1.0, 64, 2, new Ppo(List.of(2.0, 6.0), 40, 10, 2e-4, 0.05, 4));
                 case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 1000, 2e-4, 1000,
-                        100, 32, betas, 2e-4, 1.0, 128, 4);
+                        100, 32, betas, 2e-4, 1.0, 128, 4, new Ppo(List.of(1.0, 3.0, 6.0, 12.0), 1000,
+                        100, 2e-4, 0.05, 4));
             };
         }
     }
@@ -134,7 +162,7 @@ public final class SentimentExperiment {
         this.progressBars = progressBars;
     }
 
-    /** DPO at each β of the settings, Preferred-FT, Unlikelihood and Best-of-N. */
+    /** DPO at each β of the settings, Preferred-FT, Unlikelihood, Best-of-N, PPO and PPO-GT at each target KL. */
     public static List<FrontierMethod> defaultMethods(Settings settings) {
         List<FrontierMethod> out = new ArrayList<>();
         for (double beta : settings.dpoBetas()) {
@@ -143,6 +171,13 @@ public final class SentimentExperiment {
         out.add(new PreferredFtMethod(settings.learningRate()));
         out.add(new UnlikelihoodMethod(settings.unlikelihoodAlpha(), settings.learningRate()));
         out.add(new BestOfNMethod(settings.bestOfNMax(), settings.bestOfNDraws()));
+        Settings.Ppo ppo = settings.ppo();
+        for (boolean groundTruth : new boolean[] {false, true}) {
+            for (double target : ppo.targetKls()) {
+                out.add(new PpoMethod(groundTruth, target, ppo.updates(), ppo.evalEvery(), ppo.learningRate(),
+                        ppo.initKlCoef(), ppo.epochs()));
+            }
+        }
         return out;
     }
 

@@ -61,6 +61,19 @@ public final class SentimentExperimentReport {
         return List.copyOf(levels);
     }
 
+    /** The verdict of DPO against one family (the paper's claim is DPO against PPO), or that it did not run. */
+    static String versusLine(FrontierComparison cmp, String family) {
+        FrontierComparison.Versus v = cmp.versus().get(family);
+        if (v == null || v.levelsCompared() == 0) {
+            return String.format(Locale.ROOT, "%n- DPO vs %s: no KL level where both have a point.%n", family);
+        }
+        return String.format(Locale.ROOT, "%n- **DPO vs %s: DPO's frontier %s %s's** (at least as high at %d of %d"
+                        + " levels; smallest difference %+.4f, mean %+.4f), and %s it within noise (smallest"
+                        + " difference / SE %+.2f).%n", family, v.dominates() ? "dominates" : "does not dominate",
+                family, v.levelsAtLeast(), v.levelsCompared(), v.minDifference(), v.meanDifference(),
+                v.dominatesWithinNoise() ? "dominates" : "does not dominate", v.minZ());
+    }
+
     static String markdown(SentimentExperimentResult r) {
         SentimentExperiment.Settings s = r.settings();
         SentimentTask.Config c = s.task();
@@ -91,13 +104,22 @@ public final class SentimentExperimentReport {
                 - Trained methods: %d steps of %d, constant lr %s, evaluated every %d steps (step 0 is the SFT \
                 model). Best-of-N: N = 1..%d, %d draw(s) per held-out prompt, KL reported as the analytic \
                 log N − (N−1)/N (an upper bound on the exact KL), step = N.
+                - PPO (learned reward model; value model from it) and PPO-GT (ground-truth reward; value model \
+                from the SFT backbone with a fresh head) at target KL %s nats: the adaptive KL controller (Ziegler \
+                et al. 2019) from β %s, horizon = episodes / %d; %d updates, each a rollout of %d training prompts \
+                (one completion each, sampled as above, reference = the SFT model) and %d PPO epochs, lr %s; step = \
+                update, evaluated every %d updates.
                 """, c.sftSteps(), r.sft().trainLoss(), r.sft().heldOutLoss(),
                 r.sft().fromCache() ? " (read from the cache)" : "", c.trainPrompts(), c.heldOutPrompts(), r.seed(),
                 c.maxNewTokens(), c.evalSamplesPerPrompt(), c.heldOutPrompts() * c.evalSamplesPerPrompt(),
                 r.pairs().trainPairs(), r.pairs().trainPrompts(), r.pairs().heldOutPairs(), r.rewardModel().steps(),
                 s.batchSize(), SentimentExperiment.number(s.rewardLr()), r.rewardModel().heldOutAccuracy(),
                 r.rewardModel().trainAccuracy(), s.steps(), s.batchSize(),
-                SentimentExperiment.number(s.learningRate()), s.evalEvery(), s.bestOfNMax(), s.bestOfNDraws()));
+                SentimentExperiment.number(s.learningRate()), s.evalEvery(), s.bestOfNMax(), s.bestOfNDraws(),
+                String.join(", ", s.ppo().targetKls().stream().map(SentimentExperiment::number).toList()),
+                SentimentExperiment.number(s.ppo().initKlCoef()), PpoMethod.HORIZON_FRACTION, s.ppo().updates(),
+                s.batchSize(), s.ppo().epochs(), SentimentExperiment.number(s.ppo().learningRate()),
+                s.ppo().evalEvery()));
         md.append(String.format(Locale.ROOT, "\nThe SFT model's held-out reward is %.4f ± %.4f (standard error).%n",
                 r.sftPoint().reward(), r.sftPoint().rewardStdErr()));
 
@@ -146,24 +168,26 @@ public final class SentimentExperimentReport {
                 v.dominates() ? "yes" : "no", v.minDifference(), v.meanDifference(), v.minZ(),
                 v.dominatesWithinNoise() ? "yes" : "no")));
         md.append(String.format(Locale.ROOT, "%n**Verdict at this scale (budget `%s`): DPO's frontier %s the other"
-                        + " methods' (%s) strictly, and %s them within noise** (no level where another method is"
-                        + " ahead by more than %s standard errors of the difference). PPO (learned and ground-truth"
-                        + " reward) is not in this comparison yet; it joins as further methods of the experiment.%n",
-                r.budget(), cmp.dominates() ? "dominates" : "does not dominate",
-                String.join(", ", cmp.versus().keySet()),
+                        + " methods' (%s) strictly, and %s them within noise** (within noise: no level where another"
+                        + " method is ahead by more than %s standard errors of the difference).%n", r.budget(),
+                cmp.dominates() ? "dominates" : "does not dominate", String.join(", ", cmp.versus().keySet()),
                 cmp.dominatesWithinNoise() ? "dominates" : "does not dominate",
                 SentimentExperiment.number(FrontierComparison.NOISE_SIGMAS)));
-
+        for (String family : List.of(PpoMethod.PPO_FAMILY, PpoMethod.PPO_GT_FAMILY)) {
+            md.append(versusLine(cmp, family));
+        }
         md.append("\n## Cost\n\n");
         md.append(String.format(Locale.ROOT, "This run took %.0f s of wall time and %.0f CPU-seconds (about %.0f s on"
                 + " two idle cores); wall time per stage: ", r.runtimeSeconds(), r.cpuSeconds(), r.cpuSeconds() / 2));
         md.append(String.join(", ", r.timings().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
                 e.getKey(), e.getValue())).toList()));
-        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` about 435 CPU-seconds (SFT about"
-                + " 140 of them), measured at 10 to 15 minutes of wall time on two cores shared with other jobs and"
-                + " 6.5 minutes with the SFT model cached; `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps"
-                + " of 32 per method, 48-token completions, best-of-128) an estimated 9,000 CPU-seconds, 2 to 4 hours"
-                + " on two cores (about 30 times small's method stages and 6.7 times its SFT).\n\n");
+        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` measured at 598 CPU-seconds and"
+                + " 12 minutes of wall time on two cores shared with other jobs (the SFT 4 minutes of it, each PPO run"
+                + " 42 s); `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method and 1,000 PPO"
+                + " updates of 32 prompts at four target KLs for each PPO family, 48-token completions, best-of-128)"
+                + " an estimated 37,000 CPU-seconds, PPO 28,000 of them: 5 hours on two idle cores, up to 10 when"
+                + " shared (30 times small's DPO and baseline stages, 6.7 times its SFT, and for PPO 50 times its"
+                + " updates at about 4 times the cost each).\n\n");
         md.append("Figure: `").append(FIGURE).append("`; data: `").append(SentimentExperimentResult.FILE_NAME)
                 .append("`; method runs (metrics, plots) under `runs/`.\n");
         return md.toString();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +17,15 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
+import org.align4j.model.HfModelWriter;
 import org.align4j.model.RewardModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link PpoTrainer} on tiny random models: the loss gradient, optimisation of a token reward, the KL penalty. */
+/**
+ * {@link PpoTrainer} on tiny random models: the loss gradient, optimisation of a token reward, the KL penalty, a
+ * scorer of responses apart from their prompts.
+ */
 class PpoTrainerTest {
     private static final int REWARDED_TOKEN = 7;
     private static final int PROMPT_COUNT = 16;
@@ -130,6 +135,36 @@ class PpoTrainerTest {
             beta = trainer.klCoef();
         }
         assertTrue(beta > 0.1, "KL above a tiny target pushes beta up: " + beta);
+    }
+
+    @Test
+    void aResponseScorerGetsEachPromptAndItsResponseApart() throws IOException {
+        CausalLM policy = TinyModels.random("llama", 21);
+        int[][] prompts = prompts();
+        List<int[]> seenPrompts = new ArrayList<>();
+        List<int[]> seenResponses = new ArrayList<>();
+        PpoTrainer.ResponseScorer scorer = (p, r) -> {
+            seenPrompts.addAll(List.of(p));
+            seenResponses.addAll(List.of(r));
+            double[] out = new double[r.length];
+            for (int i = 0; i < r.length; i++) {
+                out[i] = r[i].length;
+            }
+            return out;
+        };
+        Map<String, Double> m = new PpoTrainer(policy, null, valueModelOf(policy), scorer, prompts,
+                config("responses", Map.of("total_episodes", 8)), new HfModelWriter(null, null))
+                .step();
+        assertEquals(8, seenPrompts.size());
+        assertEquals(8, seenResponses.size());
+        double lengths = 0;
+        for (int i = 0; i < 8; i++) {
+            int[] prompt = seenPrompts.get(i);
+            assertTrue(Arrays.stream(prompts).anyMatch(q -> q == prompt), "a prompt of the trainer's");
+            assertTrue(seenResponses.get(i).length >= 1 && seenResponses.get(i).length <= 4);
+            lengths += seenResponses.get(i).length;
+        }
+        assertEquals(lengths / 8, m.get("objective/scores"), 1e-12);
     }
 
     /** The micro-batch loss's gradients (through Ops.scale, the fused lm_head and the value head) vs finite differences. */

@@ -26,14 +26,16 @@ class SentimentExperimentTest {
                 "--seed", "5"));
         for (String f : List.of("frontier.json", "frontier.png", "report.md", "sft-8steps-seed5/model.safetensors",
                 "sft-8steps-seed5/sentiment_sft.json", "runs/dpo-beta0.1/metrics.jsonl",
-                "runs/reward-model/metrics.jsonl")) {
+                "runs/reward-model/metrics.jsonl", "runs/ppo-kl3/metrics.jsonl", "runs/ppo-gt-kl3/ppo_config.json")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
         JsonNode r = new ObjectMapper().readTree(out.resolve("frontier.json").toFile());
         List<String> methods = new ArrayList<>();
         r.get("methods").fieldNames().forEachRemaining(methods::add);
         assertEquals(List.of("dpo-beta0.05", "dpo-beta0.1", "dpo-beta1", "dpo-beta5", "preferred-ft", "unlikelihood",
-                "best-of-n"), methods);
+                "best-of-n", "ppo-kl3", "ppo-gt-kl3"), methods);
+        assertEquals("PPO", r.get("methods").get("ppo-kl3").get("family").asText());
+        assertEquals("PPO-GT", r.get("methods").get("ppo-gt-kl3").get("family").asText());
         JsonNode sft = r.get("sft_point");
         assertEquals(0.0, sft.get("kl").asDouble());
         for (String name : methods) {
@@ -60,13 +62,22 @@ class SentimentExperimentTest {
         double accuracy = r.get("reward_model").get("held_out_accuracy").asDouble();
         assertTrue(accuracy >= 0 && accuracy <= 1);
         JsonNode comparison = r.get("comparison");
-        assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N"), fieldNames(comparison.get("versus")));
+        assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N", "PPO", "PPO-GT"),
+                fieldNames(comparison.get("versus")));
+        for (String family : List.of("PPO", "PPO-GT")) {
+            JsonNode v = comparison.get("versus").get(family);
+            assertTrue(v.get("levels_compared").asInt() > 0, family + " " + v);
+            assertTrue(Double.isFinite(v.get("mean_difference").asDouble()), family + " " + v);
+        }
         assertTrue(comparison.get("dominates").isBoolean() && comparison.get("dominates_within_noise").isBoolean());
-        assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N"),
+        assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N", "PPO", "PPO-GT"),
                 fieldNames(comparison.get("frontiers")));
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Verdict at this scale (budget `smoke`): DPO's frontier"), report);
         assertTrue(report.contains("| dpo-beta5 | DPO |"), report);
+        assertTrue(report.contains("| ppo-gt-kl3 | PPO-GT |"), report);
+        assertTrue(report.contains("- **DPO vs PPO: DPO's frontier "), report);
+        assertTrue(report.contains("- **DPO vs PPO-GT: DPO's frontier "), report);
 
         assertEquals(0, Main.run("experiment", "sentiment", "--budget", "smoke", "--output", out.toString(),
                 "--seed", "5"));
