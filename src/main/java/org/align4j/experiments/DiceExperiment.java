@@ -116,8 +116,8 @@ public final class DiceExperiment {
          * experiment sets them (β 0.1, 2e-4 constant). smoke: 8 SFT steps, 12 training prompts, 6 held-out ones, 4
          * DPO steps of 4 pairs, 2 rounds of 3 steps, K 8 (under a minute). small: 300 SFT steps (as
          * {@code align4j demo}), 256 training prompts, 64 held-out (4 samples each), 24-token completions, 48-token
-         * responses, round 0 120 DPO steps of 16 pairs, 2 rounds of 16 steps, K 8 (about 10 minutes on two shared
-         * cores, 208 s of them the SFT, which later runs read from the cache). full: 2,000 SFT steps, 2,048 training
+         * responses, round 0 120 DPO steps of 16 pairs, 2 rounds of 16 steps, K 8 (425 s measured on two shared
+         * cores with the SFT model read from the cache; training it took 261 s more). full: 2,000 SFT steps, 2,048 training
          * prompts, 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000 steps of
          * 32, 2 rounds of 64 steps, K 16 (an estimated 3 to 4 hours on two cores; see the report).
          */

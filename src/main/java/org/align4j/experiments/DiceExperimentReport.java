@@ -127,7 +127,7 @@ public final class DiceExperimentReport {
             }
         });
         md.append("\nModel: *trained* by this run, or *cached*: read from an earlier run in the same output folder"
-                + " (same budget and seed) and only evaluated by this one.\n\n");
+                + " (same budget, seed and settings) and only evaluated by this one.\n\n");
         md.append("Figures: `reward.png`, `win_rate.png`, `length.png`.\n\n");
 
         md.append("## Ablations (last round)\n\n");
