@@ -9,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.align4j.align.DiceConfig;
 import org.align4j.align.DiceLoop;
@@ -40,9 +43,10 @@ import org.align4j.model.HfModels;
  * preference pairs: appendix C.1's pairs of SFT samples of the training prompts, labelled by the AFINN ground truth.
  * That labelling is the only use of the ground truth in training (it stands in for the human labels of an offline
  * preference set); it gives π_0, the DPO model DICE starts from. <b>DICE rounds 1..R</b> ({@link DiceLoop}): sample K
- * responses per prompt from π_k, score them with the implicit reward log π_k − log π_{k−1} (π_SFT for round 1) minus
- * α |y| (characters), pair best and worst, mix with the offline pairs at share γ, train DPO against the frozen π_k.
- * Nothing in a DICE round sees the ground truth.
+ * responses for every training prompt from π_k, score them with the implicit reward log π_k − log π_{k−1} (π_SFT for
+ * round 1) minus α |y| (characters), pair best and worst, mix with the replay pool (one offline pair per training
+ * prompt, {@link #replayPool}) at share γ, train DPO with round 0's β and learning rate against the frozen π_k for one
+ * pass over a mix the size of the pool ({@link Settings}). Nothing in a DICE round sees the ground truth.
  *
  * <p><b>Variants</b>, from the same π_0 with the same seeds: {@code dice} (α swept on the default grid, γ 0.5),
  * {@code no-length-reg} (α grid {0}: no length regularisation) and {@code no-replay} (γ 0: generated pairs only).
@@ -59,9 +63,10 @@ import org.align4j.model.HfModels;
  * tie 1/2, a lower one 0 (the mean over comparisons); the mean response length in tokens and characters; and DICE's
  * own statistics (α, chosen/rejected lengths before and after regularisation, n_gen / n_off). Results go to
  * {@code dice.json}, {@code reward.png}, {@code win_rate.png}, {@code length.png} and {@code report.md}
- * ({@link DiceExperimentReport}). The round-0 model is in {@code round0-BUDGET-seedS/}, each variant's rounds
- * ({@link DiceLoop}'s folders) in {@code variants-BUDGET-seedS/NAME/}: a later run with the same budget and seed
- * reads back what exists (the SFT model is cached by the task).
+ * ({@link DiceExperimentReport}). The round-0 model is in {@code round0-KEY/}, each variant's rounds ({@link DiceLoop}'s
+ * folders) in {@code variants-KEY/NAME/}, KEY naming the budget, the seed and a hash of the settings: a later run
+ * with the same ones reads back what exists, and the report marks those models as cached (the SFT model is cached
+ * by the task).
  */
 public final class DiceExperiment {
     /** What the experiment asks. */
@@ -76,54 +81,58 @@ public final class DiceExperiment {
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * What a budget runs.
+     * What a budget runs. The DICE rounds follow the authors' recipe (sail-sg/dice, {@code scripts/run_dice}) scaled
+     * down: every round samples K responses for every prompt of the offline data and trains one pass over a mix the
+     * size of the replay pool ({@code trainPrompts / batchSize} steps; the authors: 300 steps of 32 pairs on about
+     * 9.6k pairs), keeps prompts with at least K/2 ended responses (their 8 of 16), and uses round 0's DPO recipe
+     * unchanged: the same β and the same constant learning rate (theirs: β 0.1 and 5e-7 in the rounds, as in the
+     * initial DPO of zephyr-7b-beta). The rate is the one the sentiment experiment set for DPO on this model and task
+     * ({@link SentimentExperiment.Settings}: 2e-4, chosen there to keep DPO's KL at a few nats early on), fixed by
+     * that rule and not by DICE's outcome. Runs on small (seed 42) around the choice, full DICE's round 2 against
+     * round 0: the earlier recipe (128 sampled prompts, 40 steps a round) at 2e-4: 0.589 (KL 10.5) to 0.521 (KL 78);
+     * this recipe at 2e-4 (kept): to 0.516 (KL 58); with the rounds at 1e-4: to 0.537 (KL 44); everything at 5e-4:
+     * 0.738 (KL 34.5) to 0.616 (KL 120). DICE did worse than round 0 at every rate.
      *
      * @param budget           the budget
      * @param task             the task's sizes (SFT steps, prompts, evaluation samples, completion tokens)
-     * @param dicePrompts      training prompts DICE samples for (the first ones; the others keep offline pairs
-     *                         whose prompts no generated pair uses, for replay)
      * @param responseTokens   longest response
-     * @param beta             DPO's β
-     * @param learningRate     DPO learning rate (constant schedule)
+     * @param beta             DPO's β (round 0 and every round)
+     * @param learningRate     DPO learning rate (constant; round 0 and every round)
      * @param batchSize        pairs per DPO step
      * @param round0Steps      DPO steps of round 0
      * @param roundSteps       DPO steps of each DICE round (the same for every variant: equal compute)
      * @param rounds           DICE rounds
      * @param samplesPerPrompt DICE's K
      */
-    public record Settings(ExperimentBudget budget, SentimentTask.Config task, int dicePrompts, int responseTokens,
-                           double beta, double learningRate, int batchSize, int round0Steps, int roundSteps,
-                           int rounds, int samplesPerPrompt) {
+    public record Settings(ExperimentBudget budget, SentimentTask.Config task, int responseTokens, double beta,
+                           double learningRate, int batchSize, int round0Steps, int roundSteps, int rounds,
+                           int samplesPerPrompt) {
         /** Checks the sizes. */
         public Settings {
-            if (dicePrompts <= 0 || dicePrompts > task.trainPrompts()) {
-                throw new IllegalArgumentException("dice prompts must be in [1, " + task.trainPrompts() + "], got "
-                        + dicePrompts);
-            }
             if (responseTokens <= 0 || batchSize <= 0 || round0Steps <= 0 || roundSteps <= 0 || rounds <= 0
-                    || samplesPerPrompt < 2) {
-                throw new IllegalArgumentException("DICE experiment sizes must be positive (K >= 2)");
+                    || samplesPerPrompt < 4) {
+                throw new IllegalArgumentException("DICE experiment sizes must be positive (K >= 4)");
             }
         }
 
         /**
-         * The settings of {@code budget}, the task's sizes as the sentiment experiment sets them. smoke: 8 SFT steps,
-         * 12 training prompts (6 for DICE), 6 held-out ones, 4 DPO steps of 4 pairs, 2 rounds of 2 steps, K 8 (under
-         * a minute). small: 300 SFT steps (as {@code align4j demo}), 256 training prompts (128 for DICE), 64 held-out
-         * (4 samples each), 24-token completions, 48-token responses, round 0 120 DPO steps of 16 pairs, 2 rounds of
-         * 40 steps, K 8 (594 s measured on two shared cores, 208 of them the SFT, which later runs read from the
-         * cache). full: 2,000 SFT steps, 2,048 training prompts (1,024 for DICE), 256 held-out (8 samples each),
-         * 48-token completions, 96-token responses, round 0 1,000 steps of 32, 2 rounds of 300 steps, K 16 (an
-         * estimated 3 to 4 hours on two cores; see the report).
+         * The settings of {@code budget}, the task's sizes, β, learning rate and round-0 DPO as the sentiment
+         * experiment sets them (β 0.1, 2e-4 constant). smoke: 8 SFT steps, 12 training prompts, 6 held-out ones, 4
+         * DPO steps of 4 pairs, 2 rounds of 3 steps, K 8 (under a minute). small: 300 SFT steps (as
+         * {@code align4j demo}), 256 training prompts, 64 held-out (4 samples each), 24-token completions, 48-token
+         * responses, round 0 120 DPO steps of 16 pairs, 2 rounds of 16 steps, K 8 (425 s measured on two shared
+         * cores with the SFT model read from the cache; training it took 261 s more). full: 2,000 SFT steps, 2,048 training
+         * prompts, 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000 steps of
+         * 32, 2 rounds of 64 steps, K 16 (an estimated 3 to 4 hours on two cores; see the report).
          */
         public static Settings of(ExperimentBudget budget) {
             return switch (budget) {
-                case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 6, 16, 0.1, 5e-4, 4, 4,
-                        2, 2, 8);
-                case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 128, 48, 0.1, 5e-4,
-                        16, 120, 40, 2, 8);
-                case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 1024, 96, 0.1,
-                        5e-4, 32, 1000, 300, 2, 16);
+                case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 16, 0.1, 2e-4, 4, 4, 3, 2,
+                        8);
+                case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 48, 0.1, 2e-4, 16,
+                        120, 16, 2, 8);
+                case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 96, 0.1, 2e-4, 32,
+                        1000, 64, 2, 16);
             };
         }
     }
@@ -153,20 +162,27 @@ public final class DiceExperiment {
         List<Integer> stops = stopTokens(task);
         long evalSeed = seed + 1_000_003L;
         List<Example> offline = task.preferencePairs(task.reference(), task.trainPrompts(), seed + 1);
-        log.printf(Locale.ROOT, "dice experiment (%s): %d offline pairs on %d training prompts, %d DICE prompts, %d"
-                        + " held-out prompts%n", settings.budget().label(), offline.size(), task.trainPrompts().size(),
-                settings.dicePrompts(), task.heldOutPrompts().size());
+        List<Example> replay = replayPool(offline);
+        log.printf(Locale.ROOT, "dice experiment (%s): %d offline pairs on %d training prompts (%d in the replay pool),"
+                        + " %d held-out prompts%n", settings.budget().label(), offline.size(),
+                task.trainPrompts().size(), replay.size(), task.heldOutPrompts().size());
         HfModelWriter writer = new HfModelWriter(SentimentTask.generationConfig(), task.tokenizerDir());
-        Path round0Dir = round0(task, offline, writer);
+        Path round0Dir = output.resolve("round0-" + runKey());
+        boolean round0Cached = Files.isRegularFile(round0Dir.resolve("model.safetensors"));
+        if (round0Cached) {
+            log.println("round 0: DPO model read from " + round0Dir);
+        } else {
+            round0(task, offline, writer, round0Dir);
+        }
         CausalLM round0 = HfModels.load(round0Dir);
         Responses round0Responses = responses(task, round0, stops, evalSeed);
-        RoundPoint sftPoint = point(task, task.reference(), -1, round0Responses, stops, evalSeed, null);
-        RoundPoint round0Point = point(task, round0, 0, round0Responses, stops, evalSeed, null);
+        RoundPoint sftPoint = point(task, task.reference(), -1, task.sft().fromCache(), round0Responses, stops,
+                evalSeed, null);
+        RoundPoint round0Point = point(task, round0, 0, round0Cached, round0Responses, stops, evalSeed, null);
         log(null, sftPoint);
         log(null, round0Point);
 
-        List<DicePrompt> prompts = DicePrompt.of(task.trainPrompts().subList(0, settings.dicePrompts())
-                .toArray(int[][]::new));
+        List<DicePrompt> prompts = DicePrompt.of(task.trainPrompts().toArray(int[][]::new));
         Map<String, VariantResult> variants = new LinkedHashMap<>();
         for (String name : VARIANTS) {
             long variantStarted = System.nanoTime();
@@ -176,11 +192,16 @@ public final class DiceExperiment {
             DiceConfig config = new DiceConfig(settings.rounds(), settings.samplesPerPrompt(),
                     task.sampling(seed + 2).withMaxNewTokens(settings.responseTokens())
                             .withEos(stops, SentimentTask.EOS), gamma, DiceConfig.LengthUnit.CHARS,
-                    DiceConfig.parseAlphaGrid(grid), 2, 16, dpoConfig(output, settings.roundSteps()));
+                    DiceConfig.parseAlphaGrid(grid), settings.samplesPerPrompt() / 2, 16,
+                    dpoConfig(output, settings.roundSteps()));
             Path dir = output.resolve("variants-" + runKey()).resolve(name);
+            Set<Integer> cachedRounds = new HashSet<>();
             List<DiceRound> rounds = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(round0Dir),
-                    task.reference(), prompts, offline, dir, (round, stage, skipped) -> {
+                    task.reference(), prompts, replay, dir, (round, stage, skipped) -> {
                         if (stage == DiceLoop.Stage.DPO) {
+                            if (skipped) {
+                                cachedRounds.add(round);
+                            }
                             log.printf(Locale.ROOT, "%s: round %d trained%s%n", name, round,
                                     skipped ? " (read from an earlier run)" : "");
                         }
@@ -188,7 +209,8 @@ public final class DiceExperiment {
             List<RoundPoint> points = new ArrayList<>();
             points.add(round0Point);
             for (DiceRound r : rounds) {
-                RoundPoint p = point(task, HfModels.load(r.model()), r.round(), round0Responses, stops, evalSeed,
+                RoundPoint p = point(task, HfModels.load(r.model()), r.round(), cachedRounds.contains(r.round()),
+                        round0Responses, stops, evalSeed,
                         new DiceStats(r.alpha(), r.after().pairs(), r.before().meanChosen(), r.before().meanRejected(),
                                 r.after().meanChosen(), r.after().meanRejected(), r.replay().generated(),
                                 r.replay().offline(), r.offlineTaken(), r.endedSamples(), r.samples()));
@@ -200,11 +222,11 @@ public final class DiceExperiment {
         }
         DiceExperimentResult result = new DiceExperimentResult(QUESTION, settings.budget().label(), seed,
                 new DiceExperimentResult.Setup(settings.task().sftSteps(), task.sft().heldOutLoss(),
-                        task.trainPrompts().size(), settings.dicePrompts(), task.heldOutPrompts().size(),
+                        task.trainPrompts().size(), replay.size(), task.heldOutPrompts().size(),
                         offline.size(), settings.task().evalSamplesPerPrompt(), settings.task().maxNewTokens(),
                         settings.responseTokens(), stops, settings.beta(), settings.learningRate(),
                         settings.batchSize(), settings.round0Steps(), settings.roundSteps(), settings.rounds(),
-                        settings.samplesPerPrompt()),
+                        settings.samplesPerPrompt(), settings.samplesPerPrompt() / 2),
                 sftPoint, variants, verdict(round0Point, variants.get("dice").last()),
                 (System.nanoTime() - started) / 1e9);
         JSON.writeValue(output.resolve("dice.json").toFile(), result);
@@ -222,13 +244,25 @@ public final class DiceExperiment {
         };
     }
 
-    /** π_0: DPO of the SFT model on the offline pairs, in {@code round0/} (read back when it exists). */
-    private Path round0(SentimentTask task, List<Example> offline, HfModelWriter writer) throws IOException {
-        Path dir = output.resolve("round0-" + runKey());
-        if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
-            log.println("round 0: DPO model read from " + dir);
-            return dir;
+    /**
+     * DICE's offline data D_off for experience replay: the first pair of each training prompt, one pair per prompt as
+     * in the authors' offline set (a UltraFeedback subset, one pair per prompt). Experience replay draws
+     * n_gen = |D_off| (1 − γ) generated pairs and the offline pairs of the other prompts, so every variant trains on
+     * about one pair per prompt; round 0 trains on all the pairs.
+     */
+    static List<Example> replayPool(List<Example> offline) {
+        Map<String, Example> first = new LinkedHashMap<>();
+        for (Example e : offline) {
+            if (!(e instanceof Example.TokenizedPreference t)) {
+                throw new IllegalArgumentException("offline pairs must be tokenized preferences, got " + e.source());
+            }
+            first.putIfAbsent(Arrays.toString(t.promptIds()), e);
         }
+        return List.copyOf(first.values());
+    }
+
+    /** π_0: DPO of the SFT model on the offline pairs, written to {@code dir}. */
+    private void round0(SentimentTask task, List<Example> offline, HfModelWriter writer, Path dir) throws IOException {
         Path run = output.resolve("round0-" + runKey() + ".run");
         long started = System.nanoTime();
         DpoConfig config = dpoConfig(run, settings.round0Steps());
@@ -237,12 +271,11 @@ public final class DiceExperiment {
         Files.move(run, dir, StandardCopyOption.ATOMIC_MOVE);
         log.printf(Locale.ROOT, "round 0: DPO on %d offline pairs, %d steps (%.0f s)%n", offline.size(),
                 settings.round0Steps(), (System.nanoTime() - started) / 1e9);
-        return dir;
     }
 
-    /** The budget and seed, naming the folders a later run with the same ones reads back. */
-    private String runKey() {
-        return settings.budget().label() + "-seed" + seed;
+    /** The budget, seed and settings, naming the folders a later run with the same ones reads back. */
+    String runKey() {
+        return settings.budget().label() + "-seed" + seed + "-" + String.format("%08x", settings.toString().hashCode());
     }
 
     /** DPO options: β, constant learning rate, {@code steps} steps, no checkpoints (DiceLoop sets its own folder). */
@@ -297,13 +330,13 @@ public final class DiceExperiment {
         return new Responses(rewards, tokens / rows.length, chars / rows.length, ended / (double) rows.length);
     }
 
-    private RoundPoint point(SentimentTask task, CausalLM policy, int round, Responses round0, List<Integer> stops,
-                             long evalSeed, DiceStats dice) {
+    private RoundPoint point(SentimentTask task, CausalLM policy, int round, boolean cached, Responses round0,
+                             List<Integer> stops, long evalSeed, DiceStats dice) {
         SentimentTask.Evaluation e = task.evaluate(policy, evalSeed);
         Responses r = responses(task, policy, stops, evalSeed);
         double[] outcomes = outcomes(r.rewards(), round0.rewards());
         return new RoundPoint(round, e.reward(), e.rewardStdErr(), e.kl(), e.klStdErr(), mean(outcomes),
-                stdErr(outcomes), mean(r.rewards()), r.meanTokens(), r.meanChars(), r.endedShare(), dice);
+                stdErr(outcomes), mean(r.rewards()), r.meanTokens(), r.meanChars(), r.endedShare(), cached, dice);
     }
 
     /** Per comparison: 1 when {@code a} scores higher than {@code b}, 1/2 on a tie, 0 when lower. */

@@ -84,11 +84,27 @@ public final class DiceExperimentReport {
         md.append(String.format(Locale.ROOT, "- Round 0: DPO (β %s, lr %s constant, %d steps of %d pairs) of π_SFT"
                         + " against π_SFT on the offline pairs gives π_0, shared by every variant.\n",
                 number(s.beta()), number(s.learningRate()), s.round0Steps(), s.batchSize()));
-        md.append(String.format(Locale.ROOT, "- DICE rounds 1..%d: K = %d responses for each of %d training prompts,"
-                        + " scored by the implicit reward log π_k − log π_{k−1} minus α × characters, best vs worst,"
-                        + " mixed with offline pairs at share γ, then DPO (same β, lr, %d steps of %d pairs, the same"
-                        + " for every variant) against the frozen π_k. Same seeds in every variant.\n", s.rounds(),
-                s.samplesPerPrompt(), s.dicePrompts(), s.roundSteps(), s.batchSize()));
+        md.append(String.format(Locale.ROOT, "- DICE rounds 1..%d: K = %d responses for each of the %d training"
+                        + " prompts (prompts with fewer than %d ended responses give no pair), scored by the implicit"
+                        + " reward log π_k − log π_{k−1} minus α × characters, best vs worst, mixed at share γ with the"
+                        + " replay pool (%d offline pairs, the first of each training prompt: one per prompt, as the"
+                        + " authors' offline set; n_gen = |pool| (1 − γ), offline pairs from the other prompts), then"
+                        + " DPO with round 0's recipe (same β and lr; %d steps of %d pairs, one pass over a mix the size"
+                        + " of the pool, the same for every variant) against the frozen π_k. Same seeds in every"
+                        + " variant.\n", s.rounds(), s.samplesPerPrompt(), s.trainPrompts(), s.minValidSamples(),
+                s.replayPairs(), s.roundSteps(), s.batchSize()));
+        md.append(String.format(Locale.ROOT, "- Against the authors' recipe (sail-sg/dice, `scripts/run_dice`): the"
+                        + " same β in the rounds as in the initial DPO (0.1) and the same learning rate (theirs 5e-7"
+                        + " in both; here %s, the rate the sentiment experiment set for DPO on this model, fixed"
+                        + " before any DICE result and not tuned on it); one pass over a mix the size of the offline"
+                        + " set per round (theirs: 300 steps of 32 on about 9.6k pairs); responses for every prompt of"
+                        + " the offline set; prompts kept with at least K/2 scored responses (their 8 of 16); 2 rounds."
+                        + " Differences: K %d (theirs 16), temperature 1 without truncation (theirs 0.7 and top-p 0.9"
+                        + " for Zephyr, 0.9 for Llama 3), no warm-up (theirs 50 of 300 steps). Tuning runs on `small`"
+                        + " (seed 42): full DICE did worse than round 0 with the rounds at 1e-4, 2e-4 and 5e-4 (round"
+                        + " 0 at 5e-4 too), and with the earlier recipe (half the prompts sampled, 40 steps a round) at"
+                        + " 2e-4 and 5e-4, so the verdict does not hinge on the rate.\n",
+                number(s.learningRate()), s.samplesPerPrompt()));
         md.append(String.format(Locale.ROOT, "- A response is the continuation to the end of the sentence: sampling"
                 + " (temperature 1, no truncation) stops at the eos or a sentence-end token (ids %s), within %d"
                 + " tokens. The SFT model almost never samples its eos (it was trained on whole texts) and DICE keeps"
@@ -106,14 +122,15 @@ public final class DiceExperimentReport {
                         + " (%.0f%% ended), win rate against π_0 %.3f.\n\n", r.sft().reward(), r.sft().rewardStdErr(),
                 r.sft().meanResponseTokens(), r.sft().meanResponseChars(), 100 * r.sft().endedShare(),
                 r.sft().winRate()));
-        md.append("| variant | round | reward | KL to SFT | win rate vs round 0 | response reward | length tokens /"
-                + " chars | ended | α | chosen/rejected chars before → after | n_gen / n_off |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| variant | round | model | reward | KL to SFT | win rate vs round 0 | response reward | length"
+                + " tokens / chars | ended | α | chosen/rejected chars before → after | n_gen / n_off |\n"
+                + "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         r.variants().forEach((name, variant) -> {
             for (RoundPoint p : variant.rounds()) {
                 DiceExperimentResult.DiceStats d = p.dice();
-                md.append(String.format(Locale.ROOT, "| %s | %d | %.4f ± %.4f | %.2f | %.3f ± %.3f | %.4f | %.1f /"
-                                + " %.1f | %.0f%% | %s | %s | %s |\n", name, p.round(), p.reward(), p.rewardStdErr(),
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f ± %.4f | %.2f | %.3f ± %.3f | %.4f |"
+                                + " %.1f / %.1f | %.0f%% | %s | %s | %s |\n", name, p.round(), origin(p), p.reward(),
+                        p.rewardStdErr(),
                         p.kl(), p.winRate(), p.winRateStdErr(), p.responseReward(), p.meanResponseTokens(),
                         p.meanResponseChars(), 100 * p.endedShare(), d == null ? "" : number(d.alpha()),
                         d == null ? "" : String.format(Locale.ROOT, "%.1f/%.1f → %.1f/%.1f", d.chosenCharsBefore(),
@@ -121,7 +138,9 @@ public final class DiceExperimentReport {
                         d == null ? "" : d.nGen() + " / " + d.offlineTaken()));
             }
         });
-        md.append("\nFigures: `reward.png`, `win_rate.png`, `length.png`.\n\n");
+        md.append("\nModel: *trained* by this run, or *cached*: read from an earlier run in the same output folder"
+                + " (same budget, seed and settings) and only evaluated by this one.\n\n");
+        md.append("Figures: `reward.png`, `win_rate.png`, `length.png`.\n\n");
 
         md.append("## Ablations (last round)\n\n");
         VariantResult full = r.variants().get("dice");
@@ -141,14 +160,47 @@ public final class DiceExperimentReport {
                 + " gives the same responses.\n");
         md.append("- Win rates use common random numbers (the same sampling seed for both policies), which lowers"
                 + " their variance; their standard errors treat comparisons as independent.\n");
+        md.append("- " + provenance(r) + "\n");
         md.append(String.format(Locale.ROOT, "- Budget `%s` took %.0f s. `smoke` is a pipeline check (8 SFT steps, a"
                 + " handful of prompts), not a measurement; `small` is the budget whose numbers mean something here;"
                 + " `full` (2,000 SFT steps, 2,048 training and 256 held-out prompts, K 16, 96-token responses, round 0"
-                + " of 1,000 steps of 32 pairs, rounds of 300 steps) is estimated at 3 to 4 hours on two cores (the"
+                + " of 1,000 steps of 32 pairs, rounds of 64 steps) is estimated at 3 to 4 hours on two cores (the"
                 + " small budget's stages scaled by their sizes: about 25 times the sampling, training and evaluation"
                 + " work per variant, 7 times the SFT).\n",
                 r.budget(), r.runtimeSeconds()));
         return md.toString();
+    }
+
+    /** "trained" or "cached". */
+    private static String origin(RoundPoint p) {
+        return p.cached() ? "cached" : "trained";
+    }
+
+    /** Which models this run trained and which it read from an earlier run (the wall time counts only the former). */
+    static String provenance(DiceExperimentResult r) {
+        List<String> cached = new ArrayList<>();
+        int dice = 0;
+        int diceCached = 0;
+        for (Map.Entry<String, VariantResult> e : r.variants().entrySet()) {
+            for (RoundPoint p : e.getValue().rounds()) {
+                if (p.round() > 0) {
+                    dice++;
+                    if (p.cached()) {
+                        diceCached++;
+                        cached.add(e.getKey() + " round " + p.round());
+                    }
+                }
+            }
+        }
+        RoundPoint round0 = r.variants().values().iterator().next().rounds().getFirst();
+        String sft = r.sft().cached() ? "The SFT model was read from the cache" : "The SFT model was trained by this"
+                + " run";
+        String r0 = round0.cached() ? "round 0 was read from an earlier run" : "round 0 was trained by this run";
+        String rounds = diceCached == 0 ? "every DICE round was computed by this run"
+                : diceCached == dice ? "every DICE round was read from an earlier run (only evaluated here)"
+                : String.join(", ", cached) + " were read from an earlier run (only evaluated here), the other rounds"
+                + " computed";
+        return sft + ", " + r0 + ", " + rounds + "; the wall time below counts only what this run computed.";
     }
 
     /** "improved on round 0", "did worse than round 0" or "made no significant difference to round 0". */

@@ -24,8 +24,8 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      *
      * @param sftSteps           SFT steps of the embedded model
      * @param sftHeldOutLoss     its held-out language-model loss
-     * @param trainPrompts       training prompts (offline pairs are built on them)
-     * @param dicePrompts        of which the first ones DICE samples responses for
+     * @param trainPrompts       training prompts (offline pairs are built on them; DICE samples for every one)
+     * @param replayPairs        offline pairs in DICE's replay pool (the first pair of each training prompt)
      * @param heldOutPrompts     held-out prompts (every evaluation)
      * @param offlinePairs       offline preference pairs (appendix C.1, labelled by the ground truth)
      * @param evalSamplesPerPrompt completions (and responses) sampled per held-out prompt at each evaluation
@@ -39,11 +39,12 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      * @param roundSteps         DPO steps of each DICE round
      * @param rounds             DICE rounds
      * @param samplesPerPrompt   DICE's K
+     * @param minValidSamples    prompts with fewer ended responses give no generated pair (K/2)
      */
-    public record Setup(int sftSteps, double sftHeldOutLoss, int trainPrompts, int dicePrompts, int heldOutPrompts,
+    public record Setup(int sftSteps, double sftHeldOutLoss, int trainPrompts, int replayPairs, int heldOutPrompts,
                         int offlinePairs, int evalSamplesPerPrompt, int completionTokens, int responseTokens,
                         List<Integer> stopTokens, double beta, double learningRate, int batchSize, int round0Steps,
-                        int roundSteps, int rounds, int samplesPerPrompt) {
+                        int roundSteps, int rounds, int samplesPerPrompt, int minValidSamples) {
     }
 
     /**
@@ -61,11 +62,13 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      * @param meanResponseTokens mean response length in tokens (the stop token excluded)
      * @param meanResponseChars  mean response length in characters (code points, the stop token excluded)
      * @param endedShare         share of responses that ended with a stop token within the response limit
+     * @param cached             whether the model was read from an earlier run in the output folder (same budget and
+     *                           seed) rather than trained by this one; its evaluation is always this run's
      * @param dice               what the DICE round did (null for round 0 and the SFT model)
      */
     public record RoundPoint(int round, double reward, double rewardStdErr, double kl, double klStdErr,
                              double winRate, double winRateStdErr, double responseReward, double meanResponseTokens,
-                             double meanResponseChars, double endedShare, DiceStats dice) {
+                             double meanResponseChars, double endedShare, boolean cached, DiceStats dice) {
     }
 
     /**

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.align4j.cli.Main;
+import org.align4j.data.Example;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,9 +26,12 @@ class DiceExperimentTest {
     void smokeRunWritesEveryRoundOfEveryVariant() throws IOException {
         Path out = tmp.resolve("dice");
         assertEquals(0, Main.run("experiment", "dice", "--budget", "smoke", "--output", out.toString()));
+        String key = new DiceExperiment(DiceExperiment.Settings.of(ExperimentBudget.SMOKE), out, 42, System.out, false)
+                .runKey();
+        assertTrue(key.startsWith("smoke-seed42-"), key);
         for (String f : List.of("dice.json", "reward.png", "win_rate.png", "length.png", "report.md",
-                "round0-smoke-seed42/model.safetensors", "variants-smoke-seed42/dice/dice_summary.json",
-                "variants-smoke-seed42/no-replay/round_2/dpo/model.safetensors")) {
+                "round0-" + key + "/model.safetensors", "variants-" + key + "/dice/dice_summary.json",
+                "variants-" + key + "/no-replay/round_2/dpo/model.safetensors")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
         JsonNode results = new ObjectMapper().readTree(out.resolve("dice.json").toFile());
@@ -66,7 +70,41 @@ class DiceExperimentTest {
         assertTrue(results.get("setup").get("stop_tokens").size() > 1);
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Result at this scale (budget `smoke`): full DICE"), report);
-        assertTrue(report.contains("| no-replay | 2 |") && report.contains("win rate"), report);
+        assertTrue(report.contains("| no-replay | 2 | trained |") && report.contains("win rate"), report);
+        assertTrue(report.contains("round 0 was trained by this run, every DICE round was computed by this run"),
+                report);
+        JsonNode setup = results.get("setup");
+        int replay = setup.get("replay_pairs").asInt();
+        assertTrue(replay > 0 && replay <= setup.get("train_prompts").asInt(), "replay pool " + replay);
+        assertEquals(4, setup.get("min_valid_samples").asInt());
+
+        // a second run in the same folder evaluates the models of the first and says so
+        assertEquals(0, Main.run("experiment", "dice", "--budget", "smoke", "--output", out.toString()));
+        JsonNode again = new ObjectMapper().readTree(out.resolve("dice.json").toFile());
+        assertTrue(again.get("sft").get("cached").asBoolean());
+        for (String name : DiceExperiment.VARIANTS) {
+            for (JsonNode p : again.get("variants").get(name).get("rounds")) {
+                assertTrue(p.get("cached").asBoolean(), name + " round " + p.get("round"));
+            }
+            assertEquals(results.get("variants").get(name).get("rounds").get(2).get("reward"),
+                    again.get("variants").get(name).get("rounds").get(2).get("reward"), name);
+        }
+        String cachedReport = Files.readString(out.resolve("report.md"));
+        assertTrue(cachedReport.contains("| no-replay | 2 | cached |"), cachedReport);
+        assertTrue(cachedReport.contains("The SFT model was read from the cache, round 0 was read from an earlier run,"
+                + " every DICE round was read from an earlier run (only evaluated here)"), cachedReport);
+    }
+
+    @Test
+    void replayPoolKeepsTheFirstPairOfEachPrompt() {
+        int[] a = {1, 2};
+        int[] b = {3};
+        List<Example> offline = List.of(pair("a0", a), pair("a1", a), pair("b0", b), pair("a2", a), pair("b1", b));
+        assertEquals(List.of("a0", "b0"), DiceExperiment.replayPool(offline).stream().map(Example::source).toList());
+    }
+
+    private static Example pair(String source, int[] prompt) {
+        return new Example.TokenizedPreference(source, prompt, new int[] {5}, new int[] {6});
     }
 
     @Test
@@ -74,17 +112,18 @@ class DiceExperimentTest {
         assertArrayEquals(new double[] {1, 0.5, 0}, DiceExperiment.outcomes(new double[] {0.7, 0.5, 0.2},
                 new double[] {0.6, 0.5, 0.3}));
         DiceExperimentResult.RoundPoint r0 = new DiceExperimentResult.RoundPoint(0, 0.50, 0.01, 0, 0, 0.5, 0, 0.5, 5,
-                20, 1, null);
+                20, 1, false, null);
         DiceExperimentResult.RoundPoint better = new DiceExperimentResult.RoundPoint(2, 0.55, 0.01, 1, 0, 0.6, 0.02,
-                0.6, 5, 20, 1, null);
+                0.6, 5, 20, 1, false, null);
         DiceExperimentResult.RoundPoint same = new DiceExperimentResult.RoundPoint(2, 0.51, 0.01, 1, 0, 0.52, 0.02,
-                0.5, 5, 20, 1, null);
+                0.5, 5, 20, 1, false, null);
         assertTrue(DiceExperiment.verdict(r0, better).improved());
         assertFalse(DiceExperiment.verdict(r0, same).improved() || DiceExperiment.verdict(r0, same).worse());
         assertTrue(DiceExperiment.verdict(better, r0).worse());
         for (ExperimentBudget b : ExperimentBudget.values()) {
             DiceExperiment.Settings s = DiceExperiment.Settings.of(b);
-            assertTrue(s.dicePrompts() < s.task().trainPrompts(), b.label());
+            assertEquals(s.task().trainPrompts() / s.batchSize(), s.roundSteps(), b.label());
+            assertTrue(s.roundSteps() < s.round0Steps(), b.label());
         }
     }
 }
