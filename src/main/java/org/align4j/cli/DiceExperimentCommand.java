@@ -7,9 +7,8 @@ import java.util.concurrent.Callable;
 import org.align4j.experiments.DiceExperiment;
 import org.align4j.experiments.DiceExperimentReport;
 import org.align4j.experiments.DiceExperimentResult;
-import org.align4j.experiments.ExperimentBudget;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j experiment dice}: do DICE rounds improve the ground-truth reward of the round-0 DPO policy on the
@@ -22,20 +21,14 @@ import picocli.CommandLine.Option;
         "report.md. Budgets: smoke (under a minute), small (about 10 minutes on two cores), full (an estimated 3 to 4",
         "hours on two cores)."})
 final class DiceExperimentCommand implements Callable<Integer> {
-    @Option(names = "--budget", defaultValue = "smoke", description = "smoke, small or full (default ${DEFAULT-VALUE})")
-    String budget;
-    @Option(names = "--output", defaultValue = "runs/experiment-dice",
-            description = "output folder (default ${DEFAULT-VALUE})")
-    Path output;
-    @Option(names = "--seed", defaultValue = "42", description = "seed of prompts, SFT, sampling and training"
-            + " (default ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    private ExperimentOptions experiment;
 
     @Override
     public Integer call() throws IOException {
-        ExperimentBudget b = ExperimentBudget.of(budget);
-        DiceExperimentResult r = new DiceExperiment(DiceExperiment.Settings.of(b), output, seed, System.out,
-                b != ExperimentBudget.SMOKE).run();
+        Path output = experiment.output();
+        DiceExperimentResult r = new DiceExperiment(DiceExperiment.Settings.of(experiment.budget()), output,
+                experiment.seed(), System.out, experiment.progressBars()).run();
         DiceExperimentResult.Verdict v = r.verdict();
         System.out.printf(Locale.ROOT, "full DICE %s: reward %.4f -> %.4f (%+.4f ± %.4f), win rate %.3f;"
                         + " %.0f s; dice.json, figures and report.md in %s%n", DiceExperimentReport.outcome(v),

@@ -4,11 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.align4j.experiments.ExperimentBudget;
 import org.align4j.experiments.PanelsExperiment;
 import org.align4j.experiments.PanelsExperimentResult;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j experiment panels}: does conditioning on a condition panel turn creative writing into writing with
@@ -20,20 +19,14 @@ import picocli.CommandLine.Option;
         "Budgets: smoke (under a minute), small (about 4 minutes on two idle cores), full (an estimated 5 to 6 hours on",
         "two idle cores)."})
 final class PanelsExperimentCommand implements Callable<Integer> {
-    @Option(names = "--budget", defaultValue = "smoke", description = "smoke, small or full (default ${DEFAULT-VALUE})")
-    String budget;
-    @Option(names = "--output", defaultValue = "runs/experiment-panels",
-            description = "output folder (default ${DEFAULT-VALUE})")
-    Path output;
-    @Option(names = "--seed", defaultValue = "42", description = "seed of data, initialisation and order"
-            + " (default ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    private ExperimentOptions experiment;
 
     @Override
     public Integer call() throws IOException {
-        ExperimentBudget b = ExperimentBudget.of(budget);
-        PanelsExperimentResult r = new PanelsExperiment(PanelsExperiment.Settings.of(b), output, seed, System.out,
-                b != ExperimentBudget.SMOKE).run();
+        Path output = experiment.output();
+        PanelsExperimentResult r = new PanelsExperiment(PanelsExperiment.Settings.of(experiment.budget()), output,
+                experiment.seed(), System.out, experiment.progressBars()).run();
         System.out.printf(Locale.ROOT, "claim %s: panel loss %.3f (accuracy %.3f), plain loss %.3f (accuracy %.3f);"
                         + " %.0f s; results, figures and report.md in %s%n", r.verdict().held() ? "held" : "did not hold",
                 r.verdict().panelLoss(), r.verdict().panelAccuracy(), r.verdict().plainLoss(),

@@ -5,14 +5,13 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.align4j.experiments.ExperimentBudget;
 import org.align4j.experiments.FrontierComparison;
 import org.align4j.experiments.FrontierPoint;
 import org.align4j.experiments.PpoMethod;
 import org.align4j.experiments.SentimentExperiment;
 import org.align4j.experiments.SentimentExperimentResult;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j experiment sentiment}: does DPO reach a better reward/KL frontier than the baselines on controlled
@@ -25,21 +24,15 @@ import picocli.CommandLine.Option;
         "Budgets: smoke (under a minute), small (about 600 CPU-seconds: 12 minutes on two shared cores), full",
         "(an estimated 37,000 CPU-seconds: 5 to 10 hours on two cores). The SFT model is cached in the output folder."})
 final class SentimentExperimentCommand implements Callable<Integer> {
-    @Option(names = "--budget", defaultValue = "smoke", description = "smoke, small or full (default ${DEFAULT-VALUE})")
-    String budget;
-    @Option(names = "--output", defaultValue = "runs/experiment-sentiment",
-            description = "output folder; the SFT model cached there is reused (default ${DEFAULT-VALUE})")
-    Path output;
-    @Option(names = "--seed", defaultValue = "42", description = "seed of prompts, SFT, pairs, training and sampling"
-            + " (default ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    private ExperimentOptions experiment;
 
     @Override
     public Integer call() throws IOException {
-        ExperimentBudget b = ExperimentBudget.of(budget);
-        SentimentExperiment.Settings settings = SentimentExperiment.Settings.of(b);
+        Path output = experiment.output();
+        SentimentExperiment.Settings settings = SentimentExperiment.Settings.of(experiment.budget());
         SentimentExperimentResult r = new SentimentExperiment(settings, SentimentExperiment.defaultMethods(settings),
-                output, seed, System.out, b != ExperimentBudget.SMOKE).run();
+                output, experiment.seed(), System.out, experiment.progressBars()).run();
         for (Map.Entry<String, SentimentExperimentResult.MethodResult> e : r.methods().entrySet()) {
             FrontierPoint best = e.getValue().best();
             System.out.printf(Locale.ROOT, "%-16s best reward %.4f at KL %.3f%n", e.getKey(), best.reward(), best.kl());
