@@ -335,8 +335,9 @@ public final class DiceExperiment {
         SentimentTask.Evaluation e = task.evaluate(policy, evalSeed);
         Responses r = responses(task, policy, stops, evalSeed);
         double[] outcomes = outcomes(r.rewards(), round0.rewards());
-        return new RoundPoint(round, e.reward(), e.rewardStdErr(), e.kl(), e.klStdErr(), mean(outcomes),
-                stdErr(outcomes), mean(r.rewards()), r.meanTokens(), r.meanChars(), r.endedShare(), cached, dice);
+        return new RoundPoint(round, e.reward(), e.rewardStdErr(), e.kl(), e.klStdErr(),
+                SentimentTask.mean(outcomes), SentimentTask.stdErr(outcomes), SentimentTask.mean(r.rewards()),
+                r.meanTokens(), r.meanChars(), r.endedShare(), cached, dice);
     }
 
     /** Per comparison: 1 when {@code a} scores higher than {@code b}, 1/2 on a tie, 0 when lower. */
@@ -366,25 +367,5 @@ public final class DiceExperiment {
                 p.meanResponseTokens(), p.meanResponseChars(), p.dice() == null ? ""
                         : String.format(Locale.ROOT, "; alpha %.3f, n_gen %d, n_off %d", p.dice().alpha(),
                         p.dice().nGen(), p.dice().offlineTaken()));
-    }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    private static double stdErr(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return Math.sqrt(s / (v.length - 1) / v.length);
     }
 }
