@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
         description = "Self-check, then SFT of the embedded model on the bundled corpus (no download).")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int EOS = 4256;
+    private static final int EOS = EmbeddedModel.EOS;
     private static final String[] PROMPTS = {"She looked at him and", "The house was", "\"I don't know,\" he said"};
 
     @Option(names = "--output", defaultValue = "runs/demo", description = "output folder (default ${DEFAULT-VALUE})")
@@ -84,16 +84,11 @@ final class DemoCommand implements Callable<Integer> {
                         + " %d training and %d held-out Brown fiction texts%n", params / 1e6, EmbeddedModel.HIDDEN,
                 tokenizer.vocabSize(), train.size(), eval.size());
         printSamples("before training", model, tokenizer);
-        TrainingArguments args = TrainingArguments.defaults().withOptions(Map.ofEntries(
-                Map.entry("output_dir", modelDir.toString()), Map.entry("learning_rate", 3e-3),
-                Map.entry("lr_scheduler_type", "cosine"), Map.entry("warmup_ratio", 0.05),
-                Map.entry("max_steps", maxSteps), Map.entry("per_device_train_batch_size", 16),
-                Map.entry("per_device_eval_batch_size", 16), Map.entry("weight_decay", 0.1),
-                Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", 10), Map.entry("eval_strategy", "steps"),
-                Map.entry("eval_steps", Math.max(1, maxSteps / 3)), Map.entry("save_steps", Math.max(1, maxSteps / 3)),
-                Map.entry("save_total_limit", 1), Map.entry("seed", seed)));
-        Trainer<TokenizedSequence> trainer = SftCommand.trainer(model, generationConfig(), tokenizer, tokenizerDir,
-                new SftConfig(seq, true, true), args, train, eval);
+        TrainingArguments args = EmbeddedModel.sftArguments(modelDir, maxSteps, seed).withOptions(Map.of(
+                "logging_steps", 10, "eval_strategy", "steps", "eval_steps", Math.max(1, maxSteps / 3),
+                "save_strategy", "steps", "save_steps", Math.max(1, maxSteps / 3), "save_total_limit", 1));
+        Trainer<TokenizedSequence> trainer = SftCommand.trainer(model, EmbeddedModel.generationConfig(), tokenizer,
+                tokenizerDir, new SftConfig(seq, true, true), args, train, eval);
         double heldOutBefore = trainer.evaluate().get("eval_loss");
         TrainOutput out = trainer.train();
         double heldOutAfter = trainer.evaluate().get("eval_loss");
@@ -132,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
                 Map.entry("per_device_train_batch_size", 8), Map.entry("logging_steps", dpoSteps >= 20 ? 5 : 1),
                 Map.entry("save_strategy", "no"), Map.entry("max_length", 128), Map.entry("seed", seed)));
         DpoTrainer.Result result = new DpoTrainer(model, null, config, pairs, List.of(), tokenizer,
-                new HfModelWriter(generationConfig(), tokenizerDir)).train();
+                new HfModelWriter(EmbeddedModel.generationConfig(), tokenizerDir)).train();
         List<Map<String, Object>> logs = result.state().logHistory().stream()
                 .filter(row -> row.containsKey("rewards/margins")).toList();
         Map<String, Object> first = logs.getFirst();
@@ -162,9 +157,6 @@ final class DemoCommand implements Callable<Integer> {
         return sum / (4.0 * prompts.size());
     }
 
-    private static ObjectNode generationConfig() {
-        return JSON.createObjectNode().put("bos_token_id", 4256).put("eos_token_id", 4256).put("pad_token_id", 4256);
-    }
 
     private void printSamples(String when, CausalLM model, Tokenizer tokenizer) {
         System.out.println("samples " + when + ":");
@@ -172,7 +164,7 @@ final class DemoCommand implements Callable<Integer> {
         for (int i = 0; i < PROMPTS.length; i++) {
             prompts[i] = tokenizer.encode(PROMPTS[i], false);
         }
-        GenerationConfig config = new GenerationConfig(40, true, 0.8, 50, 0.95, List.of(4256), 4256, seed);
+        GenerationConfig config = new GenerationConfig(40, true, 0.8, 50, 0.95, List.of(EOS), EOS, seed);
         var generation = new Generator(model).generate(prompts, config);
         for (int i = 0; i < PROMPTS.length; i++) {
             String text = PROMPTS[i] + tokenizer.decode(generation.completion(i), true);

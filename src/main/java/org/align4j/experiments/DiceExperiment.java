@@ -28,6 +28,7 @@ import org.align4j.data.Example;
 import org.align4j.experiments.DiceExperimentResult.DiceStats;
 import org.align4j.experiments.DiceExperimentResult.RoundPoint;
 import org.align4j.experiments.DiceExperimentResult.VariantResult;
+import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
 import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
@@ -166,7 +167,7 @@ public final class DiceExperiment {
         log.printf(Locale.ROOT, "dice experiment (%s): %d offline pairs on %d training prompts (%d in the replay pool),"
                         + " %d held-out prompts%n", settings.budget().label(), offline.size(),
                 task.trainPrompts().size(), replay.size(), task.heldOutPrompts().size());
-        HfModelWriter writer = new HfModelWriter(SentimentTask.generationConfig(), task.tokenizerDir());
+        HfModelWriter writer = new HfModelWriter(EmbeddedModel.generationConfig(), task.tokenizerDir());
         Path round0Dir = output.resolve("round0-" + runKey());
         boolean round0Cached = Files.isRegularFile(round0Dir.resolve("model.safetensors"));
         if (round0Cached) {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.align4j.align.DpoConfig;
 import org.align4j.align.DpoTrainer;
+import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 
@@ -42,7 +43,7 @@ public record DpoMethod(double beta, double learningRate) implements FrontierMet
         FrontierSeries series = context.series(name(), policy);
         new DpoTrainer(policy, context.task().reference(), DpoConfig.defaults().withOptions(options),
                 context.trainPairs(), List.of(), context.task().tokenizer(),
-                new HfModelWriter(SentimentTask.generationConfig(), context.task().tokenizerDir()))
+                new HfModelWriter(EmbeddedModel.generationConfig(), context.task().tokenizerDir()))
                 .addCallback(series).train();
         return series.points();
     }

@@ -163,8 +163,7 @@ public final class MezoExperiment {
         Path tokenizerDir = EmbeddedModel.writeTokenizer(output.resolve("tokenizer"));
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir);
         int eos = tokenizer.eosTokenId().orElseThrow();
-        ObjectNode generationConfig = JSON.createObjectNode().put("bos_token_id", eos).put("eos_token_id", eos)
-                .put("pad_token_id", eos);
+        ObjectNode generationConfig = EmbeddedModel.generationConfig();
         BrownCorpus.Split split = BrownCorpus.languageModelingSplit(0);
         List<Example> trainTexts = split.train();
         List<Example> heldOutTexts = split.heldOut();

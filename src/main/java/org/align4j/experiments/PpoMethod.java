@@ -9,6 +9,7 @@ import java.util.Map;
 import org.align4j.align.BestOfN;
 import org.align4j.align.PpoConfig;
 import org.align4j.align.PpoTrainer;
+import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.RewardModel;
@@ -110,7 +111,7 @@ public record PpoMethod(boolean groundTruth, double targetKl, int updates, int e
         FrontierSeries series = context.series(name(), policy);
         new PpoTrainer(policy, task.reference(), value, scorer, task.trainPrompts().toArray(int[][]::new),
                 PpoConfig.defaults().withOptions(options),
-                new HfModelWriter(SentimentTask.generationConfig(), task.tokenizerDir()))
+                new HfModelWriter(EmbeddedModel.generationConfig(), task.tokenizerDir()))
                 .train(evalEvery, (trainer, metrics) -> series.add(trainer.updates()));
         return series.points();
     }

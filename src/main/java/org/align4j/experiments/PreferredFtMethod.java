@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.align4j.align.SftTask;
 import org.align4j.data.TokenizedSequence;
+import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
@@ -42,7 +43,7 @@ public record PreferredFtMethod(double learningRate) implements FrontierMethod {
                 .map(p -> context.pairTokenization().completions(p).chosen()).toList();
         FrontierSeries series = context.series(name(), policy);
         new Trainer<>(TrainingArguments.defaults().withOptions(context.trainingOptions(name(), learningRate)),
-                new SftTask(policy, SentimentTask.EOS, SentimentTask.generationConfig(), context.task().tokenizerDir()),
+                new SftTask(policy, SentimentTask.EOS, EmbeddedModel.generationConfig(), context.task().tokenizerDir()),
                 chosen, List.of()).addCallback(series).train();
         return series.points();
     }

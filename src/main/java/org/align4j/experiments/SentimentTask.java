@@ -2,7 +2,6 @@ package org.align4j.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -33,7 +32,6 @@ import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AtomicDirectory;
 import org.align4j.train.Trainer;
-import org.align4j.train.TrainingArguments;
 
 /**
  * The controlled sentiment generation task of Rafailov et al. 2023 ("Direct Preference Optimization", section 6.1
@@ -62,7 +60,7 @@ import org.align4j.train.TrainingArguments;
  */
 public final class SentimentTask {
     /** The embedded tokenizer's eos (also bos and pad) id. */
-    public static final int EOS = 4256;
+    public static final int EOS = EmbeddedModel.EOS;
     /** Shortest prompt, in tokens. */
     public static final int MIN_PROMPT_TOKENS = 2;
     /** Longest prompt, in tokens. */
@@ -223,7 +221,8 @@ public final class SentimentTask {
             long started = System.nanoTime();
             AtomicDirectory.write(dir, staging -> {
                 CausalLM model = EmbeddedModel.randomInit(seed);
-                Trainer<TokenizedSequence> trainer = new Trainer<>(sftArguments(staging, steps, seed, progressBars),
+                Trainer<TokenizedSequence> trainer = new Trainer<>(EmbeddedModel.sftArguments(staging, steps, seed)
+                        .withOptions(Map.of("disable_tqdm", !progressBars)),
                         sftTask(model, tokenizerDir), trainRows, evalRows);
                 double trainLoss = trainer.train().trainingLoss();
                 double heldOut = trainer.evaluate().get("eval_loss");
@@ -242,23 +241,7 @@ public final class SentimentTask {
     }
 
     private static SftTask sftTask(CausalLM model, Path tokenizerDir) {
-        return new SftTask(model, EOS, generationConfig(), tokenizerDir);
-    }
-
-    /** {@code align4j demo}'s SFT arguments, without checkpoints. */
-    private static TrainingArguments sftArguments(Path dir, int steps, long seed, boolean progressBars) {
-        return TrainingArguments.defaults().withOptions(Map.ofEntries(
-                Map.entry("output_dir", dir.toString()), Map.entry("learning_rate", 3e-3),
-                Map.entry("lr_scheduler_type", "cosine"), Map.entry("warmup_ratio", 0.05),
-                Map.entry("max_steps", steps), Map.entry("per_device_train_batch_size", 16),
-                Map.entry("per_device_eval_batch_size", 16), Map.entry("weight_decay", 0.1),
-                Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", Math.max(1, steps / 10)),
-                Map.entry("save_strategy", "no"), Map.entry("seed", seed), Map.entry("disable_tqdm", !progressBars)));
-    }
-
-    /** The generation config saved with every model of the task (bos, eos and pad are the eos id). */
-    public static ObjectNode generationConfig() {
-        return JSON.createObjectNode().put("bos_token_id", EOS).put("eos_token_id", EOS).put("pad_token_id", EOS);
+        return new SftTask(model, EOS, EmbeddedModel.generationConfig(), tokenizerDir);
     }
 
     /** The sizes. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.align4j.align.UnlikelihoodTask;
 import org.align4j.data.SequencePair;
+import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
@@ -39,7 +40,7 @@ public record UnlikelihoodMethod(double alpha, double learningRate) implements F
         List<SequencePair> pairs = context.trainPairs().stream().map(context.pairTokenization()::completions).toList();
         FrontierSeries series = context.series(name(), policy);
         new Trainer<>(TrainingArguments.defaults().withOptions(context.trainingOptions(name(), learningRate)),
-                new UnlikelihoodTask(policy, SentimentTask.EOS, alpha, SentimentTask.generationConfig(),
+                new UnlikelihoodTask(policy, SentimentTask.EOS, alpha, EmbeddedModel.generationConfig(),
                         context.task().tokenizerDir()), pairs, List.of()).addCallback(series).train();
         return series.points();
     }
