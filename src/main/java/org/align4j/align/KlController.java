@@ -51,6 +51,14 @@ public final class KlController {
         return value;
     }
 
+    /** Sets β to {@code beta}, the coefficient a checkpoint saved (resuming a run). */
+    public void restore(double beta) {
+        if (!(beta >= 0 && Double.isFinite(beta))) {
+            throw new IllegalArgumentException("the KL coefficient must be a finite number >= 0, got " + beta);
+        }
+        value = beta;
+    }
+
     /** Whether β adapts. */
     public boolean isAdaptive() {
         return adaptive;

@@ -1,9 +1,12 @@
 package org.align4j.align;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,7 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModelWriter;
+import org.align4j.model.HfModels;
 import org.align4j.model.ModelInput;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
@@ -91,9 +95,21 @@ import org.align4j.train.TrainingArguments;
  * (0 disables) applies. One optimizer step is taken per mini-batch.
  *
  * <p>Files in {@code output_dir}: {@code ppo_config.json}, {@code metrics.jsonl}, checkpoints every
- * {@code save_steps} updates ({@code checkpoint-N}: the policy, {@code value_model/}, {@code trainer_state.json}),
+ * {@code save_steps} updates, written atomically ({@code checkpoint-N}: the policy, {@code value_model/}, and as
+ * {@link Trainer} writes them {@code optimizer.safetensors} (the AdamW moments and step of the policy's and the value
+ * model's parameters, named {@code policy.*} and {@code value_model.*}), {@code scheduler.json},
+ * {@code rng_state.json} (the prompt sampler's epoch and batch within it, and the number of updates whose random draws
+ * the streams have made) and {@code trainer_state.json} (updates, episodes, the KL coefficient, the log history)),
  * and after {@link #train} the policy (HF layout) with {@code trainer_state.json} and {@code ppo_reward_kl.png}.
- * Resuming from a checkpoint is not supported.
+ *
+ * <p>Randomness: one seed ({@code seed}) gives the prompt order of each pass ({@link EpochSampler}: seed + pass), and
+ * two streams split from it: the generation seeds (one per generation chunk) and the PPO passes' shuffles. Each
+ * update draws the same number of values from each, so the streams after N updates are those of a fresh run advanced
+ * by N updates' draws. {@code resume_from_checkpoint} (a checkpoint folder, or true for the newest in
+ * {@code output_dir}) restores the weights, both optimizers' state, the KL coefficient, the counters, the sampler's
+ * position and the log history, and advances the streams that way, so that the resumed run takes exactly the updates
+ * an uninterrupted one would have taken. The reference (when none is given) is the frozen copy of the policy passed
+ * in, taken before the checkpoint is loaded: resume with the model the run started from.
  */
 public final class PpoTrainer {
     /** The plot of reward and KL against the episode. */
@@ -128,6 +144,7 @@ public final class PpoTrainer {
     private final Path outputDir;
     private final SplittableRandom generationSeeds;
     private final SplittableRandom shuffles;
+    private final Path resumeFrom;
     private final List<Map<String, Object>> logHistory = new ArrayList<>();
 
     private long updates;
@@ -137,6 +154,7 @@ public final class PpoTrainer {
     private int[] permutation;
     private boolean started;
     private long startNanos;
+    private long startEpisode;
 
     /**
      * Rates responses with their prompts apart (for a reward that reads the response alone, such as a ground-truth
@@ -202,7 +220,8 @@ public final class PpoTrainer {
      * @param writer     writes the policy's checkpoints and final model (generation config, tokenizer files)
      * @throws IllegalArgumentException for fewer prompts than {@code batch_size}, a prompt too long for the model's
      *                                  positions with {@code response_length}, models of different vocabularies,
-     *                                  shared tensors, or a stop token / eos penalty without an eos id
+     *                                  shared tensors, a stop token / eos penalty without an eos id, or a
+     *                                  {@code resume_from_checkpoint} that names no checkpoint
      */
     public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel valueModel, ResponseScorer scorer,
                       int[][] prompts, PpoConfig config, HfModelWriter writer) {
@@ -254,6 +273,11 @@ public final class PpoTrainer {
         SplittableRandom root = new SplittableRandom(training.seed());
         this.generationSeeds = root.split();
         this.shuffles = root.split();
+        try {
+            this.resumeFrom = CheckpointFolders.toResume(training.resumeFromCheckpoint(), outputDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(outputDir + ": " + e.getMessage(), e);
+        }
     }
 
     private void checkModels() {
@@ -354,6 +378,9 @@ public final class PpoTrainer {
         if (every <= 0) {
             throw new IllegalArgumentException("the listener interval must be positive, got " + every);
         }
+        if (!started) {
+            start();
+        }
         ProgressBar bar = config.training().disableTqdm() ? null : new ProgressBarBuilder().setTaskName("ppo")
                 .setInitialMax(maxUpdates).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
                 .startsFrom(updates, Duration.ZERO).build();
@@ -388,7 +415,7 @@ public final class PpoTrainer {
 
     /**
      * One PPO update: rollout, advantages, {@code num_ppo_epochs} passes, logging, KL coefficient update and, every
-     * {@code save_steps} updates, a checkpoint. It may run past {@link #maxUpdates()} (the learning rate then stays at
+     * {@code save_steps} updates, a checkpoint. The first call resumes from {@code resume_from_checkpoint} when set. It may run past {@link #maxUpdates()} (the learning rate then stays at
      * the schedule's end).
      *
      * @return the update's metrics (TRL's names)
@@ -402,8 +429,9 @@ public final class PpoTrainer {
         episode += config.batchSize();
         double beta = klController.value();
         double lr = schedule.learningRate(Math.min(updates, maxUpdates));
-        Rollout rollout = rollout(nextPrompts(), beta);
-        PassStatistics passes = optimise(rollout, lr, update);
+        Draws draws = draw();
+        Rollout rollout = rollout(nextPrompts(), beta, draws.generationSeeds());
+        PassStatistics passes = optimise(rollout, lr, update, draws.orders());
         Map<String, Double> metrics = metrics(rollout, passes, beta, lr);
         klController.update(metrics.get("objective/kl"), config.batchSize());
         updates = update;
@@ -422,9 +450,92 @@ public final class PpoTrainer {
     private void start() throws IOException {
         Files.createDirectories(outputDir);
         config.save(outputDir.resolve(PpoConfig.FILE_NAME));
-        Files.deleteIfExists(outputDir.resolve(Trainer.METRICS_FILE));
+        if (resumeFrom != null) {
+            resume(resumeFrom);
+        }
+        StringBuilder lines = new StringBuilder();
+        for (Map<String, Object> entry : logHistory) {
+            lines.append(JSON_LINE.writeValueAsString(entry)).append('\n');
+        }
+        Files.writeString(outputDir.resolve(Trainer.METRICS_FILE), lines, StandardCharsets.UTF_8);
+        startEpisode = episode;
         startNanos = System.nanoTime();
         started = true;
+    }
+
+    /**
+     * Restores what {@link #saveCheckpoint} wrote: the weights, the optimizer state, the KL coefficient, the counters,
+     * the sampler's position and the log history; then advances the random streams by the updates taken.
+     */
+    private void resume(Path checkpoint) throws IOException {
+        JsonNode state = readJson(checkpoint.resolve(Trainer.TRAINER_STATE_FILE));
+        JsonNode scheduler = readJson(checkpoint.resolve(Trainer.SCHEDULER_FILE));
+        JsonNode rng = readJson(checkpoint.resolve(Trainer.RNG_STATE_FILE));
+        long saved = state.path("global_step").asLong(-1);
+        if (saved < 0) {
+            throw new IllegalArgumentException(checkpoint.resolve(Trainer.TRAINER_STATE_FILE)
+                    + ": global_step missing or negative");
+        }
+        if (scheduler.path("last_epoch").asLong(-1) != saved) {
+            throw new IllegalArgumentException(checkpoint.resolve(Trainer.SCHEDULER_FILE) + ": last_epoch "
+                    + scheduler.path("last_epoch") + " differs from global_step " + saved);
+        }
+        JsonNode position = rng.path("sampler");
+        requireSaved(checkpoint, position, "num_prompts", prompts.length);
+        requireSaved(checkpoint, position, "batch_size", config.batchSize());
+        requireSaved(checkpoint, position, "seed", config.training().seed());
+        requireSaved(checkpoint, rng.path("streams"), "updates_drawn", saved);
+        HfModels.loadWeights(policy, checkpoint);
+        valueModel.loadWeights(checkpoint.resolve(VALUE_MODEL_DIR));
+        optimizer.load(checkpoint.resolve(Trainer.OPTIMIZER_FILE), parameters);
+        klController.restore(state.path("kl_coef").asDouble(Double.NaN));
+        updates = saved;
+        episode = state.path("episode").asLong();
+        promptEpoch = position.path("epoch").asInt();
+        batchInEpoch = position.path("batch_in_epoch").asInt();
+        permutation = promptEpoch > 0 ? sampler.permutation(promptEpoch - 1) : null;
+        for (long u = 0; u < saved; u++) {
+            draw();
+        }
+        logHistory.clear();
+        logHistory.addAll(JSON.convertValue(state.path("log_history"), new TypeReference<List<Map<String, Object>>>() {
+        }));
+    }
+
+    private static void requireSaved(Path checkpoint, JsonNode node, String field, long expected) {
+        if (node.path(field).asLong(Long.MIN_VALUE) != expected) {
+            throw new IllegalArgumentException(checkpoint.resolve(Trainer.RNG_STATE_FILE) + ": " + field + " "
+                    + node.path(field) + ", this run has " + expected);
+        }
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The random values of one update: a generation seed per chunk of {@code local_rollout_forward_batch_size}
+     * prompts, and the rollout order of each PPO pass.
+     */
+    private record Draws(long[] generationSeeds, int[][] orders) {
+    }
+
+    /** Draws one update's random values; every update draws as many from each stream. */
+    private Draws draw() {
+        int size = config.batchSize();
+        long[] seeds = new long[Math.ceilDiv(size, options.localRolloutForwardBatchSize())];
+        for (int c = 0; c < seeds.length; c++) {
+            seeds[c] = generationSeeds.nextLong();
+        }
+        int[][] orders = new int[options.numPpoEpochs()][];
+        for (int e = 0; e < orders.length; e++) {
+            orders[e] = shuffled(size);
+        }
+        return new Draws(seeds, orders);
     }
 
     private int[][] nextPrompts() {
@@ -451,14 +562,14 @@ public final class PpoTrainer {
                            double[][] returns) {
     }
 
-    private Rollout rollout(int[][] batch, double beta) {
+    private Rollout rollout(int[][] batch, double beta, long[] seeds) {
         int size = batch.length;
         int chunk = options.localRolloutForwardBatchSize();
         int[][] responses = new int[size][];
         for (int from = 0; from < size; from += chunk) {
             int to = Math.min(size, from + chunk);
             var sampled = generator.generate(Arrays.copyOfRange(batch, from, to),
-                    generation.withSeed(generationSeeds.nextLong()));
+                    generation.withSeed(seeds[from / chunk]));
             for (int b = from; b < to; b++) {
                 responses[b] = sampled.completion(b - from);
             }
@@ -544,14 +655,14 @@ public final class PpoTrainer {
         }
     }
 
-    private PassStatistics optimise(Rollout rollout, double lr, long update) {
+    private PassStatistics optimise(Rollout rollout, double lr, long update, int[][] orders) {
         int size = rollout.prompts().length;
         int miniBatch = config.miniBatchSize();
         int microBatch = config.training().perDeviceTrainBatchSize();
         PassStatistics statistics = new PassStatistics();
         parameters.values().forEach(Var::zeroGrad);
         for (int epoch = 0; epoch < options.numPpoEpochs(); epoch++) {
-            int[] order = shuffled(size);
+            int[] order = orders[epoch];
             for (int m = 0; m + miniBatch <= size; m += miniBatch) {
                 int micros = Math.ceilDiv(miniBatch, microBatch);
                 for (int u = 0; u < miniBatch; u += microBatch) {
@@ -696,7 +807,7 @@ public final class PpoTrainer {
         }
         double seconds = Math.max((System.nanoTime() - startNanos) / 1e9, 1e-9);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("eps", Math.floor(episode / seconds));
+        m.put("eps", Math.floor((episode - startEpisode) / seconds));
         m.put("objective/kl", kl / size);
         m.put("objective/entropy", entropy / size);
         m.put("objective/non_score_reward", nonScore / size);
@@ -742,6 +853,9 @@ public final class PpoTrainer {
             writer.write(policy, dir);
             Path value = Files.createDirectories(dir.resolve(VALUE_MODEL_DIR));
             valueModel.write(value, Dtype.F32);
+            optimizer.save(dir.resolve(Trainer.OPTIMIZER_FILE));
+            JSON.writeValue(dir.resolve(Trainer.SCHEDULER_FILE).toFile(), schedule.state(updates));
+            JSON.writeValue(dir.resolve(Trainer.RNG_STATE_FILE).toFile(), rngState());
             writeState(dir.resolve(Trainer.TRAINER_STATE_FILE));
             config.save(dir.resolve(PpoConfig.FILE_NAME));
         });
@@ -749,6 +863,19 @@ public final class PpoTrainer {
         if (limit != null) {
             CheckpointFolders.rotate(outputDir, limit, null);
         }
+    }
+
+    /** The sampler's position (the pass it is in and the batches taken from it) and the streams' draws. */
+    private ObjectNode rngState() {
+        ObjectNode node = JSON.createObjectNode();
+        ObjectNode position = node.putObject("sampler");
+        position.put("seed", config.training().seed());
+        position.put("num_prompts", prompts.length);
+        position.put("batch_size", config.batchSize());
+        position.put("epoch", promptEpoch);
+        position.put("batch_in_epoch", batchInEpoch);
+        node.putObject("streams").put("updates_drawn", updates);
+        return node;
     }
 
     /** HF's trainer-state names where they apply, with PPO's {@code episode} and {@code kl_coef}. */

@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
  * {@code align4j ppo}: PPO against a reward model with a KL penalty to the reference, as TRL's {@code PPOTrainer}
  * runs it ({@link PpoTrainer}). Every {@code PPOConfig} / {@code TrainingArguments} option is a kebab-case flag
  * ({@code --kl-coef 0.05}) and a snake_case key of the {@code --config} file; flags override the file. The value model
- * starts as a copy of the reward model, as TRL's example script loads it.
+ * starts as a copy of the reward model, as TRL's example script loads it. {@code --resume-from-checkpoint PATH|true}
+ * ({@code resume_from_checkpoint}) continues an interrupted run exactly from a {@code checkpoint-N} folder (true: the
+ * newest in {@code --output}); pass the same {@code --model} and options as the interrupted run.
  */
 @Command(name = "ppo", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         modelTransformer = PpoCommand.Flags.class,
@@ -98,9 +100,6 @@ public final class PpoCommand implements Callable<Integer> {
         Map<String, Object> flags = ConfigFlags.given(spec, FLAG_OPTIONS);
         flags.put("output_dir", output.toString());
         resolved = PpoConfig.fromOptions(flags, "command line", resolved);
-        if (resolved.training().resumeFromCheckpoint() != null) {
-            throw new IllegalArgumentException("resume_from_checkpoint: ppo does not resume from checkpoints");
-        }
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         CausalLM policy = HfModels.load(model);
         Tokenizer processingClass = TrainerCommand.loadTokenizer(tokenizerDir, policy.config().vocabSize());

@@ -53,6 +53,31 @@ public final class CheckpointFolders {
     }
 
     /**
+     * The checkpoint a {@code resume_from_checkpoint} value names: null for none (unset, blank or "false"), the
+     * {@link #latest} of {@code outputDir} for "true" (or "latest"), else the folder at that path.
+     *
+     * @throws IllegalArgumentException naming the option when "true" finds no checkpoint or the path is no folder
+     */
+    public static Path toResume(String resumeFromCheckpoint, Path outputDir) throws IOException {
+        String value = resumeFromCheckpoint;
+        if (value == null || value.isBlank() || value.equalsIgnoreCase("false")) {
+            return null;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("latest")) {
+            Path latest = latest(outputDir);
+            if (latest == null) {
+                throw new IllegalArgumentException("resume_from_checkpoint: no " + PREFIX + "N folder in " + outputDir);
+            }
+            return latest;
+        }
+        Path folder = Path.of(value);
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("resume_from_checkpoint: no checkpoint folder " + folder);
+        }
+        return folder;
+    }
+
+    /**
      * Deletes the oldest checkpoints of {@code outputDir} until at most {@code limit} remain, never deleting the
      * newest one nor {@code keep} (the best checkpoint; may be null).
      *

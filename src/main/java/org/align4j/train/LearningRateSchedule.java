@@ -3,7 +3,10 @@ package org.align4j.train;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -118,5 +121,20 @@ public record LearningRateSchedule(Type type, double baseLr, long warmupSteps, l
     /** The learning rate for the optimizer step taken after {@code step} steps: {@code baseLr * factor(step)}. */
     public double learningRate(long step) {
         return baseLr * factor(step);
+    }
+
+    /**
+     * The state a checkpoint's {@code scheduler.json} holds after {@code stepsTaken} steps, under torch's
+     * {@code LambdaLR} names where they apply ({@code last_epoch} is the number of steps taken).
+     */
+    public Map<String, Object> state(long stepsTaken) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("lr_scheduler_type", type.hfName());
+        state.put("last_epoch", stepsTaken);
+        state.put("base_lrs", List.of(baseLr));
+        state.put("_last_lr", List.of(learningRate(stepsTaken)));
+        state.put("num_warmup_steps", warmupSteps);
+        state.put("num_training_steps", trainingSteps);
+        return state;
     }
 }

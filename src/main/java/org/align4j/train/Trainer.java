@@ -202,7 +202,7 @@ public final class Trainer<B> {
     public TrainOutput train() throws IOException {
         Files.createDirectories(outputDir);
         replaceFile(outputDir.resolve(TRAINING_ARGS_FILE), args::save);
-        Path checkpoint = checkpointToResume();
+        Path checkpoint = CheckpointFolders.toResume(args.resumeFromCheckpoint(), outputDir);
         if (checkpoint != null) {
             resume(checkpoint);
         }
@@ -473,7 +473,7 @@ public final class Trainer<B> {
             }
         }
         ObjectNode rngState = rngState();
-        ObjectNode schedulerState = schedulerState();
+        Map<String, Object> schedulerState = schedule.state(state.globalStep);
         AtomicDirectory.write(folder, dir -> {
             task.saveModel(dir);
             optimizer.save(dir.resolve(OPTIMIZER_FILE));
@@ -488,18 +488,6 @@ public final class Trainer<B> {
         }
     }
 
-    /** torch's LambdaLR state names where they apply: {@code last_epoch} is the number of steps taken. */
-    private ObjectNode schedulerState() {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("lr_scheduler_type", schedule.type().hfName());
-        node.put("last_epoch", state.globalStep);
-        node.putArray("base_lrs").add(schedule.baseLr());
-        node.putArray("_last_lr").add(schedule.learningRate(state.globalStep));
-        node.put("num_warmup_steps", schedule.warmupSteps());
-        node.put("num_training_steps", schedule.trainingSteps());
-        return node;
-    }
-
     private ObjectNode rngState() {
         ObjectNode node = JSON.createObjectNode();
         ObjectNode position = node.putObject("sampler");
@@ -510,26 +498,6 @@ public final class Trainer<B> {
         position.put("micro_batches_consumed", microBatchesConsumed);
         node.set("task", task.rngState());
         return node;
-    }
-
-    private Path checkpointToResume() throws IOException {
-        String value = args.resumeFromCheckpoint();
-        if (value == null || value.isBlank() || value.equalsIgnoreCase("false")) {
-            return null;
-        }
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("latest")) {
-            Path latest = CheckpointFolders.latest(outputDir);
-            if (latest == null) {
-                throw new IllegalArgumentException("resume_from_checkpoint: no " + CheckpointFolders.PREFIX
-                        + "N folder in " + outputDir);
-            }
-            return latest;
-        }
-        Path folder = Path.of(value);
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("resume_from_checkpoint: no checkpoint folder " + folder);
-        }
-        return folder;
     }
 
     private void resume(Path checkpoint) {

@@ -1,6 +1,7 @@
 package org.align4j.align;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.RewardModel;
+import org.align4j.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -220,6 +222,80 @@ class PpoTrainerTest {
                 List.of("policy.transformer.h.0.attn.c_attn.weight", "policy.transformer.wte.weight",
                         "value.transformer.h.0.mlp.c_fc.weight", "value." + RewardModel.SCORE_WEIGHT),
                 tape -> PpoTrainer.microBatchLoss(tape, policy, value, batch, options, temperature, 0.5).total());
+    }
+
+    /** Non-timing metrics of each metrics.jsonl line, by step. */
+    private static Map<Integer, Map<String, Double>> loggedMetrics(Path run) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<Integer, Map<String, Double>> byStep = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS_FILE))) {
+            Map<String, Double> entry = new java.util.TreeMap<>();
+            json.readTree(line).properties().forEach(e -> entry.put(e.getKey(), e.getValue().asDouble()));
+            entry.remove("eps");
+            byStep.put(entry.get("step").intValue(), entry);
+        }
+        return byStep;
+    }
+
+    private PpoTrainer resumable(String run, Map<String, Object> extra) {
+        Map<String, Object> options = new HashMap<>(Map.of("total_episodes", 8 * 6, "save_steps", 2,
+                "save_strategy", "steps", "lr_scheduler_type", "linear", "adap_kl_ctrl", true, "target", 0.01,
+                "horizon", 50, "local_rollout_forward_batch_size", 3, "num_ppo_epochs", 2));
+        options.putAll(extra);
+        CausalLM policy = TinyModels.random("llama", 21);
+        return new PpoTrainer(policy, null, valueModelOf(policy), PpoTrainerTest::fractionOfSevens, prompts(),
+                config(run, options));
+    }
+
+    @Test
+    void aRunResumedFromACheckpointTakesTheUpdatesOfAnUninterruptedOne() throws IOException {
+        PpoTrainer straight = resumable("straight", Map.of());
+        straight.train();
+        assertEquals(6, straight.updates());
+
+        PpoTrainer interrupted = resumable("interrupted", Map.of());
+        for (int i = 0; i < 3; i++) {
+            interrupted.step();
+        }
+        Path checkpoint = tmp.resolve("interrupted").resolve("checkpoint-2");
+        for (String file : List.of(Trainer.OPTIMIZER_FILE, Trainer.SCHEDULER_FILE, Trainer.RNG_STATE_FILE,
+                Trainer.TRAINER_STATE_FILE, "model.safetensors", PpoTrainer.VALUE_MODEL_DIR + "/model.safetensors")) {
+            assertTrue(Files.isRegularFile(checkpoint.resolve(file)), file);
+        }
+        PpoTrainer resumed = resumable("interrupted", Map.of("resume_from_checkpoint", checkpoint.toString()));
+        PpoTrainer.Result result = resumed.train();
+        assertEquals(6, result.updates());
+        assertEquals(48, result.episodes());
+
+        Map<Integer, Map<String, Double>> expected = loggedMetrics(tmp.resolve("straight"));
+        Map<Integer, Map<String, Double>> actual = loggedMetrics(tmp.resolve("interrupted"));
+        assertEquals(expected.keySet(), actual.keySet(), "metrics.jsonl holds steps 1-2 restored and 3-6 retaken");
+        assertNotEquals(expected.get(1).get("kl_coef"), expected.get(6).get("kl_coef"), "the KL coefficient adapts");
+        for (int step = 1; step <= 6; step++) {
+            Map<String, Double> want = expected.get(step);
+            Map<String, Double> got = actual.get(step);
+            assertEquals(want.keySet(), got.keySet());
+            for (String key : want.keySet()) {
+                assertEquals(want.get(key), got.get(key), 1e-6, "step " + step + " " + key);
+            }
+        }
+        assertEquals(straight.klCoef(), resumed.klCoef(), 1e-12);
+        assertSameValues(straight.policy().parameters(), resumed.policy().parameters());
+        assertSameValues(straight.valueModel().parameters(), resumed.valueModel().parameters());
+
+        PpoTrainer latest = resumable("interrupted", Map.of("resume_from_checkpoint", "true"));
+        latest.step();
+        assertEquals(7, latest.updates(), "true resumes from the newest checkpoint, checkpoint-6");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> resumable("fresh",
+                Map.of("resume_from_checkpoint", "true")));
+        assertTrue(missing.getMessage().startsWith("resume_from_checkpoint: no checkpoint-N folder"),
+                missing.getMessage());
+    }
+
+    private static void assertSameValues(Map<String, Var> expected, Map<String, Var> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((name, v) -> assertTrue(Arrays.equals(v.value().data(), actual.get(name).value().data()),
+                name));
     }
 
     @Test

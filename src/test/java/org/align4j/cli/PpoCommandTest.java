@@ -76,6 +76,41 @@ class PpoCommandTest {
     }
 
     @Test
+    void resumesFromACheckpointAndRejectsAMissingOne() throws IOException {
+        Path out = tmp.resolve("resume-run");
+        List<String> args = List.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", prompts.toString(), "--output", out.toString(), "--per-device-train-batch-size", "2",
+                "--total-episodes", "4", "--response-length", "4", "--num-ppo-epochs", "1", "--save-steps", "1",
+                "--disable-tqdm");
+        CliRun straight = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, straight.exitCode(), straight.err());
+        List<String> before = Files.readAllLines(out.resolve("metrics.jsonl"));
+        List<String> resumeArgs = new ArrayList<>(args);
+        resumeArgs.addAll(List.of("--resume-from-checkpoint", out.resolve("checkpoint-1").toString()));
+        CliRun resumed = CliRun.of(resumeArgs.toArray(String[]::new));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains("ppo: 2 updates, 4 episodes"), resumed.out());
+        List<String> after = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(2, after.size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode want = JSON.readTree(before.get(i));
+            JsonNode got = JSON.readTree(after.get(i));
+            for (String key : List.of("objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "lr",
+                    "episode", "step")) {
+                assertEquals(want.get(key).asDouble(), got.get(key).asDouble(), 1e-6, "line " + (i + 1) + " " + key);
+            }
+        }
+
+        List<String> missingArgs = new ArrayList<>(args);
+        missingArgs.addAll(List.of("--resume-from-checkpoint", tmp.resolve("nowhere").toString()));
+        CliRun missing = CliRun.of(missingArgs.toArray(String[]::new));
+        assertEquals(Main.EXIT_BAD_INPUT, missing.exitCode(), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(missing.err().contains("resume_from_checkpoint: no checkpoint folder " + tmp.resolve("nowhere")),
+                missing.err());
+    }
+
+    @Test
     void malformedPromptFilesExitWithTwoNamingTheLine() throws IOException {
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"prompt\": \"Once upon a time\"}\n{\"prompt\": \"unclosed\n");
