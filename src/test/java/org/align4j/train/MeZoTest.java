@@ -1,5 +1,6 @@
 package org.align4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +11,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
+import org.align4j.model.CausalLM;
+import org.align4j.model.Fixture;
+import org.align4j.model.HfModels;
+import org.align4j.nn.LoraConfig;
+import org.align4j.nn.LoraModel;
+import org.align4j.nn.TargetModules;
 import org.align4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,5 +129,38 @@ class MeZoTest {
         }
         assertEquals(6, losses.size());
         assertTrue(losses.getLast() < losses.getFirst() - 0.05, "MeZO lowers the loss on a fixed batch: " + losses);
+    }
+
+    @Test
+    void trainsLoraAdaptersOnlyWithForwardPasses() throws IOException {
+        CausalLM base = HfModels.load(Fixture.load("llama-tiny").dir());
+        Map<String, float[]> baseBefore = new LinkedHashMap<>();
+        base.parameters().forEach((name, v) -> baseBefore.put(name, v.value().data().clone()));
+        LoraModel lora = LoraModel.create(base, new LoraConfig(4, 8, 0, new TargetModules.AllLinear(), false, null), 5);
+        Map<String, float[]> adaptersBefore = new LinkedHashMap<>();
+        lora.parameters().forEach((name, v) -> adaptersBefore.put(name, v.value().data().clone()));
+        TokenLanguageModelTask task = new TokenLanguageModelTask(lora);
+        Path out = tmp.resolve("mezo-lora");
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("output_dir", out.toString());
+        options.put("optim", "mezo");
+        options.put("learning_rate", 1e-3);
+        options.put("max_steps", 40);
+        options.put("per_device_train_batch_size", 4);
+        options.put("logging_steps", 10);
+        options.put("lr_scheduler_type", "constant");
+        options.put("disable_tqdm", true);
+        options.put("save_strategy", "no");
+        options.put("plot_loss", false);
+        List<int[]> data = TokenLanguageModelTask.randomRows(4, 12, 1000, 3);
+        double before = task.loss(Tape.inference(), data).loss().value().get(0);
+        new Trainer<>(TrainingArguments.defaults().withOptions(options), task, data, List.of()).train();
+        double after = task.loss(Tape.inference(), data).loss().value().get(0);
+        base.parameters().forEach((name, v) -> assertArrayEquals(baseBefore.get(name), v.value().data(),
+                "MeZO on LoRA leaves base weight " + name + " untouched"));
+        long changed = lora.parameters().entrySet().stream()
+                .filter(e -> !Arrays.equals(adaptersBefore.get(e.getKey()), e.getValue().value().data())).count();
+        assertEquals(lora.parameters().size(), changed, "every adapter tensor moves");
+        assertTrue(after < before - 0.01, "MeZO on the adapters lowers the loss: " + before + " -> " + after);
     }
 }
