@@ -1,12 +1,11 @@
 package org.align4j.train;
 
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.align4j.autograd.Var;
-import org.align4j.model.Models;
-import org.align4j.tensor.Parallel;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
 
 /**
@@ -24,8 +23,6 @@ import org.align4j.tensor.Tensor;
 public final class MeZo implements Optimizer {
     /** The {@code optim} name. */
     public static final String NAME = "mezo";
-    /** Elements per independently seeded block of z: fixed, so z does not depend on the thread count. */
-    private static final int BLOCK = 1 << 14;
     private final double eps;
     private final int samples;
     private final double weightDecay;
@@ -124,7 +121,8 @@ public final class MeZo implements Optimizer {
 
     /**
      * θ += scale · z for every parameter that requires a gradient, z regenerated from {@code seed}: each tensor (in
-     * map order) and each block of {@link #BLOCK} elements has its own stream, so z is the same on every call.
+     * map order) has its own stream of the kernels' counter-based Gaussian ({@link Kernels#scaleAddGaussian}), so z
+     * is the same on every call, whatever the thread count.
      */
     static void perturb(Map<String, Var> parameters, long seed, double scale) {
         int t = 0;
@@ -137,18 +135,7 @@ public final class MeZo implements Optimizer {
 
     /** x ← keep·x + scale·z for the z of tensor number {@code t} under {@code seed}. */
     private static void move(Tensor x, long seed, int t, float keep, double scale) {
-        float[] d = x.data();
-        long tensorSeed = seed * 31 + t;
-        int blocks = (d.length + BLOCK - 1) / BLOCK;
-        Parallel.range(blocks, 1, (b0, b1) -> {
-            for (int b = b0; b < b1; b++) {
-                SplittableRandom rng = new SplittableRandom(tensorSeed * 1_000_003L + b);
-                int end = Math.min(d.length, (b + 1) * BLOCK);
-                for (int i = b * BLOCK; i < end; i++) {
-                    d[i] = d[i] * keep + (float) (scale * Models.gaussian(rng));
-                }
-            }
-        });
+        Backend.kernels().scaleAddGaussian(x, 0, x.size(), seed * 31 + t, keep, (float) scale);
     }
 
     @Override
