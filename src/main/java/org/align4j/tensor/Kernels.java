@@ -169,6 +169,15 @@ public interface Kernels {
     // ---- optimizer -------------------------------------------------------------------------------------------
 
     /**
+     * x[i] ← keep·x[i] + scale·z(stream, i) for i in [from, to), where z(stream, i) is a standard normal draw that
+     * depends only on the stream and the index (not on from/to, the thread count or the backend): the counter-based
+     * generator defined in {@code org.align4j.tensor.cpu.Gaussian} (hashed counters, Box-Muller with polynomial
+     * ln and sin), which every backend reproduces bit for bit. MeZO's perturbations regenerate z with it.
+     */
+    void scaleAddGaussian(Tensor x, int from, int to, long stream, float keep, float scale);
+
+
+    /**
      * One AdamW update (PyTorch {@code torch.optim.AdamW}, decoupled weight decay) on n elements:
      * p ← p − lr·wd·p; m ← b1 m + (1−b1) g; v ← b2 v + (1−b2) g²;
      * p ← p − lr · (m / bc1) / (sqrt(v / bc2) + eps), with bc1 = 1 − b1^t and bc2 = 1 − b2^t.

@@ -1,22 +1,19 @@
 package org.align4j.train;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.align4j.autograd.Var;
-import org.align4j.model.Models;
-import org.align4j.tensor.Parallel;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
 
 /**
  * MeZO, the memory-efficient zeroth-order optimizer (Malladi et al. 2023, "Fine-Tuning Language Models with Just
  * Forward Passes", arXiv 2305.17333, Algorithm 1): the SPSA estimate of the directional derivative
  * g = (L(θ + εz) − L(θ − εz)) / (2ε) along z ~ N(0, I), then θ ← θ − lr (g z + λθ). The parameters are perturbed in
- * place (+ε, −2ε, +ε) and z is regenerated from a seed, tensor by tensor, for every pass, so neither z nor a
- * gradient is ever stored: memory is that of inference. n-SPSA ({@code n_spsa} > 1) averages n such estimates with
+ * place (+ε, −2ε, then the restoring +ε folded into the update, see {@link #step}) and z is regenerated from a
+ * seed, tensor by tensor, for every pass, so neither z nor a gradient is ever stored: memory is that of inference. n-SPSA ({@code n_spsa} > 1) averages n such estimates with
  * independent seeds. Weight decay applies to the parameters {@code decayed} selects (not norms and biases).
  *
  * <p>Works with any scalar loss and on any parameter set (full model or LoRA adapters). The Trainer calls
@@ -26,9 +23,6 @@ import org.align4j.tensor.Tensor;
 public final class MeZo implements Optimizer {
     /** The {@code optim} name. */
     public static final String NAME = "mezo";
-    /** Elements per independently seeded block of z: fixed, so z does not depend on the thread count. */
-    private static final int BLOCK = 1 << 14;
-
     private final double eps;
     private final int samples;
     private final double weightDecay;
@@ -59,7 +53,8 @@ public final class MeZo implements Optimizer {
 
     /**
      * Estimates the projected gradients of {@code loss} (evaluated on the current parameters, forward only) for the
-     * next {@link #step}, leaving the parameters as they were (up to float rounding of the ±ε moves).
+     * next {@link #step}. The parameters are left at θ − εz of the last direction: its restoring +εz move is folded
+     * into {@link #step}, which must follow.
      *
      * @param seed base seed of this step's directions (derive it from the run seed and the step for resumable runs)
      */
@@ -75,7 +70,9 @@ public final class MeZo implements Optimizer {
             double plus = loss.getAsDouble();
             perturb(parameters, seeds[s], -2 * eps);
             double minus = loss.getAsDouble();
-            perturb(parameters, seeds[s], eps);
+            if (s < samples - 1) {
+                perturb(parameters, seeds[s], eps);
+            }
             projectedGradients[s] = (plus - minus) / (2 * eps);
             mean += projectedGradients[s] / samples;
             if (s == 0) {
@@ -86,25 +83,37 @@ public final class MeZo implements Optimizer {
         return new Estimate(firstPlus, firstMinus, mean);
     }
 
-    /** Applies θ ← θ − lr (g z / n + λθ) for the directions of the last {@link #estimate}. */
+    /**
+     * Applies θ ← θ − lr (Σ_s g_s z_s / n + λθ) for the directions of the last {@link #estimate}, starting from where
+     * it left the parameters, θ − εz_last.
+     *
+     * <p>Algorithm 1 of the paper restores θ ← θ + εz after the second forward pass (a third PerturbParameters) and
+     * then, regenerating z once more from the same seed, updates θ ← θ − lr g z (with weight decay λθ as in the
+     * paper's implementation, decoupled as here). Both
+     * are linear in θ and z, so with keep = 1 − lr λ (1 for parameters not decayed) and θ' = θ − εz the two passes
+     * fold into one: (θ' + εz)·keep − (lr g / n) z = keep·θ' + (ε·keep − lr g / n) z. One regeneration of z instead of
+     * two: 3 per step for n_spsa = 1 instead of 4. For n_spsa &gt; 1 only the last direction's restore is pending
+     * (the earlier ones are restored inside {@link #estimate} before the next direction's moves); it folds with that
+     * direction's own update term, and the other directions' terms −(lr g_s / n) z_s follow, which is the same sum in
+     * another order (the float rounding differs, the update does not).
+     */
     @Override
     public void step(Map<String, Var> parameters, double lr) {
         if (seeds.length == 0) {
             throw new IllegalStateException("MeZO step without an estimate");
         }
+        int n = seeds.length;
+        int t = 0;
         for (Map.Entry<String, Var> e : parameters.entrySet()) {
-            if (weightDecay != 0 && e.getValue().requiresGrad() && decayed.test(e.getKey())) {
-                float keep = (float) (1 - lr * weightDecay);
-                float[] d = e.getValue().value().data();
-                Parallel.range(d.length, BLOCK, (from, to) -> {
-                    for (int i = from; i < to; i++) {
-                        d[i] *= keep;
-                    }
-                });
+            if (!e.getValue().requiresGrad()) {
+                continue;
             }
+            double keep = weightDecay != 0 && decayed.test(e.getKey()) ? 1 - lr * weightDecay : 1;
+            double coefficient = eps * keep - lr * projectedGradients[n - 1] / n;
+            move(e.getValue().value(), seeds[n - 1], t++, (float) keep, coefficient);
         }
-        for (int s = 0; s < seeds.length; s++) {
-            perturb(parameters, seeds[s], -lr * projectedGradients[s] / seeds.length);
+        for (int s = 0; s < n - 1; s++) {
+            perturb(parameters, seeds[s], -lr * projectedGradients[s] / n);
         }
         seeds = new long[0];
         steps++;
@@ -112,29 +121,21 @@ public final class MeZo implements Optimizer {
 
     /**
      * θ += scale · z for every parameter that requires a gradient, z regenerated from {@code seed}: each tensor (in
-     * map order) and each block of {@link #BLOCK} elements has its own stream, so z is the same on every call.
+     * map order) has its own stream of the kernels' counter-based Gaussian ({@link Kernels#scaleAddGaussian}), so z
+     * is the same on every call, whatever the thread count.
      */
     static void perturb(Map<String, Var> parameters, long seed, double scale) {
-        List<Tensor> tensors = new ArrayList<>();
+        int t = 0;
         for (Var v : parameters.values()) {
             if (v.requiresGrad()) {
-                tensors.add(v.value());
+                move(v.value(), seed, t++, 1f, scale);
             }
         }
-        for (int t = 0; t < tensors.size(); t++) {
-            float[] d = tensors.get(t).data();
-            long tensorSeed = seed * 31 + t;
-            int blocks = (d.length + BLOCK - 1) / BLOCK;
-            Parallel.range(blocks, 1, (b0, b1) -> {
-                for (int b = b0; b < b1; b++) {
-                    SplittableRandom rng = new SplittableRandom(tensorSeed * 1_000_003L + b);
-                    int end = Math.min(d.length, (b + 1) * BLOCK);
-                    for (int i = b * BLOCK; i < end; i++) {
-                        d[i] += (float) (scale * Models.gaussian(rng));
-                    }
-                }
-            });
-        }
+    }
+
+    /** x ← keep·x + scale·z for the z of tensor number {@code t} under {@code seed}. */
+    private static void move(Tensor x, long seed, int t, float keep, double scale) {
+        Backend.kernels().scaleAddGaussian(x, 0, x.size(), seed * 31 + t, keep, (float) scale);
     }
 
     @Override

@@ -85,6 +85,63 @@ class MeZoTest {
     }
 
     @Test
+    void foldedRestoreAndUpdateEqualAlgorithm1StepByStep() {
+        float[] target = {0.5f, -1f, 2f, 0.25f, -0.75f};
+        Map<String, Var> p = new LinkedHashMap<>();
+        p.put("weight", new Var(Tensor.of(new float[] {1f, -2f, 3f}, 3), true));
+        p.put("frozen", new Var(Tensor.of(new float[] {4f}, 1), false));
+        p.put("bias", new Var(Tensor.of(new float[] {0.5f, 0.25f}, 2), true));
+        Map<String, Var> reference = new LinkedHashMap<>();
+        p.forEach((name, v) -> reference.put(name, new Var(Tensor.of(v.value().data().clone(), v.value().size()),
+                v.requiresGrad())));
+        double eps = 1e-2;
+        double lr = 0.1;
+        double decay = 0.3;
+        MeZo mezo = new MeZo(eps, 3, decay, name -> name.equals("weight"));
+        mezo.estimate(p, 11, () -> loss(p, target));
+        mezo.step(p, lr);
+
+        double[] g = new double[3];
+        for (int s = 0; s < 3; s++) {
+            long seed = 11 + s * 0x9E3779B97F4A7C15L;
+            MeZo.perturb(reference, seed, eps);
+            double plus = loss(reference, target);
+            MeZo.perturb(reference, seed, -2 * eps);
+            double minus = loss(reference, target);
+            MeZo.perturb(reference, seed, eps);
+            g[s] = (plus - minus) / (2 * eps);
+        }
+        float[] w = reference.get("weight").value().data();
+        for (int i = 0; i < w.length; i++) {
+            w[i] *= (float) (1 - lr * decay);
+        }
+        for (int s = 0; s < 3; s++) {
+            MeZo.perturb(reference, 11 + s * 0x9E3779B97F4A7C15L, -lr * g[s] / 3);
+        }
+        for (String name : p.keySet()) {
+            float[] expected = reference.get(name).value().data();
+            float[] actual = p.get(name).value().data();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-6, name + "[" + i + "]");
+            }
+        }
+        assertEquals(4f, p.get("frozen").value().data()[0], "a frozen parameter never moves");
+        assertTrue(Math.abs(p.get("weight").value().data()[0] - 1f) > 1e-3, "the step moved the parameters");
+    }
+
+    /** A quadratic over the weight and bias entries together. */
+    private static double loss(Map<String, Var> p, float[] target) {
+        float[] w = p.get("weight").value().data();
+        float[] b = p.get("bias").value().data();
+        double s = 0;
+        for (int i = 0; i < target.length; i++) {
+            double v = i < w.length ? w[i] : b[i - w.length];
+            s += (v - target[i]) * (v - target[i]);
+        }
+        return s;
+    }
+
+    @Test
     void minimisesAQuadraticWithForwardPassesOnly() {
         float[] target = {0.5f, -1f, 2f, 0f, 1f};
         Map<String, Var> p = vector(0f, 0f, 0f, 0f, 0f);

@@ -587,6 +587,11 @@ public final class ScalarKernels implements Kernels {
     // ---- optimizer -------------------------------------------------------------------------------------------
 
     @Override
+    public void scaleAddGaussian(Tensor x, int from, int to, long stream, float keep, float scale) {
+        Gaussian.scaleAdd(x.data(), from, to, stream, keep, scale);
+    }
+
+    @Override
     public void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int n, float lr, float beta1, float beta2,
                             float eps, float weightDecay, float bc1, float bc2) {
         AdamWStep step = new AdamWStep(lr, beta1, beta2, eps, weightDecay, bc1, bc2);

@@ -195,6 +195,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void scaleAddGaussian(Tensor x, int from, int to, long stream, float keep, float scale) {
+        VectorGaussian.scaleAdd(x.data(), from, to, stream, keep, scale);
+    }
+
+    @Override
     public void adamwUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, int n, float lr, float beta1, float beta2,
                             float eps, float weightDecay, float bc1, float bc2) {
         VectorElementwise.adamwUpdate(param.data(), grad.data(), m.data(), v.data(), n,
