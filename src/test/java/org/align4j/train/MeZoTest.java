@@ -161,19 +161,7 @@ class MeZoTest {
         TokenLanguageModelTask task = TokenLanguageModelTask.llamaTiny();
         List<int[]> data = TokenLanguageModelTask.randomRows(4, 12, 1000, 3);
         Path out = tmp.resolve("mezo");
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put("output_dir", out.toString());
-        options.put("optim", "mezo");
-        options.put("optim_args", "zo_eps=1e-3,n_spsa=1");
-        options.put("learning_rate", 2e-4);
-        options.put("max_steps", 60);
-        options.put("per_device_train_batch_size", 4);
-        options.put("logging_steps", 10);
-        options.put("lr_scheduler_type", "constant");
-        options.put("disable_tqdm", true);
-        options.put("save_strategy", "no");
-        options.put("plot_loss", false);
-        TrainingArguments args = TrainingArguments.defaults().withOptions(options);
+        TrainingArguments args = mezoArguments(out, 2e-4, 60).withOptions(Map.of("optim_args", "zo_eps=1e-3,n_spsa=1"));
         new Trainer<>(args, task, data, List.of()).train();
         task.model.parameters().values().forEach(v -> assertFalse(v.hasGrad(), "no gradient for a MeZO run"));
         List<Double> losses = new ArrayList<>();
@@ -198,20 +186,9 @@ class MeZoTest {
         lora.parameters().forEach((name, v) -> adaptersBefore.put(name, v.value().data().clone()));
         TokenLanguageModelTask task = new TokenLanguageModelTask(lora);
         Path out = tmp.resolve("mezo-lora");
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put("output_dir", out.toString());
-        options.put("optim", "mezo");
-        options.put("learning_rate", 1e-3);
-        options.put("max_steps", 40);
-        options.put("per_device_train_batch_size", 4);
-        options.put("logging_steps", 10);
-        options.put("lr_scheduler_type", "constant");
-        options.put("disable_tqdm", true);
-        options.put("save_strategy", "no");
-        options.put("plot_loss", false);
         List<int[]> data = TokenLanguageModelTask.randomRows(4, 12, 1000, 3);
         double before = task.loss(Tape.inference(), data).loss().value().get(0);
-        new Trainer<>(TrainingArguments.defaults().withOptions(options), task, data, List.of()).train();
+        new Trainer<>(mezoArguments(out, 1e-3, 40), task, data, List.of()).train();
         double after = task.loss(Tape.inference(), data).loss().value().get(0);
         base.parameters().forEach((name, v) -> assertArrayEquals(baseBefore.get(name), v.value().data(),
                 "MeZO on LoRA leaves base weight " + name + " untouched"));
@@ -219,5 +196,21 @@ class MeZoTest {
                 .filter(e -> !Arrays.equals(adaptersBefore.get(e.getKey()), e.getValue().value().data())).count();
         assertEquals(lora.parameters().size(), changed, "every adapter tensor moves");
         assertTrue(after < before - 0.01, "MeZO on the adapters lowers the loss: " + before + " -> " + after);
+    }
+
+    /** A MeZO run of {@code steps} steps of 4 rows at a constant {@code lr}, logging every 10 steps, no checkpoints. */
+    private static TrainingArguments mezoArguments(Path out, double lr, int steps) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("output_dir", out.toString());
+        options.put("optim", "mezo");
+        options.put("learning_rate", lr);
+        options.put("max_steps", steps);
+        options.put("per_device_train_batch_size", 4);
+        options.put("logging_steps", 10);
+        options.put("lr_scheduler_type", "constant");
+        options.put("disable_tqdm", true);
+        options.put("save_strategy", "no");
+        options.put("plot_loss", false);
+        return TrainingArguments.defaults().withOptions(options);
     }
 }
