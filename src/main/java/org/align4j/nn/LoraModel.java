@@ -19,11 +19,9 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
-import org.align4j.model.KvCache;
+import org.align4j.model.DelegatingCausalLM;
 import org.align4j.model.LinearModule;
-import org.align4j.model.ModelConfig;
 import org.align4j.model.ModelException;
-import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.SafeTensors;
@@ -54,7 +52,7 @@ import org.align4j.train.AtomicDirectory;
  * adapted model is {@code HfModels.save(lora.merged(), ...)}, not {@code HfModels.save(lora, ...)}, which would see
  * only the adapters' parameters.
  */
-public final class LoraModel implements CausalLM {
+public final class LoraModel extends DelegatingCausalLM {
     /** PEFT's adapter configuration file. */
     public static final String CONFIG_FILE = "adapter_config.json";
     /** PEFT's adapter weights file. */
@@ -240,8 +238,8 @@ public final class LoraModel implements CausalLM {
     }
 
     @Override
-    public ModelConfig config() {
-        return model.config();
+    protected CausalLM delegate() {
+        return model;
     }
 
     /** The adapters' A and B, named as in {@value #WEIGHTS_FILE}, in forward order (A before B of each module). */
@@ -250,20 +248,6 @@ public final class LoraModel implements CausalLM {
         return parameters;
     }
 
-    @Override
-    public Var hiddenStates(Tape tape, ModelInput input) {
-        return model.hiddenStates(tape, input);
-    }
-
-    @Override
-    public Var hiddenStates(ModelInput input, KvCache cache) {
-        return model.hiddenStates(input, cache);
-    }
-
-    @Override
-    public Var lmHead() {
-        return model.lmHead();
-    }
 
     /**
      * Saves the adapter into {@code directory} atomically (written to a temporary folder, then renamed):

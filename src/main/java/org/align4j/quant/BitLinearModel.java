@@ -7,11 +7,9 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
-import org.align4j.model.KvCache;
+import org.align4j.model.DelegatingCausalLM;
 import org.align4j.model.LinearAdapter;
 import org.align4j.model.LinearModule;
-import org.align4j.model.ModelConfig;
-import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
 import org.align4j.tensor.Tensor;
 
@@ -27,7 +25,7 @@ import org.align4j.tensor.Tensor;
  * {@code Trainer} task trains the latent weights, and a float checkpoint of them is {@code HfModels.save(model, ...)};
  * {@link PackedCheckpoint#save} writes the packed weights instead. Every forward, training or KV-cached, quantises.
  */
-public final class BitLinearModel implements CausalLM {
+public final class BitLinearModel extends DelegatingCausalLM {
     private final WeightQuantization quantization;
     private final Map<String, Var> parameters;
     private final Map<String, LinearModule> modules = new LinkedHashMap<>();
@@ -93,28 +91,13 @@ public final class BitLinearModel implements CausalLM {
     }
 
     @Override
-    public ModelConfig config() {
-        return model.config();
+    protected CausalLM delegate() {
+        return model;
     }
 
     /** The float latent weights and the other parameters, shared with the model this was created on. */
     @Override
     public Map<String, Var> parameters() {
         return parameters;
-    }
-
-    @Override
-    public Var hiddenStates(Tape tape, ModelInput input) {
-        return model.hiddenStates(tape, input);
-    }
-
-    @Override
-    public Var hiddenStates(ModelInput input, KvCache cache) {
-        return model.hiddenStates(input, cache);
-    }
-
-    @Override
-    public Var lmHead() {
-        return model.lmHead();
     }
 }

@@ -5,10 +5,9 @@ import java.util.Map;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
-import org.align4j.model.KvCache;
+import org.align4j.model.DelegatingCausalLM;
 import org.align4j.model.LinearAdapter;
 import org.align4j.model.ModelConfig;
-import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
 import org.align4j.tensor.Tensor;
 
@@ -21,7 +20,7 @@ import org.align4j.tensor.Tensor;
  * float copy of the packed weights and records no gradients: its {@link #parameters()} are the float tensors only,
  * frozen.
  */
-public final class PackedModel implements CausalLM {
+public final class PackedModel extends DelegatingCausalLM {
     private final WeightQuantization quantization;
     private final Map<String, Var> parameters;
     private final Map<String, PackedMatrix> modules;
@@ -66,28 +65,13 @@ public final class PackedModel implements CausalLM {
     }
 
     @Override
-    public ModelConfig config() {
-        return model.config();
+    protected CausalLM delegate() {
+        return model;
     }
 
     /** The float tensors (embeddings, norms, biases, lm_head), frozen; the packed weights are not among them. */
     @Override
     public Map<String, Var> parameters() {
         return parameters;
-    }
-
-    @Override
-    public Var hiddenStates(Tape tape, ModelInput input) {
-        return model.hiddenStates(tape, input);
-    }
-
-    @Override
-    public Var hiddenStates(ModelInput input, KvCache cache) {
-        return model.hiddenStates(input, cache);
-    }
-
-    @Override
-    public Var lmHead() {
-        return model.lmHead();
     }
 }
