@@ -28,7 +28,6 @@ import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Kernels;
-import org.align4j.tensor.Tensor;
 import org.align4j.tensor.cpu.ScalarKernels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
@@ -202,7 +201,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         double worst = 0;
         for (Map.Entry<String, Var> e : a.parameters().entrySet()) {
-            worst = Math.max(worst, relativeError(e.getValue().grad(), b.parameters().get(e.getKey()).grad()));
+            worst = Math.max(worst, e.getValue().grad().relativeError(b.parameters().get(e.getKey()).grad()));
         }
         boolean ok = Math.abs(lossFast - lossScalar) < 1e-4 && worst < 1e-3;
         System.out.printf("self-check %-5s %s vs cpu-scalar: loss %.6f vs %.6f, worst gradient relative error %.1e: %s%n",
@@ -219,14 +218,4 @@ final class DemoCommand implements Callable<Integer> {
         return loss.value().get(0);
     }
 
-    private static double relativeError(Tensor a, Tensor b) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < a.size(); i++) {
-            double d = a.get(i) - b.get(i);
-            diff += d * d;
-            norm += (double) b.get(i) * b.get(i);
-        }
-        return Math.sqrt(diff / Math.max(norm, 1e-30));
-    }
 }

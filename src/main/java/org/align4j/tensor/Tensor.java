@@ -91,6 +91,26 @@ public final class Tensor {
         return data[flatIndex];
     }
 
+    /**
+     * ‖this − reference‖₂ / ‖reference‖₂ in double precision (the denominator floored at 1e-30): how far this tensor
+     * is from {@code reference}, as the exactness tests and the demo's self-check measure gradients.
+     *
+     * @throws IllegalArgumentException when the sizes differ
+     */
+    public double relativeError(Tensor reference) {
+        if (reference.size() != size()) {
+            throw new IllegalArgumentException("sizes differ: " + size() + " vs " + reference.size());
+        }
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < data.length; i++) {
+            double d = (double) data[i] - reference.data[i];
+            diff += d * d;
+            norm += (double) reference.data[i] * reference.data[i];
+        }
+        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+    }
+
     /** Whether the shapes are equal. */
     public boolean sameShape(Tensor other) {
         return Arrays.equals(shape, other.shape);

@@ -13,7 +13,6 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.Fixture;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelInput;
-import org.align4j.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -55,7 +54,7 @@ class DpoModelGradientTest {
         tape.backward(Ops.weightedSum(tape, logp, rows.weights(reduction.tokenGradients(result))));
         double worst = 0;
         for (Map.Entry<String, Var> e : policy.parameters().entrySet()) {
-            double rel = relativeError(e.getValue().grad(), f.goldenTensor("dpo_grad." + e.getKey()));
+            double rel = e.getValue().grad().relativeError(f.goldenTensor("dpo_grad." + e.getKey()));
             assertTrue(rel <= 1e-3, name + ": DPO gradient of " + e.getKey() + " relative error " + rel);
             worst = Math.max(worst, rel);
         }
@@ -129,15 +128,4 @@ class DpoModelGradientTest {
         }
     }
 
-    private static double relativeError(Tensor actual, Tensor expected) {
-        assertEquals(expected.size(), actual.size());
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.size(); i++) {
-            double d = actual.get(i) - expected.get(i);
-            diff += d * d;
-            norm += (double) expected.get(i) * expected.get(i);
-        }
-        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
-    }
 }

@@ -17,7 +17,6 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.Fixture;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
-import org.align4j.tensor.Tensor;
 import org.align4j.train.AdamW;
 import org.align4j.train.TaskOutput;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,7 +101,7 @@ class DpoTaskFixtureTest {
         tape.backward(out.loss());
         double worst = 0;
         for (Map.Entry<String, Var> e : policy.parameters().entrySet()) {
-            double rel = relativeError(e.getValue().grad(), f.goldenTensor("dpo_grad." + e.getKey()));
+            double rel = e.getValue().grad().relativeError(f.goldenTensor("dpo_grad." + e.getKey()));
             assertTrue(rel <= 1e-3, name + ": gradient of " + e.getKey() + " relative error " + rel);
             worst = Math.max(worst, rel);
         }
@@ -144,15 +143,4 @@ class DpoTaskFixtureTest {
         return worst;
     }
 
-    static double relativeError(Tensor actual, Tensor expected) {
-        assertEquals(expected.size(), actual.size());
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.size(); i++) {
-            double d = actual.get(i) - expected.get(i);
-            diff += d * d;
-            norm += (double) expected.get(i) * expected.get(i);
-        }
-        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
-    }
 }

@@ -54,7 +54,7 @@ class ModelFixtureTest {
         tape.backward(loss);
         for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
             Tensor expected = f.goldenTensor("lm_grad." + e.getKey());
-            double rel = relativeError(e.getValue().grad(), expected);
+            double rel = e.getValue().grad().relativeError(expected);
             assertTrue(rel <= 1e-3, name + ": gradient of " + e.getKey() + " relative error " + rel);
         }
     }
@@ -92,7 +92,7 @@ class ModelFixtureTest {
             assertEquals(f.golden().get("lm_loss").asDouble(), loss.value().get(0), 1e-5, name + " lm_loss (scalar)");
             tape.backward(loss);
             for (Map.Entry<String, Var> e : model.parameters().entrySet()) {
-                double rel = relativeError(e.getValue().grad(), f.goldenTensor("lm_grad." + e.getKey()));
+                double rel = e.getValue().grad().relativeError(f.goldenTensor("lm_grad." + e.getKey()));
                 assertTrue(rel <= 1e-3, name + ": scalar gradient of " + e.getKey() + " relative error " + rel);
             }
         } finally {
@@ -100,15 +100,4 @@ class ModelFixtureTest {
         }
     }
 
-    static double relativeError(Tensor actual, Tensor expected) {
-        assertEquals(expected.size(), actual.size());
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.size(); i++) {
-            double d = actual.get(i) - expected.get(i);
-            diff += d * d;
-            norm += (double) expected.get(i) * expected.get(i);
-        }
-        return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
-    }
 }
