@@ -415,7 +415,8 @@ public final class PpoTrainer {
 
     /**
      * One PPO update: rollout, advantages, {@code num_ppo_epochs} passes, logging, KL coefficient update and, every
-     * {@code save_steps} updates, a checkpoint. The first call resumes from {@code resume_from_checkpoint} when set. It may run past {@link #maxUpdates()} (the learning rate then stays at
+     * {@code save_steps} updates and at the last one, a checkpoint. The first call resumes from
+     * {@code resume_from_checkpoint} when set. It may run past {@link #maxUpdates()} (the learning rate then stays at
      * the schedule's end).
      *
      * @return the update's metrics (TRL's names)
@@ -840,11 +841,13 @@ public final class PpoTrainer {
         return values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / (values.size() - 1);
     }
 
+    /** Whether this update ends with a checkpoint: every {@code save_steps} updates or epoch, and at the last update. */
     private boolean saveDue() {
+        boolean last = updates == maxUpdates;
         return switch (config.training().saveStrategy()) {
             case NO -> false;
-            case STEPS -> updates % saveSteps == 0;
-            case EPOCH -> batchInEpoch == sampler.microBatchesPerEpoch();
+            case STEPS -> updates % saveSteps == 0 || last;
+            case EPOCH -> batchInEpoch == sampler.microBatchesPerEpoch() || last;
         };
     }
 
