@@ -16,8 +16,9 @@ import org.align4j.tensor.Parallel;
  * one token this is the GEMV of generation, with many the GEMM of a prompt; either way the output rows are split
  * over {@link Parallel}'s threads, and a tile of rows' bit-planes stays in cache while the blocks of tokens pass.
  *
- * <p>The vector kernels add the int8 codes, widened to {@link ShortVector} lanes, under masks taken straight from the
- * plane's bits ({@link VectorMask#fromLong}), four tokens of a GEMM sharing each mask; the short accumulators are
+ * <p>The vector kernels add the int8 codes, widened to {@link ShortVector} lanes, under masks made from the plane's
+ * bits (a mask register load where the ISA has mask registers, lanes of all ones or zeros ANDed with the codes
+ * where it has not: {@link #addWhere}), four tokens of a GEMM sharing each mask; the short accumulators are
  * widened to int before they could overflow. The scalar twins walk the set bits one by one. Both compute the same
  * integers, so their results are bit-identical.
  */
@@ -38,6 +39,15 @@ public final class PackedGemm {
      * per word (a weight is +1 or −1, never both), so this many words cannot overflow a short.
      */
     private static final int FLUSH_WORDS = Short.MAX_VALUE / (QuantizedActivations.LEVELS * (64 / LANES));
+
+    /**
+     * Whether masks come straight from the bits ({@link VectorMask#fromLong}): only AVX-512 (32 short lanes) has mask
+     * registers that a long moves into; elsewhere (AVX2, NEON, SSE) {@code fromLong} is not a single instruction, and
+     * on AVX2 it measured slower than the float GEMV it is meant to beat.
+     */
+    private static final boolean MASK_REGISTERS = LANES == 32;
+    /** Lane l holds the bit 1 << l (as a short: lane 15 is 0x8000). */
+    private static final ShortVector LANE_BITS = laneBits();
 
     static {
         if (64 % LANES != 0 || INTS.length() * 2 != LANES) {
@@ -120,15 +130,15 @@ public final class PackedGemm {
                 int offset = word << 6;
                 for (int j = 0; j < 64; j += LANES) {
                     ShortVector xv = ShortVector.fromArray(SHORTS, x, offset + j);
-                    acc0 = acc0.add(xv, VectorMask.fromLong(SHORTS, p0 >>> j));
-                    acc1 = acc1.add(xv, VectorMask.fromLong(SHORTS, p1 >>> j));
-                    acc2 = acc2.add(xv, VectorMask.fromLong(SHORTS, p2 >>> j));
-                    acc3 = acc3.add(xv, VectorMask.fromLong(SHORTS, p3 >>> j));
+                    acc0 = addWhere(acc0, xv, p0, j);
+                    acc1 = addWhere(acc1, xv, p1, j);
+                    acc2 = addWhere(acc2, xv, p2, j);
+                    acc3 = addWhere(acc3, xv, p3, j);
                     if (minus != null) {
-                        acc0 = acc0.sub(xv, VectorMask.fromLong(SHORTS, m0 >>> j));
-                        acc1 = acc1.sub(xv, VectorMask.fromLong(SHORTS, m1 >>> j));
-                        acc2 = acc2.sub(xv, VectorMask.fromLong(SHORTS, m2 >>> j));
-                        acc3 = acc3.sub(xv, VectorMask.fromLong(SHORTS, m3 >>> j));
+                        acc0 = subtractWhere(acc0, xv, m0, j);
+                        acc1 = subtractWhere(acc1, xv, m1, j);
+                        acc2 = subtractWhere(acc2, xv, m2, j);
+                        acc3 = subtractWhere(acc3, xv, m3, j);
                     }
                 }
             }
@@ -137,6 +147,39 @@ public final class PackedGemm {
             sums[2] += pairSum(acc2);
             sums[3] += pairSum(acc3);
         }
+    }
+
+    /** acc + x in the lanes whose bit is set in {@code word >>> shift} (bit l for lane l), acc elsewhere. */
+    private static ShortVector addWhere(ShortVector acc, ShortVector x, long word, int shift) {
+        if (MASK_REGISTERS) {
+            return acc.add(x, VectorMask.fromLong(SHORTS, word >>> shift));
+        }
+        return acc.add(x, selected(word, shift));
+    }
+
+    /** acc − x in the lanes whose bit is set in {@code word >>> shift}, acc elsewhere. */
+    private static ShortVector subtractWhere(ShortVector acc, ShortVector x, long word, int shift) {
+        if (MASK_REGISTERS) {
+            return acc.sub(x, VectorMask.fromLong(SHORTS, word >>> shift));
+        }
+        return acc.add(x.neg(), selected(word, shift));
+    }
+
+    /**
+     * −1 (all bits) in the lanes whose bit is set in {@code word >>> shift}, 0 elsewhere: a broadcast, an AND with
+     * each lane's bit and a compare, which AVX2 and NEON run as plain vector instructions.
+     */
+    private static VectorMask<Short> selected(long word, int shift) {
+        ShortVector bits = ShortVector.broadcast(SHORTS, (short) (word >>> shift)).and(LANE_BITS);
+        return bits.compare(VectorOperators.EQ, LANE_BITS);
+    }
+
+    private static ShortVector laneBits() {
+        short[] bits = new short[LANES];
+        for (int lane = 0; lane < LANES; lane++) {
+            bits[lane] = (short) (1 << lane);
+        }
+        return ShortVector.fromArray(SHORTS, bits, 0);
     }
 
     /**
@@ -221,9 +264,9 @@ public final class PackedGemm {
                 int offset = base + (word << 6);
                 for (int j = 0; j < 64; j += LANES) {
                     ShortVector xv = ShortVector.fromArray(SHORTS, x, offset + j);
-                    acc = acc.add(xv, VectorMask.fromLong(SHORTS, p >>> j));
+                    acc = addWhere(acc, xv, p, j);
                     if (minus != null) {
-                        acc = acc.sub(xv, VectorMask.fromLong(SHORTS, m >>> j));
+                        acc = subtractWhere(acc, xv, m, j);
                     }
                 }
             }
@@ -252,21 +295,19 @@ public final class PackedGemm {
                 }
                 int offset = base + (word << 6);
                 for (int j = 0; j < 64; j += LANES) {
-                    VectorMask<Short> plusMask = VectorMask.fromLong(SHORTS, p >>> j);
                     ShortVector x0 = ShortVector.fromArray(SHORTS, x, offset + j);
                     ShortVector x1 = ShortVector.fromArray(SHORTS, x, offset + stride + j);
                     ShortVector x2 = ShortVector.fromArray(SHORTS, x, offset + 2 * stride + j);
                     ShortVector x3 = ShortVector.fromArray(SHORTS, x, offset + 3 * stride + j);
-                    acc0 = acc0.add(x0, plusMask);
-                    acc1 = acc1.add(x1, plusMask);
-                    acc2 = acc2.add(x2, plusMask);
-                    acc3 = acc3.add(x3, plusMask);
+                    acc0 = addWhere(acc0, x0, p, j);
+                    acc1 = addWhere(acc1, x1, p, j);
+                    acc2 = addWhere(acc2, x2, p, j);
+                    acc3 = addWhere(acc3, x3, p, j);
                     if (minus != null) {
-                        VectorMask<Short> minusMask = VectorMask.fromLong(SHORTS, m >>> j);
-                        acc0 = acc0.sub(x0, minusMask);
-                        acc1 = acc1.sub(x1, minusMask);
-                        acc2 = acc2.sub(x2, minusMask);
-                        acc3 = acc3.sub(x3, minusMask);
+                        acc0 = subtractWhere(acc0, x0, m, j);
+                        acc1 = subtractWhere(acc1, x1, m, j);
+                        acc2 = subtractWhere(acc2, x2, m, j);
+                        acc3 = subtractWhere(acc3, x3, m, j);
                     }
                 }
             }

@@ -63,8 +63,16 @@ public final class Gemm {
     /** Target number of multiply-adds per parallel chunk in the thin kernels. */
     private static final int THIN_GRAIN_FMAS = 1 << 15;
 
-    /** Whether packing transposes use the 16-lane butterfly kernels below (AVX-512); otherwise scalar loops. */
+    /**
+     * Whether packing transposes use the 16-lane butterfly kernels below (AVX-512); otherwise they use 4 x 4
+     * transposes of 128-bit vectors ({@link #transpose4}), which every ISA has.
+     */
     private static final boolean VECTOR_TRANSPOSE = LANES == 16 && MR == 8;
+    /** Lane indexes for the two stages of {@link #transpose4} (same construction as {@link #butterflyIndex}). */
+    private static final FloatVector QUAD_LO_2 = quadIndex(2, false);
+    private static final FloatVector QUAD_HI_2 = quadIndex(2, true);
+    private static final FloatVector QUAD_LO_1 = quadIndex(1, false);
+    private static final FloatVector QUAD_HI_1 = quadIndex(1, true);
     /*
      * Index vectors for selectFrom(x, y) in a butterfly transpose: the stage for lane bit s pairs vector i with
      * vector i + d (bit d of i clear) and swaps bit d of the vector number with bit s of the lane; d = s in the
@@ -88,6 +96,21 @@ public final class Gemm {
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private Gemm() {
+    }
+
+    /** The micro-kernel's register tile as this JVM runs it, e.g. "4 x 16 (4 rows x 2 vectors of 8 lanes)". */
+    public static String registerTile() {
+        return MR + " x " + NR + " (" + MR + " rows x " + NR_VECTORS + " vectors of " + LANES + " lanes)";
+    }
+
+    /** Rows of the register tile (for tests). */
+    static int tileRows() {
+        return MR;
+    }
+
+    /** Vectors per row of the register tile (for tests). */
+    static int tileVectors() {
+        return NR_VECTORS;
     }
 
     /** C[m,n] (+)= A[m,k] · B[k,n]; {@code accumulate} false overwrites C. */
@@ -322,6 +345,12 @@ public final class Gemm {
                         transpose16(b, src + v * LANES * stride + p, stride, dst, base + p * NR + v * LANES, NR);
                     }
                 }
+            } else if (width == NR) {
+                for (; p + 4 <= kc; p += 4) {
+                    for (int col = 0; col < NR; col += 4) {
+                        transpose4(b, src + col * stride + p, stride, dst, base + p * NR + col, NR);
+                    }
+                }
             }
             for (; p < kc; p++) {
                 int at = base + p * NR;
@@ -347,6 +376,12 @@ public final class Gemm {
                 if (VECTOR_TRANSPOSE && height == MR) {
                     for (; p + LANES <= kc; p += LANES) {
                         transposeToAPanel(a, src + p, stride, dst, base + p * MR);
+                    }
+                } else if (height == MR) {
+                    for (; p + 4 <= kc; p += 4) {
+                        for (int r = 0; r < MR; r += 4) {
+                            transpose4(a, src + r * stride + p, stride, dst, base + p * MR + r, MR);
+                        }
                     }
                 }
                 for (; p < kc; p++) {
@@ -430,6 +465,35 @@ public final class Gemm {
             index[lane] = high ? (bitClear ? l + s : LANES + l) : (bitClear ? l : LANES + l - s);
         }
         return FloatVector.fromArray(SPECIES, index, 0);
+    }
+
+    /** Lane indexes of one stage of {@link #transpose4}: a 4-lane {@link #butterflyIndex}. */
+    private static FloatVector quadIndex(int s, boolean high) {
+        float[] index = new float[4];
+        for (int lane = 0; lane < 4; lane++) {
+            boolean bitClear = (lane & s) == 0;
+            index[lane] = high ? (bitClear ? lane + s : 4 + lane) : (bitClear ? lane : 4 + lane - s);
+        }
+        return FloatVector.fromArray(QUAD, index, 0);
+    }
+
+    /**
+     * Transposes a 4 x 4 block in 128-bit vectors: row r of the source ({@code src[srcBase + r * srcStride ..]})
+     * becomes column r of the destination, whose rows start at {@code dstBase + t * dstStride}.
+     */
+    private static void transpose4(float[] src, int srcBase, int srcStride, float[] dst, int dstBase, int dstStride) {
+        FloatVector x0 = FloatVector.fromArray(QUAD, src, srcBase);
+        FloatVector x1 = FloatVector.fromArray(QUAD, src, srcBase + srcStride);
+        FloatVector x2 = FloatVector.fromArray(QUAD, src, srcBase + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(QUAD, src, srcBase + 3 * srcStride);
+        FloatVector y0 = QUAD_LO_2.selectFrom(x0, x2);
+        FloatVector y2 = QUAD_HI_2.selectFrom(x0, x2);
+        FloatVector y1 = QUAD_LO_2.selectFrom(x1, x3);
+        FloatVector y3 = QUAD_HI_2.selectFrom(x1, x3);
+        QUAD_LO_1.selectFrom(y0, y1).intoArray(dst, dstBase);
+        QUAD_HI_1.selectFrom(y0, y1).intoArray(dst, dstBase + dstStride);
+        QUAD_LO_1.selectFrom(y2, y3).intoArray(dst, dstBase + 2 * dstStride);
+        QUAD_HI_1.selectFrom(y2, y3).intoArray(dst, dstBase + 3 * dstStride);
     }
 
     /**

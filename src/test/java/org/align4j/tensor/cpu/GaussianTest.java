@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Tensor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * z depends only on (stream, index), and a million draws are standard normal (moments, tails, a Kolmogorov-Smirnov
  * bound, no correlation between neighbours or streams).
  */
+@Tag("kernels")
 class GaussianTest {
     private static final Kernels SCALAR = new ScalarKernels();
     private static final Kernels VECTOR = new VectorKernels();

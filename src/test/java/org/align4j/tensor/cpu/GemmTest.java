@@ -12,11 +12,13 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import org.align4j.tensor.cpu.Gemm.Layout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@Tag("kernels")
 class GemmTest {
 
     /** Shapes {m, n, k}: edge cases, thin problems, tile edges, several k-blocks, row blocks and column blocks. */

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The vector exponential against {@link Math#exp}, including its edge cases. */
+@Tag("kernels")
 class VectorExpTest {
     private static float[] exp(float... x) {
         float[] in = new float[VectorMath.LANES];

@@ -3,6 +3,7 @@ package org.align4j.tensor.cpu;
 import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Parallel;
 import org.align4j.tensor.Tensor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Outputs start from the same random values on both backends, so a kernel that fails to overwrite (forward) or to
  * accumulate (backward) shows up as a difference.
  */
+@Tag("kernels")
 class VectorKernelsTest {
     private static final Kernels SCALAR = new ScalarKernels();
     private static final Kernels VECTOR = new VectorKernels();
