@@ -128,4 +128,23 @@ class HfModelsTest {
         assertEquals(124_439_808L, n, "GPT-2 124M parameter count");
         assertThrows(ModelException.class, () -> Presets.config("gpt2", "7B"));
     }
+
+    /** The presets of the sizes users align have their published parameter counts (too large to build in a test). */
+    @Test
+    void largePresetsHaveTheirPublishedShapes() {
+        assertEquals(1_235_814_400L, llamaFamilyParameters(Presets.config("llama", "1B")), "Llama-3.2-1B");
+        assertEquals(494_032_768L, llamaFamilyParameters(Presets.config("qwen2", "0.5B")), "Qwen2-0.5B");
+        assertEquals(1_543_714_304L, llamaFamilyParameters(Presets.config("qwen2", "1.5B")), "Qwen2-1.5B");
+        assertEquals("llama3", Presets.config("llama", "1B").rope().type());
+    }
+
+    /** Parameters of a tied-embedding Llama-family config: embedding, blocks (q/k/v biases when set), final norm. */
+    private static long llamaFamilyParameters(ModelConfig c) {
+        long d = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long attention = d * q + 2 * d * kv + q * d + (c.attentionBias() ? q + 2 * kv : 0);
+        long block = attention + 3 * d * c.intermediateSize() + 2 * d;
+        return (long) c.vocabSize() * d + c.numLayers() * block + d;
+    }
 }
