@@ -13,18 +13,23 @@ import org.align4j.tensor.Parallel;
  * Single-precision matrix multiply (GEMM) on row-major, contiguous {@code float[]} storage: the three layouts the
  * engine needs ({@code nn}: A·B, {@code nt}: A·Bᵀ, {@code tn}: Aᵀ·B), each overwriting or accumulating into C.
  *
- * <p>The vector kernels ({@code jdk.incubator.vector}, preferred species) follow the classic blocked design: a
- * register-blocked micro-kernel keeps a tile of C of 8 rows by 3 vectors in registers while it runs fused
- * multiply-adds along k, reading A and B from buffers packed to match it (B in column panels as wide as the tile,
- * A in 8-row panels, one k-block at a time) so that its loads are contiguous and stay in L1/L2. Disjoint blocks of C
- * run on {@link Parallel#range}. Very thin problems (a few rows or a few columns) skip packing and use streaming row,
+ * <p>The vector kernels ({@code jdk.incubator.vector}, preferred species) follow the classic blocked design (as
+ * BLIS and OpenBLAS do): a register-blocked micro-kernel keeps a tile of C in registers while it runs fused
+ * multiply-adds along k, reading A and B from buffers packed to match it (B in column panels as wide as the tile, A in
+ * panels as tall as it, one k-block at a time) so that its loads are contiguous and stay in L1/L2. The tile is chosen
+ * from the vector width and the register file ({@link #registerTile}): 8 rows x 3 vectors where there are 32
+ * registers (AVX-512, AArch64), 4 rows x 2 vectors where there are 16 (AVX2, SSE). Packing transposes use 16-lane
+ * butterflies on AVX-512 and 4 x 4 transposes of 128-bit vectors elsewhere. Disjoint blocks of C run on
+ * {@link Parallel#range}. Very thin problems (a few rows or a few columns) skip packing and use streaming row,
  * column or dot-product kernels instead, and small problems stay on the calling thread.
  *
  * <p>Determinism: every element of C is written by one thread, and its arithmetic depends only on the shape, never
  * on the thread count or on how the work was split. In the packed and row/column kernels each element is one chain
- * of fused multiply-adds in increasing k order that starts from C (when accumulating) or zero; the dot-product kernels
- * (used by {@code nt} with few rows or few columns, and {@code nn} with few columns) sum per-lane partial dots in a
- * fixed order and then add them to C.
+ * of fused multiply-adds in increasing k order that starts from C (when accumulating) or zero, so their results are
+ * also the same at every vector width and tile. The dot-product kernels (used by {@code nt} with few rows or few
+ * columns, and {@code nn} with few columns) sum per-lane partial dots (two accumulators of one vector each) in a fixed
+ * order and then add them to C: their rounding depends on the number of lanes, so these results change, within float
+ * rounding, between vector widths (AVX-512, AVX2, 128-bit), never between runs or thread counts on one machine.
  *
  * <p>The {@code ...Scalar} methods are plain triple loops with float accumulation in k order; they are the reference
  * that the scalar backend and the tests use.
