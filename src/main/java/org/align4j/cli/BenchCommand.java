@@ -80,7 +80,8 @@ public final class BenchCommand implements Runnable {
                 case tn -> org.align4j.tensor.cpu.Gemm::tnScalar;
             };
             double flops = 2.0 * m * n * k;
-            System.out.printf(Locale.ROOT, "gemm %s m=%d n=%d k=%d, %d threads%n", layout, m, n, k, Parallel.threads());
+            System.out.printf(Locale.ROOT, "gemm %s m=%d n=%d k=%d, %d threads, register tile %s%n", layout, m, n, k,
+                    Parallel.threads(), org.align4j.tensor.cpu.Gemm.registerTile());
             long warmupEnd = System.nanoTime() + 2_000_000_000L;
             int warmups = 0;
             while (warmups < 5 || (System.nanoTime() < warmupEnd && warmups < 1000)) {
