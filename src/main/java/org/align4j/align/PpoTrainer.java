@@ -278,6 +278,7 @@ public final class PpoTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(outputDir + ": " + e.getMessage(), e);
         }
+        training.warnings().forEach(w -> System.err.println("ppo: warning: " + w));
     }
 
     private void checkModels() {
@@ -706,7 +707,7 @@ public final class PpoTrainer {
             batch.advantages()[i] = rollout.advantages()[r];
             batch.returns()[i] = rollout.returns()[r];
         }
-        Tape tape = Tape.recording();
+        Tape tape = Tape.recording(config.training().gradientCheckpointing());
         MicroBatchLoss loss = microBatchLoss(tape, policy, valueModel, batch, options, temperature, scale);
         if (!Double.isFinite(loss.total().value().get(0))) {
             throw new NonFiniteLossException("loss", loss.total().value().get(0) / scale, update, rows);
