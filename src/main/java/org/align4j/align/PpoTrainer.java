@@ -74,7 +74,8 @@ import org.align4j.train.TrainingArguments;
  *       mini-batches; each mini-batch accumulates the gradients of its micro-batches of
  *       {@code per_device_train_batch_size} (loss pg + vf_coef·vf of {@link PpoLoss}, scaled by 1 / micro-batches),
  *       clips their global norm to {@code max_grad_norm} and takes one AdamW step on the policy and value
- *       parameters together, at the learning rate the schedule gives this update;</li>
+ *       parameters together, at the learning rate the schedule gives this update (with {@code gradient_checkpointing}
+ *       the policy and value forwards recompute each block in the backward pass);</li>
  *   <li>logs TRL's metrics (below) to {@code metrics.jsonl} and updates the KL coefficient ({@link KlController}).</li>
  * </ol>
  *

@@ -14,7 +14,8 @@ import java.util.List;
  *
  * <p>The recomputation performs the same float operations in the same order as the first forward, and the
  * sub-tape's backward steps are those the main tape would have recorded for the block, run in the same order, so
- * the gradients are bit for bit those of a pass without checkpointing. Randomness inside a block goes through
+ * the gradients are bit for bit those of a pass without checkpointing (the kernels are deterministic: each output
+ * element is written by one thread and reductions keep a fixed order, see {@link org.align4j.tensor.Parallel}). Randomness inside a block goes through
  * {@link Tape#seed}, which hands the recomputation the seeds the forward drew (e.g. the same LoRA dropout masks).
  */
 public final class Checkpoint {
