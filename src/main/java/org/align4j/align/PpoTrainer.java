@@ -74,7 +74,8 @@ import org.align4j.train.TrainingArguments;
  *       mini-batches; each mini-batch accumulates the gradients of its micro-batches of
  *       {@code per_device_train_batch_size} (loss pg + vf_coef·vf of {@link PpoLoss}, scaled by 1 / micro-batches),
  *       clips their global norm to {@code max_grad_norm} and takes one AdamW step on the policy and value
- *       parameters together, at the learning rate the schedule gives this update;</li>
+ *       parameters together, at the learning rate the schedule gives this update (with {@code gradient_checkpointing}
+ *       the policy and value forwards recompute each block in the backward pass);</li>
  *   <li>logs TRL's metrics (below) to {@code metrics.jsonl} and updates the KL coefficient ({@link KlController}).</li>
  * </ol>
  *
@@ -278,6 +279,7 @@ public final class PpoTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(outputDir + ": " + e.getMessage(), e);
         }
+        training.warnings().forEach(w -> System.err.println("ppo: warning: " + w));
     }
 
     private void checkModels() {
@@ -706,7 +708,7 @@ public final class PpoTrainer {
             batch.advantages()[i] = rollout.advantages()[r];
             batch.returns()[i] = rollout.returns()[r];
         }
-        Tape tape = Tape.recording();
+        Tape tape = Tape.recording(config.training().gradientCheckpointing());
         MicroBatchLoss loss = microBatchLoss(tape, policy, valueModel, batch, options, temperature, scale);
         if (!Double.isFinite(loss.total().value().get(0))) {
             throw new NonFiniteLossException("loss", loss.total().value().get(0) / scale, update, rows);

@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
  * backward over chosen and rejected rows, the reference, the sigmoid loss, AdamW) on a random-init model, with the
  * reference as a frozen model or as precomputed log-probabilities. Heap is reported as {@link HeapPeak}'s peak (an
  * upper bound that follows the collector's sizing) and as what stays live between steps after a GC (weights,
- * gradients, AdamW moments, the reference).
+ * gradients, AdamW moments, the reference). {@code --gradient-checkpointing} trains on a checkpointing tape, as
+ * {@code gradient_checkpointing} does.
  */
 @Command(name = "dpo-step", mixinStandardHelpOptions = true,
         description = "Time DPO steps (policy forward+backward over 2 x pairs rows, reference, AdamW) on a randomly "
@@ -60,6 +61,9 @@ final class BenchDpoStepCommand implements Callable<Integer> {
             description = "model: a frozen copy run every step; precomputed: log-probs computed once before "
                     + "(default ${DEFAULT-VALUE})")
     Reference reference;
+    @Option(names = "--gradient-checkpointing",
+            description = "recompute each block in the backward pass instead of keeping its activations")
+    boolean gradientCheckpointing;
 
     @Override
     public Integer call() {
@@ -77,8 +81,8 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         DpoTask task = new DpoTask(policy, ref, loss, 0, null, new HfModelWriter(null, null));
         AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.0);
         System.out.printf(Locale.ROOT, "%s %s: %.1fM parameters, %d pairs x %d tokens (prompt %d), reference %s, "
-                        + "kernels %s, %d threads%n", arch, preset, params / 1e6, pairs, seq, prompt, reference,
-                Backend.kernels().name(), Parallel.threads());
+                        + "%skernels %s, %d threads%n", arch, preset, params / 1e6, pairs, seq, prompt, reference,
+                gradientCheckpointing ? "gradient checkpointing, " : "", Backend.kernels().name(), Parallel.threads());
         step(task, batch, adamw);
         HeapPeak.reset();
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -109,8 +113,8 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         return new PreferenceTokenization(null, null, TruncationMode.KEEP_START).tokenizeAll(examples).pairs();
     }
 
-    private static double step(DpoTask task, List<PreferencePair> batch, AdamW adamw) {
-        Tape tape = Tape.recording();
+    private double step(DpoTask task, List<PreferencePair> batch, AdamW adamw) {
+        Tape tape = Tape.recording(gradientCheckpointing);
         TaskOutput out = task.loss(tape, batch);
         tape.backward(out.loss());
         adamw.step(task.trainableParameters(), 1e-6);

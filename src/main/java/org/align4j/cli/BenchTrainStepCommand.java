@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code align4j bench train-step}: tokens/s and peak heap of one training step on a random-init model: forward +
- * backward + AdamW, a MeZO step (two forward passes, no gradients), or a forward pass alone.
+ * backward + AdamW, a MeZO step (two forward passes, no gradients), or a forward pass alone; the AdamW step with
+ * {@code --gradient-checkpointing} recomputes each block in the backward pass, as {@code gradient_checkpointing} does.
  */
 @Command(name = "train-step", mixinStandardHelpOptions = true,
         description = "Time training steps of a randomly initialised model (no download): adamw_torch (forward +"
@@ -38,11 +39,18 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--optim", defaultValue = "adamw_torch",
             description = "adamw_torch, mezo or forward (default ${DEFAULT-VALUE})")
     String optim;
+    @Option(names = "--gradient-checkpointing",
+            description = "adamw_torch: recompute each block in the backward pass instead of keeping its activations")
+    boolean gradientCheckpointing;
 
     @Override
     public Integer call() {
+        if (gradientCheckpointing && !optim.equals(AdamW.NAME)) {
+            throw new IllegalArgumentException("--gradient-checkpointing needs --optim adamw_torch (" + optim
+                    + " keeps no activations for a backward pass)");
+        }
         Step step = switch (optim) {
-            case AdamW.NAME -> adamw();
+            case AdamW.NAME -> adamw(gradientCheckpointing);
             case MeZo.NAME -> mezo();
             case "forward" -> (model, input) -> LanguageModelLoss.nextToken(Tape.inference(), model, input)
                     .value().get(0);
@@ -59,8 +67,9 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             }
         }
         ModelInput input = ModelInput.of(ids, null);
-        System.out.printf("%s %s: %.1fM parameters, batch %d x seq %d, %s, kernels %s, %d threads%n", arch, preset,
-                params / 1e6, batch, seq, optim, Backend.kernels().name(), Parallel.threads());
+        System.out.printf("%s %s: %.1fM parameters, batch %d x seq %d, %s%s, kernels %s, %d threads%n", arch, preset,
+                params / 1e6, batch, seq, optim, gradientCheckpointing ? " with gradient checkpointing" : "",
+                Backend.kernels().name(), Parallel.threads());
         step.run(model, input);
         HeapPeak.reset();
         long t0 = System.nanoTime();
@@ -79,10 +88,10 @@ final class BenchTrainStepCommand implements Callable<Integer> {
         float run(CausalLM model, ModelInput input);
     }
 
-    private static Step adamw() {
+    private static Step adamw(boolean gradientCheckpointing) {
         AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.01);
         return (model, input) -> {
-            Tape tape = Tape.recording();
+            Tape tape = Tape.recording(gradientCheckpointing);
             Var loss = LanguageModelLoss.nextToken(tape, model, input);
             tape.backward(loss);
             adamw.step(model.parameters(), 1e-4);

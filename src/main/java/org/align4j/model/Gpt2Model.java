@@ -3,6 +3,7 @@ package org.align4j.model;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.align4j.autograd.Checkpoint;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -10,6 +11,7 @@ import org.align4j.autograd.Var;
 /**
  * GPT-2 ({@code GPT2LMHeadModel}; Radford et al. 2019): learned position embeddings, pre-LayerNorm blocks, fused
  * q/k/v projection {@code c_attn}, Conv1D weights stored [in, out], GELU (tanh) MLP, lm_head tied to {@code wte}.
+ * Each block runs through {@link Checkpoint#checkpoint}, so a tape with gradient checkpointing recomputes it.
  */
 public final class Gpt2Model implements CausalLM {
     private final ModelConfig config;
@@ -102,30 +104,36 @@ public final class Gpt2Model implements CausalLM {
                 throw new IllegalArgumentException("position " + pos + " exceeds n_positions " + config.maxPositions());
             }
         }
+        Var h = Ops.add(tape, Ops.embedding(tape, in.inputIds(), p("transformer.wte.weight")),
+                Ops.embedding(tape, in.positionIds(), p("transformer.wpe.weight")));
+        for (int l = 0; l < config.numLayers(); l++) {
+            int layer = l;
+            h = Checkpoint.checkpoint(tape, h, (t, x) -> block(t, x, layer, in, cache));
+        }
+        return Ops.layerNorm(tape, h, p("transformer.ln_f.weight"), p("transformer.ln_f.bias"), config.normEps());
+    }
+
+    /** Block {@code l} ({@code GPT2Block}) on its input h. */
+    private Var block(Tape tape, Var h, int l, ModelInput in, KvCache cache) {
         int d = config.hiddenSize();
         int nh = config.numHeads();
         int hd = config.headDim();
-        Var h = Ops.add(tape, Ops.embedding(tape, in.inputIds(), p("transformer.wte.weight")),
-                Ops.embedding(tape, in.positionIds(), p("transformer.wpe.weight")));
         float eps = config.normEps();
-        for (int l = 0; l < config.numLayers(); l++) {
-            String pre = "transformer.h." + l + ".";
-            float scale = (float) (1.0 / Math.sqrt(hd));
-            if (config.scaleAttnByInverseLayerIdx()) {
-                scale /= (l + 1);
-            }
-            Var a = Ops.layerNorm(tape, h, p(pre + "ln_1.weight"), p(pre + "ln_1.bias"), eps);
-            Var qkv = conv1d(tape, a, pre + "attn.c_attn");
-            Var[] split = Ops.splitColumns(tape, qkv, d, d, d);
-            Var att = cache == null
-                    ? Ops.attention(tape, split[0], split[1], split[2], in.attentionMask(), in.batch(), in.seq(),
-                            nh, nh, hd, scale)
-                    : cache.attend(l, split[0], split[1], split[2], in, scale);
-            h = Ops.add(tape, h, conv1d(tape, att, pre + "attn.c_proj"));
-            Var m = Ops.layerNorm(tape, h, p(pre + "ln_2.weight"), p(pre + "ln_2.bias"), eps);
-            Var f = Ops.gelu(tape, conv1d(tape, m, pre + "mlp.c_fc"));
-            h = Ops.add(tape, h, conv1d(tape, f, pre + "mlp.c_proj"));
+        String pre = "transformer.h." + l + ".";
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        if (config.scaleAttnByInverseLayerIdx()) {
+            scale /= (l + 1);
         }
-        return Ops.layerNorm(tape, h, p("transformer.ln_f.weight"), p("transformer.ln_f.bias"), eps);
+        Var a = Ops.layerNorm(tape, h, p(pre + "ln_1.weight"), p(pre + "ln_1.bias"), eps);
+        Var qkv = conv1d(tape, a, pre + "attn.c_attn");
+        Var[] split = Ops.splitColumns(tape, qkv, d, d, d);
+        Var att = cache == null
+                ? Ops.attention(tape, split[0], split[1], split[2], in.attentionMask(), in.batch(), in.seq(),
+                        nh, nh, hd, scale)
+                : cache.attend(l, split[0], split[1], split[2], in, scale);
+        h = Ops.add(tape, h, conv1d(tape, att, pre + "attn.c_proj"));
+        Var m = Ops.layerNorm(tape, h, p(pre + "ln_2.weight"), p(pre + "ln_2.bias"), eps);
+        Var f = Ops.gelu(tape, conv1d(tape, m, pre + "mlp.c_fc"));
+        return Ops.add(tape, h, conv1d(tape, f, pre + "mlp.c_proj"));
     }
 }

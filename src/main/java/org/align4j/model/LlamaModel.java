@@ -3,6 +3,7 @@ package org.align4j.model;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.align4j.autograd.Checkpoint;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -11,7 +12,8 @@ import org.align4j.tensor.Tensor;
 /**
  * The Llama family ({@code LlamaForCausalLM}, Touvron et al. 2023; {@code Qwen2ForCausalLM}; {@code Qwen3ForCausalLM}):
  * RMSNorm pre-norm blocks, rotary positions (default or Llama 3 scaled), grouped-query attention, SwiGLU MLP.
- * Qwen2 adds biases on q/k/v; Qwen3 adds per-head RMSNorm on q and k before the rotation.
+ * Qwen2 adds biases on q/k/v; Qwen3 adds per-head RMSNorm on q and k before the rotation. Each decoder layer runs
+ * through {@link Checkpoint#checkpoint}, so a tape with gradient checkpointing recomputes it.
  */
 public final class LlamaModel implements CausalLM {
     private final ModelConfig config;
@@ -135,35 +137,41 @@ public final class LlamaModel implements CausalLM {
             maxPos = Math.max(maxPos, pos);
         }
         Tensor[] rope = ropeTables(maxPos);
+        Var h = Ops.embedding(tape, in.inputIds(), p("model.embed_tokens.weight"));
+        for (int l = 0; l < config.numLayers(); l++) {
+            int layer = l;
+            h = Checkpoint.checkpoint(tape, h, (t, x) -> block(t, x, layer, in, cache, rope));
+        }
+        return Ops.rmsNorm(tape, h, p("model.norm.weight"), config.normEps());
+    }
+
+    /** Decoder layer {@code l} ({@code LlamaDecoderLayer}) on its input h, with the rotary tables {@code rope}. */
+    private Var block(Tape tape, Var h, int l, ModelInput in, KvCache cache, Tensor[] rope) {
         int nh = config.numHeads();
         int nkv = config.numKvHeads();
         int hd = config.headDim();
         float eps = config.normEps();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Var h = Ops.embedding(tape, in.inputIds(), p("model.embed_tokens.weight"));
-        for (int l = 0; l < config.numLayers(); l++) {
-            String pre = "model.layers." + l + ".";
-            String at = pre + "self_attn.";
-            Var a = Ops.rmsNorm(tape, h, p(pre + "input_layernorm.weight"), eps);
-            Var q = linear(tape, a, at + "q_proj");
-            Var k = linear(tape, a, at + "k_proj");
-            Var v = linear(tape, a, at + "v_proj");
-            if (config.qkNorm()) {
-                q = Ops.rmsNorm(tape, q, p(at + "q_norm.weight"), eps);
-                k = Ops.rmsNorm(tape, k, p(at + "k_norm.weight"), eps);
-            }
-            q = Ops.rope(tape, q, in.positionIds(), rope[0], rope[1], nh, hd);
-            k = Ops.rope(tape, k, in.positionIds(), rope[0], rope[1], nkv, hd);
-            Var att = cache == null
-                    ? Ops.attention(tape, q, k, v, in.attentionMask(), in.batch(), in.seq(), nh, nkv, hd, scale)
-                    : cache.attend(l, q, k, v, in, scale);
-            h = Ops.add(tape, h, linear(tape, att, at + "o_proj"));
-            String mp = pre + "mlp.";
-            Var m = Ops.rmsNorm(tape, h, p(pre + "post_attention_layernorm.weight"), eps);
-            Var gate = linear(tape, m, mp + "gate_proj");
-            Var up = linear(tape, m, mp + "up_proj");
-            h = Ops.add(tape, h, linear(tape, Ops.swiglu(tape, gate, up), mp + "down_proj"));
+        String pre = "model.layers." + l + ".";
+        String at = pre + "self_attn.";
+        Var a = Ops.rmsNorm(tape, h, p(pre + "input_layernorm.weight"), eps);
+        Var q = linear(tape, a, at + "q_proj");
+        Var k = linear(tape, a, at + "k_proj");
+        Var v = linear(tape, a, at + "v_proj");
+        if (config.qkNorm()) {
+            q = Ops.rmsNorm(tape, q, p(at + "q_norm.weight"), eps);
+            k = Ops.rmsNorm(tape, k, p(at + "k_norm.weight"), eps);
         }
-        return Ops.rmsNorm(tape, h, p("model.norm.weight"), eps);
+        q = Ops.rope(tape, q, in.positionIds(), rope[0], rope[1], nh, hd);
+        k = Ops.rope(tape, k, in.positionIds(), rope[0], rope[1], nkv, hd);
+        Var att = cache == null
+                ? Ops.attention(tape, q, k, v, in.attentionMask(), in.batch(), in.seq(), nh, nkv, hd, scale)
+                : cache.attend(l, q, k, v, in, scale);
+        h = Ops.add(tape, h, linear(tape, att, at + "o_proj"));
+        String mp = pre + "mlp.";
+        Var m = Ops.rmsNorm(tape, h, p(pre + "post_attention_layernorm.weight"), eps);
+        Var gate = linear(tape, m, mp + "gate_proj");
+        Var up = linear(tape, m, mp + "up_proj");
+        return Ops.add(tape, h, linear(tape, Ops.swiglu(tape, gate, up), mp + "down_proj"));
     }
 }

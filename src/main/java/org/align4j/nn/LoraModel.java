@@ -40,7 +40,8 @@ import org.align4j.train.AtomicDirectory;
  * weight being stored [in, out]. A new adapter is initialised as PEFT's default ({@code init_lora_weights=True}):
  * A kaiming-uniform with a = sqrt(5), that is U(−1/sqrt(in), 1/sqrt(in)), and B = 0, so that it leaves the model's
  * output unchanged. With {@code lora_dropout} > 0 each adapter's input passes through dropout in forwards that record
- * a tape (training); an inference tape (evaluation, a reference model, generation) sees none.
+ * a tape (training); an inference tape (evaluation, a reference model, generation) sees none. A block recomputed by
+ * gradient checkpointing applies the masks its forward drew ({@link Tape#seed}).
  *
  * <p>As a {@link CausalLM} this is the adapted model. Its {@link #parameters()} are the adapters' A and B only,
  * named as PEFT saves them ({@code base_model.model.<module>.lora_A.weight}), so that an optimizer over them trains
@@ -175,14 +176,18 @@ public final class LoraModel extends DelegatingCausalLM {
             return output;
         }
         Var x = config.loraDropout() > 0 && tape.isRecording()
-                ? Ops.dropout(tape, input, config.loraDropout(), nextDropoutStream()) : input;
+                ? Ops.dropout(tape, input, config.loraDropout(), new SplittableRandom(tape.seed(this::nextDropoutSeed)))
+                : input;
         return Ops.addLowRank(tape, output, x, adapter.a(), adapter.b(), scaling);
     }
 
-    /** The stream of the next dropout mask: mask n is drawn from a generator seeded with the n-th seed. */
-    private synchronized SplittableRandom nextDropoutStream() {
+    /**
+     * The seed of the next dropout mask: mask n is drawn from a generator seeded with the n-th seed. A checkpointed
+     * block's recomputation reuses its forward's seeds ({@link Tape#seed}) and draws none.
+     */
+    private synchronized long nextDropoutSeed() {
         dropoutMasksDrawn++;
-        return new SplittableRandom(dropoutSeeds.nextLong());
+        return dropoutSeeds.nextLong();
     }
 
     /** How many dropout masks have been drawn: the dropout state a training checkpoint saves. */

@@ -38,6 +38,8 @@ import org.align4j.autograd.Var;
  * {@code max_grad_norm}, steps the optimizer ({@code optim}) at the scheduled learning rate, and zeroes the gradients.
  * Weight decay skips the 1-D parameters (biases and norm weights), as HF's {@code get_decay_parameter_names} does for
  * these architectures.
+ With {@code gradient_checkpointing} the training forwards run on a {@link Tape#recording(boolean) checkpointing
+ * tape}, so that the model recomputes each block in the backward pass.
  *
  * <p>Every {@code logging_steps} steps it appends to {@code log_history} and to {@code metrics.jsonl} an entry with
  * HF's names: {@code loss} (mean over the window's steps), {@code grad_norm} (of the last step, as HF logs it),
@@ -149,6 +151,7 @@ public final class Trainer<B> {
         state.trainBatchSize = args.perDeviceTrainBatchSize();
         this.schedule = args.scheduleFor(state.maxSteps);
         this.optimizer = createOptimizer();
+        args.warnings().forEach(w -> System.err.println("warning: " + w));
     }
 
     private Optimizer createOptimizer() {
@@ -280,7 +283,7 @@ public final class Trainer<B> {
         double stepLoss = 0;
         for (int[] indices : batches) {
             List<B> batch = examples(indices);
-            Tape tape = Tape.recording();
+            Tape tape = Tape.recording(args.gradientCheckpointing());
             TaskOutput out = task.loss(tape, batch);
             double loss = out.lossValue();
             if (!Double.isFinite(loss)) {

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +43,11 @@ import java.util.TreeSet;
  * @param perDeviceTrainBatchSize   {@code per_device_train_batch_size}: examples per micro-batch
  * @param perDeviceEvalBatchSize    {@code per_device_eval_batch_size}: examples per evaluation batch
  * @param gradientAccumulationSteps {@code gradient_accumulation_steps}: micro-batches per optimizer step
+ * @param gradientCheckpointing     {@code gradient_checkpointing}: keep only each block's input in the forward pass
+ *                                  and recompute the block in the backward pass (less memory, one more forward;
+ *                                  {@link org.align4j.autograd.Checkpoint})
+ * @param gradientCheckpointingKwargs {@code gradient_checkpointing_kwargs}: {@code use_reentrant} is accepted and
+ *                                  ignored (see {@link #warnings()})
  * @param dataloaderDropLast        {@code dataloader_drop_last}: drop an epoch's last, incomplete micro-batch
  * @param maxGradNorm               {@code max_grad_norm}: gradient clipping threshold (global L2 norm); 0 disables
  * @param weightDecay               {@code weight_decay}: decoupled (AdamW) or L2 (SGD) weight decay, applied to
@@ -84,6 +90,8 @@ public record TrainingArguments(
         int perDeviceTrainBatchSize,
         int perDeviceEvalBatchSize,
         int gradientAccumulationSteps,
+        boolean gradientCheckpointing,
+        Map<String, Boolean> gradientCheckpointingKwargs,
         boolean dataloaderDropLast,
         double maxGradNorm,
         double weightDecay,
@@ -138,6 +146,7 @@ public record TrainingArguments(
     /** The {@code optim} values this trainer implements. */
     public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME, MeZo.NAME);
     private static final Set<String> SCHEDULER_KWARGS = Set.of("num_cycles", "min_lr", "min_lr_rate");
+    private static final Set<String> CHECKPOINTING_KWARGS = Set.of("use_reentrant");
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -163,6 +172,8 @@ public record TrainingArguments(
         require(perDeviceEvalBatchSize > 0, "per_device_eval_batch_size must be > 0, got " + perDeviceEvalBatchSize);
         require(gradientAccumulationSteps > 0,
                 "gradient_accumulation_steps must be > 0, got " + gradientAccumulationSteps);
+        gradientCheckpointingKwargs = gradientCheckpointingKwargs == null ? Map.of()
+                : checkpointingKwargs(gradientCheckpointingKwargs);
         require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
         require(adamBeta1 >= 0 && adamBeta1 < 1, "adam_beta1 must be in [0, 1), got " + adamBeta1);
         require(adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta2 must be in [0, 1), got " + adamBeta2);
@@ -182,6 +193,15 @@ public record TrainingArguments(
         parseOptimArgs(optim, optimArgs);
     }
 
+    private static Map<String, Boolean> checkpointingKwargs(Map<String, Boolean> kwargs) {
+        kwargs.forEach((key, value) -> {
+            require(CHECKPOINTING_KWARGS.contains(key), "gradient_checkpointing_kwargs: unknown key '" + key
+                    + "' (known: use_reentrant)");
+            require(value != null, "gradient_checkpointing_kwargs: " + key + " must be true or false");
+        });
+        return Map.copyOf(kwargs);
+    }
+
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
@@ -191,7 +211,7 @@ public record TrainingArguments(
     /** HF Trainer's defaults ({@code output_dir} "trainer_output", as transformers uses when none is given). */
     public static TrainingArguments defaults() {
         return new TrainingArguments("trainer_output", 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, 0.0,
-                3.0, -1, 8, 8, 1, false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, 500, false,
+                3.0, -1, 8, 8, 1, false, Map.of(), false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, 500, false,
                 IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, null, null, null, false, true);
     }
 
@@ -259,6 +279,18 @@ public record TrainingArguments(
     /** Writes the resolved options as JSON (snake_case names) to {@code file}. */
     public void save(Path file) throws IOException {
         Files.writeString(file, OptionRecords.toJson(toOptions()));
+    }
+
+    /**
+     * One line for each option given that this trainer accepts for Hugging Face compatibility but ignores (the
+     * trainers print them as warnings when they start): {@code use_reentrant}, as the checkpointed blocks are always
+     * recomputed on a tape of their own, which is what torch's non-reentrant checkpoint does.
+     */
+    public List<String> warnings() {
+        return gradientCheckpointingKwargs.containsKey("use_reentrant")
+                ? List.of("gradient_checkpointing_kwargs: use_reentrant is ignored (blocks are always recomputed on a"
+                        + " tape of their own, as with use_reentrant=False)")
+                : List.of();
     }
 
     /** {@link #outputDir} as a path. */

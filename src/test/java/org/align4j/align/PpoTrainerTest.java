@@ -18,7 +18,9 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
+import org.align4j.model.DelegatingCausalLM;
 import org.align4j.model.HfModelWriter;
+import org.align4j.model.ModelInput;
 import org.align4j.model.RewardModel;
 import org.align4j.train.Trainer;
 import org.junit.jupiter.api.Test;
@@ -290,6 +292,54 @@ class PpoTrainerTest {
                 Map.of("resume_from_checkpoint", "true")));
         assertTrue(missing.getMessage().startsWith("resume_from_checkpoint: no checkpoint-N folder"),
                 missing.getMessage());
+    }
+
+    /** A policy that notes, for each recording forward, whether its tape checkpoints the blocks. */
+    private static final class TapeWatchingPolicy extends DelegatingCausalLM {
+        private final CausalLM model;
+        private final List<Boolean> checkpointing = new ArrayList<>();
+
+        TapeWatchingPolicy(CausalLM model) {
+            this.model = model;
+        }
+
+        @Override
+        protected CausalLM delegate() {
+            return model;
+        }
+
+        @Override
+        public Map<String, Var> parameters() {
+            return model.parameters();
+        }
+
+        @Override
+        public Var hiddenStates(Tape tape, ModelInput input) {
+            if (tape.isRecording()) {
+                checkpointing.add(tape.gradientCheckpointing());
+            }
+            return super.hiddenStates(tape, input);
+        }
+    }
+
+    @Test
+    void gradientCheckpointingReachesThePolicyAndChangesNoUpdate() throws IOException {
+        List<PpoTrainer> trainers = new ArrayList<>();
+        List<TapeWatchingPolicy> policies = new ArrayList<>();
+        for (boolean enabled : new boolean[] {false, true}) {
+            TapeWatchingPolicy policy = new TapeWatchingPolicy(TinyModels.random("llama", 21));
+            PpoTrainer trainer = new PpoTrainer(policy, null, valueModelOf(policy), PpoTrainerTest::fractionOfSevens,
+                    prompts(), config("checkpointing-" + enabled, Map.of("total_episodes", 8 * 2,
+                            "gradient_checkpointing", enabled)));
+            trainer.step();
+            trainer.step();
+            trainers.add(trainer);
+            policies.add(policy);
+        }
+        assertTrue(!policies.get(0).checkpointing.isEmpty() && !policies.get(0).checkpointing.contains(true));
+        assertEquals(policies.get(0).checkpointing.stream().map(c -> true).toList(), policies.get(1).checkpointing);
+        assertSameValues(trainers.get(0).policy().parameters(), trainers.get(1).policy().parameters());
+        assertSameValues(trainers.get(0).valueModel().parameters(), trainers.get(1).valueModel().parameters());
     }
 
     private static void assertSameValues(Map<String, Var> expected, Map<String, Var> actual) {

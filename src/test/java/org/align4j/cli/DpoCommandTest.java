@@ -130,13 +130,17 @@ class DpoCommandTest {
     }
 
     @Test
-    void loraTrainingUsesTheBaseAsReferenceAndSavesAnAdapterThatMerges() throws IOException {
+    void loraTrainingWithGradientCheckpointingUsesTheBaseAsReferenceAndSavesAnAdapterThatMerges() throws IOException {
         Path out = dir.resolve("lora");
         CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
                 "--output", out.toString(), "--learning-rate", "2e-2", "--max-steps", "8", "--use-peft",
                 "--lora-r", "4", "--lora-alpha", "8", "--lora-dropout", "0", "--lora-target-modules", "all-linear",
-                "--per-device-train-batch-size", "4", "--logging-steps", "1", "--save-steps", "8", "--disable-tqdm");
+                "--per-device-train-batch-size", "4", "--logging-steps", "1", "--save-steps", "8", "--disable-tqdm",
+                "--gradient-checkpointing", "--gradient-checkpointing-kwargs", "{use_reentrant: false}");
         assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("warning: gradient_checkpointing_kwargs: use_reentrant is ignored"), run.err());
+        assertTrue(JSON.readTree(out.resolve("training_args.json").toFile()).get("gradient_checkpointing")
+                .asBoolean(), "the flag reaches the training arguments");
         List<JsonNode> logs = trainingLogs(out);
         assertEquals(0.0, logs.get(0).get("rewards/margins").asDouble(), 1e-6,
                 "step 1: B = 0, so the adapted policy equals its adapter-disabled reference");

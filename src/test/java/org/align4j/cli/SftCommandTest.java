@@ -79,8 +79,11 @@ class SftCommandTest {
         Path out = tmp.resolve("crlft");
         assertEquals(0, Main.run("crlft", "--model", model.toString(), "--data", conditioned.toString(), "--output",
                 out.toString(), "--max-steps", "4", "--learning-rate", "3e-2", "--per-device-train-batch-size", "4",
-                "--logging-steps", "1", "--condition-weights", "GPT4=1,GPT3=0.1", "--disable-tqdm"));
+                "--logging-steps", "1", "--condition-weights", "GPT4=1,GPT3=0.1", "--disable-tqdm",
+                "--gradient-checkpointing"));
         assertEquals(5, Files.readAllLines(out.resolve("metrics.jsonl")).size(), "4 logged steps and the summary");
+        assertTrue(JSON.readTree(out.resolve("training_args.json").toFile()).get("gradient_checkpointing")
+                .asBoolean(), "the flag reaches the training arguments");
         assertTrue(Files.exists(out.resolve("model.safetensors")));
     }
 

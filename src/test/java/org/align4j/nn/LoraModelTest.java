@@ -243,6 +243,38 @@ class LoraModelTest {
                 dropout.lmHead()).data(), "restoring the state replays the masks");
     }
 
+    /**
+     * With dropout, gradient checkpointing recomputes each block with the masks its forward drew (and draws no new
+     * ones), so the loss and the adapters' gradients are bit for bit those of a pass without it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void gradientCheckpointingReplaysTheDropoutMasksAndKeepsTheGradientsBitForBit(String name) {
+        LoraModel lora = LoraModel.create(base(name), new LoraConfig(3, 6, 0.3, new TargetModules.AllLinear(), false,
+                null), 16);
+        randomize(lora, 0.2, 17);
+        ModelInput in = batch(name);
+        List<float[]> gradients = new ArrayList<>();
+        float[] losses = new float[2];
+        long[] masks = new long[2];
+        for (int run = 0; run < 2; run++) {
+            lora.restoreDropoutMasksDrawn(0);
+            lora.parameters().values().forEach(Var::releaseGrad);
+            Tape tape = Tape.recording(run == 1);
+            Var loss = LanguageModelLoss.nextToken(tape, lora, in);
+            tape.backward(loss);
+            losses[run] = loss.value().get(0);
+            masks[run] = lora.dropoutMasksDrawn();
+            lora.parameters().values().forEach(v -> gradients.add(v.grad().data().clone()));
+        }
+        assertEquals(losses[0], losses[1]);
+        assertEquals(masks[0], masks[1], "the recomputation draws no masks of its own");
+        int count = lora.parameters().size();
+        for (int i = 0; i < count; i++) {
+            assertArrayEquals(gradients.get(i), gradients.get(count + i), "gradient " + i);
+        }
+    }
+
     @Test
     void adamWTrainsTheAdaptersOnly() {
         CausalLM base = base("llama-tiny");

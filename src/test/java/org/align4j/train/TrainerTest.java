@@ -148,6 +148,40 @@ class TrainerTest {
     }
 
     @Test
+    void gradientCheckpointingReachesTheTaskAndTrainsBitForBitAsWithout() throws IOException {
+        List<TokenLanguageModelTask> tasks = new ArrayList<>();
+        List<List<Boolean>> checkpointing = new ArrayList<>();
+        List<List<Map<String, Object>>> logs = new ArrayList<>();
+        for (boolean enabled : new boolean[] {false, true}) {
+            List<Boolean> seen = new ArrayList<>();
+            TokenLanguageModelTask task = new TokenLanguageModelTask(TokenLanguageModelTask.llamaTiny().model) {
+                @Override
+                public TaskOutput loss(Tape tape, List<int[]> batch) {
+                    if (tape.isRecording()) {
+                        seen.add(tape.gradientCheckpointing());
+                    }
+                    return super.loss(tape, batch);
+                }
+            };
+            Trainer<int[]> trainer = new Trainer<>(args(root.resolve("checkpointing-" + enabled), Map.of("max_steps",
+                    3, "gradient_checkpointing", enabled)), task, DATA, List.of());
+            trainer.train();
+            tasks.add(task);
+            checkpointing.add(seen);
+            logs.add(trainingLogs(trainer.state()));
+        }
+        assertEquals(List.of(false, false, false), checkpointing.get(0));
+        assertEquals(List.of(true, true, true), checkpointing.get(1));
+        for (int i = 0; i < 3; i++) {
+            for (String key : List.of("loss", "grad_norm")) {
+                assertEquals(number(logs.get(0).get(i), key), number(logs.get(1).get(i), key), key + " " + (i + 1));
+            }
+        }
+        tasks.get(0).model.parameters().forEach((name, v) -> assertArrayEquals(v.value().data(),
+                tasks.get(1).model.parameters().get(name).value().data(), name));
+    }
+
+    @Test
     void resumedRunLogsExactlyWhatTheUninterruptedRunLogged() throws Throwable {
         Path killed = root.resolve("killed");
         int[] calls = {0};

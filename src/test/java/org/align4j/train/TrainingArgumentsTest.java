@@ -1,6 +1,7 @@
 package org.align4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.align4j.train.TrainingArguments.IntervalStrategy;
 import org.junit.jupiter.api.Test;
@@ -33,9 +35,33 @@ class TrainingArgumentsTest {
         assertEquals(IntervalStrategy.STEPS, a.saveStrategy());
         assertEquals(500.0, a.saveSteps());
         assertNull(a.saveTotalLimit());
+        assertFalse(a.gradientCheckpointing());
+        assertEquals(Map.of(), a.gradientCheckpointingKwargs());
+        assertEquals(List.of(), a.warnings());
         assertTrue(TrainingArguments.optionNames().containsAll(
                 java.util.List.of("per_device_train_batch_size", "adam_beta1", "lr_scheduler_kwargs",
                         "resume_from_checkpoint", "save_total_limit", "plot_loss")));
+    }
+
+    @Test
+    void gradientCheckpointingKwargsAcceptUseReentrantWithAWarning() throws IOException {
+        Path file = dir.resolve("checkpointing.yaml");
+        Files.writeString(file, """
+                gradient_checkpointing: true
+                gradient_checkpointing_kwargs: {use_reentrant: false}
+                """);
+        TrainingArguments a = TrainingArguments.load(file);
+        assertTrue(a.gradientCheckpointing());
+        assertEquals(Map.of("use_reentrant", false), a.gradientCheckpointingKwargs());
+        assertEquals(List.of("gradient_checkpointing_kwargs: use_reentrant is ignored (blocks are always recomputed"
+                + " on a tape of their own, as with use_reentrant=False)"), a.warnings());
+        Files.writeString(file, "gradient_checkpointing_kwargs: {preserve_rng_state: true}\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingArguments.load(file));
+        assertEquals(file + ": gradient_checkpointing_kwargs: unknown key 'preserve_rng_state' (known: use_reentrant)",
+                e.getMessage());
+        Files.writeString(file, "gradient_checkpointing_kwargs: {use_reentrant: null}\n");
+        e = assertThrows(IllegalArgumentException.class, () -> TrainingArguments.load(file));
+        assertEquals(file + ": gradient_checkpointing_kwargs: use_reentrant must be true or false", e.getMessage());
     }
 
     @Test
