@@ -1,0 +1,127 @@
+package org.align4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+import org.align4j.model.CausalLM;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.ModelInput;
+import org.align4j.model.Models;
+import org.align4j.model.Presets;
+import org.junit.jupiter.api.Test;
+
+class MemoryEstimateTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MIB = 1024 * 1024;
+
+    @Test
+    void countsGpt2SmallAsPublished() {
+        assertEquals(124_439_808L, MemoryEstimate.parameterCount(Presets.config("gpt2", "124M")));
+    }
+
+    @Test
+    void weightsGradientsAdamWAndReferenceScaleWithTheParameters() {
+        ModelConfig config = Presets.config("gpt2", "124M");
+        long n = MemoryEstimate.parameterCount(config);
+        MemoryEstimate full = MemoryEstimate.training(config, n, AdamW.NAME, true, 4, 512);
+        assertEquals(4 * n, full.weightBytes());
+        assertEquals(12 * n, full.trainingStateBytes());
+        assertEquals(4 * n, full.referenceBytes());
+        assertEquals(full.weightBytes() + full.trainingStateBytes() + full.referenceBytes() + full.activationBytes(),
+                full.totalBytes());
+
+        MemoryEstimate adapters = MemoryEstimate.training(config, 1000, AdamW.NAME, false, 4, 512);
+        assertEquals(12_000, adapters.trainingStateBytes());
+        assertEquals(0, adapters.referenceBytes());
+        assertEquals(full.activationBytes(), adapters.activationBytes());
+
+        assertEquals(8 * n, MemoryEstimate.training(config, n, Sgd.NAME, false, 4, 512).trainingStateBytes());
+        MemoryEstimate mezo = MemoryEstimate.training(config, n, MeZo.NAME, false, 4, 512);
+        assertEquals(0, mezo.trainingStateBytes());
+        assertTrue(mezo.activationBytes() < full.activationBytes() / 10, mezo.describe());
+    }
+
+    @Test
+    void activationsAreLinearInBatchAndSequence() {
+        ModelConfig config = Presets.config("qwen2", "0.5B");
+        long chunk = 4 * MemoryEstimate.LM_HEAD_CHUNK_FLOATS;
+        long one = MemoryEstimate.training(config, 0, AdamW.NAME, false, 1, 256).activationBytes() - chunk;
+        assertEquals(2 * one, MemoryEstimate.training(config, 0, AdamW.NAME, false, 2, 256).activationBytes() - chunk);
+        assertEquals(4 * one, MemoryEstimate.training(config, 0, AdamW.NAME, false, 1, 1024).activationBytes() - chunk);
+    }
+
+    @Test
+    void generationHoldsTheKvCache() {
+        ModelConfig config = Presets.config("qwen2", "0.5B");
+        MemoryEstimate small = MemoryEstimate.generation(config, 1, 1000);
+        MemoryEstimate big = MemoryEstimate.generation(config, 2, 1000);
+        long kvBytesPerRow = 4L * 2 * 24 * 2 * 64 * 1000;
+        assertEquals(kvBytesPerRow + 4L * 1000 * MemoryEstimate.activationFloatsPerToken(config),
+                big.activationBytes() - small.activationBytes());
+        assertEquals(0, big.trainingStateBytes());
+    }
+
+    @Test
+    void describesEachPart() {
+        MemoryEstimate e = new MemoryEstimate(512 * MIB, 1536 * MIB, 0, 300 * MIB);
+        assertEquals("about 2.3 GiB (weights 512 MiB, gradients and optimizer state 1.5 GiB, activations 300 MiB)",
+                e.describe());
+    }
+
+    /**
+     * The per-token count of {@link MemoryEstimate#activationFloatsPerToken} against the heap a recorded forward pass
+     * actually keeps: measured after full collections, with the tape (and so every activation) still reachable.
+     */
+    @Test
+    void perTokenCountMatchesWhatARecordedForwardKeeps() {
+        String llama = "{\"model_type\":\"llama\",\"vocab_size\":64,\"hidden_size\":128,\"intermediate_size\":344,"
+                + "\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
+                + "\"max_position_embeddings\":1024}";
+        String qwen3 = llama.replace("llama", "qwen3").replace("}", ",\"head_dim\":32}");
+        String gpt2 = "{\"model_type\":\"gpt2\",\"vocab_size\":64,\"n_embd\":128,\"n_layer\":4,\"n_head\":4,"
+                + "\"n_positions\":1024}";
+        for (String json : new String[] {llama, qwen3, gpt2}) {
+            ModelConfig config = config(json);
+            CausalLM model = Models.randomInit(config, 1);
+            int batch = 2;
+            int seq = 1024;
+            int[][] ids = new int[batch][seq];
+            int[][] mask = new int[batch][seq];
+            for (int[] row : mask) {
+                Arrays.fill(row, 1);
+            }
+            ModelInput input = ModelInput.of(ids, mask);
+            long before = retainedHeap();
+            Tape tape = Tape.recording();
+            Var hidden = model.hiddenStates(tape, input);
+            long kept = retainedHeap() - before;
+            long outside = (config.isGpt2() ? 4L : 2L) * config.hiddenSize();
+            long estimated = 4L * batch * seq
+                    * (MemoryEstimate.activationFloatsPerToken(config) * config.numLayers() + outside);
+            assertTrue(Math.abs(kept - estimated) < 0.04 * estimated, config.modelType() + ": the forward kept "
+                    + kept / MIB + " MiB, the estimate is " + estimated / MIB + " MiB");
+            assertTrue(tape.isRecording() && hidden.value().size() > 0);
+        }
+    }
+
+    private static ModelConfig config(String json) {
+        try {
+            return ModelConfig.fromJson((ObjectNode) JSON.readTree(json), "test");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long retainedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+}
