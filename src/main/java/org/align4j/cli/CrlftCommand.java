@@ -31,6 +31,7 @@ final class CrlftCommand extends TrainerCommand {
         CrlftConfig crlft = CrlftConfig.fromOptions(takeOptions(CrlftConfig.OPTION_NAMES), "options");
         int maxLength = SftConfig.fromOptions(takeOptions(Set.of("max_length")), "options").maxLength();
         TrainingArguments args = trainingArguments(SftCommand.TRL_DEFAULTS);
+        sizeRun(HfModels.readConfig(model), args, 1, maxLength);
         CausalLM lm = HfModels.load(model);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         CrlftTokenization tokenization = new CrlftTokenization(tokenizer, crlft);

@@ -18,10 +18,13 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.Models;
 import org.align4j.nn.LoraConfig;
 import org.align4j.nn.LoraModel;
 import org.align4j.nn.TargetModules;
 import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,7 +44,7 @@ import picocli.CommandLine.Spec;
                 "Data: {prompt, chosen, rejected} (strings or message lists), {chosen, rejected} (implicit prompt) or "
                         + "{prompt_ids, chosen_ids, rejected_ids}.",
                 "Options: TRL's DPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config (beta: 0.1)."})
-public final class DpoCommand implements Callable<Integer> {
+public final class DpoCommand implements Callable<Integer>, MemorySized {
     /** The configuration options that are flags: every option but output_dir (--output). */
     static final Set<String> FLAG_OPTIONS = flagOptions();
 
@@ -88,6 +91,8 @@ public final class DpoCommand implements Callable<Integer> {
             description = "modules to adapt, e.g. q_proj,v_proj or all-linear (default: PEFT's for the architecture)")
     private List<String> loraTargetModules;
 
+    private String memoryNeeded;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -117,6 +122,8 @@ public final class DpoCommand implements Callable<Integer> {
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
+        ModelConfig modelConfig = HfModels.readConfig(model);
+        sizeRun(modelConfig, resolved, usePeft ? 0 : Models.parameterCount(modelConfig));
         CausalLM policy = HfModels.load(model);
         if (usePeft) {
             TargetModules targets = loraTargetModules == null ? null
@@ -124,6 +131,7 @@ public final class DpoCommand implements Callable<Integer> {
                     : new TargetModules.Names(loraTargetModules);
             policy = LoraModel.create(policy, new LoraConfig(loraR, loraAlpha, loraDropout, targets, false,
                     model.toString()), resolved.training().seed());
+            sizeRun(modelConfig, resolved, policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum());
         }
         CausalLM reference = refModel == null ? null : HfModels.load(refModel);
         DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
@@ -134,5 +142,30 @@ public final class DpoCommand implements Callable<Integer> {
                 result.trainPairs(), result.output().trainingLoss(), output);
         out.flush();
         return 0;
+    }
+
+    /**
+     * Sizes the run for the out-of-memory report: {@code trainable} parameters trained on micro-batches of the
+     * chosen and rejected rows of per_device_train_batch_size pairs, with a frozen copy of the weights unless the
+     * reference is the adapter-disabled policy or its log-probs are precomputed (the reference is then released).
+     */
+    private void sizeRun(ModelConfig config, DpoConfig resolved, long trainable) {
+        long rows = 2L * resolved.training().perDeviceTrainBatchSize();
+        int maxLength = resolved.options().maxLength() != null ? resolved.options().maxLength() : config.maxPositions();
+        boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !usePeft);
+        memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(config, trainable, resolved.training().optim(),
+                referenceCopy, rows, maxLength), rows, maxLength);
+    }
+
+    @Override
+    public String memoryNeeded() {
+        return memoryNeeded;
+    }
+
+    @Override
+    public String memoryOptions() {
+        return "--use-peft (LoRA adapters: gradients and optimizer state for the adapters only, and the reference is"
+                + " the policy with its adapters disabled), --precompute-ref-log-probs (the reference model is released"
+                + " before training), " + TrainerCommand.TRAINING_MEMORY_OPTIONS;
     }
 }

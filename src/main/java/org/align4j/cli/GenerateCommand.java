@@ -3,6 +3,7 @@ package org.align4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.align4j.tokenizer.Tokenizer;
@@ -12,7 +13,9 @@ import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModels;
+import org.align4j.model.ModelConfig;
 import org.align4j.quant.PackedCheckpoint;
+import org.align4j.train.MemoryEstimate;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +28,7 @@ import picocli.CommandLine.Option;
         description = "Continue prompts with a Hugging Face checkpoint: text prompts (--prompt, chat template applied"
                 + " for chat models) print the prompt and its continuation; token-id prompts (--prompt-ids) print each"
                 + " row's new ids (up to and including eos) as a JSON array, one line per row.")
-final class GenerateCommand implements Callable<Integer> {
+final class GenerateCommand implements Callable<Integer>, MemorySized {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", required = true, description = "model directory (config.json + safetensors)")
@@ -60,19 +63,35 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    private String memoryNeeded;
+
     @Override
     public Integer call() throws JsonProcessingException {
         Tokenizer tokenizer = prompt.texts != null ? Tokenizer.load(tokenizerDir != null ? tokenizerDir : model) : null;
         int[][] prompts = tokenizer != null ? encode(tokenizer) : promptIds();
-        CausalLM lm = PackedCheckpoint.isPacked(HfModels.readConfig(model)) ? PackedCheckpoint.load(model)
-                : HfModels.load(model);
-        Generation generation = new Generator(lm).generate(prompts, config(GenerationConfig.load(model, lm.config())));
+        ModelConfig modelConfig = HfModels.readConfig(model);
+        GenerationConfig generationConfig = config(GenerationConfig.load(model, modelConfig));
+        int longest = Arrays.stream(prompts).mapToInt(p -> p.length).max().orElse(0);
+        memoryNeeded = MemoryEstimate.generation(modelConfig, prompts.length, longest + generationConfig.maxNewTokens())
+                .describe() + " for " + prompts.length + " prompts of up to " + longest + " tokens";
+        CausalLM lm = PackedCheckpoint.isPacked(modelConfig) ? PackedCheckpoint.load(model) : HfModels.load(model);
+        Generation generation = new Generator(lm).generate(prompts, generationConfig);
         for (int row = 0; row < prompts.length; row++) {
             int[] completion = generation.completion(row);
             System.out.println(tokenizer != null ? prompt.texts.get(row) + tokenizer.decode(completion, true)
                     : JSON.writeValueAsString(completion));
         }
         return 0;
+    }
+
+    @Override
+    public String memoryNeeded() {
+        return memoryNeeded;
+    }
+
+    @Override
+    public String memoryOptions() {
+        return "fewer prompts or a smaller --max-new-tokens";
     }
 
     /** The text prompts as token ids: as a user turn of the chat template when there is one, else plain text. */

@@ -5,6 +5,7 @@ import org.align4j.model.ModelException;
 import org.align4j.model.io.CheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
 
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
@@ -18,7 +19,10 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class})
 public final class Main {
 
-    /** Exit code for bad input (malformed file, missing tensor, unknown architecture...). */
+    /**
+     * Exit code for bad input (malformed file, missing tensor, unknown architecture...) and for running out of heap,
+     * each reported in one line.
+     */
     public static final int EXIT_BAD_INPUT = 2;
 
     private Main() {
@@ -28,7 +32,11 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
+    /**
+     * Runs the CLI and returns its exit code (tests call this instead of {@link #main}). An
+     * {@link OutOfMemoryError}, which picocli passes through rather than to the execution exception handler, ends
+     * as the one line of {@link OutOfMemoryReport}; the command's objects are garbage by then.
+     */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -38,7 +46,19 @@ public final class Main {
             }
             throw ex;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            CommandLine command = cli;
+            for (ParseResult parsed = cli.getParseResult(); parsed != null;
+                    parsed = parsed.hasSubcommand() ? parsed.subcommand() : null) {
+                command = parsed.commandSpec().commandLine();
+            }
+            command.getErr().println(OutOfMemoryReport.line(command.getCommandName(), e, command.getCommand(),
+                    Runtime.getRuntime().maxMemory()));
+            command.getErr().flush();
+            return EXIT_BAD_INPUT;
+        }
     }
 
     private static boolean isBadInput(Exception ex) {

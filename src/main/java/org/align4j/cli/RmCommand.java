@@ -10,6 +10,8 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.data.PairTokenization;
 import org.align4j.data.SequencePair;
 import org.align4j.data.SftTokenization;
+import org.align4j.model.HfModels;
+import org.align4j.model.ModelConfig;
 import org.align4j.model.RewardModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
@@ -35,6 +37,8 @@ final class RmCommand extends TrainerCommand {
     public Integer call() throws IOException {
         RewardConfig config = RewardConfig.fromOptions(takeOptions(RewardConfig.OPTION_NAMES), "options");
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
+        ModelConfig modelConfig = HfModels.readConfig(model);
+        sizeRun(modelConfig, args, 2, config.maxLength() != null ? config.maxLength() : modelConfig.maxPositions());
         RewardModel loaded = RewardModel.load(model, args.seed());
         Tokenizer tokenizer = tokenizer(loaded.config().vocabSize());
         RewardModel rm = loaded.withPadTokenId(padTokenId(tokenizer, config.padToken()));

@@ -35,6 +35,7 @@ final class SftCommand extends TrainerCommand {
     public Integer call() throws IOException {
         SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), "options");
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
+        sizeRun(HfModels.readConfig(model), args, 1, sft.maxLength());
         CausalLM lm = HfModels.load(model);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         TrainOutput out = trainer(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,

@@ -6,8 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.align4j.model.ModelConfig;
 import org.align4j.model.ModelException;
+import org.align4j.model.Models;
 import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +21,12 @@ import picocli.CommandLine.Unmatched;
  * tokenizer, the run folder, and the options (a {@code --config} file overridden by kebab-case flags, named as TRL
  * names them). A subclass takes its algorithm's options out and hands the rest to {@link TrainingArguments}.
  */
-abstract class TrainerCommand implements Callable<Integer> {
+abstract class TrainerCommand implements Callable<Integer>, MemorySized {
+    /** The trainer options that reduce a run's memory, as the out-of-memory report lists them. */
+    static final String TRAINING_MEMORY_OPTIONS = "a smaller --per-device-train-batch-size (with a larger"
+            + " --gradient-accumulation-steps to keep the effective batch), a smaller --max-length, or --optim mezo"
+            + " (no gradients, optimizer state or kept activations)";
+
     @Option(names = "--model", required = true, description = "model directory (Hugging Face layout)")
     Path model;
     @Option(names = "--data", required = true, description = "training JSONL")
@@ -35,6 +43,7 @@ abstract class TrainerCommand implements Callable<Integer> {
     List<String> flags = new ArrayList<>();
 
     private Map<String, Object> options;
+    private String memoryNeeded;
 
     /** All options given (file, then flags), by snake_case name; what the algorithm takes is removed from it. */
     final Map<String, Object> options() {
@@ -52,6 +61,32 @@ abstract class TrainerCommand implements Callable<Integer> {
     /** The trainer options left after the algorithm's, over {@code trlDefaults} (the algorithm's TRL defaults). */
     final TrainingArguments trainingArguments(Map<String, Object> trlDefaults) {
         return training.trainingArguments(options(), TrainingArguments.defaults().withOptions(trlDefaults), output);
+    }
+
+    @Override
+    public String memoryNeeded() {
+        return memoryNeeded;
+    }
+
+    @Override
+    public String memoryOptions() {
+        return TRAINING_MEMORY_OPTIONS;
+    }
+
+    /**
+     * Sizes the run for the out-of-memory report: every parameter of {@code config}'s model trained with
+     * {@code args}' optimizer on micro-batches of {@code sequencesPerExample} x per_device_train_batch_size rows of up
+     * to {@code maxLength} tokens.
+     */
+    final void sizeRun(ModelConfig config, TrainingArguments args, int sequencesPerExample, int maxLength) {
+        long rows = (long) sequencesPerExample * args.perDeviceTrainBatchSize();
+        memoryNeeded = needed(MemoryEstimate.training(config, Models.parameterCount(config), args.optim(), false, rows,
+                maxLength), rows, maxLength);
+    }
+
+    /** What {@code estimate} says a run of micro-batches of {@code rows} x {@code maxLength} tokens needs. */
+    static String needed(MemoryEstimate estimate, long rows, long maxLength) {
+        return estimate.describe() + " for micro-batches of " + rows + " sequences of up to " + maxLength + " tokens";
     }
 
     /** The tokenizer directory: {@code --tokenizer}, else the model directory. */

@@ -25,8 +25,20 @@ public final class Generator {
         this.model = model;
     }
 
-    /** Continues each row of {@code prompts} (token ids, lengths may differ) as {@code config} says. */
+    /**
+     * Continues each row of {@code prompts} (token ids, lengths may differ) as {@code config} says. Running out of
+     * heap is an {@link OutOfHeapError} saying so.
+     */
     public Generation generate(int[][] prompts, GenerationConfig config) {
+        try {
+            return run(prompts, config);
+        } catch (OutOfMemoryError e) {
+            throw OutOfHeapError.of("generating " + config.maxNewTokens() + " tokens for " + prompts.length
+                    + " prompts (the KV cache of every layer and the prompts' forward pass)", e);
+        }
+    }
+
+    private Generation run(int[][] prompts, GenerationConfig config) {
         int vocab = model.config().vocabSize();
         checkPrompts(prompts, vocab);
         ModelInput prompt = ModelInput.leftPadded(prompts, PADDING_INPUT_ID);

@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.align4j.autograd.Var;
 import org.align4j.tensor.Tensor;
+import org.align4j.train.MemoryEstimate;
 
 /** Builds a {@link CausalLM} of the architecture a {@link ModelConfig} names, from given or random weights. */
 public final class Models {
@@ -18,6 +20,29 @@ public final class Models {
     /** Parameter names and shapes of the configured architecture, in checkpoint order. */
     public static Map<String, int[]> parameterShapes(ModelConfig config) {
         return config.isGpt2() ? Gpt2Model.parameterShapes(config) : LlamaModel.parameterShapes(config);
+    }
+
+    /** The number of parameters of the configured architecture (tied weights once). */
+    public static long parameterCount(ModelConfig config) {
+        return count(parameterShapes(config));
+    }
+
+    private static long count(Map<String, int[]> shapes) {
+        long count = 0;
+        for (int[] shape : shapes.values()) {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            count += n;
+        }
+        return count;
+    }
+
+    /** E.g. "(124.4M parameters, 475 MiB as float32)". */
+    private static String sizeOf(Map<String, int[]> shapes) {
+        long n = count(shapes);
+        return String.format(Locale.ROOT, "(%.1fM parameters, %s as float32)", n / 1e6, MemoryEstimate.size(4 * n));
     }
 
     /**
@@ -48,8 +73,20 @@ public final class Models {
         return wrap(config, parameters(backboneParameterShapes(config), source, where));
     }
 
+    /**
+     * The parameters of {@code shapes} read from {@code source}; running out of heap is an {@link OutOfHeapError}
+     * saying so (thrown once the partly read tensors are garbage).
+     */
     private static Map<String, Var> parameters(Map<String, int[]> shapes, Function<String, Tensor> source,
                                                String where) {
+        try {
+            return read(shapes, source, where);
+        } catch (OutOfMemoryError e) {
+            throw OutOfHeapError.of("loading the weights of " + where + " " + sizeOf(shapes), e);
+        }
+    }
+
+    private static Map<String, Var> read(Map<String, int[]> shapes, Function<String, Tensor> source, String where) {
         Map<String, Var> params = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             Tensor t = source.apply(e.getKey());
@@ -68,8 +105,18 @@ public final class Models {
     /**
      * A randomly initialised model as transformers initialises one: weights ~ N(0, initializer_range), biases 0,
      * norm weights 1 (GPT-2 also scales its residual projections by 1/sqrt(2 n_layer)). Deterministic in the seed.
+     * Running out of heap is an {@link OutOfHeapError} saying so.
      */
     public static CausalLM randomInit(ModelConfig config, long seed) {
+        try {
+            return wrap(config, randomParameters(config, seed));
+        } catch (OutOfMemoryError e) {
+            throw OutOfHeapError.of("allocating the parameters of a random " + config.modelType() + " model "
+                    + sizeOf(parameterShapes(config)), e);
+        }
+    }
+
+    private static Map<String, Var> randomParameters(ModelConfig config, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
         Map<String, Var> params = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : parameterShapes(config).entrySet()) {
@@ -91,7 +138,7 @@ public final class Models {
             }
             params.put(name, new Var(t, true));
         }
-        return wrap(config, params);
+        return params;
     }
 
     private static CausalLM wrap(ModelConfig config, Map<String, Var> params) {

@@ -18,7 +18,7 @@ import org.align4j.model.Models;
  *       {@code LlamaModel} and {@code Gpt2Model}, where every op's output is a new float32 tensor that its backward
  *       step holds (see {@link #activationFloatsPerToken}); times the tokens of a micro-batch (sequences x length)
  *       and the layers, plus one layer more for the gradients in flight at the start of backward, plus the fused
- *       lm_head's two logit chunks. Attention keeps no [T, T] matrix (it is flash-style), so this is linear in the
+ *       lm_head's logits and their gradient, one chunk of at most {@value #LM_HEAD_CHUNK_FLOATS} floats each. Attention keeps no [T, T] matrix (it is flash-style), so this is linear in the
  *       sequence length. LoRA's own rank-sized intermediates and dropout copies are not counted. For MeZO and for
  *       inference nothing is kept, so one layer's outputs at a time are counted; generation adds its KV cache.</li>
  * </ul>
@@ -32,25 +32,12 @@ import org.align4j.model.Models;
  * @param activationBytes    activations kept for backward, or the KV cache and one layer's outputs of inference
  */
 public record MemoryEstimate(long weightBytes, long trainingStateBytes, long referenceBytes, long activationBytes) {
-    /** The floats of the fused lm_head's logits chunk ({@code Ops.LOGITS_CHUNK_ELEMENTS}) and of its gradient. */
-    static final long LM_HEAD_CHUNK_FLOATS = 2L << 21;
+    /** The most floats of one chunk of the fused lm_head's logits ({@code Ops.LOGITS_CHUNK_ELEMENTS}). */
+    static final long LM_HEAD_CHUNK_FLOATS = 1L << 21;
 
     /** Total bytes. */
     public long totalBytes() {
         return weightBytes + trainingStateBytes + referenceBytes + activationBytes;
-    }
-
-    /** The parameters of the configured architecture (tied weights once). */
-    public static long parameterCount(ModelConfig config) {
-        long count = 0;
-        for (int[] shape : Models.parameterShapes(config).values()) {
-            long n = 1;
-            for (int d : shape) {
-                n *= d;
-            }
-            count += n;
-        }
-        return count;
     }
 
     /**
@@ -99,13 +86,13 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
      */
     public static MemoryEstimate training(ModelConfig config, long trainableParameters, String optim,
                                           boolean referenceCopy, long sequences, long seqLength) {
-        long weights = 4 * parameterCount(config);
+        long weights = 4 * Models.parameterCount(config);
         long state = 4L * stateFloatsPerParameter(optim) * trainableParameters;
         long tokens = sequences * seqLength;
         long perLayer = activationFloatsPerToken(config);
         long kept = optim.equals(MeZo.NAME) ? perLayer
                 : perLayer * (config.numLayers() + 1L) + outsideFloatsPerToken(config);
-        long activations = 4 * (tokens * kept + LM_HEAD_CHUNK_FLOATS);
+        long activations = 4 * (tokens * kept + lmHeadFloats(config, tokens));
         return new MemoryEstimate(weights, state, referenceCopy ? weights : 0, activations);
     }
 
@@ -116,8 +103,14 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
      */
     public static MemoryEstimate generation(ModelConfig config, long batch, long positions) {
         long kvCache = 2L * config.numLayers() * config.numKvHeads() * config.headDim() * batch * positions;
-        long activations = 4 * (kvCache + batch * positions * activationFloatsPerToken(config) + LM_HEAD_CHUNK_FLOATS);
-        return new MemoryEstimate(4 * parameterCount(config), 0, 0, activations);
+        long activations = 4 * (kvCache + batch * positions * activationFloatsPerToken(config)
+                + lmHeadFloats(config, batch));
+        return new MemoryEstimate(4 * Models.parameterCount(config), 0, 0, activations);
+    }
+
+    /** A chunk of logits for {@code rows} rows (as many as fit in one chunk) and its gradient. */
+    private static long lmHeadFloats(ModelConfig config, long rows) {
+        return 2 * Math.min(rows * config.vocabSize(), LM_HEAD_CHUNK_FLOATS);
     }
 
     /** E.g. "about 2.3 GiB (weights 0.5 GiB, gradients and optimizer state 1.5 GiB, activations 0.3 GiB)". */

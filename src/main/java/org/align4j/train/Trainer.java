@@ -26,6 +26,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
+import org.align4j.model.OutOfHeapError;
 
 /**
  * The training loop every algorithm shares, following HF Trainer's {@code _inner_training_loop}: the algorithm
@@ -228,7 +229,13 @@ public final class Trainer<B> {
                     permutationEpoch = epoch;
                 }
                 int window = Math.min(args.gradientAccumulationSteps(), microBatches - microBatchesConsumed);
-                optimizerStep(permutation, window);
+                try {
+                    optimizerStep(permutation, window);
+                } catch (OutOfMemoryError e) {
+                    throw OutOfHeapError.of("running training step " + (state.globalStep + 1) + " (micro-batches of "
+                            + args.perDeviceTrainBatchSize() + " examples through forward and backward, then the "
+                            + args.optim() + " update)", e);
+                }
                 microBatchesConsumed += window;
                 boolean epochEnded = microBatchesConsumed == microBatches;
                 if (epochEnded) {

@@ -21,13 +21,13 @@ class MemoryEstimateTest {
 
     @Test
     void countsGpt2SmallAsPublished() {
-        assertEquals(124_439_808L, MemoryEstimate.parameterCount(Presets.config("gpt2", "124M")));
+        assertEquals(124_439_808L, Models.parameterCount(Presets.config("gpt2", "124M")));
     }
 
     @Test
     void weightsGradientsAdamWAndReferenceScaleWithTheParameters() {
         ModelConfig config = Presets.config("gpt2", "124M");
-        long n = MemoryEstimate.parameterCount(config);
+        long n = Models.parameterCount(config);
         MemoryEstimate full = MemoryEstimate.training(config, n, AdamW.NAME, true, 4, 512);
         assertEquals(4 * n, full.weightBytes());
         assertEquals(12 * n, full.trainingStateBytes());
@@ -49,7 +49,7 @@ class MemoryEstimateTest {
     @Test
     void activationsAreLinearInBatchAndSequence() {
         ModelConfig config = Presets.config("qwen2", "0.5B");
-        long chunk = 4 * MemoryEstimate.LM_HEAD_CHUNK_FLOATS;
+        long chunk = 4 * 2 * MemoryEstimate.LM_HEAD_CHUNK_FLOATS;
         long one = MemoryEstimate.training(config, 0, AdamW.NAME, false, 1, 256).activationBytes() - chunk;
         assertEquals(2 * one, MemoryEstimate.training(config, 0, AdamW.NAME, false, 2, 256).activationBytes() - chunk);
         assertEquals(4 * one, MemoryEstimate.training(config, 0, AdamW.NAME, false, 1, 1024).activationBytes() - chunk);
@@ -61,7 +61,8 @@ class MemoryEstimateTest {
         MemoryEstimate small = MemoryEstimate.generation(config, 1, 1000);
         MemoryEstimate big = MemoryEstimate.generation(config, 2, 1000);
         long kvBytesPerRow = 4L * 2 * 24 * 2 * 64 * 1000;
-        assertEquals(kvBytesPerRow + 4L * 1000 * MemoryEstimate.activationFloatsPerToken(config),
+        long logitsBytesPerRow = 4L * 2 * 151936;
+        assertEquals(kvBytesPerRow + 4L * 1000 * MemoryEstimate.activationFloatsPerToken(config) + logitsBytesPerRow,
                 big.activationBytes() - small.activationBytes());
         assertEquals(0, big.trainingStateBytes());
     }

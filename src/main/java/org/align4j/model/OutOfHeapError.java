@@ -1,0 +1,26 @@
+package org.align4j.model;
+
+/**
+ * An {@link OutOfMemoryError} that says what was being allocated ("loading the weights of ..."), thrown where the big
+ * allocations are (loading or initialising a model, a training step, generation) so that the command line can say
+ * it in its one-line report. Its cause is the JVM's error.
+ */
+public final class OutOfHeapError extends OutOfMemoryError {
+    private OutOfHeapError(String allocating, OutOfMemoryError cause) {
+        super(allocating);
+        initCause(cause);
+    }
+
+    /**
+     * The error for {@code e}, thrown while {@code allocating}; an {@code OutOfHeapError} already (from a call
+     * nested inside, which knows more precisely) is returned as it is.
+     */
+    public static OutOfHeapError of(String allocating, OutOfMemoryError e) {
+        return e instanceof OutOfHeapError known ? known : new OutOfHeapError(allocating, e);
+    }
+
+    /** What was being allocated, e.g. "loading the weights of model.safetensors (124.4M parameters, 475 MiB)". */
+    public String allocating() {
+        return getMessage();
+    }
+}
