@@ -52,16 +52,33 @@ public final class HfModels {
         }
     }
 
-    /** Loads the model in {@code dir} as float32 (BF16 and F16 tensors are widened). */
+    /**
+     * Loads the model in {@code dir} as float32 (BF16 and F16 tensors are widened); its config records the dtype
+     * the checkpoint stores the weights in ({@link ModelConfig#dtype}), which saving keeps by default.
+     */
     public static CausalLM load(Path dir) {
+        return load(dir, null);
+    }
+
+    /**
+     * {@link #load(Path)}, the config recording {@code dtype} instead of the checkpoint's dtype (null: the
+     * checkpoint's): the dtype the model is saved in, as {@code --save-dtype} chooses it.
+     */
+    public static CausalLM load(Path dir, Dtype dtype) {
         if (!Files.isDirectory(dir)) {
             throw new ModelException(dir + ": no such model directory");
         }
         ModelConfig config = readConfig(dir);
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
-            return Models.create(config, name -> ckpt.contains(name) ? ckpt.read(name) : null,
+            ModelConfig stored = config.withDtype(dtype != null ? dtype : checkpointDtype(ckpt, config));
+            return Models.create(stored, name -> ckpt.contains(name) ? ckpt.read(name) : null,
                     dir.resolve("model.safetensors").toString());
         }
+    }
+
+    /** The dtype {@code ckpt} stores {@code config}'s parameters in (the config's own when none is a float tensor). */
+    static Dtype checkpointDtype(HfCheckpoint ckpt, ModelConfig config) {
+        return ckpt.floatDtype(Models.parameterShapes(config).keySet()).orElse(config.dtype());
     }
 
     /** The generation_config.json of {@code dir}, or null when there is none. */
@@ -79,7 +96,8 @@ public final class HfModels {
 
     /**
      * Saves {@code model} to {@code dir} atomically (written to a temporary folder, then renamed): config.json as
-     * loaded, generation_config.json (the given one, or one with the config's eos ids), and model.safetensors in
+     * loaded with its {@code torch_dtype} / {@code dtype} set to {@code dtype} ({@link ModelConfig#withDtype}),
+     * generation_config.json (the given one, or one with the config's eos ids), and model.safetensors in
      * {@code dtype}, sharded when larger than {@code maxShardBytes} (0: never).
      */
     public static void save(CausalLM model, Path dir, Dtype dtype, ObjectNode generationConfig, long maxShardBytes) {
@@ -101,7 +119,7 @@ public final class HfModels {
             tensors.put(e.getKey(), e.getValue().value());
         }
         ObjectNode genConfig = generationConfig != null ? generationConfig : defaultGenerationConfig(model.config());
-        JSON.writeValue(dir.resolve("config.json").toFile(), model.config().json());
+        JSON.writeValue(dir.resolve("config.json").toFile(), model.config().withDtype(dtype).json());
         JSON.writeValue(dir.resolve("generation_config.json").toFile(), genConfig);
         Map<String, SafeTensorsWriter.Entry> entries = SafeTensorsWriter.entries(tensors, dtype);
         if (maxShardBytes > 0) {

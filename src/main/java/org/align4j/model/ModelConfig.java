@@ -3,6 +3,8 @@ package org.align4j.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
+import org.align4j.model.io.Dtype;
 
 /**
  * The architecture fields of a Hugging Face {@code config.json}, read the way transformers reads them (same field
@@ -39,6 +41,46 @@ public record ModelConfig(
 
     /** The model types this build supports. */
     public static final List<String> SUPPORTED = List.of("gpt2", "llama", "qwen2", "qwen3");
+
+    /** The config.json fields that record the weights' dtype: transformers 5 writes {@code dtype}, 4 {@code torch_dtype}. */
+    private static final List<String> DTYPE_FIELDS = List.of("dtype", "torch_dtype");
+
+    /**
+     * The dtype of the model's weights as config.json records it ({@code dtype}, else {@code torch_dtype}:
+     * float32, bfloat16 or float16), F32 when it records none or another. {@link HfModels#load} sets it to the
+     * checkpoint's, and saving writes the tensors in it unless told otherwise.
+     */
+    public Dtype dtype() {
+        for (String field : DTYPE_FIELDS) {
+            JsonNode n = json.get(field);
+            if (n != null && n.isTextual()) {
+                Optional<Dtype> dtype = Dtype.fromTorchName(n.asText());
+                if (dtype.isPresent()) {
+                    return dtype.get();
+                }
+            }
+        }
+        return Dtype.F32;
+    }
+
+    /**
+     * This config recording {@code dtype} (float-convertible) as its weights' dtype: in each of {@code dtype} and
+     * {@code torch_dtype} that the JSON has, or in {@code torch_dtype} when it has neither.
+     */
+    public ModelConfig withDtype(Dtype dtype) {
+        ObjectNode copy = json.deepCopy();
+        boolean recorded = false;
+        for (String field : DTYPE_FIELDS) {
+            if (copy.has(field)) {
+                copy.put(field, dtype.torchName());
+                recorded = true;
+            }
+        }
+        if (!recorded) {
+            copy.put("torch_dtype", dtype.torchName());
+        }
+        return fromJson(copy, modelType + " config");
+    }
 
     /** Whether this is the GPT-2 architecture (learned positions, LayerNorm, Conv1D weights). */
     public boolean isGpt2() {

@@ -112,9 +112,10 @@ public final class RewardModel {
         if (!Files.isDirectory(dir)) {
             throw new ModelException(dir + ": no such model directory");
         }
-        ModelConfig config = HfModels.readConfig(dir);
+        ModelConfig read = HfModels.readConfig(dir);
         String where = dir.resolve(HfCheckpoint.SINGLE_FILE).toString();
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            ModelConfig config = read.withDtype(HfModels.checkpointDtype(ckpt, read));
             Function<String, Tensor> source = name -> ckpt.contains(name) ? ckpt.read(name) : null;
             if (!isSequenceClassification(config)) {
                 CausalLM backbone = Models.createBackbone(config, source, where);
@@ -275,7 +276,10 @@ public final class RewardModel {
         return out;
     }
 
-    /** Saves config.json and model.safetensors into {@code dir} atomically (written aside, then renamed). */
+    /**
+     * Saves config.json and model.safetensors into {@code dir} atomically (written aside, then renamed), the tensors
+     * in {@code dtype} and config.json recording it.
+     */
     public void save(Path dir, Dtype dtype) {
         try {
             AtomicDirectory.write(dir, tmp -> write(tmp, dtype));
@@ -284,11 +288,11 @@ public final class RewardModel {
         }
     }
 
-    /** Writes config.json and model.safetensors into the existing directory {@code dir}, not atomically. */
+    /** {@link #save}'s files written into the existing directory {@code dir}, not atomically. */
     public void write(Path dir, Dtype dtype) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         parameters.forEach((name, v) -> tensors.put(name, v.value()));
-        JSON.writeValue(dir.resolve("config.json").toFile(), config.json());
+        JSON.writeValue(dir.resolve("config.json").toFile(), config.withDtype(dtype).json());
         HfCheckpoint.writeWeights(dir, SafeTensorsWriter.entries(tensors, dtype));
     }
 

@@ -66,6 +66,44 @@ class HfModelsTest {
         }
     }
 
+    @Test
+    void loadedModelRemembersTheDtypeTheCheckpointStores() throws IOException {
+        CausalLM model = HfModels.load(Fixture.load("llama-tiny").dir());
+        assertEquals(Dtype.F32, model.config().dtype());
+        for (Dtype dtype : new Dtype[] {Dtype.BF16, Dtype.F16}) {
+            Path dir = tmp.resolve(dtype.name());
+            HfModels.save(model, dir, dtype, null, 0);
+            assertEquals(dtype.torchName(), JSON.readTree(dir.resolve("config.json").toFile()).get("dtype").asText());
+            assertEquals(dtype, HfModels.load(dir).config().dtype());
+        }
+        Path mislabelled = copyOf("llama-tiny");
+        ObjectNode config = (ObjectNode) JSON.readTree(mislabelled.resolve("config.json").toFile());
+        config.put("dtype", "bfloat16").put("torch_dtype", "bfloat16");
+        JSON.writeValue(mislabelled.resolve("config.json").toFile(), config);
+        CausalLM loaded = HfModels.load(mislabelled);
+        assertEquals(Dtype.F32, loaded.config().dtype(), "the tensors' dtype, not the config's");
+        assertEquals("float32", loaded.config().json().get("torch_dtype").asText());
+        assertEquals(Dtype.F16, HfModels.load(mislabelled, Dtype.F16).config().dtype(), "chosen");
+    }
+
+    @Test
+    void configRecordsTheDtypeInTheFieldsItHas() {
+        ModelConfig neither = Presets.config("llama", "tiny");
+        assertEquals(Dtype.F32, neither.dtype());
+        ModelConfig added = neither.withDtype(Dtype.BF16);
+        assertEquals("bfloat16", added.json().get("torch_dtype").asText());
+        assertTrue(!added.json().has("dtype") && !neither.json().has("torch_dtype"), "added to a copy");
+        assertEquals(Dtype.BF16, added.dtype());
+
+        ObjectNode both = neither.json().deepCopy().put("dtype", "float16").put("torch_dtype", "float16");
+        ModelConfig f32 = ModelConfig.fromJson(both, "test").withDtype(Dtype.F32);
+        assertEquals("float32", f32.json().get("dtype").asText());
+        assertEquals("float32", f32.json().get("torch_dtype").asText());
+        assertEquals(Dtype.F16, ModelConfig.fromJson(both, "test").dtype());
+        assertEquals(Dtype.F32, ModelConfig.fromJson(neither.json().deepCopy().put("torch_dtype", "float64"), "test")
+                .dtype(), "a dtype the engine cannot write");
+    }
+
     private Path copyOf(String name) throws IOException {
         Fixture f = Fixture.load(name);
         Path dir = tmp.resolve("copy-" + name);

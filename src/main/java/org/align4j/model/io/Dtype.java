@@ -45,6 +45,26 @@ public enum Dtype {
         return this == F32 || this == BF16 || this == F16;
     }
 
+    /**
+     * The name transformers gives a float-convertible dtype in config.json's {@code torch_dtype} / {@code dtype}:
+     * {@code float32}, {@code bfloat16} or {@code float16}.
+     *
+     * @throws IllegalStateException for a dtype that is not float-convertible
+     */
+    public String torchName() {
+        return switch (this) {
+            case F32 -> "float32";
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> throw new IllegalStateException(this + " has no float tensor dtype name");
+        };
+    }
+
+    /** The float-convertible dtype whose {@link #torchName} is {@code name}, if there is one. */
+    public static Optional<Dtype> fromTorchName(String name) {
+        return Arrays.stream(values()).filter(d -> d.isFloatConvertible() && d.torchName().equals(name)).findFirst();
+    }
+
     /** The constant whose header name is {@code name}, if there is one. */
     public static Optional<Dtype> fromHeaderName(String name) {
         return Arrays.stream(values()).filter(d -> d.name().equals(name)).findFirst();

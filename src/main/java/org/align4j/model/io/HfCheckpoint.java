@@ -14,10 +14,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.align4j.tensor.Tensor;
@@ -155,6 +158,21 @@ public final class HfCheckpoint implements AutoCloseable {
     /** The file that holds tensor {@code name}. */
     public Path fileOf(String name) {
         return fileOfTensorOrThrow(name).file();
+    }
+
+    /**
+     * The float dtype (F32, BF16 or F16) that stores the most elements among the tensors {@code names} the checkpoint
+     * holds (the others are skipped): the one dtype of a model's weights, as transformers records it in
+     * {@code torch_dtype}; empty when none of them is a float tensor.
+     */
+    public Optional<Dtype> floatDtype(Collection<String> names) {
+        Map<Dtype, Long> elements = new EnumMap<>(Dtype.class);
+        for (String name : names) {
+            if (contains(name) && info(name).dtype().isFloatConvertible()) {
+                elements.merge(info(name).dtype(), info(name).elementCount(), Long::sum);
+            }
+        }
+        return elements.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey);
     }
 
     /** Reads tensor {@code name} as float32; see {@link SafeTensors#read}. */

@@ -55,6 +55,20 @@ class HfCheckpointTest {
     }
 
     @Test
+    void floatDtypeIsTheOneStoringMostElements() {
+        Map<String, SafeTensorsWriter.Entry> tensors = new LinkedHashMap<>();
+        tensors.put("big", new SafeTensorsWriter.Entry(floats(100).tensor(), Dtype.BF16));
+        tensors.put("norm", floats(10));
+        tensors.put("packed", SafeTensorsWriter.Entry.bytes(new byte[1000], 1000));
+        HfCheckpoint.writeWeights(dir, tensors);
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
+            assertEquals(java.util.Optional.of(Dtype.BF16), checkpoint.floatDtype(List.of("big", "norm", "packed")));
+            assertEquals(java.util.Optional.of(Dtype.F32), checkpoint.floatDtype(List.of("norm", "packed", "absent")));
+            assertEquals(java.util.Optional.empty(), checkpoint.floatDtype(List.of("packed", "absent")));
+        }
+    }
+
+    @Test
     void shardedWriteThenReadEqualsOriginal() throws IOException {
         Map<String, SafeTensorsWriter.Entry> weights = llamaWeights();
         List<Path> written = HfCheckpoint.writeWeights(dir, weights, 300_000);
