@@ -159,8 +159,19 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
         }
     }
 
+    /** A checkpoint's model files: the policy's float32 weights (or its adapter), and a synced reference's. */
     @Override
     public void saveModel(Path directory) {
+        save(directory, Dtype.F32);
+    }
+
+    /** The final model files: the policy in its dtype (the input checkpoint's unless chosen), or its adapter. */
+    @Override
+    public void saveFinalModel(Path directory) {
+        save(directory, policy.config().dtype());
+    }
+
+    private void save(Path directory, Dtype dtype) {
         if (policy instanceof LoraModel lora) {
             try {
                 lora.write(directory);
@@ -169,7 +180,7 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
             }
             writer.copyTokenizerFiles(directory);
         } else {
-            writer.write(policy, directory);
+            writer.write(policy, directory, dtype);
         }
         if (sync != null) {
             Path ref = directory.resolve(REF_MODEL_FOLDER);

@@ -855,7 +855,7 @@ public final class PpoTrainer {
 
     private void saveCheckpoint() throws IOException {
         AtomicDirectory.write(CheckpointFolders.of(outputDir, updates), dir -> {
-            writer.write(policy, dir);
+            writer.write(policy, dir, Dtype.F32);
             Path value = Files.createDirectories(dir.resolve(VALUE_MODEL_DIR));
             valueModel.write(value, Dtype.F32);
             optimizer.save(dir.resolve(Trainer.OPTIMIZER_FILE));

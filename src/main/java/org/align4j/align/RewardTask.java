@@ -92,10 +92,21 @@ public final class RewardTask implements TrainingTask<SequencePair> {
         return new TaskOutput(LossWithGradient.of(tape, rewards, gradient, result.loss()), metrics, b.tokens());
     }
 
+    /** A checkpoint's model files: the float32 weights, so that resuming is exact. */
     @Override
     public void saveModel(Path directory) {
+        save(directory, Dtype.F32);
+    }
+
+    /** The final model files: the weights in the model's dtype (its input checkpoint's unless chosen). */
+    @Override
+    public void saveFinalModel(Path directory) {
+        save(directory, model.config().dtype());
+    }
+
+    private void save(Path directory, Dtype dtype) {
         try {
-            model.write(directory, Dtype.F32);
+            model.write(directory, dtype);
             if (tokenizerDir != null) {
                 Tokenizer.copyFiles(tokenizerDir, directory);
             }

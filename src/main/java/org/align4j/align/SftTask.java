@@ -74,10 +74,21 @@ public final class SftTask implements TrainingTask<TokenizedSequence> {
                 "entropy", entropy / count), b.tokens());
     }
 
+    /** A checkpoint's model files: the float32 weights, so that resuming is exact. */
     @Override
     public void saveModel(Path directory) {
+        save(directory, Dtype.F32);
+    }
+
+    /** The final model files: the weights in the model's dtype (its input checkpoint's unless chosen). */
+    @Override
+    public void saveFinalModel(Path directory) {
+        save(directory, model.config().dtype());
+    }
+
+    private void save(Path directory, Dtype dtype) {
         try {
-            HfModels.write(model, directory, Dtype.F32, generationConfig, 0);
+            HfModels.write(model, directory, dtype, generationConfig, 0);
             if (tokenizerDir != null) {
                 Tokenizer.copyFiles(tokenizerDir, directory);
             }

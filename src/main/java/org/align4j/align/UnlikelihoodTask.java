@@ -112,6 +112,11 @@ public final class UnlikelihoodTask implements TrainingTask<SequencePair> {
     }
 
     @Override
+    public void saveFinalModel(Path directory) {
+        likelihood.saveFinalModel(directory);
+    }
+
+    @Override
     public void loadModel(Path directory) {
         likelihood.loadModel(directory);
     }

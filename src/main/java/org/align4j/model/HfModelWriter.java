@@ -11,8 +11,9 @@ import org.align4j.model.io.Dtype;
 
 /**
  * Writes a trained model as a Hugging Face model folder that loads without its training run: config.json,
- * model.safetensors (float32), the starting checkpoint's generation_config.json, and the tokenizer's files copied
- * as they were (as HF Trainer saves its {@code processing_class} beside the weights).
+ * model.safetensors (in the model's dtype, {@link ModelConfig#dtype}: its input checkpoint's unless chosen
+ * otherwise, or float32 for a checkpoint to resume from), the starting checkpoint's generation_config.json, and the
+ * tokenizer's files copied as they were (as HF Trainer saves its {@code processing_class} beside the weights).
  *
  * @param generationConfig   the generation config to write (null: one with the config's bos/eos ids)
  * @param tokenizerDirectory the folder whose tokenizer files are copied, or null for none (pre-tokenized data)
@@ -27,10 +28,15 @@ public record HfModelWriter(ObjectNode generationConfig, Path tokenizerDirectory
         return new HfModelWriter(HfModels.readGenerationConfig(modelDirectory), tokenizerDirectory);
     }
 
-    /** Writes {@code model} and the companion files into the existing folder {@code directory}. */
+    /** Writes {@code model}, in its dtype, and the companion files into the existing folder {@code directory}. */
     public void write(CausalLM model, Path directory) {
+        write(model, directory, model.config().dtype());
+    }
+
+    /** Writes {@code model}, its tensors in {@code dtype}, and the companion files into the existing {@code directory}. */
+    public void write(CausalLM model, Path directory, Dtype dtype) {
         try {
-            HfModels.write(model, directory, Dtype.F32, generationConfig, 0);
+            HfModels.write(model, directory, dtype, generationConfig, 0);
         } catch (IOException e) {
             throw new UncheckedIOException(directory + ": " + e.getMessage(), e);
         }

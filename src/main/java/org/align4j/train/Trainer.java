@@ -573,7 +573,7 @@ public final class Trainer<B> {
      */
     private void saveFinalModel() throws IOException {
         Path staging = outputDir.resolve(FINAL_MODEL_STAGING);
-        AtomicDirectory.write(staging, task::saveModel);
+        AtomicDirectory.write(staging, task::saveFinalModel);
         List<Path> entries;
         try (Stream<Path> files = Files.list(staging)) {
             entries = files.toList();

@@ -51,6 +51,15 @@ public interface TrainingTask<B> {
      */
     void saveModel(Path directory);
 
+    /**
+     * Writes the final model's files into {@code directory} (which exists and is being filled) at the end of
+     * training; by default {@link #saveModel}'s. Checkpoints keep the float32 training weights so that resuming is
+     * exact; a task whose model is saved in another dtype (its input checkpoint's, or one chosen) writes it here.
+     */
+    default void saveFinalModel(Path directory) {
+        saveModel(directory);
+    }
+
     /** Restores the trainable parameters from what {@link #saveModel} wrote into {@code directory} (resuming). */
     void loadModel(Path directory);
 

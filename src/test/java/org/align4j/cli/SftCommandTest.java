@@ -13,7 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.align4j.data.BrownCorpus;
+import org.align4j.model.CausalLM;
+import org.align4j.model.EmbeddedModel;
+import org.align4j.model.HfModels;
+import org.align4j.model.io.BFloat16;
+import org.align4j.model.io.Dtype;
+import org.align4j.model.io.HfCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +93,38 @@ class SftCommandTest {
         assertTrue(JSON.readTree(out.resolve("training_args.json").toFile()).get("gradient_checkpointing")
                 .asBoolean(), "the flag reaches the training arguments");
         assertTrue(Files.exists(out.resolve("model.safetensors")));
+    }
+
+    @Test
+    void aBf16ModelTrainsIntoABf16ModelWithFloat32Checkpoints() throws IOException {
+        Path bf16 = tmp.resolve("bf16-model");
+        HfModels.save(HfModels.load(model), bf16, Dtype.BF16, null, 0);
+        EmbeddedModel.writeTokenizer(bf16);
+        Path out = tmp.resolve("bf16-run");
+        assertEquals(0, Main.run("sft", "--model", bf16.toString(), "--data", data.toString(), "--output",
+                out.toString(), "--max-steps", "2", "--save-steps", "2", "--per-device-train-batch-size", "4",
+                "--max-length", "32", "--disable-tqdm"));
+        assertEquals(Set.of("BF16"), dtypes(out), "bf16 in, bf16 out");
+        assertEquals("bfloat16", JSON.readTree(out.resolve("config.json").toFile()).get("dtype").asText());
+        Path checkpoint = out.resolve("checkpoint-2");
+        assertEquals(Set.of("F32"), dtypes(checkpoint), "checkpoints keep the float32 weights, to resume exactly");
+        assertEquals("float32", JSON.readTree(checkpoint.resolve("config.json").toFile()).get("dtype").asText());
+        CausalLM resumeFrom = HfModels.load(checkpoint);
+        CausalLM saved = HfModels.load(out);
+        for (String name : saved.parameters().keySet()) {
+            float[] exact = resumeFrom.parameters().get(name).value().data();
+            float[] rounded = saved.parameters().get(name).value().data();
+            for (int i = 0; i < exact.length; i++) {
+                assertEquals(BFloat16.toFloat(BFloat16.fromFloat(exact[i])), rounded[i], name + "[" + i + "]");
+            }
+        }
+    }
+
+    /** The dtypes of a saved model's tensors. */
+    static Set<String> dtypes(Path dir) {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            return ckpt.names().stream().map(n -> ckpt.info(n).dtype().name()).collect(Collectors.toSet());
+        }
     }
 
     @Test

@@ -87,6 +87,21 @@ class HfModelsTest {
     }
 
     @Test
+    void halfPrecisionCheckpointsLoadedAndWrittenBackAreBitIdentical() throws IOException {
+        CausalLM model = HfModels.load(Fixture.load("qwen3-tiny").dir());
+        for (Dtype dtype : new Dtype[] {Dtype.BF16, Dtype.F16}) {
+            Path in = tmp.resolve("in-" + dtype);
+            HfModels.save(model, in, dtype, null, 0);
+            Path out = Files.createDirectories(tmp.resolve("out-" + dtype));
+            new HfModelWriter(null, null).write(HfModels.load(in), out);
+            assertArrayEquals(Files.readAllBytes(in.resolve("model.safetensors")),
+                    Files.readAllBytes(out.resolve("model.safetensors")), dtype + ": model.safetensors bytes");
+            assertEquals(JSON.readTree(in.resolve("config.json").toFile()), JSON.readTree(out.resolve("config.json")
+                    .toFile()), dtype + ": config.json");
+        }
+    }
+
+    @Test
     void configRecordsTheDtypeInTheFieldsItHas() {
         ModelConfig neither = Presets.config("llama", "tiny");
         assertEquals(Dtype.F32, neither.dtype());
