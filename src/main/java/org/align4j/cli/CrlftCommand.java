@@ -32,7 +32,7 @@ final class CrlftCommand extends TrainerCommand {
         int maxLength = SftConfig.fromOptions(takeOptions(Set.of("max_length")), "options").maxLength();
         TrainingArguments args = trainingArguments(SftCommand.TRL_DEFAULTS);
         sizeRun(HfModels.readConfig(model), args, 1, maxLength);
-        CausalLM lm = HfModels.load(model);
+        CausalLM lm = saveDtype.load(model);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         CrlftTokenization tokenization = new CrlftTokenization(tokenizer, crlft);
         List<TokenizedSequence> train = tokenize(tokenization, JsonlDataset.readConditioned(data), maxLength);

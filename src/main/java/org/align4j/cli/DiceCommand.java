@@ -20,6 +20,7 @@ import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,6 +62,9 @@ public final class DiceCommand implements Callable<Integer> {
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder.")
     private Path output;
+
+    @Mixin
+    private SaveDtypeOption saveDtype;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of DPOConfig options.")
     private Path config;
@@ -120,7 +124,7 @@ public final class DiceCommand implements Callable<Integer> {
         }
         List<DicePrompt> promptList = DicePrompt.of(JsonlDataset.read(prompts), processingClass);
         var offline = JsonlDataset.read(offlineData);
-        CausalLM policy = HfModels.load(model);
+        CausalLM policy = saveDtype.load(model);
         CausalLM reference = HfModels.load(refModel);
         GenerationConfig base = GenerationConfig.load(model, policy.config());
         GenerationConfig generation = new GenerationConfig(maxNewTokens, true, temperature, topK, topP,

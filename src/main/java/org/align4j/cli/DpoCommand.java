@@ -28,6 +28,7 @@ import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -93,6 +94,9 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
 
     private String memoryNeeded;
 
+    @Mixin
+    private SaveDtypeOption saveDtype;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -124,7 +128,7 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
                 ? Tokenizer.load(tokenizerDir) : null;
         ModelConfig modelConfig = HfModels.readConfig(model);
         sizeRun(modelConfig, resolved, usePeft ? 0 : Models.parameterCount(modelConfig));
-        CausalLM policy = HfModels.load(model);
+        CausalLM policy = saveDtype.load(model);
         if (usePeft) {
             TargetModules targets = loraTargetModules == null ? null
                     : loraTargetModules.equals(List.of("all-linear")) ? new TargetModules.AllLinear()

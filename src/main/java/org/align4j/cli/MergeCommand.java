@@ -7,24 +7,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
-import org.align4j.model.ModelException;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.nn.LoraModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AtomicDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code align4j merge}: folds a PEFT LoRA adapter into its base model (PEFT's {@code merge_and_unload}) and writes
- * a Hugging Face checkpoint with the base's tensor names, shapes and dtype, its sharding, generation config and
- * tokenizer files, so that the result loads wherever the base does.
+ * a Hugging Face checkpoint with the base's tensor names, shapes and dtype (or the one {@code --save-dtype} chooses),
+ * its sharding, generation config and tokenizer files, so that the result loads wherever the base does.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Merge a LoRA adapter (adapter_config.json + adapter_model.safetensors) into its base model: "
@@ -36,16 +35,19 @@ final class MergeCommand implements Callable<Integer> {
     Path adapter;
     @Option(names = "--output", required = true, description = "directory to write (must not exist or be empty)")
     Path output;
+    @Mixin
+    SaveDtypeOption saveDtype;
 
     @Override
     public Integer call() throws IOException {
         checkOutput();
-        CausalLM base = HfModels.load(model);
+        CausalLM base = saveDtype.load(model);
         LoraModel lora = LoraModel.load(base, adapter, 0);
         CausalLM merged = lora.merged();
-        CheckpointLayout layout = CheckpointLayout.of(model, merged);
+        Dtype dtype = merged.config().dtype();
+        long maxShardBytes = maxShardBytes(model, merged, dtype);
         AtomicDirectory.write(output, dir -> {
-            HfModels.write(merged, dir, layout.dtype(), HfModels.readGenerationConfig(model), layout.maxShardBytes());
+            HfModels.write(merged, dir, dtype, HfModels.readGenerationConfig(model), maxShardBytes);
             for (String file : new String[] {Tokenizer.TOKENIZER_FILE, Tokenizer.CONFIG_FILE,
                     Tokenizer.CHAT_TEMPLATE_FILE}) {
                 if (Files.isRegularFile(model.resolve(file))) {
@@ -54,7 +56,7 @@ final class MergeCommand implements Callable<Integer> {
             }
         });
         System.out.printf("merged %d LoRA adapters (r=%d, scaling %s) into %s (%s)%n", lora.adaptedModules().size(),
-                lora.loraConfig().r(), lora.loraConfig().scaling(), output, layout.dtype());
+                lora.loraConfig().r(), lora.loraConfig().scaling(), output, dtype);
         return 0;
     }
 
@@ -78,25 +80,17 @@ final class MergeCommand implements Callable<Integer> {
     }
 
     /**
-     * How the base checkpoint stores the model's tensors: their one dtype, and the shard size limit that reproduces
-     * its sharding (0: a single file).
+     * The shard size limit that reproduces the sharding of the base checkpoint in {@code dir} with the tensors
+     * stored as {@code dtype} (0: a single file).
      */
-    private record CheckpointLayout(Dtype dtype, long maxShardBytes) {
-        static CheckpointLayout of(Path dir, CausalLM model) {
-            try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
-                TreeSet<Dtype> dtypes = new TreeSet<>();
-                Map<Path, Long> shardBytes = new HashMap<>();
-                for (String name : model.parameters().keySet()) {
-                    dtypes.add(checkpoint.info(name).dtype());
-                    shardBytes.merge(checkpoint.fileOf(name), checkpoint.info(name).byteSize(), Long::sum);
-                }
-                if (dtypes.size() != 1) {
-                    throw new ModelException(dir + ": the weights mix dtypes " + dtypes
-                            + "; merging writes one dtype");
-                }
-                long maxShard = shardBytes.size() > 1 ? shardBytes.values().stream().max(Long::compare).orElseThrow() : 0;
-                return new CheckpointLayout(dtypes.first(), maxShard);
+    private static long maxShardBytes(Path dir, CausalLM model, Dtype dtype) {
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(dir)) {
+            Map<Path, Long> shardElements = new HashMap<>();
+            for (String name : model.parameters().keySet()) {
+                shardElements.merge(checkpoint.fileOf(name), checkpoint.info(name).elementCount(), Long::sum);
             }
+            return shardElements.size() > 1
+                    ? shardElements.values().stream().max(Long::compare).orElseThrow() * dtype.byteSize() : 0;
         }
     }
 }

@@ -25,6 +25,7 @@ import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -76,6 +77,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder (output_dir).")
     private Path output;
 
+    @Mixin
+    private SaveDtypeOption saveDtype;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -101,7 +105,7 @@ public final class PpoCommand implements Callable<Integer> {
         flags.put("output_dir", output.toString());
         resolved = PpoConfig.fromOptions(flags, "command line", resolved);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
-        CausalLM policy = HfModels.load(model);
+        CausalLM policy = saveDtype.load(model);
         Tokenizer processingClass = TrainerCommand.loadTokenizer(tokenizerDir, policy.config().vocabSize());
         List<Example> examples = JsonlDataset.read(data);
         int[][] prompts = PromptTokenization.tokenizeAll(processingClass, examples);

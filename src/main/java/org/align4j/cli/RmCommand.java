@@ -13,6 +13,7 @@ import org.align4j.data.SftTokenization;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.RewardModel;
+import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.Trainer;
@@ -39,7 +40,9 @@ final class RmCommand extends TrainerCommand {
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
         ModelConfig modelConfig = HfModels.readConfig(model);
         sizeRun(modelConfig, args, 2, config.maxLength() != null ? config.maxLength() : modelConfig.maxPositions());
-        RewardModel loaded = RewardModel.load(model, args.seed());
+        Dtype dtype = saveDtype.dtype();
+        RewardModel read = RewardModel.load(model, args.seed());
+        RewardModel loaded = dtype == null ? read : read.withDtype(dtype);
         Tokenizer tokenizer = tokenizer(loaded.config().vocabSize());
         RewardModel rm = loaded.withPadTokenId(padTokenId(tokenizer, config.padToken()));
         PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));

@@ -36,7 +36,7 @@ final class SftCommand extends TrainerCommand {
         SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), "options");
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
         sizeRun(HfModels.readConfig(model), args, 1, sft.maxLength());
-        CausalLM lm = HfModels.load(model);
+        CausalLM lm = saveDtype.load(model);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         TrainOutput out = trainer(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
                 JsonlDataset.read(data), evalData == null ? List.of() : JsonlDataset.read(evalData)).train();

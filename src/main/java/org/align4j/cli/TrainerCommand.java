@@ -39,6 +39,8 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     Path output;
     @Mixin
     TrainingOptions training;
+    @Mixin
+    SaveDtypeOption saveDtype;
     @Unmatched
     List<String> flags = new ArrayList<>();
 

@@ -170,6 +170,13 @@ public final class RewardModel {
                 score);
     }
 
+    /** This model (its tensors shared) saved in {@code dtype} by default: its config records it. */
+    public RewardModel withDtype(Dtype dtype) {
+        ModelConfig c = config.withDtype(dtype);
+        return new RewardModel(c, Models.createBackbone(c, name -> parameters.get(name).value(), "reward model"),
+                score);
+    }
+
     /** The sequence-classification config (the json is what {@code config.json} holds). */
     public ModelConfig config() {
         return config;

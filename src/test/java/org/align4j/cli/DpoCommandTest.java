@@ -16,6 +16,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.align4j.align.DpoConfig;
@@ -85,6 +86,17 @@ class DpoCommandTest {
 
     private static List<JsonNode> trainingLogs(Path run) throws IOException {
         return metrics(run).stream().filter(r -> r.has("loss")).toList();
+    }
+
+    @Test
+    void saveDtypeChoosesTheSavedTensorsDtype() throws IOException {
+        Path out = dir.resolve("f16");
+        CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--output", out.toString(), "--max-steps", "1", "--per-device-train-batch-size", "4",
+                "--save-strategy", "no", "--disable-tqdm", "--save-dtype", "float16");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(Set.of("F16"), SftCommandTest.dtypes(out));
+        assertEquals("float16", JSON.readTree(out.resolve("config.json").toFile()).get("dtype").asText());
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.align4j.model.Fixture;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
+import org.align4j.model.io.BFloat16;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.model.io.SafeTensors;
@@ -88,7 +89,7 @@ class MergeCommandTest {
     }
 
     @Test
-    void aShardedBf16BaseGivesAShardedBf16Merge() {
+    void aShardedBf16BaseGivesAShardedBf16Merge() throws IOException {
         CausalLM model = HfModels.load(Fixture.load("llama-tiny").dir());
         Path base = tmp.resolve("base");
         HfModels.save(model, base, Dtype.BF16, null, 150_000);
@@ -100,6 +101,22 @@ class MergeCommandTest {
         assertEquals(layout(base), layout);
         assertTrue(layout.values().stream().allMatch(v -> v.startsWith("BF16")), layout.toString());
         assertTrue(Files.exists(out.resolve(HfCheckpoint.INDEX_FILE)));
+        assertEquals("bfloat16", JSON.readTree(out.resolve("config.json").toFile()).get("dtype").asText());
+
+        Path f32 = tmp.resolve("merged-f32");
+        assertEquals(0, Main.run("merge", "--model", base.toString(), "--adapter", tmp.resolve("adapter").toString(),
+                "--output", f32.toString(), "--save-dtype", "float32"));
+        assertEquals(layout.toString().replace("BF16", "F32"), layout(f32).toString(), "same shards, in float32");
+        assertEquals("float32", JSON.readTree(f32.resolve("config.json").toFile()).get("dtype").asText());
+        CausalLM exact = HfModels.load(f32);
+        CausalLM rounded = HfModels.load(out);
+        for (String name : exact.parameters().keySet()) {
+            float[] want = exact.parameters().get(name).value().data();
+            float[] got = rounded.parameters().get(name).value().data();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(BFloat16.toFloat(BFloat16.fromFloat(want[i])), got[i], name + "[" + i + "]");
+            }
+        }
     }
 
     /** Tensor name → dtype, shape and file of a checkpoint. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
@@ -152,6 +153,18 @@ class RmCommandTest {
         }
         assertEquals(r[0], r[1], 1e-6, "prompt + completion is scored as the whole text");
         assertTrue(r[0] > r[2], "the learned preference carries over: " + r[0] + " vs " + r[2]);
+    }
+
+    @Test
+    void saveDtypeChoosesTheSavedTensorsDtype() throws IOException {
+        Path out = tmp.resolve("bf16-run");
+        captureOut(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(),
+                "--output", out.toString(), "--max-steps", "1", "--per-device-train-batch-size", "4",
+                "--save-strategy", "no", "--disable-tqdm", "--save-dtype", "bfloat16")));
+        assertEquals(Set.of("BF16"), SftCommandTest.dtypes(out));
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals("bfloat16", config.get("dtype").asText());
+        assertTrue(config.get("architectures").get(0).asText().endsWith("ForSequenceClassification"), config.toString());
     }
 
     @Test

@@ -120,6 +120,25 @@ class SftCommandTest {
         }
     }
 
+    @Test
+    void saveDtypeChoosesTheSavedTensorsDtype() throws IOException {
+        Path bf16 = tmp.resolve("bf16-model-2");
+        HfModels.save(HfModels.load(model), bf16, Dtype.BF16, null, 0);
+        EmbeddedModel.writeTokenizer(bf16);
+        Path out = tmp.resolve("f32-run");
+        assertEquals(0, Main.run("sft", "--model", bf16.toString(), "--data", data.toString(), "--output",
+                out.toString(), "--max-steps", "1", "--save-strategy", "no", "--per-device-train-batch-size", "4",
+                "--max-length", "32", "--disable-tqdm", "--save-dtype", "float32"));
+        assertEquals(Set.of("F32"), dtypes(out));
+        assertEquals("float32", JSON.readTree(out.resolve("config.json").toFile()).get("dtype").asText());
+
+        CliRun bad = CliRun.of("sft", "--model", bf16.toString(), "--data", data.toString(), "--output",
+                tmp.resolve("f64-run").toString(), "--max-steps", "1", "--save-dtype", "float64");
+        assertEquals(2, bad.exitCode());
+        assertEquals("align4j sft: --save-dtype must be float32, bfloat16, float16 or auto, got 'float64'",
+                bad.err().strip());
+    }
+
     /** The dtypes of a saved model's tensors. */
     static Set<String> dtypes(Path dir) {
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
