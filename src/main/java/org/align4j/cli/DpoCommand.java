@@ -157,8 +157,8 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
         long rows = 2L * resolved.training().perDeviceTrainBatchSize();
         int maxLength = resolved.options().maxLength() != null ? resolved.options().maxLength() : config.maxPositions();
         boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !usePeft);
-        memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(config, trainable, resolved.training().optim(),
-                referenceCopy, rows, maxLength), rows, maxLength);
+        memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(config, resolved.training(), trainable,
+                referenceCopy, 2, maxLength), rows, maxLength);
     }
 
     @Override

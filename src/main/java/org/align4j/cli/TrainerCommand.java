@@ -23,7 +23,8 @@ import picocli.CommandLine.Unmatched;
  */
 abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     /** The trainer options that reduce a run's memory, as the out-of-memory report lists them. */
-    static final String TRAINING_MEMORY_OPTIONS = "a smaller --per-device-train-batch-size (with a larger"
+    static final String TRAINING_MEMORY_OPTIONS = "--gradient-checkpointing (each block's activations recomputed in"
+            + " the backward pass), a smaller --per-device-train-batch-size (with a larger"
             + " --gradient-accumulation-steps to keep the effective batch), a smaller --max-length, or --optim mezo"
             + " (no gradients, optimizer state or kept activations)";
 
@@ -76,14 +77,13 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     }
 
     /**
-     * Sizes the run for the out-of-memory report: every parameter of {@code config}'s model trained with
-     * {@code args}' optimizer on micro-batches of {@code sequencesPerExample} x per_device_train_batch_size rows of up
+     * Sizes the run for the out-of-memory report: every parameter of {@code config}'s model trained as {@code args}
+     * say on micro-batches of {@code sequencesPerExample} x per_device_train_batch_size rows of up
      * to {@code maxLength} tokens.
      */
     final void sizeRun(ModelConfig config, TrainingArguments args, int sequencesPerExample, int maxLength) {
-        long rows = (long) sequencesPerExample * args.perDeviceTrainBatchSize();
-        memoryNeeded = needed(MemoryEstimate.training(config, Models.parameterCount(config), args.optim(), false, rows,
-                maxLength), rows, maxLength);
+        memoryNeeded = needed(MemoryEstimate.training(config, args, Models.parameterCount(config), false,
+                sequencesPerExample, maxLength), (long) sequencesPerExample * args.perDeviceTrainBatchSize(), maxLength);
     }
 
     /** What {@code estimate} says a run of micro-batches of {@code rows} x {@code maxLength} tokens needs. */

@@ -19,7 +19,7 @@ public final class OutOfHeapError extends OutOfMemoryError {
         return e instanceof OutOfHeapError known ? known : new OutOfHeapError(allocating, e);
     }
 
-    /** What was being allocated, e.g. "loading the weights of model.safetensors (124.4M parameters, 475 MiB)". */
+    /** What was being allocated, e.g. "loading the weights of m/model.safetensors (124.4M parameters, 475 MiB as float32)". */
     public String allocating() {
         return getMessage();
     }

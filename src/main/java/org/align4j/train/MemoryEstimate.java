@@ -18,7 +18,9 @@ import org.align4j.model.Models;
  *       {@code LlamaModel} and {@code Gpt2Model}, where every op's output is a new float32 tensor that its backward
  *       step holds (see {@link #activationFloatsPerToken}); times the tokens of a micro-batch (sequences x length)
  *       and the layers, plus one layer more for the gradients in flight at the start of backward, plus the fused
- *       lm_head's logits and their gradient, one chunk of at most {@value #LM_HEAD_CHUNK_FLOATS} floats each. Attention keeps no [T, T] matrix (it is flash-style), so this is linear in the
+ *       lm_head's logits and their gradient, one chunk of at most {@value #LM_HEAD_CHUNK_FLOATS} floats each. With
+ *       {@code gradient_checkpointing} the tape keeps each block's output (hidden size floats per token) instead,
+ *       and the backward pass holds one recomputed block and its gradients: two layers' worth. Attention keeps no [T, T] matrix (it is flash-style), so this is linear in the
  *       sequence length. LoRA's own rank-sized intermediates and dropout copies are not counted. For MeZO and for
  *       inference nothing is kept, so one layer's outputs at a time are counted; generation adds its KV cache.</li>
  * </ul>
@@ -76,22 +78,25 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
     }
 
     /**
-     * The estimate for training {@code config}'s model.
+     * The estimate for training {@code config}'s model with {@code args} (its {@code optim},
+     * {@code gradient_checkpointing} and {@code per_device_train_batch_size}).
      *
      * @param trainableParameters the parameters the optimizer updates (all of them, or a LoRA adapter's)
-     * @param optim               the optimizer ({@code adamw_torch}, {@code sgd}, {@code mezo})
      * @param referenceCopy       whether a frozen copy of the weights is held as well
-     * @param sequences           rows of a micro-batch (DPO: two per pair, chosen and rejected)
+     * @param sequencesPerExample rows of a micro-batch per example (DPO: two per pair, chosen and rejected)
      * @param seqLength           tokens per row (the longest, padded to)
      */
-    public static MemoryEstimate training(ModelConfig config, long trainableParameters, String optim,
-                                          boolean referenceCopy, long sequences, long seqLength) {
+    public static MemoryEstimate training(ModelConfig config, TrainingArguments args, long trainableParameters,
+                                          boolean referenceCopy, long sequencesPerExample, long seqLength) {
         long weights = 4 * Models.parameterCount(config);
-        long state = 4L * stateFloatsPerParameter(optim) * trainableParameters;
-        long tokens = sequences * seqLength;
+        long state = 4L * stateFloatsPerParameter(args.optim()) * trainableParameters;
+        long tokens = sequencesPerExample * args.perDeviceTrainBatchSize() * seqLength;
         long perLayer = activationFloatsPerToken(config);
-        long kept = optim.equals(MeZo.NAME) ? perLayer
-                : perLayer * (config.numLayers() + 1L) + outsideFloatsPerToken(config);
+        long layers = config.numLayers();
+        long kept = args.optim().equals(MeZo.NAME) ? perLayer
+                : args.gradientCheckpointing() ? layers * config.hiddenSize() + 2 * perLayer
+                        + outsideFloatsPerToken(config)
+                : perLayer * (layers + 1) + outsideFloatsPerToken(config);
         long activations = 4 * (tokens * kept + lmHeadFloats(config, tokens));
         return new MemoryEstimate(weights, state, referenceCopy ? weights : 0, activations);
     }

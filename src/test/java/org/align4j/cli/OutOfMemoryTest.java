@@ -53,8 +53,8 @@ class OutOfMemoryTest {
         String line = lines.getFirst();
         assertTrue(line.startsWith("align4j sft: out of memory while "), line);
         assertTrue(line.contains("the JVM's maximum heap is ") && line.contains("this run needs about "), line);
-        for (String option : List.of("--per-device-train-batch-size", "--gradient-accumulation-steps", "--max-length",
-                "--optim mezo", "ALIGN4J_HEAP")) {
+        for (String option : List.of("--gradient-checkpointing", "--per-device-train-batch-size",
+                "--gradient-accumulation-steps", "--max-length", "--optim mezo", "ALIGN4J_HEAP")) {
             assertTrue(line.contains(option), option + " in: " + line);
         }
     }
@@ -86,8 +86,8 @@ class OutOfMemoryTest {
         assertTrue(line.startsWith("align4j dpo: out of memory (Java heap space): the JVM's maximum heap is 1.0 GiB;"),
                 line);
         assertFalse(line.contains("this run needs"), line);
-        for (String option : List.of("--use-peft", "--precompute-ref-log-probs", "--per-device-train-batch-size",
-                "--max-length", "ALIGN4J_HEAP")) {
+        for (String option : List.of("--use-peft", "--precompute-ref-log-probs", "--gradient-checkpointing",
+                "--per-device-train-batch-size", "--max-length", "ALIGN4J_HEAP")) {
             assertTrue(line.contains(option), option + " in: " + line);
         }
     }

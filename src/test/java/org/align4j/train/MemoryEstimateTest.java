@@ -19,6 +19,16 @@ class MemoryEstimateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1024 * 1024;
 
+    /** Training arguments with the given options (per_device_train_batch_size 1 unless given). */
+    private static TrainingArguments args(Object... keysAndValues) {
+        java.util.Map<String, Object> options = new java.util.HashMap<>();
+        options.put("per_device_train_batch_size", 1);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            options.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return TrainingArguments.defaults().withOptions(options);
+    }
+
     @Test
     void countsGpt2SmallAsPublished() {
         assertEquals(124_439_808L, Models.parameterCount(Presets.config("gpt2", "124M")));
@@ -28,31 +38,38 @@ class MemoryEstimateTest {
     void weightsGradientsAdamWAndReferenceScaleWithTheParameters() {
         ModelConfig config = Presets.config("gpt2", "124M");
         long n = Models.parameterCount(config);
-        MemoryEstimate full = MemoryEstimate.training(config, n, AdamW.NAME, true, 4, 512);
+        MemoryEstimate full = MemoryEstimate.training(config, args(), n, true, 4, 512);
         assertEquals(4 * n, full.weightBytes());
         assertEquals(12 * n, full.trainingStateBytes());
         assertEquals(4 * n, full.referenceBytes());
         assertEquals(full.weightBytes() + full.trainingStateBytes() + full.referenceBytes() + full.activationBytes(),
                 full.totalBytes());
 
-        MemoryEstimate adapters = MemoryEstimate.training(config, 1000, AdamW.NAME, false, 4, 512);
+        MemoryEstimate adapters = MemoryEstimate.training(config, args(), 1000, false, 4, 512);
         assertEquals(12_000, adapters.trainingStateBytes());
         assertEquals(0, adapters.referenceBytes());
         assertEquals(full.activationBytes(), adapters.activationBytes());
 
-        assertEquals(8 * n, MemoryEstimate.training(config, n, Sgd.NAME, false, 4, 512).trainingStateBytes());
-        MemoryEstimate mezo = MemoryEstimate.training(config, n, MeZo.NAME, false, 4, 512);
+        assertEquals(8 * n, MemoryEstimate.training(config, args("optim", Sgd.NAME), n, false, 4, 512)
+                .trainingStateBytes());
+        MemoryEstimate mezo = MemoryEstimate.training(config, args("optim", MeZo.NAME), n, false, 4, 512);
         assertEquals(0, mezo.trainingStateBytes());
         assertTrue(mezo.activationBytes() < full.activationBytes() / 10, mezo.describe());
+        MemoryEstimate checkpointed = MemoryEstimate.training(config, args("gradient_checkpointing", true), n, true, 4,
+                512);
+        assertEquals(full.trainingStateBytes(), checkpointed.trainingStateBytes());
+        assertTrue(checkpointed.activationBytes() < full.activationBytes() / 3, checkpointed.describe());
     }
 
     @Test
     void activationsAreLinearInBatchAndSequence() {
         ModelConfig config = Presets.config("qwen2", "0.5B");
         long chunk = 4 * 2 * MemoryEstimate.LM_HEAD_CHUNK_FLOATS;
-        long one = MemoryEstimate.training(config, 0, AdamW.NAME, false, 1, 256).activationBytes() - chunk;
-        assertEquals(2 * one, MemoryEstimate.training(config, 0, AdamW.NAME, false, 2, 256).activationBytes() - chunk);
-        assertEquals(4 * one, MemoryEstimate.training(config, 0, AdamW.NAME, false, 1, 1024).activationBytes() - chunk);
+        long one = MemoryEstimate.training(config, args(), 0, false, 1, 256).activationBytes() - chunk;
+        assertEquals(2 * one, MemoryEstimate.training(config, args("per_device_train_batch_size", 2), 0, false, 1, 256)
+                .activationBytes() - chunk);
+        assertEquals(2 * one, MemoryEstimate.training(config, args(), 0, false, 2, 256).activationBytes() - chunk);
+        assertEquals(4 * one, MemoryEstimate.training(config, args(), 0, false, 1, 1024).activationBytes() - chunk);
     }
 
     @Test
@@ -76,7 +93,8 @@ class MemoryEstimateTest {
 
     /**
      * The per-token count of {@link MemoryEstimate#activationFloatsPerToken} against the heap a recorded forward pass
-     * actually keeps: measured after full collections, with the tape (and so every activation) still reachable.
+     * actually keeps: measured after full collections, with the tape (and so every activation) still reachable; with
+     * gradient checkpointing, the blocks' outputs alone.
      */
     @Test
     void perTokenCountMatchesWhatARecordedForwardKeeps() {
@@ -107,6 +125,18 @@ class MemoryEstimateTest {
             assertTrue(Math.abs(kept - estimated) < 0.04 * estimated, config.modelType() + ": the forward kept "
                     + kept / MIB + " MiB, the estimate is " + estimated / MIB + " MiB");
             assertTrue(tape.isRecording() && hidden.value().size() > 0);
+            tape = null;
+            hidden = null;
+
+            before = retainedHeap();
+            Tape checkpointing = Tape.recording(true);
+            Var output = model.hiddenStates(checkpointing, input);
+            long keptByBlocks = retainedHeap() - before;
+            long blockOutputs = 4L * batch * seq * (config.hiddenSize() * config.numLayers() + outside);
+            assertTrue(Math.abs(keptByBlocks - blockOutputs) < 0.1 * blockOutputs, config.modelType()
+                    + ": the checkpointed forward kept " + keptByBlocks / 1024 + " KiB, the estimate is "
+                    + blockOutputs / 1024 + " KiB");
+            assertTrue(checkpointing.gradientCheckpointing() && output.value().size() > 0);
         }
     }
 
