@@ -15,6 +15,7 @@ import org.align4j.model.Models;
 import org.align4j.model.Presets;
 import org.junit.jupiter.api.Test;
 
+/** {@link MemoryEstimate}: its parts, its scaling, and its activation count against a measured forward pass. */
 class MemoryEstimateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1024 * 1024;
