@@ -19,14 +19,13 @@ import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.Models;
-import org.align4j.model.Presets;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Parallel;
 import org.align4j.train.AdamW;
 import org.align4j.train.HeapPeak;
 import org.align4j.train.TaskOutput;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,10 +43,8 @@ final class BenchDpoStepCommand implements Callable<Integer> {
     /** Where the reference log-probabilities come from. */
     enum Reference { model, precomputed }
 
-    @Option(names = "--arch", defaultValue = "gpt2", description = "gpt2, llama or qwen2 (default ${DEFAULT-VALUE})")
-    String arch;
-    @Option(names = "--preset", defaultValue = "124M", description = "size preset (default ${DEFAULT-VALUE})")
-    String preset;
+    @Mixin
+    PresetModelOptions shape;
     @Option(names = "--pairs", defaultValue = "2", description = "preference pairs per step (default ${DEFAULT-VALUE})")
     int pairs;
     @Option(names = "--seq", defaultValue = "128",
@@ -70,7 +67,7 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         if (pairs < 1 || prompt < 1 || seq <= prompt || steps < 1) {
             throw new IllegalArgumentException("--pairs and --steps must be >= 1 and 1 <= --prompt < --seq");
         }
-        CausalLM policy = Models.randomInit(Presets.config(arch, preset), 1);
+        CausalLM policy = shape.randomModel(1);
         long params = policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
         List<PreferencePair> batch = randomPairs(policy.config().vocabSize());
         DpoLossConfig loss = DpoLossConfig.defaults();
@@ -80,8 +77,8 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         };
         DpoTask task = new DpoTask(policy, ref, loss, 0, null, new HfModelWriter(null, null));
         AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.0);
-        System.out.printf(Locale.ROOT, "%s %s: %.1fM parameters, %d pairs x %d tokens (prompt %d), reference %s, "
-                        + "%skernels %s, %d threads%n", arch, preset, params / 1e6, pairs, seq, prompt, reference,
+        System.out.printf(Locale.ROOT, "%s: %.1fM parameters, %d pairs x %d tokens (prompt %d), reference %s, "
+                        + "%skernels %s, %d threads%n", shape, params / 1e6, pairs, seq, prompt, reference,
                 gradientCheckpointing ? "gradient checkpointing, " : "", Backend.kernels().name(), Parallel.threads());
         step(task, batch, adamw);
         HeapPeak.reset();

@@ -11,11 +11,10 @@ import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
-import org.align4j.model.Models;
-import org.align4j.model.Presets;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Parallel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,10 +29,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int PROMPT_TOKENS = 16;
 
-    @Option(names = "--arch", defaultValue = "gpt2", description = "gpt2, llama or qwen2 (default ${DEFAULT-VALUE})")
-    String arch;
-    @Option(names = "--preset", defaultValue = "124M", description = "size preset (default ${DEFAULT-VALUE})")
-    String preset;
+    @Mixin
+    PresetModelOptions shape;
     @Option(names = "--batch", defaultValue = "1", description = "rows decoded together (default ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--new-tokens", defaultValue = "64", description = "tokens generated per row (default ${DEFAULT-VALUE})")
@@ -47,7 +44,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         if (batch < 1 || newTokens < 2) {
             throw new IllegalArgumentException("--batch must be >= 1 and --new-tokens >= 2");
         }
-        CausalLM model = Models.randomInit(Presets.config(arch, preset), 1234);
+        CausalLM model = shape.randomModel(1234);
         long weightBytes = decodeWeightBytes(model.parameters());
         SplittableRandom rng = new SplittableRandom(7);
         int[][] prompts = new int[batch][PROMPT_TOKENS];
@@ -59,8 +56,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
         Generator generator = new Generator(model);
         GenerationConfig all = GenerationConfig.greedy(newTokens);
         GenerationConfig prefillOnly = GenerationConfig.greedy(1);
-        System.out.printf("%s %s: %.1f MB of weights read per decode step, batch %d, %d new tokens, kernels %s, "
-                        + "%d threads%n", arch, preset, weightBytes / 1e6, batch, newTokens, Backend.kernels().name(),
+        System.out.printf("%s: %.1f MB of weights read per decode step, batch %d, %d new tokens, kernels %s, "
+                        + "%d threads%n", shape, weightBytes / 1e6, batch, newTokens, Backend.kernels().name(),
                 Parallel.threads());
         generator.generate(prompts, all); // warm-up
         double prefill = Double.MAX_VALUE;

@@ -7,14 +7,13 @@ import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.ModelInput;
-import org.align4j.model.Models;
-import org.align4j.model.Presets;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Parallel;
 import org.align4j.train.AdamW;
 import org.align4j.train.HeapPeak;
 import org.align4j.train.MeZo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,10 +25,8 @@ import picocli.CommandLine.Option;
         description = "Time training steps of a randomly initialised model (no download): adamw_torch (forward +"
                 + " backward + AdamW), mezo (two forward passes + update) or forward (inference only).")
 final class BenchTrainStepCommand implements Callable<Integer> {
-    @Option(names = "--arch", defaultValue = "gpt2", description = "gpt2, llama or qwen2 (default ${DEFAULT-VALUE})")
-    String arch;
-    @Option(names = "--preset", defaultValue = "124M", description = "size preset (default ${DEFAULT-VALUE})")
-    String preset;
+    @Mixin
+    PresetModelOptions shape;
     @Option(names = "--batch", defaultValue = "2", description = "sequences per step (default ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--seq", defaultValue = "128", description = "tokens per sequence (default ${DEFAULT-VALUE})")
@@ -57,7 +54,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--optim must be adamw_torch, mezo or forward, got '"
                     + optim + "'");
         };
-        CausalLM model = Models.randomInit(Presets.config(arch, preset), 1234);
+        CausalLM model = shape.randomModel(1234);
         long params = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
         SplittableRandom rng = new SplittableRandom(7);
         int[][] ids = new int[batch][seq];
@@ -67,7 +64,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             }
         }
         ModelInput input = ModelInput.of(ids, null);
-        System.out.printf("%s %s: %.1fM parameters, batch %d x seq %d, %s%s, kernels %s, %d threads%n", arch, preset,
+        System.out.printf("%s: %.1fM parameters, batch %d x seq %d, %s%s, kernels %s, %d threads%n", shape,
                 params / 1e6, batch, seq, optim, gradientCheckpointing ? " with gradient checkpointing" : "",
                 Backend.kernels().name(), Parallel.threads());
         step.run(model, input);
