@@ -27,7 +27,7 @@ final class OutOfMemoryReport {
         } else if (error.getMessage() != null) {
             s.append(" (").append(error.getMessage()).append(')');
         }
-        s.append(": the JVM's maximum heap is ").append(MemoryEstimate.size(maxHeap));
+        s.append(": the JVM's maximum heap is ").append(OutOfHeapError.size(maxHeap));
         MemorySized sized = commandObject instanceof MemorySized m ? m : null;
         String needed = sized == null ? null : sized.memoryNeeded();
         if (needed != null) {

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.align4j.autograd.Var;
 import org.align4j.tensor.Tensor;
-import org.align4j.train.MemoryEstimate;
 
 /** Builds a {@link CausalLM} of the architecture a {@link ModelConfig} names, from given or random weights. */
 public final class Models {
@@ -42,7 +41,7 @@ public final class Models {
     /** E.g. "(124.4M parameters, 475 MiB as float32)". */
     private static String sizeOf(Map<String, int[]> shapes) {
         long n = count(shapes);
-        return String.format(Locale.ROOT, "(%.1fM parameters, %s as float32)", n / 1e6, MemoryEstimate.size(4 * n));
+        return String.format(Locale.ROOT, "(%.1fM parameters, %s as float32)", n / 1e6, OutOfHeapError.size(4 * n));
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.align4j.model;
 
+import java.util.Locale;
+
 /**
  * An {@link OutOfMemoryError} that says what was being allocated ("loading the weights of ..."), thrown where the big
  * allocations are (loading or initialising a model, a training step, generation) so that the command line can say
@@ -22,5 +24,12 @@ public final class OutOfHeapError extends OutOfMemoryError {
     /** What was being allocated, e.g. "loading the weights of m/model.safetensors (124.4M parameters, 475 MiB as float32)". */
     public String allocating() {
         return getMessage();
+    }
+
+    /** {@code bytes} in MiB below 1 GiB, else in GiB with one decimal. */
+    public static String size(long bytes) {
+        double mib = bytes / (1024.0 * 1024.0);
+        return mib < 1024 ? String.format(Locale.ROOT, "%.0f MiB", mib)
+                : String.format(Locale.ROOT, "%.1f GiB", mib / 1024);
     }
 }

@@ -1,8 +1,8 @@
 package org.align4j.train;
 
-import java.util.Locale;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
+import org.align4j.model.OutOfHeapError;
 
 /**
  * An estimate, not a measurement, of the Java heap a run needs, in four parts. It is derived from how this engine
@@ -120,21 +120,14 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
 
     /** E.g. "about 2.3 GiB (weights 0.5 GiB, gradients and optimizer state 1.5 GiB, activations 0.3 GiB)". */
     public String describe() {
-        StringBuilder s = new StringBuilder("about ").append(size(totalBytes())).append(" (weights ")
-                .append(size(weightBytes));
+        StringBuilder s = new StringBuilder("about ").append(OutOfHeapError.size(totalBytes())).append(" (weights ")
+                .append(OutOfHeapError.size(weightBytes));
         if (trainingStateBytes > 0) {
-            s.append(", gradients and optimizer state ").append(size(trainingStateBytes));
+            s.append(", gradients and optimizer state ").append(OutOfHeapError.size(trainingStateBytes));
         }
         if (referenceBytes > 0) {
-            s.append(", reference model ").append(size(referenceBytes));
+            s.append(", reference model ").append(OutOfHeapError.size(referenceBytes));
         }
-        return s.append(", activations ").append(size(activationBytes)).append(')').toString();
-    }
-
-    /** {@code bytes} in MiB below 1 GiB, else in GiB with one decimal. */
-    public static String size(long bytes) {
-        double mib = bytes / (1024.0 * 1024.0);
-        return mib < 1024 ? String.format(Locale.ROOT, "%.0f MiB", mib)
-                : String.format(Locale.ROOT, "%.1f GiB", mib / 1024);
+        return s.append(", activations ").append(OutOfHeapError.size(activationBytes)).append(')').toString();
     }
 }

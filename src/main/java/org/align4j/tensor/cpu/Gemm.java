@@ -73,7 +73,7 @@ public final class Gemm {
      * transposes of 128-bit vectors ({@link #transpose4}), which every ISA has.
      */
     private static final boolean VECTOR_TRANSPOSE = LANES == 16 && MR == 8;
-    /** Lane indexes for the two stages of {@link #transpose4} (same construction as {@link #butterflyIndex}). */
+    /** Lane indexes for the two stages of {@link #transpose4}. */
     private static final FloatVector QUAD_LO_2 = quadIndex(2, false);
     private static final FloatVector QUAD_HI_2 = quadIndex(2, true);
     private static final FloatVector QUAD_LO_1 = quadIndex(1, false);
@@ -455,31 +455,33 @@ public final class Gemm {
     }
 
     /**
-     * Lane indexes for one butterfly stage (see {@link #VECTOR_TRANSPOSE}); null when that transpose is not used.
-     * With {@code aPanelOrder}, output lane {@code r + MR * h} takes the element that the plain stage puts in lane
-     * {@code 2r + h}.
+     * Lane indexes for one butterfly stage of the 16-lane transposes (see {@link #VECTOR_TRANSPOSE}); null when those
+     * are not used. With {@code aPanelOrder}, output lane {@code r + MR * h} takes the element that the plain stage
+     * puts in lane {@code 2r + h}.
      */
     private static FloatVector butterflyIndex(int s, boolean high, boolean aPanelOrder) {
-        if (!VECTOR_TRANSPOSE) {
-            return null;
-        }
-        float[] index = new float[LANES];
-        for (int lane = 0; lane < LANES; lane++) {
-            int l = aPanelOrder ? lane % MR * 2 + lane / MR : lane;
-            boolean bitClear = (l & s) == 0;
-            index[lane] = high ? (bitClear ? l + s : LANES + l) : (bitClear ? l : LANES + l - s);
-        }
-        return FloatVector.fromArray(SPECIES, index, 0);
+        return VECTOR_TRANSPOSE ? butterflyIndex(SPECIES, s, high, aPanelOrder) : null;
     }
 
-    /** Lane indexes of one stage of {@link #transpose4}: a 4-lane {@link #butterflyIndex}. */
+    /** Lane indexes of one stage of {@link #transpose4}. */
     private static FloatVector quadIndex(int s, boolean high) {
-        float[] index = new float[4];
-        for (int lane = 0; lane < 4; lane++) {
-            boolean bitClear = (lane & s) == 0;
-            index[lane] = high ? (bitClear ? lane + s : 4 + lane) : (bitClear ? lane : 4 + lane - s);
+        return butterflyIndex(QUAD, s, high, false);
+    }
+
+    /**
+     * Lane indexes for the stage of a butterfly transpose in {@code species} that swaps lane bit {@code s}: for
+     * {@code selectFrom(x, y)}, the low output keeps x's lanes with the bit clear and takes y's shifted down, the
+     * high output takes x's lanes shifted up and keeps y's with the bit set.
+     */
+    private static FloatVector butterflyIndex(VectorSpecies<Float> species, int s, boolean high, boolean aPanelOrder) {
+        int lanes = species.length();
+        float[] index = new float[lanes];
+        for (int lane = 0; lane < lanes; lane++) {
+            int l = aPanelOrder ? lane % MR * 2 + lane / MR : lane;
+            boolean bitClear = (l & s) == 0;
+            index[lane] = high ? (bitClear ? l + s : lanes + l) : (bitClear ? l : lanes + l - s);
         }
-        return FloatVector.fromArray(QUAD, index, 0);
+        return FloatVector.fromArray(species, index, 0);
     }
 
     /**
