@@ -1,11 +1,12 @@
 package org.align4j.align;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.Models;
+import org.align4j.model.io.Dtype;
+import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.Tensor;
 
 /**
@@ -28,11 +29,17 @@ public final class ModelReference implements ReferenceLogProbs {
         this.model = model;
     }
 
-    /** A reference that is a frozen copy of {@code policy}'s current weights. */
+    /** A reference that is a frozen float32 copy of {@code policy}'s current weights. */
     public static ModelReference frozenCopyOf(CausalLM policy) {
-        Map<String, Tensor> copies = new LinkedHashMap<>();
-        policy.parameters().forEach((name, v) -> copies.put(name, v.value().copy()));
-        return new ModelReference(Models.create(policy.config(), copies::get, "frozen copy of the policy"));
+        return frozenCopyOf(policy, Dtype.F32);
+    }
+
+    /**
+     * A reference that is a frozen copy of {@code policy}'s current weights, its weight matrices stored in
+     * {@code storage} (float32 or bfloat16, {@link Models#frozenCopy}).
+     */
+    public static ModelReference frozenCopyOf(CausalLM policy, Dtype storage) {
+        return new ModelReference(Models.frozenCopy(policy, storage));
     }
 
     /** The reference model. */
@@ -47,7 +54,8 @@ public final class ModelReference implements ReferenceLogProbs {
 
     /**
      * TR-DPO's soft update: every reference parameter becomes {@code ref · (1 − alpha) + policy · alpha}, computed in
-     * float32 in that order (PyTorch's {@code ref.mul_(1 - alpha).add_(policy, alpha=alpha)}).
+     * float32 in that order (PyTorch's {@code ref.mul_(1 - alpha).add_(policy, alpha=alpha)}); a bfloat16 reference
+     * weight takes the float32 result rounded once to bfloat16.
      *
      * @throws IllegalArgumentException when alpha is outside [0, 1] or the policy's parameters differ in name or shape
      */
@@ -63,10 +71,18 @@ public final class ModelReference implements ReferenceLogProbs {
                 throw new IllegalArgumentException("the policy has no parameter '" + e.getKey()
                         + "' of the reference's shape");
             }
-            float[] ref = e.getValue().value().data();
+            Tensor ref = e.getValue().value();
             float[] pol = source.value().data();
-            for (int i = 0; i < ref.length; i++) {
-                ref[i] = ref[i] * keep + pol[i] * take;
+            if (ref.isBfloat16()) {
+                short[] bits = ref.bfloat16Bits();
+                for (int i = 0; i < bits.length; i++) {
+                    bits[i] = BFloat16.fromFloat(BFloat16.toFloat(bits[i]) * keep + pol[i] * take);
+                }
+            } else {
+                float[] values = ref.data();
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = values[i] * keep + pol[i] * take;
+                }
             }
         }
     }

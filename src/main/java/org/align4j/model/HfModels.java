@@ -76,6 +76,26 @@ public final class HfModels {
         }
     }
 
+    /**
+     * The model in {@code dir}, frozen (no parameter takes a gradient), its weight matrices stored in {@code storage}
+     * ({@link Dtype#F32} or {@link Dtype#BF16}; see {@link Models#frozenCopy}) and read from the checkpoint directly in
+     * that dtype, so that a bfloat16 model never takes float32's memory: a reference model, the base of an adapter,
+     * or a model that only generates or scores.
+     */
+    public static CausalLM loadFrozen(Path dir, Dtype storage) {
+        Models.checkFrozenStorage(storage);
+        if (!Files.isDirectory(dir)) {
+            throw new ModelException(dir + ": no such model directory");
+        }
+        ModelConfig config = readConfig(dir);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            ModelConfig stored = config.withDtype(checkpointDtype(ckpt, config));
+            return Models.frozenWithAdapter(Models.create(stored, name -> !ckpt.contains(name) ? null
+                    : Models.isWeightMatrix(ckpt.info(name).shape()) && storage == Dtype.BF16 ? ckpt.readBfloat16(name)
+                    : ckpt.read(name), dir.resolve("model.safetensors").toString()), LinearAdapter.NONE);
+        }
+    }
+
     /** The dtype {@code ckpt} stores {@code config}'s parameters in (the config's own when none is a float tensor). */
     static Dtype checkpointDtype(HfCheckpoint ckpt, ModelConfig config) {
         return ckpt.floatDtype(Models.parameterShapes(config).keySet()).orElse(config.dtype());
@@ -141,7 +161,7 @@ public final class HfModels {
 
     /**
      * Replaces the values of {@code parameters} (by HF name) with the weights saved in {@code dir}, converted to
-     * float32: {@link #loadWeights(CausalLM, Path)} for any set of named parameters, such as a reward model's.
+     * float32 (to bfloat16 for a parameter stored so): {@link #loadWeights(CausalLM, Path)} for any set of named parameters, such as a reward model's.
      *
      * @throws ModelException naming the checkpoint and tensor when one is missing or has another shape
      */
@@ -151,14 +171,18 @@ public final class HfModels {
                 if (!ckpt.contains(e.getKey())) {
                     throw new ModelException(dir + ": missing tensor '" + e.getKey() + "'");
                 }
-                Tensor saved = ckpt.read(e.getKey());
                 Tensor target = e.getValue().value();
+                Tensor saved = target.isBfloat16() ? ckpt.readBfloat16(e.getKey()) : ckpt.read(e.getKey());
                 if (!saved.sameShape(target)) {
                     throw new ModelException(dir + ": tensor '" + e.getKey() + "' has shape "
                             + Arrays.toString(saved.shape()) + ", the model's is "
                             + Arrays.toString(target.shape()));
                 }
-                System.arraycopy(saved.data(), 0, target.data(), 0, target.size());
+                if (target.isBfloat16()) {
+                    System.arraycopy(saved.bfloat16Bits(), 0, target.bfloat16Bits(), 0, target.size());
+                } else {
+                    System.arraycopy(saved.data(), 0, target.data(), 0, target.size());
+                }
             }
         }
     }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.align4j.autograd.Var;
+import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
 
 /** Builds a {@link CausalLM} of the architecture a {@link ModelConfig} names, from given or random weights. */
@@ -189,6 +190,48 @@ public final class Models {
             params.put(name, new Var(v.value(), false));
         }
         return wrap(model.config(), params, adapter);
+    }
+
+    /**
+     * A frozen copy of {@code model}'s architecture parameters (no parameter takes a gradient, no storage is shared),
+     * its weight matrices ({@link #isWeightMatrix}: the linear modules, the embeddings, the lm_head) stored in
+     * {@code storage}: {@link Dtype#F32}, or {@link Dtype#BF16}, half the memory, rounded to the nearest bfloat16 as
+     * PyTorch's {@code .to(torch.bfloat16)}. The vectors (norm weights, biases) stay float32: they weigh little, and
+     * the kernels read them as float32. Matmul and embedding widen bfloat16 weights back to float32 as they load them,
+     * so activations and gradients stay float32.
+     *
+     * @throws IllegalArgumentException for another storage dtype, or when {@code model} lacks a parameter of its
+     *                                  architecture
+     */
+    public static CausalLM frozenCopy(CausalLM model, Dtype storage) {
+        checkFrozenStorage(storage);
+        Map<String, Tensor> copies = new LinkedHashMap<>();
+        for (String name : parameterShapes(model.config()).keySet()) {
+            Var v = model.parameters().get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("the model has no parameter '" + name + "' of its "
+                        + model.config().modelType() + " architecture");
+            }
+            Tensor t = v.value();
+            copies.put(name, storage == Dtype.BF16 && isWeightMatrix(t.shape()) ? t.toBfloat16() : t.toFloat32());
+        }
+        return frozenWithAdapter(create(model.config(), copies::get, "frozen copy"), LinearAdapter.NONE);
+    }
+
+    /** Whether a parameter of this shape is a weight matrix, stored in a frozen model's storage dtype. */
+    public static boolean isWeightMatrix(int[] shape) {
+        return shape.length == 2;
+    }
+
+    /**
+     * Checks that {@code storage} can hold frozen weights ({@link Dtype#F32} or {@link Dtype#BF16}).
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static void checkFrozenStorage(Dtype storage) {
+        if (storage != Dtype.F32 && storage != Dtype.BF16) {
+            throw new IllegalArgumentException("frozen weights are stored as float32 or bfloat16, not " + storage);
+        }
     }
 
     /**

@@ -343,15 +343,15 @@ public final class LoraModel extends DelegatingCausalLM {
     /**
      * The base model with every adapter folded into its weight, as PEFT's {@code merge_and_unload}:
      * W' = W + (α/r) B A for {@code nn.Linear} weights [out, in], W' = W + (α/r) (B A)ᵀ for Conv1D weights [in, out].
-     * Every adapter is merged, whether or not {@link #disableAdapter()} is in effect. Merged weights are new tensors;
-     * the other parameters share their storage with this model's base. Its parameters are trainable, as those of a
-     * loaded model.
+     * Every adapter is merged, whether or not {@link #disableAdapter()} is in effect. Merged weights are new float32
+     * tensors (a bfloat16 base weight is widened first); the other parameters share their storage, and dtype, with
+     * this model's base. Its parameters are trainable, as those of a loaded model.
      */
     public CausalLM merged() {
         Map<String, Tensor> mergedWeights = new HashMap<>();
         for (Adapter adapter : adapters.values()) {
             LinearModule module = adapter.module();
-            Tensor weight = model.parameters().get(module.weightName()).value().copy();
+            Tensor weight = model.parameters().get(module.weightName()).value().toFloat32();
             int r = config.r();
             int in = module.inFeatures();
             int out = module.outFeatures();

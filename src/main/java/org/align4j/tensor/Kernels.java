@@ -19,10 +19,10 @@ public interface Kernels {
 
     // ---- matrix multiply -------------------------------------------------------------------------------------
 
-    /** C[m,n] (+)= A[m,k] · B[k,n]; {@code accumulate} false overwrites C. */
+    /** C[m,n] (+)= A[m,k] · B[k,n]; {@code accumulate} false overwrites C. B may be bfloat16 (frozen weights). */
     void matmulNN(Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff, int m, int n, int k, boolean accumulate);
 
-    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ. */
+    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ. B may be bfloat16 (frozen weights). */
     void matmulNT(Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff, int m, int n, int k, boolean accumulate);
 
     /** C[m,n] (+)= A[k,m]ᵀ · B[k,n]. */
@@ -57,7 +57,7 @@ public interface Kernels {
 
     // ---- embedding -------------------------------------------------------------------------------------------
 
-    /** out[i, :] = table[ids[i], :] for i in [0, ids.length); dim is the row width. */
+    /** out[i, :] = table[ids[i], :] for i in [0, ids.length); dim is the row width. The table may be bfloat16. */
     void embeddingForward(int[] ids, Tensor table, Tensor out, int dim);
 
     /** dtable[ids[i], :] += dout[i, :]; repeated ids accumulate in index order. */

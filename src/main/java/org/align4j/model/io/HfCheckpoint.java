@@ -180,6 +180,11 @@ public final class HfCheckpoint implements AutoCloseable {
         return fileOfTensorOrThrow(name).read(name);
     }
 
+    /** Reads tensor {@code name} as bfloat16; see {@link SafeTensors#readBfloat16}. */
+    public Tensor readBfloat16(String name) {
+        return fileOfTensorOrThrow(name).readBfloat16(name);
+    }
+
     private SafeTensors fileOfTensorOrThrow(String name) {
         SafeTensors file = fileOfTensor.get(name);
         if (file == null) {

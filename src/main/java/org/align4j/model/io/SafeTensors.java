@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.Tensor;
 
 /**
@@ -275,6 +276,34 @@ public final class SafeTensors implements AutoCloseable {
             throw error(file, "cannot read tensor " + quoted(name) + ": file is closed", e);
         }
         return Tensor.of(values, info.shape());
+    }
+
+    /**
+     * Reads tensor {@code name} into a new bfloat16 tensor: a {@code BF16} tensor's bits as they are, an {@code F32}
+     * or {@code F16} one rounded to the nearest bfloat16 ({@link BFloat16#fromFloat}).
+     *
+     * @throws CheckpointException as {@link #read}
+     */
+    public Tensor readBfloat16(String name) {
+        if (info(name).dtype() != Dtype.BF16) {
+            return read(name).toBfloat16();
+        }
+        TensorInfo info = info(name);
+        long count = info.elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw error(file, "tensor " + quoted(name) + " has " + count + " elements, more than a Tensor holds");
+        }
+        if (closed) {
+            throw error(file, "cannot read tensor " + quoted(name) + ": file is closed");
+        }
+        short[] bits = new short[(int) count];
+        try {
+            MemorySegment.copy(dataRegion.asSlice(info.dataBegin(), info.byteSize()), SHORT_LE, 0, bits, 0,
+                    bits.length);
+        } catch (IllegalStateException e) {
+            throw error(file, "cannot read tensor " + quoted(name) + ": file is closed", e);
+        }
+        return Tensor.ofBfloat16(bits, info.shape());
     }
 
     /**

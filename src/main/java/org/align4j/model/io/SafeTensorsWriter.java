@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.Tensor;
 
 /**
@@ -154,6 +155,10 @@ public final class SafeTensorsWriter {
     }
 
     private static void writeData(FileChannel channel, ByteBuffer buffer, Entry entry) throws IOException {
+        if (entry.tensor().isBfloat16()) {
+            writeBfloat16Data(channel, buffer, entry);
+            return;
+        }
         float[] data = entry.tensor().data();
         int perBuffer = buffer.capacity() / entry.dtype().byteSize();
         for (int start = 0; start < data.length; start += perBuffer) {
@@ -180,6 +185,26 @@ public final class SafeTensorsWriter {
                     }
                 }
                 default -> throw new AssertionError(entry.dtype());
+            }
+            buffer.flip();
+            writeFully(channel, buffer);
+        }
+    }
+
+    /** {@link #writeData} for a bfloat16 tensor: its bits as they are for BF16, its exact values for F32 and F16. */
+    private static void writeBfloat16Data(FileChannel channel, ByteBuffer buffer, Entry entry) throws IOException {
+        short[] bits = entry.tensor().bfloat16Bits();
+        int perBuffer = buffer.capacity() / entry.dtype().byteSize();
+        for (int start = 0; start < bits.length; start += perBuffer) {
+            int end = Math.min(bits.length, start + perBuffer);
+            buffer.clear();
+            for (int i = start; i < end; i++) {
+                switch (entry.dtype()) {
+                    case BF16 -> buffer.putShort(bits[i]);
+                    case F32 -> buffer.putFloat(BFloat16.toFloat(bits[i]));
+                    case F16 -> buffer.putShort(Float.floatToFloat16(BFloat16.toFloat(bits[i])));
+                    default -> throw new IllegalArgumentException("cannot store a bfloat16 tensor as " + entry.dtype());
+                }
             }
             buffer.flip();
             writeFully(channel, buffer);

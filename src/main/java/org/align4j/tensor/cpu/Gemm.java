@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
+import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.Parallel;
 
 /**
@@ -30,6 +31,11 @@ import org.align4j.tensor.Parallel;
  * columns, and {@code nn} with few columns) sum per-lane partial dots (two accumulators of one vector each) in a fixed
  * order and then add them to C: their rounding depends on the number of lanes, so these results change, within float
  * rounding, between vector widths (AVX-512, AVX2, 128-bit), never between runs or thread counts on one machine.
+ *
+ * <p>B may be stored as bfloat16 (frozen weights, {@link org.align4j.tensor.Tensor#toBfloat16}) in {@code nn} and
+ * {@code nt}: B's elements are widened to float32 where the kernels load them (packing, the row-streaming and
+ * dot-product kernels), and everything else is as for float32. The result is bit for bit the float32 GEMM's on B's
+ * widened values, on every path.
  *
  * <p>The {@code ...Scalar} methods are plain triple loops with float accumulation in k order; they are the reference
  * that the scalar backend and the tests use.
@@ -121,28 +127,44 @@ public final class Gemm {
     /** C[m,n] (+)= A[m,k] · B[k,n]; {@code accumulate} false overwrites C. */
     public static void nn(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                           boolean accumulate) {
-        multiply(Layout.NN, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
+        multiply(Layout.NN, a, aOff, b, null, bOff, c, cOff, m, n, k, accumulate, true);
     }
 
     /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ; {@code accumulate} false overwrites C. */
     public static void nt(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                           boolean accumulate) {
-        multiply(Layout.NT, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
+        multiply(Layout.NT, a, aOff, b, null, bOff, c, cOff, m, n, k, accumulate, true);
+    }
+
+    /** C[m,n] (+)= A[m,k] · B[k,n] with B in bfloat16 ({@code b} holds the bit patterns). */
+    public static void nn(float[] a, int aOff, short[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                          boolean accumulate) {
+        multiply(Layout.NN, a, aOff, null, b, bOff, c, cOff, m, n, k, accumulate, true);
+    }
+
+    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ with B in bfloat16 ({@code b} holds the bit patterns). */
+    public static void nt(float[] a, int aOff, short[] b, int bOff, float[] c, int cOff, int m, int n, int k,
+                          boolean accumulate) {
+        multiply(Layout.NT, a, aOff, null, b, bOff, c, cOff, m, n, k, accumulate, true);
     }
 
     /** C[m,n] (+)= A[k,m]ᵀ · B[k,n]; {@code accumulate} false overwrites C. */
     public static void tn(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                           boolean accumulate) {
-        multiply(Layout.TN, a, aOff, b, bOff, c, cOff, m, n, k, accumulate, true);
+        multiply(Layout.TN, a, aOff, b, null, bOff, c, cOff, m, n, k, accumulate, true);
     }
 
     /**
      * The vector GEMM for any layout. With {@code allowThreads} false everything runs on the calling thread; the
-     * result is bit-identical either way (tests use this to check determinism).
+     * result is bit-identical either way (tests use this to check determinism). B is {@code b} (float32) or, when
+     * that is null, {@code bBits} (bfloat16; not with {@link Layout#TN}).
      */
-    static void multiply(Layout layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+    static void multiply(Layout layout, float[] a, int aOff, float[] b, short[] bBits, int bOff, float[] c, int cOff,
                          int m, int n, int k, boolean accumulate, boolean allowThreads) {
-        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        if (b == null && layout == Layout.TN) {
+            throw new IllegalArgumentException("a bfloat16 B operand is read by nn and nt only");
+        }
+        checkArguments(a, aOff, b != null ? b.length : bBits.length, bOff, c, cOff, m, n, k);
         if (m == 0 || n == 0) {
             return;
         }
@@ -152,20 +174,20 @@ public final class Gemm {
             }
             return;
         }
-        Operands op = Operands.of(layout, a, aOff, b, bOff, c, cOff, m, n, k);
+        Operands op = Operands.of(layout, a, aOff, b, bBits, bOff, c, cOff, m, n, k);
         boolean parallel = allowThreads && (long) m * n * k >= PARALLEL_MIN_FMAS;
         if (layout == Layout.NT && (m <= THIN_ROWS || n <= THIN_COLUMNS)) {
-            dotProducts(op, b, bOff, accumulate, parallel);
+            dotProducts(op, b, bBits, bOff, accumulate, parallel);
         } else if (m <= THIN_ROWS) {
             rowStrips(op, accumulate, parallel);
         } else if (n <= THIN_COLUMNS && layout == Layout.NN) {
             float[] bTransposed = new float[n * k];
             for (int p = 0; p < k; p++) {
                 for (int j = 0; j < n; j++) {
-                    bTransposed[j * k + p] = b[bOff + p * n + j];
+                    bTransposed[j * k + p] = op.bScalar(bOff + p * n + j);
                 }
             }
-            dotProducts(op, bTransposed, 0, accumulate, parallel);
+            dotProducts(op, bTransposed, null, 0, accumulate, parallel);
         } else if (n <= THIN_COLUMNS) {
             columnStrips(op, accumulate, parallel);
         } else {
@@ -173,32 +195,39 @@ public final class Gemm {
         }
     }
 
-    private static void checkArguments(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+    private static void checkArguments(float[] a, int aOff, int bLength, int bOff, float[] c, int cOff,
                                        int m, int n, int k) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("negative matrix size m=" + m + " n=" + n + " k=" + k);
         }
         Objects.checkFromIndexSize(aOff, Math.multiplyExact(m, k), a.length);
-        Objects.checkFromIndexSize(bOff, Math.multiplyExact(k, n), b.length);
+        Objects.checkFromIndexSize(bOff, Math.multiplyExact(k, n), bLength);
         Objects.checkFromIndexSize(cOff, Math.multiplyExact(m, n), c.length);
     }
 
     /**
      * The operands with A and B described by strides: A(i, p) is {@code a[aOff + i * aStrideI + p * aStrideP]} and
-     * B(p, j) is {@code b[bOff + p * bStrideP + j * bStrideJ]}; C(i, j) is {@code c[cOff + i * n + j]}.
+     * B(p, j) is {@code b[bOff + p * bStrideP + j * bStrideJ]} (in {@code bBits}, as bfloat16, when b is null);
+     * C(i, j) is {@code c[cOff + i * n + j]}.
      */
     private record Operands(float[] a, int aOff, int aStrideI, int aStrideP,
-                            float[] b, int bOff, int bStrideP, int bStrideJ,
+                            float[] b, short[] bBits, int bOff, int bStrideP, int bStrideJ,
                             float[] c, int cOff, int m, int n, int k) {
-        static Operands of(Layout layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-                           int m, int n, int k) {
+        static Operands of(Layout layout, float[] a, int aOff, float[] b, short[] bBits, int bOff, float[] c,
+                           int cOff, int m, int n, int k) {
             return switch (layout) {
-                case NN -> new Operands(a, aOff, k, 1, b, bOff, n, 1, c, cOff, m, n, k);
-                case NT -> new Operands(a, aOff, k, 1, b, bOff, 1, k, c, cOff, m, n, k);
-                case TN -> new Operands(a, aOff, 1, m, b, bOff, n, 1, c, cOff, m, n, k);
+                case NN -> new Operands(a, aOff, k, 1, b, bBits, bOff, n, 1, c, cOff, m, n, k);
+                case NT -> new Operands(a, aOff, k, 1, b, bBits, bOff, 1, k, c, cOff, m, n, k);
+                case TN -> new Operands(a, aOff, 1, m, b, bBits, bOff, n, 1, c, cOff, m, n, k);
             };
         }
+
+        /** B's element at flat index {@code at}, widened from bfloat16 when B is stored so. */
+        float bScalar(int at) {
+            return b != null ? b[at] : BFloat16.toFloat(bBits[at]);
+        }
     }
+
 
     /**
      * Per-thread scratch: the packed A block, an edge tile and a private B panel for tasks; the shared packed B of a
@@ -208,6 +237,8 @@ public final class Gemm {
         final float[] packedA = new float[MC_MAX * KC];
         final float[] tile = new float[MR * NR];
         final float[] privatePanel = new float[KC * NR];
+        /** One panel's columns of a bfloat16 B, widened, before packing transposes them. */
+        final float[] widenedPanel = new float[KC * NR];
         float[] packedB = new float[0];
 
         float[] packedB(int size) {
@@ -322,27 +353,51 @@ public final class Gemm {
         }
     }
 
-    /** Packs B(pc .. pc + kc, j0 .. j0 + width) as kc rows of NR floats at {@code base}, zero-padding the width. */
+    /**
+     * Packs B(pc .. pc + kc, j0 .. j0 + width) as kc rows of NR floats at {@code base}, zero-padding the width. A
+     * bfloat16 B is widened as it is loaded; one read with k contiguous ({@code nt}) is first widened column by
+     * column into the workspace and transposed from there.
+     */
     private static void packBPanel(Operands op, float[] dst, int base, int j0, int width, int pc, int kc) {
         float[] b = op.b();
+        short[] bBits = op.bBits();
         if (op.bStrideJ() == 1 && width == NR) {
             int src = op.bOff() + pc * op.bStrideP() + j0;
             for (int p = 0; p < kc; p++) {
                 int from = src + p * op.bStrideP();
                 int at = base + p * NR;
-                for (int v = 0; v < NR; v += LANES) {
-                    FloatVector.fromArray(SPECIES, b, from + v).intoArray(dst, at + v);
+                if (b != null) {
+                    for (int v = 0; v < NR; v += LANES) {
+                        FloatVector.fromArray(SPECIES, b, from + v).intoArray(dst, at + v);
+                    }
+                } else {
+                    for (int v = 0; v < NR; v += LANES) {
+                        Bfloat16Vectors.widen(bBits, from + v).intoArray(dst, at + v);
+                    }
                 }
             }
         } else if (op.bStrideJ() == 1) {
             for (int p = 0; p < kc; p++) {
                 int at = base + p * NR;
-                System.arraycopy(b, op.bOff() + (pc + p) * op.bStrideP() + j0, dst, at, width);
+                int from = op.bOff() + (pc + p) * op.bStrideP() + j0;
+                if (b != null) {
+                    System.arraycopy(b, from, dst, at, width);
+                } else {
+                    Bfloat16Vectors.widen(bBits, from, dst, at, width);
+                }
                 Arrays.fill(dst, at + width, at + NR, 0f);
             }
         } else {
             int src = op.bOff() + j0 * op.bStrideJ() + pc;
             int stride = op.bStrideJ();
+            if (b == null) {
+                b = WORKSPACE.get().widenedPanel;
+                for (int col = 0; col < width; col++) {
+                    Bfloat16Vectors.widen(bBits, src + col * stride, b, col * kc, kc);
+                }
+                src = 0;
+                stride = kc;
+            }
             int p = 0;
             if (VECTOR_TRANSPOSE && width == NR) {
                 for (; p + LANES <= kc; p += LANES) {
@@ -851,6 +906,10 @@ public final class Gemm {
 
     /** C(all rows, j0 .. j1) as fused multiply-add chains over k, in k order, B read row by row. */
     private static void rowStream(Operands op, int j0, int j1, boolean accumulate) {
+        if (op.b() == null) {
+            rowStreamBfloat16(op, j0, j1, accumulate);
+            return;
+        }
         float[] a = op.a();
         float[] b = op.b();
         float[] c = op.c();
@@ -874,6 +933,39 @@ public final class Gemm {
                 }
                 for (; j < j1; j++) {
                     c[cRow + j] = Math.fma(x, b[bRow + j], c[cRow + j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #rowStream} for a bfloat16 B: the same fma chains, B widened as it is loaded. The vector kernels keep one
+     * loop per storage type: a load that chose its type inside the loop ran at half speed for float32 too.
+     */
+    private static void rowStreamBfloat16(Operands op, int j0, int j1, boolean accumulate) {
+        float[] a = op.a();
+        short[] b = op.bBits();
+        float[] c = op.c();
+        int n = op.n();
+        int vectorEnd = j0 + (j1 - j0) / LANES * LANES;
+        if (!accumulate) {
+            for (int i = 0; i < op.m(); i++) {
+                Arrays.fill(c, op.cOff() + i * n + j0, op.cOff() + i * n + j1, 0f);
+            }
+        }
+        for (int p = 0; p < op.k(); p++) {
+            int bRow = op.bOff() + p * op.bStrideP();
+            for (int i = 0; i < op.m(); i++) {
+                float x = a[op.aOff() + i * op.aStrideI() + p * op.aStrideP()];
+                FloatVector xv = FloatVector.broadcast(SPECIES, x);
+                int cRow = op.cOff() + i * n;
+                int j = j0;
+                for (; j < vectorEnd; j += LANES) {
+                    xv.fma(Bfloat16Vectors.widen(b, bRow + j), FloatVector.fromArray(SPECIES, c, cRow + j))
+                            .intoArray(c, cRow + j);
+                }
+                for (; j < j1; j++) {
+                    c[cRow + j] = Math.fma(x, BFloat16.toFloat(b[bRow + j]), c[cRow + j]);
                 }
             }
         }
@@ -943,15 +1035,25 @@ public final class Gemm {
     }
 
     /**
-     * A rows contiguous in k and B given as rows of length k ({@code bRows[bRowsOff + j * k + p]} is B(p, j)): each C
+     * A rows contiguous in k and B given as rows of length k ({@code bRows[bRowsOff + j * k + p]} is B(p, j); in
+     * {@code bRowsBits}, as bfloat16, when bRows is null): each C
      * element is a vector dot product with two accumulators, whose sum's lanes are added in lane order and then to C.
      * The larger operand is walked once, row after row, in memory order (B for the few-rows GEMV of decoding, A for
      * few columns), so that it streams, and each of its rows meets the other operand's rows while it is in L1.
      */
-    private static void dotProducts(Operands op, float[] bRows, int bRowsOff, boolean accumulate, boolean parallel) {
+    private static void dotProducts(Operands op, float[] bRows, short[] bRowsBits, int bRowsOff, boolean accumulate,
+                                    boolean parallel) {
         int m = op.m();
         int n = op.n();
         boolean bOuter = n >= m;
+        if (bRows == null && !bOuter) {
+            // fewer B rows than A rows: at most THIN_COLUMNS rows of B, widened once
+            bRows = new float[n * op.k()];
+            Bfloat16Vectors.widen(bRowsBits, bRowsOff, bRows, 0, bRows.length);
+            bRowsOff = 0;
+        }
+        float[] bFloats = bRows;
+        int bFloatsOff = bRowsOff;
         int outer = bOuter ? n : m;
         int inner = bOuter ? m : n;
         int grain = Math.max(1, THIN_GRAIN_FMAS / (inner * op.k()));
@@ -960,11 +1062,20 @@ public final class Gemm {
             for (int o = from; o < to; o++) {
                 if (bOuter) {
                     for (int i0 = 0; i0 < m; i0 += 4) {
-                        dots4(op, i0, Math.min(4, m - i0), bRows, bRowsOff, o, accumulate, lanes);
+                        int count = Math.min(4, m - i0);
+                        if (bFloats != null && count == 1) {
+                            dot(op, i0, bFloats, bFloatsOff, o, accumulate, lanes);
+                        } else if (bFloats != null) {
+                            dots4(op, i0, count, bFloats, bFloatsOff, o, accumulate, lanes);
+                        } else if (count == 1) {
+                            dotBfloat16(op, i0, bRowsBits, bFloatsOff, o, accumulate, lanes);
+                        } else {
+                            dots4Bfloat16(op, i0, count, bRowsBits, bFloatsOff, o, accumulate, lanes);
+                        }
                     }
                 } else {
                     for (int j = 0; j < n; j++) {
-                        dot(op, o, bRows, bRowsOff, j, accumulate, lanes);
+                        dot(op, o, bFloats, bFloatsOff, j, accumulate, lanes);
                     }
                 }
             }
@@ -1022,6 +1133,54 @@ public final class Gemm {
         }
     }
 
+    /** {@link #dots4} for a bfloat16 B, widened as it is loaded (see {@link #rowStreamBfloat16}). */
+    private static void dots4Bfloat16(Operands op, int i0, int count, short[] bRows, int bRowsOff, int j,
+                                      boolean accumulate, float[] lanes) {
+        float[] a = op.a();
+        int k = op.k();
+        int a0 = op.aOff() + i0 * k;
+        int a1 = count > 1 ? a0 + k : a0;
+        int a2 = count > 2 ? a0 + 2 * k : a0;
+        int a3 = count > 3 ? a0 + 3 * k : a0;
+        int bRow = bRowsOff + j * k;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+        int p = 0;
+        for (; p + 2 * LANES <= k; p += 2 * LANES) {
+            FloatVector b0 = Bfloat16Vectors.widen(bRows, bRow + p);
+            FloatVector b1 = Bfloat16Vectors.widen(bRows, bRow + p + LANES);
+            s00 = FloatVector.fromArray(SPECIES, a, a0 + p).fma(b0, s00);
+            s01 = FloatVector.fromArray(SPECIES, a, a0 + p + LANES).fma(b1, s01);
+            s10 = FloatVector.fromArray(SPECIES, a, a1 + p).fma(b0, s10);
+            s11 = FloatVector.fromArray(SPECIES, a, a1 + p + LANES).fma(b1, s11);
+            s20 = FloatVector.fromArray(SPECIES, a, a2 + p).fma(b0, s20);
+            s21 = FloatVector.fromArray(SPECIES, a, a2 + p + LANES).fma(b1, s21);
+            s30 = FloatVector.fromArray(SPECIES, a, a3 + p).fma(b0, s30);
+            s31 = FloatVector.fromArray(SPECIES, a, a3 + p + LANES).fma(b1, s31);
+        }
+        for (; p < k; p += LANES) {
+            VectorMask<Float> mask = SPECIES.indexInRange(p, k);
+            FloatVector b0 = Bfloat16Vectors.widen(bRows, bRow + p, p, k);
+            s00 = FloatVector.fromArray(SPECIES, a, a0 + p, mask).fma(b0, s00);
+            s10 = FloatVector.fromArray(SPECIES, a, a1 + p, mask).fma(b0, s10);
+            s20 = FloatVector.fromArray(SPECIES, a, a2 + p, mask).fma(b0, s20);
+            s30 = FloatVector.fromArray(SPECIES, a, a3 + p, mask).fma(b0, s30);
+        }
+        float[] c = op.c();
+        int n = op.n();
+        int cAt = op.cOff() + i0 * n + j;
+        c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s00.add(s01), lanes);
+        if (count > 1) {
+            c[cAt + n] = (accumulate ? c[cAt + n] : 0f) + sumLanes(s10.add(s11), lanes);
+        }
+        if (count > 2) {
+            c[cAt + 2 * n] = (accumulate ? c[cAt + 2 * n] : 0f) + sumLanes(s20.add(s21), lanes);
+        }
+        if (count > 3) {
+            c[cAt + 3 * n] = (accumulate ? c[cAt + 3 * n] : 0f) + sumLanes(s30.add(s31), lanes);
+        }
+    }
+
     /** C(i, j) from one dot product of A's row i and B's row j. */
     private static void dot(Operands op, int i, float[] bRows, int bRowsOff, int j, boolean accumulate,
                             float[] lanes) {
@@ -1047,6 +1206,31 @@ public final class Gemm {
         c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s0.add(s1), lanes);
     }
 
+    /** {@link #dot} for a bfloat16 B, widened as it is loaded (see {@link #rowStreamBfloat16}). */
+    private static void dotBfloat16(Operands op, int i, short[] bRows, int bRowsOff, int j, boolean accumulate,
+                                    float[] lanes) {
+        float[] a = op.a();
+        int k = op.k();
+        int aRow = op.aOff() + i * k;
+        int bRow = bRowsOff + j * k;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = s0;
+        int p = 0;
+        for (; p + 2 * LANES <= k; p += 2 * LANES) {
+            s0 = FloatVector.fromArray(SPECIES, a, aRow + p).fma(Bfloat16Vectors.widen(bRows, bRow + p), s0);
+            s1 = FloatVector.fromArray(SPECIES, a, aRow + p + LANES)
+                    .fma(Bfloat16Vectors.widen(bRows, bRow + p + LANES), s1);
+        }
+        for (; p < k; p += LANES) {
+            VectorMask<Float> mask = SPECIES.indexInRange(p, k);
+            s0 = FloatVector.fromArray(SPECIES, a, aRow + p, mask)
+                    .fma(Bfloat16Vectors.widen(bRows, bRow + p, p, k), s0);
+        }
+        float[] c = op.c();
+        int cAt = op.cOff() + i * op.n() + j;
+        c[cAt] = (accumulate ? c[cAt] : 0f) + sumLanes(s0.add(s1), lanes);
+    }
+
     /** The sum of the lanes of v in lane order ({@code reduceLanes} leaves the order unspecified). */
     private static float sumLanes(FloatVector v, float[] scratch) {
         v.intoArray(scratch, 0);
@@ -1062,7 +1246,7 @@ public final class Gemm {
     /** Scalar reference for {@link #nn}: C[m,n] (+)= A[m,k] · B[k,n], float sums in k order. */
     public static void nnScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                                 boolean accumulate) {
-        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        checkArguments(a, aOff, b.length, bOff, c, cOff, m, n, k);
         float[] row = new float[n];
         for (int i = 0; i < m; i++) {
             Arrays.fill(row, 0f);
@@ -1080,7 +1264,7 @@ public final class Gemm {
     /** Scalar reference for {@link #nt}: C[m,n] (+)= A[m,k] · B[n,k]ᵀ, float sums in k order. */
     public static void ntScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                                 boolean accumulate) {
-        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        checkArguments(a, aOff, b.length, bOff, c, cOff, m, n, k);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float sum = 0f;
@@ -1096,7 +1280,7 @@ public final class Gemm {
     /** Scalar reference for {@link #tn}: C[m,n] (+)= A[k,m]ᵀ · B[k,n], float sums in k order. */
     public static void tnScalar(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k,
                                 boolean accumulate) {
-        checkArguments(a, aOff, b, bOff, c, cOff, m, n, k);
+        checkArguments(a, aOff, b.length, bOff, c, cOff, m, n, k);
         float[] row = new float[n];
         for (int i = 0; i < m; i++) {
             Arrays.fill(row, 0f);

@@ -29,13 +29,18 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void matmulNN(Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff, int m, int n, int k,
                          boolean accumulate) {
-        Gemm.nnScalar(a.data(), aOff, b.data(), bOff, c.data(), cOff, m, n, k, accumulate);
+        Gemm.nnScalar(a.data(), aOff, float32(b), bOff, c.data(), cOff, m, n, k, accumulate);
     }
 
     @Override
     public void matmulNT(Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff, int m, int n, int k,
                          boolean accumulate) {
-        Gemm.ntScalar(a.data(), aOff, b.data(), bOff, c.data(), cOff, m, n, k, accumulate);
+        Gemm.ntScalar(a.data(), aOff, float32(b), bOff, c.data(), cOff, m, n, k, accumulate);
+    }
+
+    /** The float32 values of a weight operand: its storage, or a widened copy of a bfloat16 one. */
+    private static float[] float32(Tensor weight) {
+        return weight.isBfloat16() ? weight.toFloat32().data() : weight.data();
     }
 
     @Override
@@ -125,11 +130,12 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void embeddingForward(int[] ids, Tensor table, Tensor out, int dim) {
-        float[] t = table.data();
         float[] o = out.data();
         for (int i = 0; i < ids.length; i++) {
-            int id = KernelChecks.embeddingId(ids, i, t.length, dim);
-            System.arraycopy(t, id * dim, o, i * dim, dim);
+            int id = KernelChecks.embeddingId(ids, i, table.size(), dim);
+            for (int j = 0; j < dim; j++) {
+                o[i * dim + j] = table.get(id * dim + j);
+            }
         }
     }
 

@@ -128,6 +128,16 @@ final class VectorElementwise {
         });
     }
 
+    /** out[i, :] = table[ids[i], :] for a bfloat16 table, widened row by row. */
+    static void embeddingForward(int[] ids, short[] table, float[] out, int dim) {
+        Parallel.range(ids.length, VectorMath.rowGrain(dim), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                int id = KernelChecks.embeddingId(ids, i, table.length, dim);
+                Bfloat16Vectors.widen(table, id * dim, out, i * dim, dim);
+            }
+        });
+    }
+
     /**
      * dtable[ids[i], :] += dout[i, :]. Parallel over column chunks, each walking all ids in index order, so that a
      * repeated id accumulates in the same order whatever the thread count.

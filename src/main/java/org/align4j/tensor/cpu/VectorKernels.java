@@ -23,13 +23,21 @@ public final class VectorKernels implements Kernels {
     @Override
     public void matmulNN(Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff, int m, int n, int k,
                          boolean accumulate) {
-        Gemm.nn(a.data(), aOff, b.data(), bOff, c.data(), cOff, m, n, k, accumulate);
+        if (b.isBfloat16()) {
+            Gemm.nn(a.data(), aOff, b.bfloat16Bits(), bOff, c.data(), cOff, m, n, k, accumulate);
+        } else {
+            Gemm.nn(a.data(), aOff, b.data(), bOff, c.data(), cOff, m, n, k, accumulate);
+        }
     }
 
     @Override
     public void matmulNT(Tensor a, int aOff, Tensor b, int bOff, Tensor c, int cOff, int m, int n, int k,
                          boolean accumulate) {
-        Gemm.nt(a.data(), aOff, b.data(), bOff, c.data(), cOff, m, n, k, accumulate);
+        if (b.isBfloat16()) {
+            Gemm.nt(a.data(), aOff, b.bfloat16Bits(), bOff, c.data(), cOff, m, n, k, accumulate);
+        } else {
+            Gemm.nt(a.data(), aOff, b.data(), bOff, c.data(), cOff, m, n, k, accumulate);
+        }
     }
 
     @Override
@@ -77,7 +85,11 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void embeddingForward(int[] ids, Tensor table, Tensor out, int dim) {
-        VectorElementwise.embeddingForward(ids, table.data(), out.data(), dim);
+        if (table.isBfloat16()) {
+            VectorElementwise.embeddingForward(ids, table.bfloat16Bits(), out.data(), dim);
+        } else {
+            VectorElementwise.embeddingForward(ids, table.data(), out.data(), dim);
+        }
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.cpu.Gemm.Layout;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -109,6 +110,49 @@ class GemmTest {
         }
     }
 
+    /**
+     * A bfloat16 B gives, on every path and at every offset, bit for bit what the float32 GEMM gives on B's widened
+     * values, with and without threads.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("cases")
+    void bfloat16OperandEqualsFloat32OfItsValues(Layout layout, int m, int n, int k) {
+        if (layout == Layout.TN) {
+            return;
+        }
+        SplittableRandom random = new SplittableRandom(17L * m + 5L * n + k + layout.ordinal());
+        for (int offset : new int[] {0, 13}) {
+            float[] a = random(random, offset + m * k + 3);
+            int bOff = offset * 2 + 1;
+            short[] bits = new short[bOff + k * n + 5];
+            float[] widened = new float[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = BFloat16.fromFloat((float) (random.nextDouble() * 2 - 1));
+                widened[i] = BFloat16.toFloat(bits[i]);
+            }
+            float[] c0 = random(random, offset + m * n + 7);
+            for (boolean accumulate : new boolean[] {false, true}) {
+                for (boolean threads : new boolean[] {false, true}) {
+                    float[] expected = c0.clone();
+                    float[] actual = c0.clone();
+                    Gemm.multiply(layout, a, offset, widened, null, bOff, expected, offset, m, n, k, accumulate,
+                            threads);
+                    Gemm.multiply(layout, a, offset, null, bits, bOff, actual, offset, m, n, k, accumulate, threads);
+                    assertArrayEquals(expected, actual, 0f,
+                            layout + " offset=" + offset + " accumulate=" + accumulate + " threads=" + threads);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bfloat16OperandIsNotReadByTn() {
+        float[] x = new float[4];
+        short[] bits = new short[4];
+        assertThrows(IllegalArgumentException.class,
+                () -> Gemm.multiply(Layout.TN, x, 0, null, bits, 0, x, 0, 2, 2, 1, false, false));
+    }
+
     /** Results must not depend on the thread count: compare a parallel run with a run on the calling thread. */
     @Test
     void parallelRunsAreBitIdenticalToSingleThreaded() {
@@ -125,8 +169,8 @@ class GemmTest {
                 for (boolean accumulate : new boolean[] {false, true}) {
                     float[] single = c0.clone();
                     float[] parallel = c0.clone();
-                    Gemm.multiply(layout, a, 0, b, 0, single, 0, m, n, k, accumulate, false);
-                    Gemm.multiply(layout, a, 0, b, 0, parallel, 0, m, n, k, accumulate, true);
+                    Gemm.multiply(layout, a, 0, b, null, 0, single, 0, m, n, k, accumulate, false);
+                    Gemm.multiply(layout, a, 0, b, null, 0, parallel, 0, m, n, k, accumulate, true);
                     assertArrayEquals(single, parallel, 0f, layout + " " + m + "x" + n + "x" + k);
                 }
             }

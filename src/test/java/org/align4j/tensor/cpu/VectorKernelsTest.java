@@ -103,6 +103,42 @@ class VectorKernelsTest {
         }
     }
 
+    /** A bfloat16 weight operand: both backends widen it, and the vector one equals float32 on the widened values. */
+    @Test
+    void bfloat16WeightsInMatmulAndEmbedding() {
+        int[][] shapes = {{1, 40, 33}, {3, 17, 5}, {33, 70, 70}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            Tensor a = t(gaussian(m * k, 1));
+            Tensor weights = t(gaussian(k * n, 1)).toBfloat16();
+            Tensor widened = weights.toFloat32();
+            String shape = m + "x" + n + "x" + k;
+            float[] c = gaussian(m * n, 1);
+            compare("bf16 matmulNN " + shape, (kk, o) -> kk.matmulNN(a, 0, weights, 0, o[0], 0, m, n, k, true), false,
+                    c);
+            compare("bf16 matmulNT " + shape, (kk, o) -> kk.matmulNT(a, 0, weights, 0, o[0], 0, m, n, k, false),
+                    false, c);
+            assertArrayEquals(run(VECTOR, (kk, o) -> kk.matmulNT(a, 0, widened, 0, o[0], 0, m, n, k, false), new float[][] {c})[0]
+                    .data(), run(VECTOR, (kk, o) -> kk.matmulNT(a, 0, weights, 0, o[0], 0, m, n, k, false), new float[][] {c})[0]
+                    .data(), 0f, "bf16 matmulNT " + shape + " equals float32 of its values");
+        }
+        int vocab = 9;
+        int dim = 37;
+        int[] ids = {3, 0, 8, 3, 5};
+        Tensor table = t(gaussian(vocab * dim, 1)).toBfloat16();
+        Tensor[] rows = run(VECTOR, (kk, o) -> kk.embeddingForward(ids, table, o[0], dim),
+                new float[][] {new float[ids.length * dim]});
+        Tensor[] scalarRows = run(SCALAR, (kk, o) -> kk.embeddingForward(ids, table, o[0], dim),
+                new float[][] {new float[ids.length * dim]});
+        for (int i = 0; i < ids.length * dim; i++) {
+            float expected = table.get(ids[i / dim] * dim + i % dim);
+            assertEquals(expected, rows[0].data()[i], 0f, "vector embedding of bf16 at " + i);
+            assertEquals(expected, scalarRows[0].data()[i], 0f, "scalar embedding of bf16 at " + i);
+        }
+    }
+
     @Test
     void biasAndElementwise() {
         int[][] shapes = {{1, 1}, {3, 17}, {7, 100}, {300, 257}};

@@ -1,4 +1,4 @@
-package org.align4j.model.io;
+package org.align4j.tensor;
 
 /**
  * Conversions between float32 and bfloat16 (the upper 16 bits of a float32), bit for bit as PyTorch performs them.

@@ -1,4 +1,4 @@
-package org.align4j.model.io;
+package org.align4j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
