@@ -30,6 +30,8 @@ import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
+import org.align4j.model.Models;
+import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AtomicDirectory;
 import org.align4j.train.CheckpointFolders;
@@ -68,6 +70,7 @@ public final class DiceLoop {
     private final DiceConfig config;
     private final Tokenizer tokenizer;
     private final HfModelWriter writer;
+    private final Dtype frozenStorage;
 
     /** The stages of a round, in order; each writes the folder of its name. */
     public enum Stage {
@@ -100,6 +103,15 @@ public final class DiceLoop {
      * @param writer    how the DPO models are written (generation config, tokenizer files)
      */
     public DiceLoop(DiceConfig config, Tokenizer tokenizer, HfModelWriter writer) {
+        this(config, tokenizer, writer, Dtype.F32);
+    }
+
+    /**
+     * A loop whose frozen copies of the policy (each round's reference for the next) store their weight matrices in
+     * {@code frozenStorage}, float32 or bfloat16 ({@link ModelReference#frozenCopyOf(CausalLM, Dtype)}).
+     */
+    public DiceLoop(DiceConfig config, Tokenizer tokenizer, HfModelWriter writer, Dtype frozenStorage) {
+        Models.checkFrozenStorage(frozenStorage);
         if (tokenizer == null && config.lengthUnit() == DiceConfig.LengthUnit.CHARS) {
             throw new IllegalArgumentException("lengths in characters need a tokenizer to decode the responses; "
                     + "use length unit tokens");
@@ -107,6 +119,7 @@ public final class DiceLoop {
         this.config = config;
         this.tokenizer = tokenizer;
         this.writer = writer;
+        this.frozenStorage = frozenStorage;
     }
 
     /** The folder of round {@code round} under {@code outputDir}. */
@@ -140,7 +153,7 @@ public final class DiceLoop {
         for (int round = 1; round <= config.rounds(); round++) {
             Path dir = roundDirectory(outputDir, round);
             Path model = dir.resolve(Stage.DPO.folder());
-            CausalLM frozen = ModelReference.frozenCopyOf(policy).model();
+            CausalLM frozen = ModelReference.frozenCopyOf(policy, frozenStorage).model();
             if (Files.isDirectory(model)) {
                 for (Stage stage : Stage.values()) {
                     listener.stage(round, stage, true);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.align4j.align.AdapterDisabledReference;
 import org.align4j.align.DpoLossConfig;
 import org.align4j.align.DpoTask;
 import org.align4j.align.ModelReference;
@@ -19,6 +20,9 @@ import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
+import org.align4j.model.Models;
+import org.align4j.model.io.Dtype;
+import org.align4j.nn.LoraModel;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Parallel;
 import org.align4j.train.AdamW;
@@ -34,7 +38,9 @@ import picocli.CommandLine.Option;
  * reference as a frozen model or as precomputed log-probabilities. Heap is reported as {@link HeapPeak}'s peak (an
  * upper bound that follows the collector's sizing) and as what stays live between steps after a GC (weights,
  * gradients, AdamW moments, the reference). {@code --gradient-checkpointing} trains on a checkpointing tape, as
- * {@code gradient_checkpointing} does.
+ * {@code gradient_checkpointing} does; {@code --use-peft} trains LoRA adapters on a frozen base, the reference being
+ * the base with the adapters disabled, as {@code align4j dpo --use-peft}; {@code --torch-dtype bfloat16} stores the
+ * frozen weights (the reference copy, or the LoRA base) in bfloat16.
  */
 @Command(name = "dpo-step", mixinStandardHelpOptions = true,
         description = "Time DPO steps (policy forward+backward over 2 x pairs rows, reference, AdamW) on a randomly "
@@ -45,6 +51,10 @@ final class BenchDpoStepCommand implements Callable<Integer> {
 
     @Mixin
     PresetModelOptions shape;
+    @Mixin
+    TorchDtypeOption torchDtype;
+    @Mixin
+    LoraOptions lora;
     @Option(names = "--pairs", defaultValue = "2", description = "preference pairs per step (default ${DEFAULT-VALUE})")
     int pairs;
     @Option(names = "--seq", defaultValue = "128",
@@ -67,18 +77,32 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         if (pairs < 1 || prompt < 1 || seq <= prompt || steps < 1) {
             throw new IllegalArgumentException("--pairs and --steps must be >= 1 and 1 <= --prompt < --seq");
         }
+        Dtype storage = torchDtype.storage(null);
         CausalLM policy = shape.randomModel(1);
         long params = policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
         List<PreferencePair> batch = randomPairs(policy.config().vocabSize());
         DpoLossConfig loss = DpoLossConfig.defaults();
-        ReferenceLogProbs ref = switch (reference) {
-            case model -> ModelReference.frozenCopyOf(policy);
-            case precomputed -> PrecomputedReference.compute(batch, new ModelReference(policy), loss, pairs, 0);
-        };
+        ReferenceLogProbs ref;
+        if (lora.usePeft) {
+            LoraModel adapted = lora.adapt(Models.frozenCopy(policy, storage), shape.toString(), 1);
+            policy = adapted;
+            ref = switch (reference) {
+                case model -> new AdapterDisabledReference(adapted);
+                case precomputed -> PrecomputedReference.compute(batch, new AdapterDisabledReference(adapted), loss,
+                        pairs, 0);
+            };
+        } else {
+            ref = switch (reference) {
+                case model -> ModelReference.frozenCopyOf(policy, storage);
+                case precomputed -> PrecomputedReference.compute(batch, new ModelReference(policy), loss, pairs, 0);
+            };
+        }
+        long trainable = policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
         DpoTask task = new DpoTask(policy, ref, loss, 0, null, new HfModelWriter(null, null));
         AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.0);
-        System.out.printf(Locale.ROOT, "%s: %.1fM parameters, %d pairs x %d tokens (prompt %d), reference %s, "
-                        + "%skernels %s, %d threads%n", shape, params / 1e6, pairs, seq, prompt, reference,
+        System.out.printf(Locale.ROOT, "%s: %.1fM parameters (%.1fM trained%s), %d pairs x %d tokens (prompt %d),"
+                        + " reference %s (%s), %skernels %s, %d threads%n", shape, params / 1e6, trainable / 1e6,
+                lora.usePeft ? ", LoRA r " + lora.loraR : "", pairs, seq, prompt, reference, storage.torchName(),
                 gradientCheckpointing ? "gradient checkpointing, " : "", Backend.kernels().name(), Parallel.threads());
         step(task, batch, adamw);
         HeapPeak.reset();

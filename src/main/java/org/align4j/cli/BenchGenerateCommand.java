@@ -11,6 +11,8 @@ import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
+import org.align4j.model.Models;
+import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Parallel;
 import picocli.CommandLine.Command;
@@ -31,6 +33,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Mixin
     PresetModelOptions shape;
+    @Mixin
+    TorchDtypeOption torchDtype;
     @Option(names = "--batch", defaultValue = "1", description = "rows decoded together (default ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--new-tokens", defaultValue = "64", description = "tokens generated per row (default ${DEFAULT-VALUE})")
@@ -45,6 +49,10 @@ final class BenchGenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be >= 1 and --new-tokens >= 2");
         }
         CausalLM model = shape.randomModel(1234);
+        Dtype storage = torchDtype.storage(null);
+        if (storage == Dtype.BF16) {
+            model = Models.frozenCopy(model, storage);
+        }
         long weightBytes = decodeWeightBytes(model.parameters());
         SplittableRandom rng = new SplittableRandom(7);
         int[][] prompts = new int[batch][PROMPT_TOKENS];
@@ -56,8 +64,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
         Generator generator = new Generator(model);
         GenerationConfig all = GenerationConfig.greedy(newTokens);
         GenerationConfig prefillOnly = GenerationConfig.greedy(1);
-        System.out.printf("%s: %.1f MB of weights read per decode step, batch %d, %d new tokens, kernels %s, "
-                        + "%d threads%n", shape, weightBytes / 1e6, batch, newTokens, Backend.kernels().name(),
+        System.out.printf("%s: %.1f MB of %s weights read per decode step, batch %d, %d new tokens, kernels %s, "
+                        + "%d threads%n", shape, weightBytes / 1e6, storage.torchName(), batch, newTokens, Backend.kernels().name(),
                 Parallel.threads());
         generator.generate(prompts, all); // warm-up
         double prefill = Double.MAX_VALUE;
@@ -90,7 +98,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         long bytes = 0;
         for (Map.Entry<String, Var> e : parameters.entrySet()) {
             if (!e.getKey().endsWith("wpe.weight")) {
-                bytes += 4L * e.getValue().value().size();
+                bytes += e.getValue().value().storageBytes();
             }
         }
         return bytes;

@@ -17,7 +17,6 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,6 +64,9 @@ public final class DiceCommand implements Callable<Integer> {
 
     @Mixin
     private SaveDtypeOption saveDtype;
+
+    @Mixin
+    private TorchDtypeOption torchDtype;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of DPOConfig options.")
     private Path config;
@@ -125,7 +127,7 @@ public final class DiceCommand implements Callable<Integer> {
         List<DicePrompt> promptList = DicePrompt.of(JsonlDataset.read(prompts), processingClass);
         var offline = JsonlDataset.read(offlineData);
         CausalLM policy = saveDtype.load(model);
-        CausalLM reference = HfModels.load(refModel);
+        CausalLM reference = torchDtype.loadFrozen(refModel);
         GenerationConfig base = GenerationConfig.load(model, policy.config());
         GenerationConfig generation = new GenerationConfig(maxNewTokens, true, temperature, topK, topP,
                 base.eosTokenIds(), base.padTokenId(), dpo.training().seed());
@@ -133,7 +135,8 @@ public final class DiceCommand implements Callable<Integer> {
                 DiceConfig.LengthUnit.of(lengthUnit), DiceConfig.parseAlphaGrid(alphaGrid), minValidSamples,
                 scoreBatchSize, dpo);
         PrintWriter out = spec.commandLine().getOut();
-        DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir));
+        DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir),
+                torchDtype.storage(model));
         List<DiceRound> done = loop.run(policy, reference, promptList, offline, output, (round, stage, skipped) -> {
             out.printf(Locale.ROOT, "dice: round %d %s %s%n", round, stage.folder(),
                     skipped ? "skipped (exists)" : "done");

@@ -20,9 +20,6 @@ import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
-import org.align4j.nn.LoraConfig;
-import org.align4j.nn.LoraModel;
-import org.align4j.nn.TargetModules;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
@@ -75,27 +72,16 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder (output_dir).")
     private Path output;
 
-    @Option(names = "--use-peft", description = "Train LoRA adapters (TRL's ModelConfig use_peft); without --ref-model"
-            + " the reference is the same model with its adapters disabled. The run folder holds the adapter.")
-    private boolean usePeft;
-
-    @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank (lora_r, default ${DEFAULT-VALUE}).")
-    private int loraR;
-
-    @Option(names = "--lora-alpha", defaultValue = "32", description = "LoRA alpha (default ${DEFAULT-VALUE}).")
-    private double loraAlpha;
-
-    @Option(names = "--lora-dropout", defaultValue = "0.05", description = "LoRA dropout (default ${DEFAULT-VALUE}).")
-    private double loraDropout;
-
-    @Option(names = "--lora-target-modules", split = ",", paramLabel = "NAME",
-            description = "modules to adapt, e.g. q_proj,v_proj or all-linear (default: PEFT's for the architecture)")
-    private List<String> loraTargetModules;
+    @Mixin
+    private LoraOptions lora;
 
     private String memoryNeeded;
 
     @Mixin
     private SaveDtypeOption saveDtype;
+
+    @Mixin
+    private TorchDtypeOption torchDtype;
 
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
@@ -127,17 +113,16 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
         ModelConfig modelConfig = HfModels.readConfig(model);
-        sizeRun(modelConfig, resolved, usePeft ? 0 : Models.parameterCount(modelConfig));
-        CausalLM policy = saveDtype.load(model);
-        if (usePeft) {
-            TargetModules targets = loraTargetModules == null ? null
-                    : loraTargetModules.equals(List.of("all-linear")) ? new TargetModules.AllLinear()
-                    : new TargetModules.Names(loraTargetModules);
-            policy = LoraModel.create(policy, new LoraConfig(loraR, loraAlpha, loraDropout, targets, false,
-                    model.toString()), resolved.training().seed());
+        sizeRun(modelConfig, resolved, lora.usePeft ? 0 : Models.parameterCount(modelConfig));
+        // under adapters the base is frozen, stored as --torch-dtype says
+        CausalLM policy = lora.usePeft ? torchDtype.loadFrozen(model, saveDtype.dtype()) : saveDtype.load(model);
+        if (lora.usePeft) {
+            policy = lora.adapt(policy, model.toString(), resolved.training().seed());
             sizeRun(modelConfig, resolved, policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum());
         }
-        CausalLM reference = refModel == null ? null : HfModels.load(refModel);
+        // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for
+        CausalLM reference = refModel != null ? torchDtype.loadFrozen(refModel)
+                : !lora.usePeft && torchDtype.bfloat16(model) ? torchDtype.loadFrozen(model) : null;
         DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
                 HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
         DpoTrainer.Result result = trainer.train();
@@ -156,9 +141,10 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     private void sizeRun(ModelConfig config, DpoConfig resolved, long trainable) {
         long rows = 2L * resolved.training().perDeviceTrainBatchSize();
         int maxLength = resolved.options().maxLength() != null ? resolved.options().maxLength() : config.maxPositions();
-        boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !usePeft);
+        boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !lora.usePeft);
+        int frozenBytes = torchDtype.bfloat16(model) ? 2 : 4;
         memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(config, resolved.training(), trainable,
-                referenceCopy, 2, maxLength), rows, maxLength);
+                referenceCopy, frozenBytes, 2, maxLength), rows, maxLength);
     }
 
     @Override
@@ -169,7 +155,8 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     @Override
     public String memoryOptions() {
         return "--use-peft (LoRA adapters: gradients and optimizer state for the adapters only, and the reference is"
-                + " the policy with its adapters disabled), --precompute-ref-log-probs (the reference model is released"
-                + " before training), " + TrainerCommand.TRAINING_MEMORY_OPTIONS;
+                + " the policy with its adapters disabled), --torch-dtype bfloat16 (the reference and a LoRA base in"
+                + " half the memory), --precompute-ref-log-probs (the reference model is released before training), "
+                + TrainerCommand.TRAINING_MEMORY_OPTIONS;
     }
 }

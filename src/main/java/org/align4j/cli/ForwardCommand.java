@@ -12,12 +12,12 @@ import java.util.concurrent.Callable;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.model.CausalLM;
-import org.align4j.model.HfModels;
 import org.align4j.model.ModelInput;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.SafeTensorsWriter;
 import org.align4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code align4j forward}: the logits of a checkpoint on given token ids, written as safetensors. */
@@ -35,12 +35,15 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output .safetensors file")
     Path out;
 
+    @Mixin
+    private TorchDtypeOption torchDtype;
+
     @Override
     public Integer call() {
         int[][] ids = parseRows(inputIds, "--input-ids");
         int[][] mask = attentionMask == null ? null : parseRows(attentionMask, "--attention-mask");
         ModelInput input = ModelInput.of(ids, mask);
-        CausalLM lm = HfModels.load(model);
+        CausalLM lm = torchDtype.loadFrozen(model);
         Tensor logits = Ops.logits(lm.hiddenStates(Tape.inference(), input), lm.lmHead())
                 .reshape(input.batch(), input.seq(), lm.config().vocabSize());
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");

@@ -18,6 +18,7 @@ import org.align4j.quant.PackedCheckpoint;
 import org.align4j.train.MemoryEstimate;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -65,6 +66,9 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
 
     private String memoryNeeded;
 
+    @Mixin
+    private TorchDtypeOption torchDtype;
+
     @Override
     public Integer call() throws JsonProcessingException {
         Tokenizer tokenizer = prompt.texts != null ? Tokenizer.load(tokenizerDir != null ? tokenizerDir : model) : null;
@@ -72,9 +76,11 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
         ModelConfig modelConfig = HfModels.readConfig(model);
         GenerationConfig generationConfig = config(GenerationConfig.load(model, modelConfig));
         int longest = Arrays.stream(prompts).mapToInt(p -> p.length).max().orElse(0);
-        memoryNeeded = MemoryEstimate.generation(modelConfig, prompts.length, longest + generationConfig.maxNewTokens())
-                .describe() + " for " + prompts.length + " prompts of up to " + longest + " tokens";
-        CausalLM lm = PackedCheckpoint.isPacked(modelConfig) ? PackedCheckpoint.load(model) : HfModels.load(model);
+        int frozenBytes = PackedCheckpoint.isPacked(modelConfig) || !torchDtype.bfloat16(model) ? 4 : 2;
+        memoryNeeded = MemoryEstimate.generation(modelConfig, frozenBytes, prompts.length,
+                longest + generationConfig.maxNewTokens()).describe() + " for " + prompts.length + " prompts of up to " + longest + " tokens";
+        CausalLM lm = PackedCheckpoint.isPacked(modelConfig) ? PackedCheckpoint.load(model)
+                : torchDtype.loadFrozen(model);
         Generation generation = new Generator(lm).generate(prompts, generationConfig);
         for (int row = 0; row < prompts.length; row++) {
             int[] completion = generation.completion(row);

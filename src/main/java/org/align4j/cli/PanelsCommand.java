@@ -24,8 +24,8 @@ import org.align4j.data.panels.ParagraphPanel;
 import org.align4j.data.panels.Story;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
-import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,6 +100,9 @@ public final class PanelsCommand implements Runnable {
                 + " (default ${DEFAULT-VALUE})")
         long seed;
 
+        @Mixin
+        private TorchDtypeOption torchDtype;
+
         @Override
         public Integer call() throws IOException {
             if (!format.equals("examples") && !format.equals("panels")) {
@@ -159,7 +162,7 @@ public final class PanelsCommand implements Runnable {
                 throw new IllegalArgumentException("--builder model needs --model DIR");
             }
             Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
-            CausalLM lm = HfModels.load(model);
+            CausalLM lm = torchDtype.loadFrozen(model);
             GenerationConfig config = GenerationConfig.load(model, lm.config()).withMaxNewTokens(maxNewTokens)
                     .withSeed(seed);
             return new ModelPanelBuilder(new ModelTextCompleter(lm, tokenizer, config, chatTemplate), extractive,

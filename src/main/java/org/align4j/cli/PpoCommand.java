@@ -80,6 +80,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Mixin
     private SaveDtypeOption saveDtype;
 
+    @Mixin
+    private TorchDtypeOption torchDtype;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -122,7 +125,9 @@ public final class PpoCommand implements Callable<Integer> {
         RewardModel reward = RewardModel.load(rewardModel, seed).withPadTokenId(pad);
         RewardModel value = valueModel != null ? RewardModel.load(valueModel, seed).withPadTokenId(pad)
                 : reward.copy();
-        CausalLM reference = refModel == null ? null : HfModels.load(refModel);
+        // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for
+        CausalLM reference = refModel != null ? torchDtype.loadFrozen(refModel)
+                : torchDtype.bfloat16(model) ? torchDtype.loadFrozen(model) : null;
         PpoTrainer trainer = new PpoTrainer(policy, reference, value,
                 BestOfN.rewardModel(reward, resolved.options().localRolloutForwardBatchSize()), prompts, resolved,
                 HfModelWriter.of(model, tokenizerDir));

@@ -23,9 +23,9 @@ import org.align4j.data.PreferencePair;
 import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
 import org.align4j.model.CausalLM;
-import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -87,6 +87,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.jsonl", description = "Output JSONL.")
     private Path out;
 
+    @Mixin
+    private TorchDtypeOption torchDtype;
+
     @Override
     public Integer call() throws IOException {
         DpoLossConfig.Builder loss = DpoLossConfig.builder().beta(beta).labelSmoothing(labelSmoothing)
@@ -105,8 +108,8 @@ public final class ScoreCommand implements Callable<Integer> {
         for (Example e : examples) {
             pairs.add(tokenization.tokenize(e));
         }
-        CausalLM policy = HfModels.load(model);
-        ModelReference reference = refModel == null ? null : new ModelReference(HfModels.load(refModel));
+        CausalLM policy = torchDtype.loadFrozen(model);
+        ModelReference reference = refModel == null ? null : new ModelReference(torchDtype.loadFrozen(refModel));
         int padId = processingClass != null && processingClass.padTokenId().isPresent()
                 ? processingClass.padTokenId().getAsInt() : 0;
         List<PreferenceScorer.PairScore> scores = new PreferenceScorer(policy, reference, config, padId)

@@ -82,7 +82,7 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
      * to {@code maxLength} tokens.
      */
     final void sizeRun(ModelConfig config, TrainingArguments args, int sequencesPerExample, int maxLength) {
-        memoryNeeded = needed(MemoryEstimate.training(config, args, Models.parameterCount(config), false,
+        memoryNeeded = needed(MemoryEstimate.training(config, args, Models.parameterCount(config), false, 4,
                 sequencesPerExample, maxLength), (long) sequencesPerExample * args.perDeviceTrainBatchSize(), maxLength);
     }
 

@@ -16,9 +16,9 @@ import org.align4j.data.panels.PanelSizes;
 import org.align4j.data.panels.RecurrentWriter;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
-import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -61,6 +61,9 @@ final class WriteCommand implements Callable<Integer> {
             description = "tries per paragraph when the model writes nothing (default ${DEFAULT-VALUE})")
     int attempts;
 
+    @Mixin
+    private TorchDtypeOption torchDtype;
+
     @Override
     public Integer call() throws IOException {
         if (steps < 1) {
@@ -68,7 +71,7 @@ final class WriteCommand implements Callable<Integer> {
         }
         ConditionPanel start = ConditionPanel.read(panel);
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
-        CausalLM lm = HfModels.load(model);
+        CausalLM lm = torchDtype.loadFrozen(model);
         GenerationConfig config = GenerationConfig.load(model, lm.config()).withMaxNewTokens(maxNewTokens)
                 .withSeed(seed);
         if (doSample) {

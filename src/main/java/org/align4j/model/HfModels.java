@@ -80,16 +80,17 @@ public final class HfModels {
      * The model in {@code dir}, frozen (no parameter takes a gradient), its weight matrices stored in {@code storage}
      * ({@link Dtype#F32} or {@link Dtype#BF16}; see {@link Models#frozenCopy}) and read from the checkpoint directly in
      * that dtype, so that a bfloat16 model never takes float32's memory: a reference model, the base of an adapter,
-     * or a model that only generates or scores.
+     * or a model that only generates or scores. Its config records {@code configDtype} as the dtype to save it in
+     * (null: the checkpoint's), as {@link #load(Path, Dtype)}.
      */
-    public static CausalLM loadFrozen(Path dir, Dtype storage) {
+    public static CausalLM loadFrozen(Path dir, Dtype storage, Dtype configDtype) {
         Models.checkFrozenStorage(storage);
         if (!Files.isDirectory(dir)) {
             throw new ModelException(dir + ": no such model directory");
         }
         ModelConfig config = readConfig(dir);
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
-            ModelConfig stored = config.withDtype(checkpointDtype(ckpt, config));
+            ModelConfig stored = config.withDtype(configDtype != null ? configDtype : checkpointDtype(ckpt, config));
             return Models.frozenWithAdapter(Models.create(stored, name -> !ckpt.contains(name) ? null
                     : Models.isWeightMatrix(ckpt.info(name).shape()) && storage == Dtype.BF16 ? ckpt.readBfloat16(name)
                     : ckpt.read(name), dir.resolve("model.safetensors").toString()), LinearAdapter.NONE);

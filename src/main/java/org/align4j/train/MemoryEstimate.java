@@ -10,10 +10,12 @@ import org.align4j.model.OutOfHeapError;
  *
  * <ul>
  *   <li>weights: every parameter as a float32 (4 bytes), whatever the checkpoint's dtype, since the engine widens
- *       BF16 and F16 on loading;</li>
+ *       BF16 and F16 on loading; frozen weights (the base under adapters, a model that only generates) as stored:
+ *       2 bytes in bfloat16 ({@code --torch-dtype}), the few norm and bias vectors counted so too;</li>
  *   <li>training state: per trainable parameter, its float32 gradient and the optimizer's buffers: AdamW's m and v
  *       (3 floats, 12 bytes), SGD's momentum buffer (2 floats at most), nothing for MeZO (no gradients);</li>
- *   <li>reference: a frozen float32 copy of the weights (DPO or PPO without adapters or precomputed log-probs);</li>
+ *   <li>reference: a frozen copy of the weights, float32 or bfloat16 (DPO or PPO without adapters or precomputed
+ *       log-probs);</li>
  *   <li>activations: what the autograd tape keeps for backward, counted from the forward passes of
  *       {@code LlamaModel} and {@code Gpt2Model}, where every op's output is a new float32 tensor that its backward
  *       step holds (see {@link #activationFloatsPerToken}); times the tokens of a micro-batch (sequences x length)
@@ -83,12 +85,16 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
      *
      * @param trainableParameters the parameters the optimizer updates (all of them, or a LoRA adapter's)
      * @param referenceCopy       whether a frozen copy of the weights is held as well
+     * @param frozenBytes         bytes per frozen weight: 4 (float32) or 2 (bfloat16); the model's own weights are
+     *                            frozen when fewer parameters than it has are trained (adapters)
      * @param sequencesPerExample rows of a micro-batch per example (DPO: two per pair, chosen and rejected)
      * @param seqLength           tokens per row (the longest, padded to)
      */
     public static MemoryEstimate training(ModelConfig config, TrainingArguments args, long trainableParameters,
-                                          boolean referenceCopy, long sequencesPerExample, long seqLength) {
-        long weights = 4 * Models.parameterCount(config);
+                                          boolean referenceCopy, int frozenBytes, long sequencesPerExample,
+                                          long seqLength) {
+        long parameters = Models.parameterCount(config);
+        long weights = (trainableParameters < parameters ? frozenBytes : 4) * parameters;
         long state = 4L * stateFloatsPerParameter(args.optim()) * trainableParameters;
         long tokens = sequencesPerExample * args.perDeviceTrainBatchSize() * seqLength;
         long perLayer = activationFloatsPerToken(config);
@@ -98,19 +104,19 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
                         + outsideFloatsPerToken(config)
                 : perLayer * (layers + 1) + outsideFloatsPerToken(config);
         long activations = 4 * (tokens * kept + lmHeadFloats(config, tokens));
-        return new MemoryEstimate(weights, state, referenceCopy ? weights : 0, activations);
+        return new MemoryEstimate(weights, state, referenceCopy ? frozenBytes * parameters : 0, activations);
     }
 
     /**
      * The estimate for generating with {@code config}'s model: the weights, the KV cache of {@code batch} rows of
      * {@code positions} (prompt and new tokens: a key and a value of kv_heads x head_dim per layer) and one layer's
-     * outputs over the prompts.
+     * outputs over the prompts; {@code frozenBytes} per weight (4 for float32, 2 for bfloat16).
      */
-    public static MemoryEstimate generation(ModelConfig config, long batch, long positions) {
+    public static MemoryEstimate generation(ModelConfig config, int frozenBytes, long batch, long positions) {
         long kvCache = 2L * config.numLayers() * config.numKvHeads() * config.headDim() * batch * positions;
         long activations = 4 * (kvCache + batch * positions * activationFloatsPerToken(config)
                 + lmHeadFloats(config, batch));
-        return new MemoryEstimate(4 * Models.parameterCount(config), 0, 0, activations);
+        return new MemoryEstimate(frozenBytes * Models.parameterCount(config), 0, 0, activations);
     }
 
     /** A chunk of logits for {@code rows} rows (as many as fit in one chunk) and its gradient. */

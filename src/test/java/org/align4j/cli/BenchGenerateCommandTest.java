@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import org.align4j.model.CausalLM;
 import org.align4j.model.Models;
 import org.align4j.model.Presets;
+import org.align4j.model.io.Dtype;
 import org.junit.jupiter.api.Test;
 
 /** {@code align4j bench generate}: decode tokens/s beside the bandwidth bound it measures. */
@@ -26,6 +27,20 @@ class BenchGenerateCommandTest {
         double bound = Double.parseDouble(m.group(2));
         assertTrue(measured > 0 && bound > 0, run.out());
         assertEquals(measured / bound, Double.parseDouble(m.group(3)), 0.01, run.out());
+    }
+
+    @Test
+    void bfloat16WeightsHalveTheBytesReadPerStep() {
+        CliRun bf16 = CliRun.of("bench", "generate", "--arch", "llama", "--preset", "tiny", "--new-tokens", "3",
+                "--bandwidth-mib", "8", "--torch-dtype", "bfloat16");
+        assertEquals(0, bf16.exitCode(), bf16.err());
+        assertTrue(bf16.out().contains(" MB of bfloat16 weights read per decode step"), bf16.out());
+        CausalLM llama = Models.randomInit(Presets.config("llama", "tiny"), 1);
+        long f32 = BenchGenerateCommand.decodeWeightBytes(llama.parameters());
+        long half = BenchGenerateCommand.decodeWeightBytes(Models.frozenCopy(llama, Dtype.BF16).parameters());
+        long vectors = llama.parameters().values().stream().filter(v -> v.value().rank() == 1)
+                .mapToLong(v -> 4L * v.value().size()).sum();
+        assertEquals((f32 - vectors) / 2 + vectors, half, "the matrices halve; the norm vectors stay float32");
     }
 
     @Test

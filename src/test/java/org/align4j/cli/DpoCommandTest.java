@@ -169,6 +169,38 @@ class DpoCommandTest {
     }
 
     @Test
+    void bfloat16FrozenWeightsServeAsLoraBaseAndAsReference() throws IOException {
+        Path lora = dir.resolve("lora-bf16");
+        CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--output", lora.toString(), "--learning-rate", "2e-2", "--max-steps", "4", "--use-peft",
+                "--lora-r", "4", "--lora-dropout", "0", "--per-device-train-batch-size", "4", "--logging-steps", "1",
+                "--disable-tqdm", "--torch-dtype", "bfloat16");
+        assertEquals(0, run.exitCode(), run.err());
+        List<JsonNode> logs = trainingLogs(lora);
+        assertEquals(0.0, logs.get(0).get("rewards/margins").asDouble(), 0.0,
+                "B = 0: the policy is its reference, the same bfloat16 base");
+        assertTrue(Files.exists(lora.resolve("adapter_model.safetensors")));
+
+        Path full = dir.resolve("full-bf16-reference");
+        run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--output", full.toString(), "--learning-rate", "5e-3", "--max-steps", "4",
+                "--per-device-train-batch-size", "4", "--logging-steps", "1", "--disable-tqdm", "--torch-dtype",
+                "bfloat16");
+        assertEquals(0, run.exitCode(), run.err());
+        double margin = trainingLogs(full).get(0).get("rewards/margins").asDouble();
+        assertTrue(margin != 0 && Math.abs(margin) < 0.01,
+                "step 1: the float32 policy differs from its bfloat16 reference by rounding only: " + margin);
+        assertEquals(HfModels.load(llamaTiny).parameters().get("lm_head.weight").value().size(),
+                HfModels.load(full).parameters().get("lm_head.weight").value().size());
+
+        CliRun bad = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--output", dir.resolve("bad").toString(), "--torch-dtype", "float8");
+        assertEquals(Main.EXIT_BAD_INPUT, bad.exitCode());
+        assertEquals(1, bad.err().strip().split("\n").length, bad.err());
+        assertTrue(bad.err().contains("--torch-dtype must be float32, bfloat16 or auto, got 'float8'"), bad.err());
+    }
+
+    @Test
     void textPairsTrainWithTheTokenizerAndPrecomputedReferenceLogProbsAreCachedAcrossRuns() throws IOException {
         Path data = Files.write(dir.resolve("text.jsonl"), List.of(
                 "{\"prompt\": \"The sky is\", \"chosen\": \" blue.\", \"rejected\": \" green.\"}",

@@ -70,7 +70,7 @@ class FrozenBfloat16Test {
         ModelInput in = f.lmBatch();
         Tensor actual = logits(bf16, in);
         assertArrayEquals(logits(roundedFloat32(model), in).data(), actual.data(), 0f, name);
-        assertArrayEquals(actual.data(), logits(HfModels.loadFrozen(f.dir(), Dtype.BF16), in).data(), 0f,
+        assertArrayEquals(actual.data(), logits(HfModels.loadFrozen(f.dir(), Dtype.BF16, null), in).data(), 0f,
                 name + " loaded frozen as bfloat16");
 
         Tensor golden = f.goldenTensor("logits");
@@ -136,7 +136,7 @@ class FrozenBfloat16Test {
         CausalLM bf16 = Models.frozenCopy(HfModels.load(Fixture.load("qwen2-tiny").dir()), Dtype.BF16);
         HfModels.save(bf16, dir.resolve("bf16"), Dtype.BF16, null, Long.MAX_VALUE);
         HfModels.save(bf16, dir.resolve("f32"), Dtype.F32, null, Long.MAX_VALUE);
-        CausalLM again = HfModels.loadFrozen(dir.resolve("bf16"), Dtype.BF16);
+        CausalLM again = HfModels.loadFrozen(dir.resolve("bf16"), Dtype.BF16, null);
         CausalLM widened = HfModels.load(dir.resolve("f32"));
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir.resolve("bf16"))) {
             bf16.parameters().forEach((n, v) -> {

@@ -39,25 +39,31 @@ class MemoryEstimateTest {
     void weightsGradientsAdamWAndReferenceScaleWithTheParameters() {
         ModelConfig config = Presets.config("gpt2", "124M");
         long n = Models.parameterCount(config);
-        MemoryEstimate full = MemoryEstimate.training(config, args(), n, true, 4, 512);
+        MemoryEstimate full = MemoryEstimate.training(config, args(), n, true, 4, 4, 512);
         assertEquals(4 * n, full.weightBytes());
         assertEquals(12 * n, full.trainingStateBytes());
         assertEquals(4 * n, full.referenceBytes());
         assertEquals(full.weightBytes() + full.trainingStateBytes() + full.referenceBytes() + full.activationBytes(),
                 full.totalBytes());
 
-        MemoryEstimate adapters = MemoryEstimate.training(config, args(), 1000, false, 4, 512);
+        MemoryEstimate adapters = MemoryEstimate.training(config, args(), 1000, false, 4, 4, 512);
         assertEquals(12_000, adapters.trainingStateBytes());
         assertEquals(0, adapters.referenceBytes());
         assertEquals(full.activationBytes(), adapters.activationBytes());
+        MemoryEstimate bf16 = MemoryEstimate.training(config, args(), 1000, true, 2, 4, 512);
+        assertEquals(2 * n, bf16.weightBytes(), "a frozen bfloat16 base under adapters");
+        assertEquals(2 * n, bf16.referenceBytes());
+        MemoryEstimate fullBf16Reference = MemoryEstimate.training(config, args(), n, true, 2, 4, 512);
+        assertEquals(4 * n, fullBf16Reference.weightBytes(), "trained weights stay float32");
+        assertEquals(2 * n, fullBf16Reference.referenceBytes());
 
-        assertEquals(8 * n, MemoryEstimate.training(config, args("optim", Sgd.NAME), n, false, 4, 512)
+        assertEquals(8 * n, MemoryEstimate.training(config, args("optim", Sgd.NAME), n, false, 4, 4, 512)
                 .trainingStateBytes());
-        MemoryEstimate mezo = MemoryEstimate.training(config, args("optim", MeZo.NAME), n, false, 4, 512);
+        MemoryEstimate mezo = MemoryEstimate.training(config, args("optim", MeZo.NAME), n, false, 4, 4, 512);
         assertEquals(0, mezo.trainingStateBytes());
         assertTrue(mezo.activationBytes() < full.activationBytes() / 10, mezo.describe());
         MemoryEstimate checkpointed = MemoryEstimate.training(config, args("gradient_checkpointing", true), n, true, 4,
-                512);
+                4, 512);
         assertEquals(full.trainingStateBytes(), checkpointed.trainingStateBytes());
         assertTrue(checkpointed.activationBytes() < full.activationBytes() / 3, checkpointed.describe());
     }
@@ -66,18 +72,18 @@ class MemoryEstimateTest {
     void activationsAreLinearInBatchAndSequence() {
         ModelConfig config = Presets.config("qwen2", "0.5B");
         long chunk = 4 * 2 * MemoryEstimate.LM_HEAD_CHUNK_FLOATS;
-        long one = MemoryEstimate.training(config, args(), 0, false, 1, 256).activationBytes() - chunk;
-        assertEquals(2 * one, MemoryEstimate.training(config, args("per_device_train_batch_size", 2), 0, false, 1, 256)
-                .activationBytes() - chunk);
-        assertEquals(2 * one, MemoryEstimate.training(config, args(), 0, false, 2, 256).activationBytes() - chunk);
-        assertEquals(4 * one, MemoryEstimate.training(config, args(), 0, false, 1, 1024).activationBytes() - chunk);
+        long one = MemoryEstimate.training(config, args(), 0, false, 4, 1, 256).activationBytes() - chunk;
+        assertEquals(2 * one, MemoryEstimate.training(config, args("per_device_train_batch_size", 2), 0, false, 4, 1,
+                256).activationBytes() - chunk);
+        assertEquals(2 * one, MemoryEstimate.training(config, args(), 0, false, 4, 2, 256).activationBytes() - chunk);
+        assertEquals(4 * one, MemoryEstimate.training(config, args(), 0, false, 4, 1, 1024).activationBytes() - chunk);
     }
 
     @Test
     void generationHoldsTheKvCache() {
         ModelConfig config = Presets.config("qwen2", "0.5B");
-        MemoryEstimate small = MemoryEstimate.generation(config, 1, 1000);
-        MemoryEstimate big = MemoryEstimate.generation(config, 2, 1000);
+        MemoryEstimate small = MemoryEstimate.generation(config, 4, 1, 1000);
+        MemoryEstimate big = MemoryEstimate.generation(config, 4, 2, 1000);
         long kvBytesPerRow = 4L * 2 * 24 * 2 * 64 * 1000;
         long logitsBytesPerRow = 4L * 2 * 151936;
         assertEquals(kvBytesPerRow + 4L * 1000 * MemoryEstimate.activationFloatsPerToken(config) + logitsBytesPerRow,
