@@ -904,7 +904,10 @@ public final class Gemm {
         });
     }
 
-    /** C(all rows, j0 .. j1) as fused multiply-add chains over k, in k order, B read row by row. */
+    /**
+     * C(all rows, j0 .. j1) as fused multiply-add chains over k, in k order, B read row by row. Four rows of B go
+     * through each vector of C while it is in a register, so that C is loaded and stored once per four rows.
+     */
     private static void rowStream(Operands op, int j0, int j1, boolean accumulate) {
         if (op.b() == null) {
             rowStreamBfloat16(op, j0, j1, accumulate);
@@ -914,14 +917,50 @@ public final class Gemm {
         float[] b = op.b();
         float[] c = op.c();
         int n = op.n();
+        int k = op.k();
+        int bStep = op.bStrideP();
         int vectorEnd = j0 + (j1 - j0) / LANES * LANES;
         if (!accumulate) {
             for (int i = 0; i < op.m(); i++) {
                 Arrays.fill(c, op.cOff() + i * n + j0, op.cOff() + i * n + j1, 0f);
             }
         }
-        for (int p = 0; p < op.k(); p++) {
-            int bRow = op.bOff() + p * op.bStrideP();
+        int p = 0;
+        for (; p + 4 <= k; p += 4) {
+            int b0 = op.bOff() + p * bStep;
+            int b1 = b0 + bStep;
+            int b2 = b1 + bStep;
+            int b3 = b2 + bStep;
+            for (int i = 0; i < op.m(); i++) {
+                int aAt = op.aOff() + i * op.aStrideI() + p * op.aStrideP();
+                float x0 = a[aAt];
+                float x1 = a[aAt + op.aStrideP()];
+                float x2 = a[aAt + 2 * op.aStrideP()];
+                float x3 = a[aAt + 3 * op.aStrideP()];
+                FloatVector v0 = FloatVector.broadcast(SPECIES, x0);
+                FloatVector v1 = FloatVector.broadcast(SPECIES, x1);
+                FloatVector v2 = FloatVector.broadcast(SPECIES, x2);
+                FloatVector v3 = FloatVector.broadcast(SPECIES, x3);
+                int cRow = op.cOff() + i * n;
+                int j = j0;
+                for (; j < vectorEnd; j += LANES) {
+                    FloatVector sum = FloatVector.fromArray(SPECIES, c, cRow + j);
+                    sum = v0.fma(FloatVector.fromArray(SPECIES, b, b0 + j), sum);
+                    sum = v1.fma(FloatVector.fromArray(SPECIES, b, b1 + j), sum);
+                    sum = v2.fma(FloatVector.fromArray(SPECIES, b, b2 + j), sum);
+                    sum = v3.fma(FloatVector.fromArray(SPECIES, b, b3 + j), sum);
+                    sum.intoArray(c, cRow + j);
+                }
+                for (; j < j1; j++) {
+                    float sum = Math.fma(x0, b[b0 + j], c[cRow + j]);
+                    sum = Math.fma(x1, b[b1 + j], sum);
+                    sum = Math.fma(x2, b[b2 + j], sum);
+                    c[cRow + j] = Math.fma(x3, b[b3 + j], sum);
+                }
+            }
+        }
+        for (; p < k; p++) {
+            int bRow = op.bOff() + p * bStep;
             for (int i = 0; i < op.m(); i++) {
                 float x = a[op.aOff() + i * op.aStrideI() + p * op.aStrideP()];
                 FloatVector xv = FloatVector.broadcast(SPECIES, x);
@@ -947,14 +986,50 @@ public final class Gemm {
         short[] b = op.bBits();
         float[] c = op.c();
         int n = op.n();
+        int k = op.k();
+        int bStep = op.bStrideP();
         int vectorEnd = j0 + (j1 - j0) / LANES * LANES;
         if (!accumulate) {
             for (int i = 0; i < op.m(); i++) {
                 Arrays.fill(c, op.cOff() + i * n + j0, op.cOff() + i * n + j1, 0f);
             }
         }
-        for (int p = 0; p < op.k(); p++) {
-            int bRow = op.bOff() + p * op.bStrideP();
+        int p = 0;
+        for (; p + 4 <= k; p += 4) {
+            int b0 = op.bOff() + p * bStep;
+            int b1 = b0 + bStep;
+            int b2 = b1 + bStep;
+            int b3 = b2 + bStep;
+            for (int i = 0; i < op.m(); i++) {
+                int aAt = op.aOff() + i * op.aStrideI() + p * op.aStrideP();
+                float x0 = a[aAt];
+                float x1 = a[aAt + op.aStrideP()];
+                float x2 = a[aAt + 2 * op.aStrideP()];
+                float x3 = a[aAt + 3 * op.aStrideP()];
+                FloatVector v0 = FloatVector.broadcast(SPECIES, x0);
+                FloatVector v1 = FloatVector.broadcast(SPECIES, x1);
+                FloatVector v2 = FloatVector.broadcast(SPECIES, x2);
+                FloatVector v3 = FloatVector.broadcast(SPECIES, x3);
+                int cRow = op.cOff() + i * n;
+                int j = j0;
+                for (; j < vectorEnd; j += LANES) {
+                    FloatVector sum = FloatVector.fromArray(SPECIES, c, cRow + j);
+                    sum = v0.fma(Bfloat16Vectors.widen(b, b0 + j), sum);
+                    sum = v1.fma(Bfloat16Vectors.widen(b, b1 + j), sum);
+                    sum = v2.fma(Bfloat16Vectors.widen(b, b2 + j), sum);
+                    sum = v3.fma(Bfloat16Vectors.widen(b, b3 + j), sum);
+                    sum.intoArray(c, cRow + j);
+                }
+                for (; j < j1; j++) {
+                    float sum = Math.fma(x0, BFloat16.toFloat(b[b0 + j]), c[cRow + j]);
+                    sum = Math.fma(x1, BFloat16.toFloat(b[b1 + j]), sum);
+                    sum = Math.fma(x2, BFloat16.toFloat(b[b2 + j]), sum);
+                    c[cRow + j] = Math.fma(x3, BFloat16.toFloat(b[b3 + j]), sum);
+                }
+            }
+        }
+        for (; p < k; p++) {
+            int bRow = op.bOff() + p * bStep;
             for (int i = 0; i < op.m(); i++) {
                 float x = a[op.aOff() + i * op.aStrideI() + p * op.aStrideP()];
                 FloatVector xv = FloatVector.broadcast(SPECIES, x);
@@ -970,6 +1045,7 @@ public final class Gemm {
             }
         }
     }
+
 
     /** Few columns, A columns contiguous (tn): each task streams A for strips of four vectors of rows. */
     private static void columnStrips(Operands op, boolean accumulate, boolean parallel) {

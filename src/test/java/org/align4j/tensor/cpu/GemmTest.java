@@ -156,7 +156,8 @@ class GemmTest {
     /** Results must not depend on the thread count: compare a parallel run with a run on the calling thread. */
     @Test
     void parallelRunsAreBitIdenticalToSingleThreaded() {
-        int[][] shapes = {{300, 200, 300}, {3, 3000, 100}, {500, 5, 100}, {2000, 3, 100}, {257, 1000, 64}};
+        int[][] shapes = {{300, 200, 300}, {3, 3000, 100}, {1, 3001, 100}, {1, 999, 1001}, {500, 5, 100},
+            {2000, 3, 100}, {257, 1000, 64}};
         SplittableRandom random = new SplittableRandom(99);
         for (Layout layout : Layout.values()) {
             for (int[] s : shapes) {
