@@ -7,7 +7,8 @@ import java.util.TreeMap;
 
 /**
  * Named architecture shapes for random-init benchmarks and experiments (no download): the published sizes of GPT-2,
- * Llama 3.2 1B and Qwen2 0.5B/1.5B (the sizes users align), and tiny Llama/GPT-2 shapes for tests.
+ * Llama 3.2 1B and Qwen2 0.5B/1.5B (the sizes users align), Llama 3.1 8B and Qwen2 7B (for memory estimates), and
+ * tiny Llama/GPT-2 shapes for tests.
  */
 public final class Presets {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,6 +32,16 @@ public final class Presets {
                     + "\"intermediate_size\":8960,\"num_hidden_layers\":28,\"num_attention_heads\":12,"
                     + "\"num_key_value_heads\":2,\"max_position_embeddings\":131072,\"rms_norm_eps\":1e-6,"
                     + "\"rope_theta\":1000000.0,\"tie_word_embeddings\":true}",
+            "llama:8B", "{\"model_type\":\"llama\",\"vocab_size\":128256,\"hidden_size\":4096,"
+                    + "\"intermediate_size\":14336,\"num_hidden_layers\":32,\"num_attention_heads\":32,"
+                    + "\"num_key_value_heads\":8,\"max_position_embeddings\":131072,\"rms_norm_eps\":1e-5,"
+                    + "\"rope_theta\":500000.0,\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,"
+                    + "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
+                    + "\"original_max_position_embeddings\":8192},\"tie_word_embeddings\":false}",
+            "qwen2:7B", "{\"model_type\":\"qwen2\",\"vocab_size\":152064,\"hidden_size\":3584,"
+                    + "\"intermediate_size\":18944,\"num_hidden_layers\":28,\"num_attention_heads\":28,"
+                    + "\"num_key_value_heads\":4,\"max_position_embeddings\":131072,\"rms_norm_eps\":1e-6,"
+                    + "\"rope_theta\":1000000.0,\"tie_word_embeddings\":false}",
             "qwen2:0.5B", "{\"model_type\":\"qwen2\",\"vocab_size\":151936,\"hidden_size\":896,"
                     + "\"intermediate_size\":4864,\"num_hidden_layers\":24,\"num_attention_heads\":14,"
                     + "\"num_key_value_heads\":2,\"max_position_embeddings\":32768,\"rms_norm_eps\":1e-6,"

@@ -189,15 +189,22 @@ class HfModelsTest {
         assertEquals(494_032_768L, llamaFamilyParameters(Presets.config("qwen2", "0.5B")), "Qwen2-0.5B");
         assertEquals(1_543_714_304L, llamaFamilyParameters(Presets.config("qwen2", "1.5B")), "Qwen2-1.5B");
         assertEquals("llama3", Presets.config("llama", "1B").rope().type());
+        assertEquals(8_030_261_248L, llamaFamilyParameters(Presets.config("llama", "8B")), "Llama-3.1-8B");
+        assertEquals(7_615_616_512L, llamaFamilyParameters(Presets.config("qwen2", "7B")), "Qwen2-7B");
+        assertEquals(Models.parameterCount(Presets.config("qwen2", "7B")),
+                llamaFamilyParameters(Presets.config("qwen2", "7B")));
     }
 
-    /** Parameters of a tied-embedding Llama-family config: embedding, blocks (q/k/v biases when set), final norm. */
+    /**
+     * Parameters of a Llama-family config: embedding, blocks (q/k/v biases when set), final norm, and an lm_head
+     * unless the embeddings are tied.
+     */
     private static long llamaFamilyParameters(ModelConfig c) {
         long d = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         long attention = d * q + 2 * d * kv + q * d + (c.attentionBias() ? q + 2 * kv : 0);
         long block = attention + 3 * d * c.intermediateSize() + 2 * d;
-        return (long) c.vocabSize() * d + c.numLayers() * block + d;
+        return (long) c.vocabSize() * d * (c.tieWordEmbeddings() ? 1 : 2) + c.numLayers() * block + d;
     }
 }
