@@ -54,6 +54,8 @@ for width in native avx2; do
         for b in 1 8; do
           echo "== GPT-2 124M greedy decode, batch $b, 64 new tokens, 2 threads, $width"
           ALIGN4J_JAVA_OPTS="$opts" "$root/align4j" bench generate --batch $b --new-tokens 64 2>/dev/null | tail -1
+          echo "bfloat16 weights: $(ALIGN4J_JAVA_OPTS="$opts" "$root/align4j" bench generate --batch $b --new-tokens 64 \
+            --torch-dtype bfloat16 2>/dev/null | tail -1)"
           env OPENBLAS_NUM_THREADS=2 ${core:+OPENBLAS_CORETYPE=$core} "$py" "$torch_bench" generate 2 $b 64 3
         done ;;
       *) echo "unknown part '$part' (gemm, steps, decode)" >&2; exit 2 ;;
