@@ -39,6 +39,11 @@ final class VectorAttention {
             return ((b * kvRows + j) * nKvHeads + g) * headDim;
         }
 
+        /** Elements between key (or value) rows j and j + 1 of one kv head. */
+        int keyStride() {
+            return nKvHeads * headDim;
+        }
+
         /** Whether key j of batch b is padding. */
         boolean masked(int[] keyMask, int b, int j) {
             return keyMask != null && keyMask[b * kvRows + j] == 0;
@@ -95,11 +100,7 @@ final class VectorAttention {
         VectorMath.expShiftedInPlace(scores, 0, visible, max);
         double sum = VectorMath.sum(scores, 0, visible);
         Arrays.fill(acc, 0f);
-        for (int j = 0; j < visible; j++) {
-            if (scores[j] != 0f) {
-                VectorMath.axpy(scores[j], v, s.keyRow(b, j, kvHead), acc, 0, s.headDim());
-            }
-        }
+        VectorMath.weightedRowSum(scores, visible, v, s.keyRow(b, 0, kvHead), s.keyStride(), acc, 0, s.headDim());
         Arrays.fill(out, qRow, qRow + s.headDim(), 0f);
         VectorMath.axpy((float) (1 / sum), acc, 0, out, qRow, s.headDim());
         if (lse != null) {
@@ -133,13 +134,15 @@ final class VectorAttention {
         long unitWork = (long) shape.group() * tq * tk * headDim;
         Parallel.range(batch * nKvHeads, VectorMath.rowGrain(unitWork), (u0, u1) -> {
             float[] probs = new float[tk];
+            float[] dScores = new float[tk];
             float[] dqAcc = new float[headDim];
             for (int u = u0; u < u1; u++) {
                 int b = u / nKvHeads;
                 int kvHead = u % nKvHeads;
                 for (int h = kvHead * shape.group(); h < (kvHead + 1) * shape.group(); h++) {
                     for (int i = 0; i < tq; i++) {
-                        backwardRow(shape, dout, q, k, v, out, lse, keyMask, dq, dk, dv, b, h, i, probs, dqAcc);
+                        backwardRow(shape, dout, q, k, v, out, lse, keyMask, dq, dk, dv, b, h, i, probs, dScores,
+                                dqAcc);
                     }
                 }
             }
@@ -153,7 +156,7 @@ final class VectorAttention {
      */
     private static void backwardRow(Shape s, float[] dout, float[] q, float[] k, float[] v, float[] out, float[] lse,
                                     int[] keyMask, float[] dq, float[] dk, float[] dv, int b, int h, int i,
-                                    float[] probs, float[] dqAcc) {
+                                    float[] probs, float[] dScores, float[] dqAcc) {
         float rowLse = lse[s.lseIndex(b, h, i)];
         if (rowLse == Float.NEGATIVE_INFINITY) {
             return;
@@ -169,14 +172,16 @@ final class VectorAttention {
         for (int j = 0; j < visible; j++) {
             float p = probs[j];
             if (p == 0f) {
+                dScores[j] = 0f;
                 continue;
             }
             int kvRow = s.keyRow(b, j, kvHead);
             float dScore = p * (VectorMath.dot(dout, qRow, v, kvRow, headDim) - rowDot);
-            VectorMath.axpy(dScore, k, kvRow, dqAcc, 0, headDim);
+            dScores[j] = dScore;
             VectorMath.axpy(s.scale() * dScore, q, qRow, dk, kvRow, headDim);
             VectorMath.axpy(p, dout, qRow, dv, kvRow, headDim);
         }
+        VectorMath.weightedRowSum(dScores, visible, k, s.keyRow(b, 0, kvHead), s.keyStride(), dqAcc, 0, headDim);
         VectorMath.axpy(s.scale(), dqAcc, 0, dq, qRow, headDim);
     }
 }

@@ -204,6 +204,55 @@ final class VectorMath {
         }
     }
 
+    /**
+     * y[yOff + i] += Σ_j w[j] · x[xBase + j · xStride + i] for i in [0, n) over the rows j &lt; rows whose weight is not
+     * zero: exactly {@link #axpy} applied row after row (each element one chain in j order), but with up to four
+     * vectors of y held in registers across the rows instead of stored and reloaded for every row (attention's
+     * probability-weighted sum of value rows, its dq).
+     */
+    static void weightedRowSum(float[] w, int rows, float[] x, int xBase, int xStride, float[] y, int yOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i + 4 * LANES <= bound; i += 4 * LANES) {
+            FloatVector y0 = FloatVector.fromArray(F, y, yOff + i);
+            FloatVector y1 = FloatVector.fromArray(F, y, yOff + i + LANES);
+            FloatVector y2 = FloatVector.fromArray(F, y, yOff + i + 2 * LANES);
+            FloatVector y3 = FloatVector.fromArray(F, y, yOff + i + 3 * LANES);
+            for (int j = 0; j < rows; j++) {
+                if (w[j] != 0f) {
+                    FloatVector a = FloatVector.broadcast(F, w[j]);
+                    int at = xBase + j * xStride + i;
+                    y0 = FloatVector.fromArray(F, x, at).fma(a, y0);
+                    y1 = FloatVector.fromArray(F, x, at + LANES).fma(a, y1);
+                    y2 = FloatVector.fromArray(F, x, at + 2 * LANES).fma(a, y2);
+                    y3 = FloatVector.fromArray(F, x, at + 3 * LANES).fma(a, y3);
+                }
+            }
+            y0.intoArray(y, yOff + i);
+            y1.intoArray(y, yOff + i + LANES);
+            y2.intoArray(y, yOff + i + 2 * LANES);
+            y3.intoArray(y, yOff + i + 3 * LANES);
+        }
+        for (; i < bound; i += LANES) {
+            FloatVector y0 = FloatVector.fromArray(F, y, yOff + i);
+            for (int j = 0; j < rows; j++) {
+                if (w[j] != 0f) {
+                    y0 = FloatVector.fromArray(F, x, xBase + j * xStride + i).fma(FloatVector.broadcast(F, w[j]), y0);
+                }
+            }
+            y0.intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float sum = y[yOff + i];
+            for (int j = 0; j < rows; j++) {
+                if (w[j] != 0f) {
+                    sum += w[j] * x[xBase + j * xStride + i];
+                }
+            }
+            y[yOff + i] = sum;
+        }
+    }
+
     /** a[off + i] ← exp(a[off + i] − shift) for i in [0, n); −∞ entries become 0. */
     static void expShiftedInPlace(float[] a, int off, int n, float shift) {
         int bound = F.loopBound(n);
