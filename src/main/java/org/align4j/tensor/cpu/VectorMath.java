@@ -18,6 +18,8 @@ import org.align4j.tensor.Parallel;
 final class VectorMath {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int LANES = F.length();
+    private static final VectorSpecies<Float> F_256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F_128 = FloatVector.SPECIES_128;
     /** The preferred double species, and the float species with as many lanes, for widening floats into doubles. */
     static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     static final VectorSpecies<Float> F_AS_D = VectorSpecies.of(float.class,
@@ -55,6 +57,17 @@ final class VectorMath {
      * depend on how far the JIT has compiled the caller, so repeated runs give bit-identical numbers.
      */
     static float sumLanes(FloatVector v) {
+        if (LANES == 16 || LANES == 8 || LANES == 4) {
+            // the same tree, halving by taking the vector's upper and lower parts (no cross-lane shuffles)
+            FloatVector acc = v;
+            if (LANES == 16) {
+                acc = ((FloatVector) acc.reinterpretShape(F_256, 0)).add((FloatVector) acc.reinterpretShape(F_256, 1));
+            }
+            if (LANES >= 8) {
+                acc = ((FloatVector) acc.reinterpretShape(F_128, 0)).add((FloatVector) acc.reinterpretShape(F_128, 1));
+            }
+            return (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3));
+        }
         FloatVector acc = v;
         for (int half = LANES / 2; half >= 1; half /= 2) {
             acc = acc.add(acc.slice(half));
