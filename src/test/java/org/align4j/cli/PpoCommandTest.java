@@ -44,6 +44,21 @@ class PpoCommandTest {
         Files.write(prompts, lines);
     }
 
+    /** A bfloat16 reference (loaded from --model): the KL starts near zero, from rounding alone, and training runs. */
+    @Test
+    void trainsAgainstABfloat16Reference() throws IOException {
+        Path out = tmp.resolve("bf16");
+        CliRun run = CliRun.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", prompts.toString(), "--output", out.toString(), "--per-device-train-batch-size", "2",
+                "--total-episodes", "4", "--response-length", "5", "--learning-rate", "1e-3", "--save-strategy", "no",
+                "--disable-tqdm", "--torch-dtype", "bfloat16");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("ppo: 2 updates, 4 episodes"), run.out());
+        double kl = JSON.readTree(Files.readAllLines(out.resolve("metrics.jsonl")).get(0)).get("objective/kl")
+                .asDouble();
+        assertTrue(Double.isFinite(kl) && Math.abs(kl) < 0.05, "first update's KL to a rounded copy: " + kl);
+    }
+
     @Test
     void trainsAndWritesMetricsCheckpointsAndTheModel() throws IOException {
         Path out = tmp.resolve("run");
