@@ -1,5 +1,6 @@
 package org.align4j.train;
 
+import org.align4j.autograd.Ops;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
 import org.align4j.model.OutOfHeapError;
@@ -36,8 +37,8 @@ import org.align4j.model.OutOfHeapError;
  * @param activationBytes    activations kept for backward, or the KV cache and one layer's outputs of inference
  */
 public record MemoryEstimate(long weightBytes, long trainingStateBytes, long referenceBytes, long activationBytes) {
-    /** The most floats of one chunk of the fused lm_head's logits ({@code Ops.LOGITS_CHUNK_ELEMENTS}). */
-    static final long LM_HEAD_CHUNK_FLOATS = 1L << 21;
+    /** The most floats of one chunk of the fused lm_head's logits. */
+    static final long LM_HEAD_CHUNK_FLOATS = Ops.LOGITS_CHUNK_ELEMENTS;
 
     /** Total bytes. */
     public long totalBytes() {

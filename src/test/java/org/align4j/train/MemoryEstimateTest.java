@@ -61,11 +61,15 @@ class MemoryEstimateTest {
                 .trainingStateBytes());
         MemoryEstimate mezo = MemoryEstimate.training(config, args("optim", MeZo.NAME), n, false, 4, 4, 512);
         assertEquals(0, mezo.trainingStateBytes());
-        assertTrue(mezo.activationBytes() < full.activationBytes() / 10, mezo.describe());
+        // beside the lm_head's chunk of logits (and its gradient), which every run holds
+        long lmHeadChunk = 4 * 2 * MemoryEstimate.LM_HEAD_CHUNK_FLOATS;
+        assertTrue(mezo.activationBytes() - lmHeadChunk < (full.activationBytes() - lmHeadChunk) / 10,
+                mezo.describe());
         MemoryEstimate checkpointed = MemoryEstimate.training(config, args("gradient_checkpointing", true), n, true, 4,
                 4, 512);
         assertEquals(full.trainingStateBytes(), checkpointed.trainingStateBytes());
-        assertTrue(checkpointed.activationBytes() < full.activationBytes() / 3, checkpointed.describe());
+        assertTrue(checkpointed.activationBytes() - lmHeadChunk < (full.activationBytes() - lmHeadChunk) / 3,
+                checkpointed.describe());
     }
 
     @Test
