@@ -20,6 +20,7 @@ import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
+import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
@@ -83,6 +84,9 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     @Mixin
     private TorchDtypeOption torchDtype;
 
+    /** --torch-dtype resolved for --model: how the reference and a LoRA base are stored. */
+    private Dtype frozenStorage;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -113,16 +117,19 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
         ModelConfig modelConfig = HfModels.readConfig(model);
+        frozenStorage = torchDtype.storage(model);
         sizeRun(modelConfig, resolved, lora.usePeft ? 0 : Models.parameterCount(modelConfig));
         // under adapters the base is frozen, stored as --torch-dtype says
-        CausalLM policy = lora.usePeft ? torchDtype.loadFrozen(model, saveDtype.dtype()) : saveDtype.load(model);
+        CausalLM policy = lora.usePeft ? HfModels.loadFrozen(model, frozenStorage, saveDtype.dtype())
+                : saveDtype.load(model);
         if (lora.usePeft) {
             policy = lora.adapt(policy, model.toString(), resolved.training().seed());
             sizeRun(modelConfig, resolved, policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum());
         }
         // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for
-        CausalLM reference = refModel != null ? torchDtype.loadFrozen(refModel)
-                : !lora.usePeft && torchDtype.bfloat16(model) ? torchDtype.loadFrozen(model) : null;
+        CausalLM reference = refModel != null ? HfModels.loadFrozen(refModel, frozenStorage, null)
+                : !lora.usePeft && frozenStorage == Dtype.BF16 ? HfModels.loadFrozen(model, frozenStorage, null)
+                : null;
         DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
                 HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
         DpoTrainer.Result result = trainer.train();
@@ -142,7 +149,7 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
         long rows = 2L * resolved.training().perDeviceTrainBatchSize();
         int maxLength = resolved.options().maxLength() != null ? resolved.options().maxLength() : config.maxPositions();
         boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !lora.usePeft);
-        int frozenBytes = torchDtype.bfloat16(model) ? 2 : 4;
+        int frozenBytes = frozenStorage.byteSize();
         memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(config, resolved.training(), trainable,
                 referenceCopy, frozenBytes, 2, maxLength), rows, maxLength);
     }

@@ -45,12 +45,4 @@ final class TorchDtypeOption {
     CausalLM loadFrozen(Path dir) {
         return HfModels.loadFrozen(dir, storage(dir), null);
     }
-
-    /**
-     * {@link #loadFrozen(Path)}, its config recording {@code configDtype} (null: the checkpoint's) as the dtype to save
-     * it in, as {@code --save-dtype} chooses it.
-     */
-    CausalLM loadFrozen(Path dir, Dtype configDtype) {
-        return HfModels.loadFrozen(dir, storage(dir), configDtype);
-    }
 }

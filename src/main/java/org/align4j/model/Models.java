@@ -206,15 +206,9 @@ public final class Models {
     public static CausalLM frozenCopy(CausalLM model, Dtype storage) {
         checkFrozenStorage(storage);
         Map<String, Tensor> copies = new LinkedHashMap<>();
-        for (String name : parameterShapes(model.config()).keySet()) {
-            Var v = model.parameters().get(name);
-            if (v == null) {
-                throw new IllegalArgumentException("the model has no parameter '" + name + "' of its "
-                        + model.config().modelType() + " architecture");
-            }
-            Tensor t = v.value();
-            copies.put(name, storage == Dtype.BF16 && isWeightMatrix(t.shape()) ? t.toBfloat16() : t.toFloat32());
-        }
+        frozenWithAdapter(model, LinearAdapter.NONE).parameters().forEach((name, v) -> copies.put(name,
+                storage == Dtype.BF16 && isWeightMatrix(v.value().shape()) ? v.value().toBfloat16()
+                        : v.value().toFloat32()));
         return frozenWithAdapter(create(model.config(), copies::get, "frozen copy"), LinearAdapter.NONE);
     }
 

@@ -257,14 +257,7 @@ public final class SafeTensors implements AutoCloseable {
             throw error(file, "tensor " + quoted(name) + " has dtype " + info.dtype()
                     + ", which cannot be read as float32 (supported: F32, BF16, F16)");
         }
-        long count = info.elementCount();
-        if (count > Integer.MAX_VALUE - 8) {
-            throw error(file, "tensor " + quoted(name) + " has " + count + " elements, more than a Tensor holds");
-        }
-        if (closed) {
-            throw error(file, "cannot read tensor " + quoted(name) + ": file is closed");
-        }
-        float[] values = new float[(int) count];
+        float[] values = new float[readableCount(info)];
         MemorySegment source = dataRegion.asSlice(info.dataBegin(), info.byteSize());
         try {
             switch (info.dtype()) {
@@ -285,18 +278,11 @@ public final class SafeTensors implements AutoCloseable {
      * @throws CheckpointException as {@link #read}
      */
     public Tensor readBfloat16(String name) {
-        if (info(name).dtype() != Dtype.BF16) {
+        TensorInfo info = info(name);
+        if (info.dtype() != Dtype.BF16) {
             return read(name).toBfloat16();
         }
-        TensorInfo info = info(name);
-        long count = info.elementCount();
-        if (count > Integer.MAX_VALUE - 8) {
-            throw error(file, "tensor " + quoted(name) + " has " + count + " elements, more than a Tensor holds");
-        }
-        if (closed) {
-            throw error(file, "cannot read tensor " + quoted(name) + ": file is closed");
-        }
-        short[] bits = new short[(int) count];
+        short[] bits = new short[readableCount(info)];
         try {
             MemorySegment.copy(dataRegion.asSlice(info.dataBegin(), info.byteSize()), SHORT_LE, 0, bits, 0,
                     bits.length);
@@ -304,6 +290,23 @@ public final class SafeTensors implements AutoCloseable {
             throw error(file, "cannot read tensor " + quoted(name) + ": file is closed", e);
         }
         return Tensor.ofBfloat16(bits, info.shape());
+    }
+
+    /**
+     * The element count of a tensor about to be read into an array.
+     *
+     * @throws CheckpointException when it has more elements than a {@link Tensor} holds, or the file is closed
+     */
+    private int readableCount(TensorInfo info) {
+        long count = info.elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw error(file, "tensor " + quoted(info.name()) + " has " + count
+                    + " elements, more than a Tensor holds");
+        }
+        if (closed) {
+            throw error(file, "cannot read tensor " + quoted(info.name()) + ": file is closed");
+        }
+        return (int) count;
     }
 
     /**

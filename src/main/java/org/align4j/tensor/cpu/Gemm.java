@@ -176,7 +176,12 @@ public final class Gemm {
         }
         Operands op = Operands.of(layout, a, aOff, b, bBits, bOff, c, cOff, m, n, k);
         boolean parallel = allowThreads && (long) m * n * k >= PARALLEL_MIN_FMAS;
-        if (layout == Layout.NT && (m <= THIN_ROWS || n <= THIN_COLUMNS)) {
+        if (layout == Layout.NT && (m <= THIN_ROWS || n <= THIN_COLUMNS) && b == null && n < m) {
+            // fewer rows of a bfloat16 B than of A, so at most THIN_COLUMNS of them: widened once
+            float[] widened = new float[n * k];
+            Bfloat16Vectors.widen(bBits, bOff, widened, 0, widened.length);
+            dotProducts(op, widened, null, 0, accumulate, parallel);
+        } else if (layout == Layout.NT && (m <= THIN_ROWS || n <= THIN_COLUMNS)) {
             dotProducts(op, b, bBits, bOff, accumulate, parallel);
         } else if (m <= THIN_ROWS) {
             rowStrips(op, accumulate, parallel);
@@ -1122,14 +1127,6 @@ public final class Gemm {
         int m = op.m();
         int n = op.n();
         boolean bOuter = n >= m;
-        if (bRows == null && !bOuter) {
-            // fewer B rows than A rows: at most THIN_COLUMNS rows of B, widened once
-            bRows = new float[n * op.k()];
-            Bfloat16Vectors.widen(bRowsBits, bRowsOff, bRows, 0, bRows.length);
-            bRowsOff = 0;
-        }
-        float[] bFloats = bRows;
-        int bFloatsOff = bRowsOff;
         int outer = bOuter ? n : m;
         int inner = bOuter ? m : n;
         int grain = Math.max(1, THIN_GRAIN_FMAS / (inner * op.k()));
@@ -1139,19 +1136,19 @@ public final class Gemm {
                 if (bOuter) {
                     for (int i0 = 0; i0 < m; i0 += 4) {
                         int count = Math.min(4, m - i0);
-                        if (bFloats != null && count == 1) {
-                            dot(op, i0, bFloats, bFloatsOff, o, accumulate, lanes);
-                        } else if (bFloats != null) {
-                            dots4(op, i0, count, bFloats, bFloatsOff, o, accumulate, lanes);
+                        if (bRows != null && count == 1) {
+                            dot(op, i0, bRows, bRowsOff, o, accumulate, lanes);
+                        } else if (bRows != null) {
+                            dots4(op, i0, count, bRows, bRowsOff, o, accumulate, lanes);
                         } else if (count == 1) {
-                            dotBfloat16(op, i0, bRowsBits, bFloatsOff, o, accumulate, lanes);
+                            dotBfloat16(op, i0, bRowsBits, bRowsOff, o, accumulate, lanes);
                         } else {
-                            dots4Bfloat16(op, i0, count, bRowsBits, bFloatsOff, o, accumulate, lanes);
+                            dots4Bfloat16(op, i0, count, bRowsBits, bRowsOff, o, accumulate, lanes);
                         }
                     }
                 } else {
                     for (int j = 0; j < n; j++) {
-                        dot(op, o, bFloats, bFloatsOff, j, accumulate, lanes);
+                        dot(op, o, bRows, bRowsOff, j, accumulate, lanes);
                     }
                 }
             }
