@@ -27,13 +27,12 @@ final class TorchDtypeOption {
      */
     Dtype storage(Path dir) {
         String name = torchDtype.trim().toLowerCase(Locale.ROOT);
-        return switch (name) {
-            case "float32" -> Dtype.F32;
-            case "bfloat16" -> Dtype.BF16;
-            case "auto" -> dir != null && HfModels.readConfig(dir).dtype() == Dtype.BF16 ? Dtype.BF16 : Dtype.F32;
-            default -> throw new IllegalArgumentException(
-                    "--torch-dtype must be float32, bfloat16 or auto, got '" + torchDtype + "'");
-        };
+        if (name.equals("auto")) {
+            return dir != null && HfModels.readConfig(dir).dtype() == Dtype.BF16 ? Dtype.BF16 : Dtype.F32;
+        }
+        return Dtype.fromTorchName(name).filter(d -> d == Dtype.F32 || d == Dtype.BF16).orElseThrow(() ->
+                new IllegalArgumentException("--torch-dtype must be float32, bfloat16 or auto, got '" + torchDtype
+                        + "'"));
     }
 
     /** Whether the weights of the model in {@code dir} are stored in bfloat16. */
