@@ -14,6 +14,8 @@ import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
 import org.align4j.model.Presets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link MemoryEstimate}: its parts, its scaling, and its activation count against a measured forward pass. */
 class MemoryEstimateTest {
@@ -102,53 +104,65 @@ class MemoryEstimateTest {
                 e.describe());
     }
 
+    private static final String LLAMA = "{\"model_type\":\"llama\",\"vocab_size\":64,\"hidden_size\":128,"
+            + "\"intermediate_size\":344,\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
+            + "\"max_position_embeddings\":1024}";
+
     /**
      * The per-token count of {@link MemoryEstimate#activationFloatsPerToken} against the heap a recorded forward pass
      * actually keeps: measured after full collections, with the tape (and so every activation) still reachable; with
-     * gradient checkpointing, the blocks' outputs alone.
+     * gradient checkpointing, the blocks' outputs alone. The heap is shared with whatever else the test JVM runs, so
+     * a measurement is taken up to three times and the closest one counts; an estimate that is off fails all three.
      */
-    @Test
-    void perTokenCountMatchesWhatARecordedForwardKeeps() {
-        String llama = "{\"model_type\":\"llama\",\"vocab_size\":64,\"hidden_size\":128,\"intermediate_size\":344,"
-                + "\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
-                + "\"max_position_embeddings\":1024}";
-        String qwen3 = llama.replace("llama", "qwen3").replace("}", ",\"head_dim\":32}");
-        String gpt2 = "{\"model_type\":\"gpt2\",\"vocab_size\":64,\"n_embd\":128,\"n_layer\":4,\"n_head\":4,"
-                + "\"n_positions\":1024}";
-        for (String json : new String[] {llama, qwen3, gpt2}) {
-            ModelConfig config = config(json);
-            CausalLM model = Models.randomInit(config, 1);
-            int batch = 2;
-            int seq = 1024;
-            int[][] ids = new int[batch][seq];
-            int[][] mask = new int[batch][seq];
-            for (int[] row : mask) {
-                Arrays.fill(row, 1);
-            }
-            ModelInput input = ModelInput.of(ids, mask);
-            long before = retainedHeap();
-            Tape tape = Tape.recording();
-            Var hidden = model.hiddenStates(tape, input);
-            long kept = retainedHeap() - before;
-            long outside = (config.isGpt2() ? 4L : 2L) * config.hiddenSize();
-            long estimated = 4L * batch * seq
-                    * (MemoryEstimate.activationFloatsPerToken(config) * config.numLayers() + outside);
-            assertTrue(Math.abs(kept - estimated) < 0.04 * estimated, config.modelType() + ": the forward kept "
-                    + kept / MIB + " MiB, the estimate is " + estimated / MIB + " MiB");
-            assertTrue(tape.isRecording() && hidden.value().size() > 0);
-            tape = null;
-            hidden = null;
-
-            before = retainedHeap();
-            Tape checkpointing = Tape.recording(true);
-            Var output = model.hiddenStates(checkpointing, input);
-            long keptByBlocks = retainedHeap() - before;
-            long blockOutputs = 4L * batch * seq * (config.hiddenSize() * config.numLayers() + outside);
-            assertTrue(Math.abs(keptByBlocks - blockOutputs) < 0.1 * blockOutputs, config.modelType()
-                    + ": the checkpointed forward kept " + keptByBlocks / 1024 + " KiB, the estimate is "
-                    + blockOutputs / 1024 + " KiB");
-            assertTrue(checkpointing.gradientCheckpointing() && output.value().size() > 0);
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen3", "gpt2"})
+    void perTokenCountMatchesWhatARecordedForwardKeeps(String modelType) {
+        String json = switch (modelType) {
+            case "qwen3" -> LLAMA.replace("llama", "qwen3").replace("}", ",\"head_dim\":32}");
+            case "gpt2" -> "{\"model_type\":\"gpt2\",\"vocab_size\":64,\"n_embd\":128,\"n_layer\":4,\"n_head\":4,"
+                    + "\"n_positions\":1024}";
+            default -> LLAMA;
+        };
+        ModelConfig config = config(json);
+        CausalLM model = Models.randomInit(config, 1);
+        int batch = 2;
+        int seq = 1024;
+        int[][] mask = new int[batch][seq];
+        for (int[] row : mask) {
+            Arrays.fill(row, 1);
         }
+        ModelInput input = ModelInput.of(new int[batch][seq], mask);
+        long outside = (config.isGpt2() ? 4L : 2L) * config.hiddenSize();
+        long estimated = 4L * batch * seq
+                * (MemoryEstimate.activationFloatsPerToken(config) * config.numLayers() + outside);
+        assertWithin(0.04, estimated, () -> keptByForward(model, input, false), config.modelType() + ": the forward");
+        long blockOutputs = 4L * batch * seq * (config.hiddenSize() * config.numLayers() + outside);
+        assertWithin(0.1, blockOutputs, () -> keptByForward(model, input, true),
+                config.modelType() + ": the checkpointed forward");
+    }
+
+    /** The heap a forward pass on a recording tape keeps reachable, in bytes. */
+    private static long keptByForward(CausalLM model, ModelInput input, boolean gradientCheckpointing) {
+        long before = retainedHeap();
+        Tape tape = Tape.recording(gradientCheckpointing);
+        Var hidden = model.hiddenStates(tape, input);
+        long kept = retainedHeap() - before;
+        assertTrue(tape.isRecording() && tape.gradientCheckpointing() == gradientCheckpointing
+                && hidden.value().size() > 0);
+        return kept;
+    }
+
+    private static void assertWithin(double tolerance, long estimated, java.util.function.LongSupplier measure,
+                                     String what) {
+        java.util.List<Long> measured = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long kept = measure.getAsLong();
+            measured.add(kept / 1024);
+            if (Math.abs(kept - estimated) < tolerance * estimated) {
+                return;
+            }
+        }
+        throw new AssertionError(what + " kept " + measured + " KiB, the estimate is " + estimated / 1024 + " KiB");
     }
 
     private static ModelConfig config(String json) {
