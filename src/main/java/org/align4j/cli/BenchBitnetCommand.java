@@ -82,12 +82,15 @@ final class BenchBitnetCommand implements Callable<Integer> {
 
     /**
      * The best time per call of each kernel over {@value #ROUNDS} interleaved rounds of {@code --millis / ROUNDS}
-     * each, after a warm-up of {@code --millis} each: on a shared machine the rounds that other work slowed are
-     * dropped, and all kernels see the same load.
+     * each, after a warm-up of {@code --millis} each in two interleaved passes (so that every kernel has run before
+     * any is timed, and the JIT's recompilations for paths the others add happen in the warm-up): on a shared machine
+     * the rounds that other work slowed are dropped, and all kernels see the same load.
      */
     private double[] bestNanosPerCall(Runnable... kernels) {
-        for (Runnable kernel : kernels) {
-            nanosPerCall(kernel, millis * 1_000_000L);
+        for (int pass = 0; pass < 2; pass++) {
+            for (Runnable kernel : kernels) {
+                nanosPerCall(kernel, millis * 1_000_000L / 2);
+            }
         }
         double[] best = new double[kernels.length];
         Arrays.fill(best, Double.POSITIVE_INFINITY);

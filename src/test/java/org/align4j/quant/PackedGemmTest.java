@@ -127,14 +127,15 @@ class PackedGemmTest {
         assertEquals(rows, one.length);
     }
 
+    /** 2 and 1 bits per weight, less the 32 bytes after each plane that let a kernel's last vector overreach. */
     @Test
     void packedWeightsTakeAtLeastTenTimesLessMemoryThanFloats() {
         float[] w = random(new SplittableRandom(3), 768 * 768);
         long floats = 4L * w.length;
         assertEquals(16.0, (double) floats / PackedMatrix.quantize(WeightQuantization.TERNARY, w, 768, 768).bytes(),
-                0.01);
+                0.02);
         assertEquals(32.0, (double) floats / PackedMatrix.quantize(WeightQuantization.BINARY, w, 768, 768).bytes(),
-                0.01);
+                0.02);
     }
 
     @Test
