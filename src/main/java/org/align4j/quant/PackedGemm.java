@@ -21,8 +21,8 @@ import org.align4j.tensor.Parallel;
  * out in the planes' lane order once per call, are added (plus-plane) or subtracted (minus-plane) under the masks.
  * Where the ISA has mask registers (AVX-512) the add is masked; elsewhere (AVX2, NEON) the codes are blended with
  * zero first, since a masked add there is an add and a blend and a mask turned into a vector costs three
- * instructions. A GEMV takes two rows per pass, sharing each load of the codes; a GEMM takes four tokens per row,
- * sharing each mask. The short accumulators are widened to int before they could overflow. The scalar twins walk
+ * instructions. A GEMV takes one row per pass, or two sharing each load of the codes where there are 32 vector
+ * registers; a GEMM takes four tokens per row, sharing each mask. The short accumulators are widened to int before they could overflow. The scalar twins walk
  * the set bits one by one. Both compute the same integers, so their results are bit-identical.
  */
 public final class PackedGemm {
