@@ -1,5 +1,6 @@
 package org.align4j.quant;
 
+import java.util.Arrays;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
@@ -36,6 +37,10 @@ public final class PackedGemm {
     private static final boolean PAIRED_ROWS = LANES == 32 || "aarch64".equals(System.getProperty("os.arch"));
     /** Whether a masked add is one instruction (AVX-512's mask registers: 32 short lanes). */
     private static final boolean MASK_REGISTERS = LANES == 32;
+    /*
+     * The kernels make their zero vector themselves: a vector from a static final field, merged into a loop's
+     * accumulator, made C2 allocate a box for every vector of the loop (ten times slower).
+     */
     /** Tokens of a GEMM that share each row's masks. */
     private static final int TOKEN_BLOCK = 4;
     /** Weight-times-token products per parallel chunk at least, so that small products are not split to waste. */
@@ -82,8 +87,7 @@ public final class PackedGemm {
     public static int[] integerProducts(PackedMatrix w, QuantizedActivations x) {
         short[] codes = laneOrdered(w, x);
         int stride = vectorsPerRow(w) * STEPS * LANES;
-        boolean ternary = w.minusPlane() != null;
-        int[] totals = ternary ? null : tokenTotals(x);
+        int[] totals = w.minusPlane() != null ? null : tokenTotals(x);
         int tokens = x.tokens();
         int rows = w.rows();
         int[] products = new int[tokens * rows];
@@ -91,7 +95,7 @@ public final class PackedGemm {
             Parallel.range(rows, Math.max(1, CHUNK_WORK / stride), (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int sum = rowSum(w, r, codes);
-                    products[r] = ternary ? sum : 2 * sum - totals[0];
+                    products[r] = product(sum, totals, 0);
                 }
             });
             return products;
@@ -104,9 +108,9 @@ public final class PackedGemm {
                     int r = 2 * pair;
                     boolean two = r + 1 < rows;
                     rowPairSums(w, r, two, codes, sums);
-                    products[r] = ternary ? sums[0] : 2 * sums[0] - totals[0];
+                    products[r] = product(sums[0], totals, 0);
                     if (two) {
-                        products[r + 1] = ternary ? sums[1] : 2 * sums[1] - totals[0];
+                        products[r + 1] = product(sums[1], totals, 0);
                     }
                 }
             });
@@ -119,12 +123,20 @@ public final class PackedGemm {
                     int count = Math.min(TOKEN_BLOCK, tokens - t);
                     tokenQuadSums(w, r, codes, t * stride, stride, count, sums);
                     for (int i = 0; i < count; i++) {
-                        products[(t + i) * rows + r] = ternary ? sums[i] : 2 * sums[i] - totals[t + i];
+                        products[(t + i) * rows + r] = product(sums[i], totals, t + i);
                     }
                 }
             }
         });
         return products;
+    }
+
+    /**
+     * W̃ · x̃ of a token from its plane sum: the sum itself for a ternary matrix ({@code totals} null), 2 Σ_plus x̃ − Σ x̃
+     * for a binary one.
+     */
+    private static int product(int planeSum, int[] totals, int token) {
+        return totals == null ? planeSum : 2 * planeSum - totals[token];
     }
 
     /** Vectors of plane words per row (the last may reach into the next row: its codes are zero). */
@@ -200,7 +212,7 @@ public final class PackedGemm {
         int x3 = count > 3 ? base + 3 * stride : base;
         int vectors = vectorsPerRow(w);
         ShortVector zero = ShortVector.zero(SHORTS);
-        java.util.Arrays.fill(sums, 0);
+        Arrays.fill(sums, 0);
         for (int start = 0; start < vectors; start += FLUSH_VECTORS) {
             int end = Math.min(vectors, start + FLUSH_VECTORS);
             ShortVector acc0 = zero;
@@ -239,11 +251,6 @@ public final class PackedGemm {
             sums[3] += pairSum(acc3);
         }
     }
-
-    /*
-     * The kernels make their zero vector themselves: a vector from a static final field, merged into a loop's
-     * accumulator, made C2 allocate a box for every vector of the loop (ten times slower).
-     */
 
     /** Σ_plus x̃ − Σ_minus x̃ (binary: Σ_plus x̃) of row r for one token's lane-ordered codes {@code x}. */
     private static int rowSum(PackedMatrix w, int r, short[] x) {
@@ -332,6 +339,10 @@ public final class PackedGemm {
         short[] plus = w.plusPlane();
         short[] minus = w.minusPlane();
         int words = w.blocksPerRow() * PackedMatrix.BLOCK_LANES;
+        int[] valid = new int[words];
+        for (int word = 0; word < words; word++) {
+            valid[word] = validBits(w.cols(), word);
+        }
         for (int r = 0; r < w.rows(); r++) {
             for (int t = 0; t < x.tokens(); t++) {
                 int base = t * x.width();
@@ -339,7 +350,7 @@ public final class PackedGemm {
                 for (int word = 0; word < words; word++) {
                     int p = plus[r * words + word] & 0xFFFF;
                     sum += setBitSum(p, word, x.codes(), base);
-                    int negative = minus == null ? ~p & validBits(w.cols(), word) : minus[r * words + word] & 0xFFFF;
+                    int negative = minus == null ? ~p & valid[word] : minus[r * words + word] & 0xFFFF;
                     sum -= setBitSum(negative, word, x.codes(), base);
                 }
                 products[t * w.rows() + r] = sum;
