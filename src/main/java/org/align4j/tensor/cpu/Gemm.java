@@ -25,9 +25,10 @@ import org.align4j.tensor.Parallel;
  * column or dot-product kernels instead, and small problems stay on the calling thread.
  *
  * <p>Determinism: every element of C is written by one thread, and its arithmetic depends only on the shape, never
- * on the thread count or on how the work was split. In the packed and row/column kernels each element is one chain
- * of fused multiply-adds in increasing k order that starts from C (when accumulating) or zero, so their results are
- * also the same at every vector width and tile. The dot-product kernels (used by {@code nt} with few rows or few
+ * on the thread count or on how the work was split. In the packed and column kernels each element is one chain of
+ * fused multiply-adds in increasing k order that starts from C (when accumulating) or zero; the row kernel (few rows
+ * of A, in {@code nn} and {@code tn}) runs one such chain per slab of 64 k-steps and adds the later slabs' sums to the
+ * first's in k order. Both are the same at every vector width and tile. The dot-product kernels (used by {@code nt} with few rows or few
  * columns, and {@code nn} with few columns) sum per-lane partial dots (two accumulators of one vector each) in a fixed
  * order and then add them to C: their rounding depends on the number of lanes, so these results change, within float
  * rounding, between vector widths (AVX-512, AVX2, 128-bit), never between runs or thread counts on one machine.
@@ -67,6 +68,11 @@ public final class Gemm {
     private static final int PACKED_B_FLOATS = 1 << 22;
     /** Problems with at most this many rows use the unpacked row (or dot-product) kernels. */
     private static final int THIN_ROWS = 4;
+    /**
+     * Rows of B per slab in the few-rows kernel ({@link #rowStrips}): the k-steps of one fma chain before its partial
+     * sum is added to C. A slab of a 768-column float32 B is 192 KiB of contiguous reads.
+     */
+    private static final int ROW_SLAB = 64;
     /** Problems with at most this many columns use the unpacked column (or dot-product) kernels. */
     private static final int THIN_COLUMNS = 8;
     /** Problems with fewer multiply-adds than this run on the calling thread. */
@@ -245,12 +251,21 @@ public final class Gemm {
         /** One panel's columns of a bfloat16 B, widened, before packing transposes them. */
         final float[] widenedPanel = new float[KC * NR];
         float[] packedB = new float[0];
+        /** The later slabs' partial rows of C in {@link #rowStrips}. */
+        float[] partials = new float[0];
 
         float[] packedB(int size) {
             if (packedB.length < size) {
                 packedB = new float[size];
             }
             return packedB;
+        }
+
+        float[] partials(int size) {
+            if (partials.length < size) {
+                partials = new float[size];
+            }
+            return partials;
         }
     }
 
@@ -895,46 +910,83 @@ public final class Gemm {
     // ---- thin problems: no packing --------------------------------------------------------------------------------
 
     /**
-     * Few rows, B rows contiguous (nn, tn): the GEMV of decoding. Each thread owns one block of columns and walks B
-     * row by row, reading each row's part of its block in order (with two threads, half a row at a time), while the
-     * block of C, the accumulator, stays in cache. Reading B in long runs lets the hardware prefetchers stream it: on
-     * a 2-core Zen 4 held to AVX2 this read 9.4 MB weights at 13-17 GB/s, where strips of four vectors down all of
-     * k's rows (a new page every row) read 7.
+     * Few rows, B rows contiguous (nn, tn): the GEMV of decoding. k is cut into slabs of {@link #ROW_SLAB} rows of B;
+     * each element of C is one fma chain per slab, in k order: the first slab's chain starts from C (accumulating) or
+     * zero and is written to C, each later slab's starts from zero and is written to a partial row, and the partial rows
+     * are then added to C in slab order. The arithmetic depends only on the shape, never on how the tasks are cut.
+     *
+     * <p>With at least two slabs per thread, each task is one whole slab: it reads ROW_SLAB contiguous rows of B, one
+     * run the hardware prefetchers stream. With fewer, each task is one slab's block of columns, so that every thread
+     * has work; its reads are then runs of a row's block (half a row with two threads). On 2 Zen 5 cores, GPT-2's
+     * Conv1D weights (12 layers, 340 MB) were read at 40-42 GB/s by whole slabs and 30-35 GB/s by half rows.
      */
     private static void rowStrips(Operands op, boolean accumulate, boolean parallel) {
+        int m = op.m();
         int n = op.n();
-        int width = ceilDiv(ceilDiv(n, parallel ? Parallel.threads() : 1), LANES) * LANES;
-        run(ceilDiv(n, width), 1, parallel, (from, to) -> {
-            for (int block = from; block < to; block++) {
-                int j0 = block * width;
-                rowStream(op, j0, Math.min(n, j0 + width), accumulate);
+        int k = op.k();
+        int slabs = ceilDiv(k, ROW_SLAB);
+        int threads = parallel ? Parallel.threads() : 1;
+        int width = slabs >= 2 * threads ? n : ceilDiv(ceilDiv(n, threads), LANES) * LANES;
+        int blocks = ceilDiv(n, width);
+        int partialSize = m * n;
+        float[] partials = slabs == 1 ? null : WORKSPACE.get().partials((slabs - 1) * partialSize);
+        run(slabs * blocks, 1, parallel, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int slab = task / blocks;
+                int j0 = task % blocks * width;
+                int p0 = slab * ROW_SLAB;
+                int p1 = Math.min(k, p0 + ROW_SLAB);
+                if (slab == 0) {
+                    rowStream(op, j0, Math.min(n, j0 + width), p0, p1, op.c(), op.cOff(), accumulate);
+                } else {
+                    rowStream(op, j0, Math.min(n, j0 + width), p0, p1, partials, (slab - 1) * partialSize, false);
+                }
             }
         });
+        for (int slab = 1; slab < slabs; slab++) {
+            addRows(partials, (slab - 1) * partialSize, op.c(), op.cOff(), partialSize);
+        }
+    }
+
+    /** dst[dstOff + i] += src[srcOff + i] for i in [0, count). */
+    private static void addRows(float[] src, int srcOff, float[] dst, int dstOff, int count) {
+        int i = 0;
+        for (; i + LANES <= count; i += LANES) {
+            FloatVector.fromArray(SPECIES, dst, dstOff + i).add(FloatVector.fromArray(SPECIES, src, srcOff + i))
+                    .intoArray(dst, dstOff + i);
+        }
+        for (; i < count; i++) {
+            dst[dstOff + i] += src[srcOff + i];
+        }
     }
 
     /**
-     * C(all rows, j0 .. j1) as fused multiply-add chains over k, in k order, B read row by row. Four rows of B go
-     * through each vector of C while it is in a register, so that C is loaded and stored once per four rows.
+     * D(all rows, j0 .. j1) (+)= A(all rows, p0 .. p1) · B(p0 .. p1, j0 .. j1) as fused multiply-add chains in k
+     * order, B read row by row, where D is {@code d} laid out as C (row i at {@code dOff + i * n}). Four rows of B go
+     * through each vector of D while it is in a register, so that D is loaded and stored once per four rows.
      */
-    private static void rowStream(Operands op, int j0, int j1, boolean accumulate) {
-        if (op.b() == null) {
-            rowStreamBfloat16(op, j0, j1, accumulate);
-            return;
-        }
-        float[] a = op.a();
-        float[] b = op.b();
-        float[] c = op.c();
-        int n = op.n();
-        int k = op.k();
-        int bStep = op.bStrideP();
-        int vectorEnd = j0 + (j1 - j0) / LANES * LANES;
+    private static void rowStream(Operands op, int j0, int j1, int p0, int p1, float[] d, int dOff,
+                                  boolean accumulate) {
         if (!accumulate) {
             for (int i = 0; i < op.m(); i++) {
-                Arrays.fill(c, op.cOff() + i * n + j0, op.cOff() + i * n + j1, 0f);
+                Arrays.fill(d, dOff + i * op.n() + j0, dOff + i * op.n() + j1, 0f);
             }
         }
-        int p = 0;
-        for (; p + 4 <= k; p += 4) {
+        if (op.b() == null) {
+            rowStreamBfloat16(op, j0, j1, p0, p1, d, dOff);
+        } else {
+            rowStreamFloat32(op, j0, j1, p0, p1, d, dOff);
+        }
+    }
+
+    private static void rowStreamFloat32(Operands op, int j0, int j1, int p0, int p1, float[] c, int cOff) {
+        float[] a = op.a();
+        float[] b = op.b();
+        int n = op.n();
+        int bStep = op.bStrideP();
+        int vectorEnd = j0 + (j1 - j0) / LANES * LANES;
+        int p = p0;
+        for (; p + 4 <= p1; p += 4) {
             int b0 = op.bOff() + p * bStep;
             int b1 = b0 + bStep;
             int b2 = b1 + bStep;
@@ -949,7 +1001,7 @@ public final class Gemm {
                 FloatVector v1 = FloatVector.broadcast(SPECIES, x1);
                 FloatVector v2 = FloatVector.broadcast(SPECIES, x2);
                 FloatVector v3 = FloatVector.broadcast(SPECIES, x3);
-                int cRow = op.cOff() + i * n;
+                int cRow = cOff + i * n;
                 int j = j0;
                 for (; j < vectorEnd; j += LANES) {
                     FloatVector sum = FloatVector.fromArray(SPECIES, c, cRow + j);
@@ -967,12 +1019,12 @@ public final class Gemm {
                 }
             }
         }
-        for (; p < k; p++) {
+        for (; p < p1; p++) {
             int bRow = op.bOff() + p * bStep;
             for (int i = 0; i < op.m(); i++) {
                 float x = a[op.aOff() + i * op.aStrideI() + p * op.aStrideP()];
                 FloatVector xv = FloatVector.broadcast(SPECIES, x);
-                int cRow = op.cOff() + i * n;
+                int cRow = cOff + i * n;
                 int j = j0;
                 for (; j < vectorEnd; j += LANES) {
                     xv.fma(FloatVector.fromArray(SPECIES, b, bRow + j), FloatVector.fromArray(SPECIES, c, cRow + j))
@@ -986,24 +1038,17 @@ public final class Gemm {
     }
 
     /**
-     * {@link #rowStream} for a bfloat16 B: the same fma chains, B widened as it is loaded. The vector kernels keep one
-     * loop per storage type: a load that chose its type inside the loop ran at half speed for float32 too.
+     * {@link #rowStreamFloat32} for a bfloat16 B: the same fma chains, B widened as it is loaded. The vector kernels
+     * keep one loop per storage type: a load that chose its type inside the loop ran at half speed for float32 too.
      */
-    private static void rowStreamBfloat16(Operands op, int j0, int j1, boolean accumulate) {
+    private static void rowStreamBfloat16(Operands op, int j0, int j1, int p0, int p1, float[] c, int cOff) {
         float[] a = op.a();
         short[] b = op.bBits();
-        float[] c = op.c();
         int n = op.n();
-        int k = op.k();
         int bStep = op.bStrideP();
         int vectorEnd = j0 + (j1 - j0) / LANES * LANES;
-        if (!accumulate) {
-            for (int i = 0; i < op.m(); i++) {
-                Arrays.fill(c, op.cOff() + i * n + j0, op.cOff() + i * n + j1, 0f);
-            }
-        }
-        int p = 0;
-        for (; p + 4 <= k; p += 4) {
+        int p = p0;
+        for (; p + 4 <= p1; p += 4) {
             int b0 = op.bOff() + p * bStep;
             int b1 = b0 + bStep;
             int b2 = b1 + bStep;
@@ -1018,7 +1063,7 @@ public final class Gemm {
                 FloatVector v1 = FloatVector.broadcast(SPECIES, x1);
                 FloatVector v2 = FloatVector.broadcast(SPECIES, x2);
                 FloatVector v3 = FloatVector.broadcast(SPECIES, x3);
-                int cRow = op.cOff() + i * n;
+                int cRow = cOff + i * n;
                 int j = j0;
                 for (; j < vectorEnd; j += LANES) {
                     FloatVector sum = FloatVector.fromArray(SPECIES, c, cRow + j);
@@ -1036,12 +1081,12 @@ public final class Gemm {
                 }
             }
         }
-        for (; p < k; p++) {
+        for (; p < p1; p++) {
             int bRow = op.bOff() + p * bStep;
             for (int i = 0; i < op.m(); i++) {
                 float x = a[op.aOff() + i * op.aStrideI() + p * op.aStrideP()];
                 FloatVector xv = FloatVector.broadcast(SPECIES, x);
-                int cRow = op.cOff() + i * n;
+                int cRow = cOff + i * n;
                 int j = j0;
                 for (; j < vectorEnd; j += LANES) {
                     xv.fma(Bfloat16Vectors.widen(b, bRow + j), FloatVector.fromArray(SPECIES, c, cRow + j))
@@ -1053,7 +1098,6 @@ public final class Gemm {
             }
         }
     }
-
 
     /** Few columns, A columns contiguous (tn): each task streams A for strips of four vectors of rows. */
     private static void columnStrips(Operands op, boolean accumulate, boolean parallel) {

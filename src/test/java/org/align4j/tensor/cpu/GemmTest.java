@@ -32,6 +32,8 @@ class GemmTest {
     };
 
     private static final float RELATIVE_TOLERANCE = 1e-5f;
+    /** k-steps per fma chain in the row kernel. */
+    private static final int ROW_SLAB = 64;
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
@@ -81,7 +83,10 @@ class GemmTest {
         }
     }
 
-    /** The packed, row-strip and column-strip kernels compute each element as one fma chain in k order. */
+    /**
+     * The packed and column-strip kernels compute each element as one fma chain in k order; the row kernel (at most 4
+     * rows, nn and tn) as one chain per slab of 64 k-steps, the later slabs' sums added to the first's in order.
+     */
     @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
     @MethodSource("cases")
     void fusedChainKernelsAreExact(Layout layout, int m, int n, int k) {
@@ -96,13 +101,19 @@ class GemmTest {
         for (boolean accumulate : new boolean[] {false, true}) {
             float[] expected = c0.clone();
             float[] actual = c0.clone();
+            int slab = m <= 4 ? ROW_SLAB : Math.max(k, 1);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    float sum = accumulate ? c0[i * n + j] : 0f;
-                    for (int p = 0; p < k; p++) {
-                        sum = Math.fma(elementA(layout, a, 0, m, k, i, p), elementB(layout, b, 0, n, k, p, j), sum);
+                    float total = accumulate ? c0[i * n + j] : 0f;
+                    for (int p0 = 0; p0 < k; p0 += slab) {
+                        float sum = p0 == 0 ? total : 0f;
+                        for (int p = p0; p < Math.min(k, p0 + slab); p++) {
+                            sum = Math.fma(elementA(layout, a, 0, m, k, i, p), elementB(layout, b, 0, n, k, p, j),
+                                    sum);
+                        }
+                        total = p0 == 0 ? sum : total + sum;
                     }
-                    expected[i * n + j] = sum;
+                    expected[i * n + j] = total;
                 }
             }
             vector(layout, a, 0, b, 0, actual, 0, m, n, k, accumulate);
