@@ -33,7 +33,7 @@ import org.align4j.model.HfModels;
 import org.align4j.model.Models;
 import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 import org.align4j.train.CheckpointFolders;
 
 /**

@@ -39,7 +39,7 @@ import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
 import org.align4j.train.AdamW;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 import org.align4j.train.CheckpointFolders;
 import org.align4j.train.EpochSampler;
 import org.align4j.train.GradientClipping;

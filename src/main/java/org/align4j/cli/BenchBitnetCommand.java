@@ -9,15 +9,17 @@ import org.align4j.quant.PackedGemm;
 import org.align4j.quant.PackedMatrix;
 import org.align4j.quant.QuantizedActivations;
 import org.align4j.quant.WeightQuantization;
+import org.align4j.tensor.Backend;
+import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Parallel;
-import org.align4j.tensor.cpu.Gemm;
+import org.align4j.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code align4j bench bitnet}: the packed BitLinear product ({@link PackedGemm}, ternary and binary weights on int8
- * activations, the activation quantisation included) against the float32 {@link Gemm#nt} on the same shapes, as a GEMV
+ * activations, the activation quantisation included) against the float32 {@link Kernels#matmulNT} on the same shapes, as a GEMV
  * (one token) and a GEMM (a batch of tokens): best time per call over interleaved rounds, GFLOP-equivalent/s
  * (2 · tokens · out · in per call), the speed-up over float32 and the weight memory.
  */
@@ -44,11 +46,12 @@ final class BenchBitnetCommand implements Callable<Integer> {
         if (tokens < 1 || millis < 1) {
             throw new IllegalArgumentException("--tokens and --millis must be positive");
         }
-        System.out.printf(Locale.ROOT, "bitnet packed GEMV/GEMM vs float32 Gemm.nt, %d threads, load average %s%n",
+        System.out.printf(Locale.ROOT, "bitnet packed GEMV/GEMM vs the float32 matmulNT, %d threads, load average %s%n",
                 Parallel.threads(), loadAverage());
         System.out.printf(Locale.ROOT, "%-10s %6s | %10s %10s %10s | %8s %8s | %10s %9s %9s%n", "shape", "tokens",
                 "f32 ms", "tern ms", "bin ms", "tern x", "bin x", "f32 MiB", "tern MiB", "bin MiB");
         SplittableRandom random = new SplittableRandom(42);
+        Kernels kernels = Backend.kernels();
         for (String shape : shapes) {
             String[] parts = shape.trim().split("x");
             if (parts.length != 2) {
@@ -62,8 +65,11 @@ final class BenchBitnetCommand implements Callable<Integer> {
             for (int batch : new int[] {1, tokens}) {
                 float[] x = randomArray(random, batch * in);
                 float[] y = new float[batch * out];
+                Tensor xs = Tensor.of(x, batch, in);
+                Tensor ws = Tensor.of(w, out, in);
+                Tensor ys = Tensor.of(y, batch, out);
                 double[] best = bestNanosPerCall(
-                        () -> Gemm.nt(x, 0, w, 0, y, 0, batch, out, in, false),
+                        () -> kernels.matmulNT(xs, 0, ws, 0, ys, 0, batch, out, in, false),
                         () -> PackedGemm.multiply(ternary, QuantizedActivations.quantize(x, batch, in), null, y),
                         () -> PackedGemm.multiply(binary, QuantizedActivations.quantize(x, batch, in), null, y));
                 double f32 = best[0];

@@ -12,6 +12,7 @@ import org.align4j.align.LanguageModelLoss;
 import org.align4j.align.DpoConfig;
 import org.align4j.align.DpoTrainer;
 import org.align4j.align.SentimentPairs;
+import org.align4j.align.EmbeddedSftRecipe;
 import org.align4j.align.SftConfig;
 import org.align4j.data.Afinn;
 import org.align4j.model.HfModelWriter;
@@ -28,7 +29,6 @@ import org.align4j.model.ModelInput;
 import org.align4j.model.Models;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Kernels;
-import org.align4j.tensor.cpu.ScalarKernels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.Trainer;
@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
                         + " %d training and %d held-out Brown fiction texts%n", params / 1e6, EmbeddedModel.HIDDEN,
                 tokenizer.vocabSize(), train.size(), eval.size());
         printSamples("before training", model, tokenizer);
-        TrainingArguments args = EmbeddedModel.sftArguments(modelDir, maxSteps, seed).withOptions(Map.of(
+        TrainingArguments args = EmbeddedSftRecipe.arguments(modelDir, maxSteps, seed).withOptions(Map.of(
                 "logging_steps", 10, "eval_strategy", "steps", "eval_steps", Math.max(1, maxSteps / 3),
                 "save_strategy", "steps", "save_steps", Math.max(1, maxSteps / 3), "save_total_limit", 1));
         Trainer<TokenizedSequence> trainer = SftCommand.trainer(model, EmbeddedModel.generationConfig(), tokenizer,
@@ -192,7 +192,7 @@ final class DemoCommand implements Callable<Integer> {
         CausalLM a = Models.randomInit(config, 11);
         CausalLM b = Models.randomInit(config, 11);
         float lossFast = lossAndGrad(a, input);
-        Backend.use(new ScalarKernels());
+        Backend.use(Backend.scalar());
         float lossScalar;
         try {
             lossScalar = lossAndGrad(b, input);

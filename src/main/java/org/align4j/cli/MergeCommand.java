@@ -15,7 +15,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.nn.LoraModel;
 import org.align4j.tokenizer.Tokenizer;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

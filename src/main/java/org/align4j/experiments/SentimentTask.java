@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.align4j.align.EmbeddedSftRecipe;
 import org.align4j.align.SftTask;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
@@ -30,7 +31,7 @@ import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 import org.align4j.train.Trainer;
 
 /**
@@ -221,7 +222,7 @@ public final class SentimentTask {
             long started = System.nanoTime();
             AtomicDirectory.write(dir, staging -> {
                 CausalLM model = EmbeddedModel.randomInit(seed);
-                Trainer<TokenizedSequence> trainer = new Trainer<>(EmbeddedModel.sftArguments(staging, steps, seed)
+                Trainer<TokenizedSequence> trainer = new Trainer<>(EmbeddedSftRecipe.arguments(staging, steps, seed)
                         .withOptions(Map.of("disable_tqdm", !progressBars)),
                         sftTask(model, tokenizerDir), trainRows, evalRows);
                 double trainLoss = trainer.train().trainingLoss();

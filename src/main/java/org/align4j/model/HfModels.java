@@ -17,7 +17,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.model.io.SafeTensorsWriter;
 import org.align4j.tensor.Tensor;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 
 /**
  * Loads and saves models in the Hugging Face layout: {@code config.json}, {@code generation_config.json} and

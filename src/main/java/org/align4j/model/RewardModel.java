@@ -23,7 +23,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.model.io.SafeTensorsWriter;
 import org.align4j.tensor.Tensor;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 
 /**
  * A scalar reward model as transformers builds one for TRL's {@code RewardTrainer}: {@code

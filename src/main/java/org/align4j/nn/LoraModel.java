@@ -28,7 +28,7 @@ import org.align4j.model.io.SafeTensors;
 import org.align4j.model.io.SafeTensorsWriter;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Tensor;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 
 /**
  * LoRA (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large Language Models") on a {@link CausalLM}, as PEFT's

@@ -23,7 +23,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.model.io.SafeTensors;
 import org.align4j.model.io.SafeTensorsWriter;
 import org.align4j.tensor.Tensor;
-import org.align4j.train.AtomicDirectory;
+import org.align4j.model.io.AtomicDirectory;
 
 /**
  * A checkpoint whose linear modules are stored packed, in the layout of transformers' BitNet integration: each module's

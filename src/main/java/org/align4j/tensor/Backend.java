@@ -31,6 +31,11 @@ public final class Backend {
         return k;
     }
 
+    /** The plain scalar kernels, the reference that the vector kernels are checked against. */
+    public static Kernels scalar() {
+        return new ScalarKernels();
+    }
+
     /** Replaces the process-wide kernels (for tests and benchmarks). */
     public static void use(Kernels kernels) {
         if (kernels == null) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.align4j.model.io.AtomicDirectory;
 
 /**
  * The {@code checkpoint-N} folders of a run's output directory, named as HF Trainer names them ({@code N} is the

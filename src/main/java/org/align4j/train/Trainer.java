@@ -27,6 +27,7 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.OutOfHeapError;
+import org.align4j.model.io.AtomicDirectory;
 
 /**
  * The training loop every algorithm shares, following HF Trainer's {@code _inner_training_loop}: the algorithm

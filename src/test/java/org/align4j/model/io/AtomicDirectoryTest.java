@@ -1,4 +1,4 @@
-package org.align4j.train;
+package org.align4j.model.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,10 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.align4j.model.io.CheckpointException;
-import org.align4j.model.io.Dtype;
-import org.align4j.model.io.HfCheckpoint;
-import org.align4j.model.io.SafeTensorsWriter;
 import org.align4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package org.align4j.train;
+package org.align4j.model.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
