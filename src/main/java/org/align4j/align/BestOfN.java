@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.align4j.InputException;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generation;
@@ -51,10 +52,10 @@ public final class BestOfN {
     /** Best-of-{@code n} over samples of {@code policy} drawn as {@code config} says, rated by {@code scorer}. */
     public BestOfN(CausalLM policy, Scorer scorer, int n, GenerationConfig config) {
         if (n <= 0) {
-            throw new IllegalArgumentException("N must be positive, got " + n);
+            throw new InputException("N must be positive, got " + n);
         }
         if (n > 1 && !config.doSample()) {
-            throw new IllegalArgumentException("best-of-" + n + " needs do_sample: greedy decoding gives " + n
+            throw new InputException("best-of-" + n + " needs do_sample: greedy decoding gives " + n
                     + " identical completions");
         }
         this.generator = new Generator(policy);
@@ -69,7 +70,7 @@ public final class BestOfN {
      */
     public static Scorer rewardModel(RewardModel model, int batchSize) {
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+            throw new InputException("batch size must be positive, got " + batchSize);
         }
         return sequences -> {
             double[] rewards = new double[sequences.size()];

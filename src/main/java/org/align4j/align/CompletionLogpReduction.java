@@ -1,5 +1,7 @@
 package org.align4j.align;
 
+import org.align4j.InputException;
+
 /**
  * How TRL turns the per-token log-probabilities of a preference batch into per-sequence log-probabilities, as a
  * fixed linear map: log π(y) = Σ_t c_t · log π(y_t | ·) over each sequence's positions, with c_t = 0 outside the
@@ -56,7 +58,7 @@ public final class CompletionLogpReduction {
     public static CompletionLogpReduction lengthDesensitized(boolean[][] chosenMask, boolean[][] rejectedMask,
                                                              double alpha) {
         if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("ld_alpha must be in [0, 1], got " + alpha);
+            throw new InputException("ld_alpha must be in [0, 1], got " + alpha);
         }
         return new CompletionLogpReduction(chosenMask, rejectedMask, alpha, true);
     }

@@ -3,6 +3,7 @@ package org.align4j.align;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 
 /**
  * Options of C-RLFT (conditioned reinforcement learning fine-tuning; Wang et al. 2023, "OpenChat: Advancing
@@ -25,11 +26,11 @@ public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefi
     /** Validates the weights. */
     public CrlftConfig {
         if (conditionWeights.isEmpty()) {
-            throw new IllegalArgumentException("condition_weights is empty");
+            throw new InputException("condition_weights is empty");
         }
         conditionWeights.forEach((condition, w) -> {
             if (!(w > 0 && Double.isFinite(w))) {
-                throw new IllegalArgumentException("condition_weights: weight of '" + condition
+                throw new InputException("condition_weights: weight of '" + condition
                         + "' must be positive, got " + w);
             }
         });
@@ -59,7 +60,7 @@ public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefi
             for (String pair : String.valueOf(w).split(",")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException(source + ": condition_weights entry '" + pair
+                    throw new InputException(source + ": condition_weights entry '" + pair
                             + "' is not CONDITION=WEIGHT");
                 }
                 weights.put(pair.substring(0, eq).trim(), number(pair.substring(eq + 1), source));
@@ -78,7 +79,7 @@ public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefi
         try {
             return v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(source + ": condition weight '" + v + "' is not a number");
+            throw new InputException(source + ": condition weight '" + v + "' is not a number");
         }
     }
 
@@ -86,7 +87,7 @@ public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefi
     public double weightOf(String condition, String source) {
         Double w = conditionWeights.get(condition);
         if (w == null) {
-            throw new IllegalArgumentException(source + ": condition '" + condition + "' has no weight (known: "
+            throw new InputException(source + ": condition '" + condition + "' has no weight (known: "
                     + String.join(", ", new java.util.TreeSet<>(conditionWeights.keySet())) + ")");
         }
         return w;

@@ -2,6 +2,7 @@ package org.align4j.align;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.align4j.InputException;
 import org.align4j.data.ConditionedExample;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
@@ -25,7 +26,7 @@ public final class CrlftTokenization {
         this.tokenizer = tokenizer;
         this.config = config;
         this.endOfTurn = config.endOfTurn() != null ? config.endOfTurn() : tokenizer.eosToken().orElseThrow(
-                () -> new IllegalArgumentException("the tokenizer has no eos_token: set end_of_turn"));
+                () -> new InputException("the tokenizer has no eos_token: set end_of_turn"));
     }
 
     /** The prompt text that asks for an assistant turn under {@code condition} (for inference). */
@@ -97,7 +98,7 @@ public final class CrlftTokenization {
                     pieces.add(m.content() + endOfTurn);
                     trained.add(false);
                 }
-                default -> throw new IllegalArgumentException("C-RLFT: unknown role '" + m.role() + "'");
+                default -> throw new InputException("C-RLFT: unknown role '" + m.role() + "'");
             }
         }
     }

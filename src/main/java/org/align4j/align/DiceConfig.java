@@ -3,6 +3,7 @@ package org.align4j.align;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.align4j.InputException;
 import org.align4j.model.GenerationConfig;
 
 /**
@@ -43,7 +44,7 @@ public record DiceConfig(int rounds, int samplesPerPrompt, GenerationConfig gene
                     return unit;
                 }
             }
-            throw new IllegalArgumentException("length unit must be chars or tokens, got '" + name + "'");
+            throw new InputException("length unit must be chars or tokens, got '" + name + "'");
         }
 
         /** The lower-case name. */
@@ -101,7 +102,7 @@ public record DiceConfig(int rounds, int samplesPerPrompt, GenerationConfig gene
             }
             return values;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("alpha grid '" + text + "': not a number list or start:stop:step");
+            throw new InputException("alpha grid '" + text + "': not a number list or start:stop:step");
         }
     }
 
@@ -123,7 +124,7 @@ public record DiceConfig(int rounds, int samplesPerPrompt, GenerationConfig gene
 
     private static void require(boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InputException(message);
         }
     }
 }

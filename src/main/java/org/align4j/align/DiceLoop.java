@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.align4j.InputException;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
@@ -113,7 +114,7 @@ public final class DiceLoop {
     public DiceLoop(DiceConfig config, Tokenizer tokenizer, HfModelWriter writer, Dtype frozenStorage) {
         Models.checkFrozenStorage(frozenStorage);
         if (tokenizer == null && config.lengthUnit() == DiceConfig.LengthUnit.CHARS) {
-            throw new IllegalArgumentException("lengths in characters need a tokenizer to decode the responses; "
+            throw new InputException("lengths in characters need a tokenizer to decode the responses; "
                     + "use length unit tokens");
         }
         this.config = config;
@@ -141,7 +142,7 @@ public final class DiceLoop {
     public List<DiceRound> run(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<Example> offline,
                                Path outputDir, Listener listener) throws IOException {
         if (prompts.isEmpty()) {
-            throw new IllegalArgumentException("DICE needs at least one prompt");
+            throw new InputException("DICE needs at least one prompt");
         }
         List<ObjectNode> offlinePairs = new ArrayList<>(offline.size());
         for (Example e : offline) {
@@ -351,7 +352,7 @@ public final class DiceLoop {
         ExperienceReplay.Mix<ObjectNode, ObjectNode> mix = ExperienceReplay.mix(generated, DiceLoop::promptKey,
                 offline, DiceLoop::promptKey, config.gamma(), config.generation(round).seed());
         if (mix.generated().isEmpty() && mix.offline().isEmpty()) {
-            throw new IllegalArgumentException("round " + round + ": no preference pair to train on (" + generated.size()
+            throw new InputException("round " + round + ": no preference pair to train on (" + generated.size()
                     + " generated pairs, " + offline.size() + " offline): sample more or longer responses");
         }
         List<String> lines = new ArrayList<>();

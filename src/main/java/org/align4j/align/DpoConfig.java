@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 import org.align4j.data.TruncationMode;
 import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.OptionRecords;
@@ -116,7 +117,7 @@ public record DpoConfig(TrainingArguments training, Options options) implements 
 
     private static void require(boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InputException(message);
         }
     }
 
@@ -154,7 +155,7 @@ public record DpoConfig(TrainingArguments training, Options options) implements 
      * {@code base} with the given options (snake_case names of training and DPO options) replaced.
      *
      * @param source names where the options came from (a file, "command line") in error messages
-     * @throws IllegalArgumentException naming {@code source} and the option for an unknown name (with the closest
+     * @throws InputException naming {@code source} and the option for an unknown name (with the closest
      *                                  known one), a value of the wrong type or an invalid value
      */
     public static DpoConfig fromOptions(Map<String, ?> options, String source, DpoConfig base) {

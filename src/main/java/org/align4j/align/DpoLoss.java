@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.align4j.InputException;
 
 /**
  * The preference losses of TRL's {@code DPOTrainer} (TRL 1.13, {@code _compute_loss}) and TYPO, on per-sequence
@@ -117,7 +118,7 @@ public final class DpoLoss {
     /** The losses with BCO's reward shift taken from {@code shift}, or none when it is null. */
     private Result computeWithShift(PairBatch batch, BcoRewardShift shift) {
         if (config.useWeighting() != batch.hasWpoWeights()) {
-            throw new IllegalArgumentException(config.useWeighting()
+            throw new InputException(config.useWeighting()
                     ? "use_weighting is on but the batch has no WPO weights (see WpoWeighting)"
                     : "the batch has WPO weights but use_weighting is off");
         }
@@ -216,7 +217,7 @@ public final class DpoLoss {
             sum += batch.policyChosenTokenLogpSums()[i];
         }
         if (tokens == 0) {
-            throw new IllegalArgumentException("loss type 'sft' needs at least one chosen completion token");
+            throw new InputException("loss type 'sft' needs at least one chosen completion token");
         }
         double nll = -sum / tokens;
         double[] item = new double[n];

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalDouble;
+import org.align4j.InputException;
 
 /**
  * The loss options of TRL's {@code DPOConfig} (TRL 1.13 names and defaults), plus TYPO's λ and {@code reference_free}.
@@ -51,69 +52,69 @@ public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType
     /** Validates the options (see the class description) and freezes the lists; null weights mean all 1.0. */
     public DpoLossConfig {
         if (!(beta > 0) || !Double.isFinite(beta)) {
-            throw new IllegalArgumentException("beta must be finite and > 0, got " + beta);
+            throw new InputException("beta must be finite and > 0, got " + beta);
         }
         if (lossType == null || lossType.isEmpty()) {
-            throw new IllegalArgumentException("loss_type needs at least one loss type");
+            throw new InputException("loss_type needs at least one loss type");
         }
         for (DpoLossType t : lossType) {
             if (t == null) {
-                throw new IllegalArgumentException("loss_type contains null: " + lossType);
+                throw new InputException("loss_type contains null: " + lossType);
             }
         }
         lossType = List.copyOf(lossType);
         if (lossWeights == null) {
             lossWeights = Collections.nCopies(lossType.size(), 1.0);
         } else if (lossWeights.size() != lossType.size()) {
-            throw new IllegalArgumentException("loss_weights has " + lossWeights.size() + " weights for "
+            throw new InputException("loss_weights has " + lossWeights.size() + " weights for "
                     + lossType.size() + " loss types " + lossType + "; give one weight per loss type");
         }
         for (Double w : lossWeights) {
             if (w == null || !Double.isFinite(w)) {
-                throw new IllegalArgumentException("loss_weights must be finite numbers, got " + lossWeights);
+                throw new InputException("loss_weights must be finite numbers, got " + lossWeights);
             }
         }
         lossWeights = List.copyOf(lossWeights);
         if (fDivergenceType == null) {
-            throw new IllegalArgumentException("f_divergence_type is null");
+            throw new InputException("f_divergence_type is null");
         }
         if (fDivergenceType != FDivergenceType.REVERSE_KL) {
             List<DpoLossType> refused = lossType.stream().filter(t -> !t.acceptsFDivergence()).distinct().toList();
             if (!refused.isEmpty()) {
-                throw new IllegalArgumentException("f_divergence_type '" + fDivergenceType + "' only works with loss "
+                throw new InputException("f_divergence_type '" + fDivergenceType + "' only works with loss "
                         + "types built on the chosen-rejected score difference (sigmoid, sigmoid_norm, hinge, ipo, "
                         + "exo_pair, robust, discopop, sft); " + refused + " need f_divergence_type 'reverse_kl'");
             }
         }
         if (!Double.isFinite(fAlphaDivergenceCoef)) {
-            throw new IllegalArgumentException("f_alpha_divergence_coef must be finite, got " + fAlphaDivergenceCoef);
+            throw new InputException("f_alpha_divergence_coef must be finite, got " + fAlphaDivergenceCoef);
         }
         if (!Double.isFinite(labelSmoothing) || labelSmoothing < 0 || labelSmoothing > 1) {
-            throw new IllegalArgumentException("label_smoothing must be in [0, 1], got " + labelSmoothing);
+            throw new InputException("label_smoothing must be in [0, 1], got " + labelSmoothing);
         }
         if (lossType.contains(DpoLossType.ROBUST) && !(labelSmoothing < 0.5)) {
-            throw new IllegalArgumentException("loss_type 'robust' needs label_smoothing in [0, 0.5) (the probability "
+            throw new InputException("loss_type 'robust' needs label_smoothing in [0, 0.5) (the probability "
                     + "that a label is flipped), got " + labelSmoothing);
         }
         if (lossType.contains(DpoLossType.EXO_PAIR) && !(labelSmoothing > 0 && labelSmoothing < 1)) {
-            throw new IllegalArgumentException("loss_type 'exo_pair' needs label_smoothing in (0, 1) (the EXO paper "
+            throw new InputException("loss_type 'exo_pair' needs label_smoothing in (0, 1) (the EXO paper "
                     + "recommends 1e-3), got " + labelSmoothing);
         }
         if (!(discopopTau > 0) || !Double.isFinite(discopopTau)) {
-            throw new IllegalArgumentException("discopop_tau must be finite and > 0, got " + discopopTau);
+            throw new InputException("discopop_tau must be finite and > 0, got " + discopopTau);
         }
         if (useWeighting && (lossType.contains(DpoLossType.AOT) || lossType.contains(DpoLossType.AOT_UNPAIRED))) {
-            throw new IllegalArgumentException("use_weighting (WPO) is not defined for 'aot' or 'aot_unpaired': they "
+            throw new InputException("use_weighting (WPO) is not defined for 'aot' or 'aot_unpaired': they "
                     + "sort the batch, which would misalign the per-pair weights");
         }
         if (ldAlpha == null) {
-            throw new IllegalArgumentException("ld_alpha is null; use OptionalDouble.empty() for no LD-DPO weighting");
+            throw new InputException("ld_alpha is null; use OptionalDouble.empty() for no LD-DPO weighting");
         }
         if (ldAlpha.isPresent() && !(ldAlpha.getAsDouble() >= 0 && ldAlpha.getAsDouble() <= 1)) {
-            throw new IllegalArgumentException("ld_alpha must be in [0, 1], got " + ldAlpha.getAsDouble());
+            throw new InputException("ld_alpha must be in [0, 1], got " + ldAlpha.getAsDouble());
         }
         if (!(typoLambda >= 0) || !Double.isFinite(typoLambda)) {
-            throw new IllegalArgumentException("typo_lambda must be finite and >= 0, got " + typoLambda);
+            throw new InputException("typo_lambda must be finite and >= 0, got " + typoLambda);
         }
     }
 

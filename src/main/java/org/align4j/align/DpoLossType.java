@@ -2,6 +2,7 @@ package org.align4j.align;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.align4j.InputException;
 
 /**
  * The preference losses of TRL's {@code DPOTrainer} ({@code DPOConfig.loss_type}, TRL 1.13), plus TYPO. Each loss is a
@@ -124,7 +125,7 @@ public enum DpoLossType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown DPO loss type '" + name + "'; valid names: "
+        throw new InputException("unknown DPO loss type '" + name + "'; valid names: "
                 + Arrays.stream(values()).map(DpoLossType::trlName).collect(Collectors.joining(", ")));
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.align4j.InputException;
 import org.align4j.nn.LoraModel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,13 +63,13 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
         /** Validates alpha and steps. */
         public ReferenceSync {
             if (reference == null) {
-                throw new IllegalArgumentException("sync_ref_model needs a reference model");
+                throw new InputException("sync_ref_model needs a reference model");
             }
             if (!(alpha >= 0 && alpha <= 1)) {
-                throw new IllegalArgumentException("ref_model_mixup_alpha must be in [0, 1], got " + alpha);
+                throw new InputException("ref_model_mixup_alpha must be in [0, 1], got " + alpha);
             }
             if (steps <= 0) {
-                throw new IllegalArgumentException("ref_model_sync_steps must be > 0, got " + steps);
+                throw new InputException("ref_model_sync_steps must be > 0, got " + steps);
             }
         }
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.nn.LoraModel;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
@@ -77,7 +78,7 @@ public final class DpoTrainer {
     public DpoTrainer(CausalLM model, CausalLM refModel, DpoConfig args, List<Example> trainDataset,
                       List<Example> evalDataset, Tokenizer processingClass, HfModelWriter writer) {
         if (refModel != null && refModel.config().vocabSize() != model.config().vocabSize()) {
-            throw new IllegalArgumentException("the reference model's vocabulary (" + refModel.config().vocabSize()
+            throw new InputException("the reference model's vocabulary (" + refModel.config().vocabSize()
                     + ") differs from the model's (" + model.config().vocabSize() + ")");
         }
         this.model = model;
@@ -91,7 +92,7 @@ public final class DpoTrainer {
         this.evalPairs = evalDataset == null || evalDataset.isEmpty() ? List.of()
                 : prepare(tokenization, evalDataset, "eval");
         if (trainPairs.isEmpty()) {
-            throw new IllegalArgumentException("no training pair is left after tokenization (max_length "
+            throw new InputException("no training pair is left after tokenization (max_length "
                     + args.options().maxLength() + ")");
         }
     }
@@ -174,7 +175,7 @@ public final class DpoTrainer {
             refModel = null;
         } else if (refModel == null && model instanceof LoraModel lora) {
             if (args.options().syncRefModel()) {
-                throw new IllegalArgumentException("sync_ref_model needs a reference model of its own; a LoRA policy's"
+                throw new InputException("sync_ref_model needs a reference model of its own; a LoRA policy's"
                         + " reference is its base (adapters disabled): pass --ref-model");
             }
             reference = new AdapterDisabledReference(lora);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
+import org.align4j.InputException;
 
 /**
  * DICE's experience replay (Chen et al. 2025, Section 3.3): each round trains on generated pairs mixed with pairs of
@@ -44,7 +45,7 @@ public final class ExperienceReplay {
     /** n_gen and n_off for {@code offline} offline and {@code generated} generated pairs at share γ. */
     public static Counts counts(int offline, int generated, double gamma) {
         if (!(gamma >= 0 && gamma < 1)) {
-            throw new IllegalArgumentException("gamma must be in [0, 1), got " + gamma);
+            throw new InputException("gamma must be in [0, 1), got " + gamma);
         }
         if (offline == 0) {
             return new Counts(generated, 0);

@@ -2,6 +2,7 @@ package org.align4j.align;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.align4j.InputException;
 
 /**
  * The f-divergence that regularises the policy against the reference in f-DPO (Wang et al. 2023, "Beyond Reverse KL:
@@ -45,7 +46,7 @@ public enum FDivergenceType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown f_divergence_type '" + name + "'; valid names: "
+        throw new InputException("unknown f_divergence_type '" + name + "'; valid names: "
                 + Arrays.stream(values()).map(FDivergenceType::trlName).collect(Collectors.joining(", ")));
     }
 

@@ -1,5 +1,7 @@
 package org.align4j.align;
 
+import org.align4j.InputException;
+
 /**
  * The coefficient β of the KL penalty −β·KL in PPO's reward. Fixed (TRL's {@code kl_coef}), or adaptive as in
  * Ziegler et al. 2019, "Fine-Tuning Language Models from Human Preferences", eq. 2 (TRL 0.x's
@@ -18,7 +20,7 @@ public final class KlController {
 
     private KlController(double initial, boolean adaptive, double target, double horizon) {
         if (!(initial >= 0 && Double.isFinite(initial))) {
-            throw new IllegalArgumentException("the KL coefficient must be a finite number >= 0, got " + initial);
+            throw new InputException("the KL coefficient must be a finite number >= 0, got " + initial);
         }
         this.value = initial;
         this.adaptive = adaptive;
@@ -34,7 +36,7 @@ public final class KlController {
     /** A coefficient that starts at {@code initial} and adapts towards the KL {@code target} over {@code horizon} episodes. */
     public static KlController adaptive(double initial, double target, double horizon) {
         if (!(target > 0) || !(horizon > 0)) {
-            throw new IllegalArgumentException("the adaptive KL controller needs target > 0 and horizon > 0, got "
+            throw new InputException("the adaptive KL controller needs target > 0 and horizon > 0, got "
                     + target + " and " + horizon);
         }
         return new KlController(initial, true, target, horizon);

@@ -1,6 +1,7 @@
 package org.align4j.align;
 
 import java.util.Locale;
+import org.align4j.InputException;
 
 /**
  * The per-token estimators of KL(π ‖ π_ref) that TRL's {@code PPOTrainer} offers as {@code kl_estimator}, from
@@ -19,7 +20,7 @@ public enum KlEstimator {
         return switch (name == null ? "" : name.toLowerCase(Locale.ROOT)) {
             case "k1" -> K1;
             case "k3" -> K3;
-            default -> throw new IllegalArgumentException("kl_estimator must be 'k1' or 'k3', got '" + name + "'");
+            default -> throw new InputException("kl_estimator must be 'k1' or 'k3', got '" + name + "'");
         };
     }
 

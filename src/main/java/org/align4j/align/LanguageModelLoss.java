@@ -1,5 +1,6 @@
 package org.align4j.align;
 
+import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -25,7 +26,7 @@ public final class LanguageModelLoss {
             }
         }
         if (count == 0) {
-            throw new IllegalArgumentException("no position has a target: the loss is undefined");
+            throw new InputException("no position has a target: the loss is undefined");
         }
         float[] weights = new float[targets.length];
         float w = -1f / count;

@@ -1,6 +1,7 @@
 package org.align4j.align;
 
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
@@ -61,7 +62,7 @@ public final class ModelReference implements ReferenceLogProbs {
      */
     public void mixIn(CausalLM policy, double alpha) {
         if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("ref_model_mixup_alpha must be in [0, 1], got " + alpha);
+            throw new InputException("ref_model_mixup_alpha must be in [0, 1], got " + alpha);
         }
         float keep = (float) (1 - alpha);
         float take = (float) alpha;

@@ -3,6 +3,7 @@ package org.align4j.align;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 import org.align4j.train.AdamW;
 import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.OptionRecords;
@@ -123,7 +124,7 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
 
     private static void require(boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InputException(message);
         }
     }
 
@@ -153,7 +154,7 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
      * {@code base} with the given options (snake_case names of training and PPO options) replaced.
      *
      * @param source names where the options came from in error messages
-     * @throws IllegalArgumentException naming {@code source} and the option for an unknown name (with the closest
+     * @throws InputException naming {@code source} and the option for an unknown name (with the closest
      *                                  known one), a value of the wrong type or an invalid value
      */
     public static PpoConfig fromOptions(Map<String, ?> options, String source, PpoConfig base) {
@@ -163,7 +164,7 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
         try {
             return new PpoConfig(args, parsed);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            throw new InputException(source + ": " + e.getMessage(), e);
         }
     }
 

@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.TokenStatistics;
@@ -219,7 +220,7 @@ public final class PpoTrainer {
      *                   {@link BestOfN#rewardModel}, or any function
      * @param config     the options
      * @param writer     writes the policy's checkpoints and final model (generation config, tokenizer files)
-     * @throws IllegalArgumentException for fewer prompts than {@code batch_size}, a prompt too long for the model's
+     * @throws InputException for fewer prompts than {@code batch_size}, a prompt too long for the model's
      *                                  positions with {@code response_length}, models of different vocabularies,
      *                                  shared tensors, a stop token / eos penalty without an eos id, or a
      *                                  {@code resume_from_checkpoint} that names no checkpoint
@@ -239,20 +240,20 @@ public final class PpoTrainer {
         checkPrompts();
         int batchSize = config.batchSize();
         if (prompts.length < batchSize) {
-            throw new IllegalArgumentException(prompts.length + " prompts are fewer than batch_size " + batchSize
+            throw new InputException(prompts.length + " prompts are fewer than batch_size " + batchSize
                     + " (per_device_train_batch_size x gradient_accumulation_steps)");
         }
         List<Integer> modelEos = policy.config().eosTokenIds();
         Integer stop = options.stopTokenId();
         if ("eos".equals(options.stopToken())) {
             if (modelEos.isEmpty()) {
-                throw new IllegalArgumentException("stop_token 'eos': the model's config has no eos_token_id");
+                throw new InputException("stop_token 'eos': the model's config has no eos_token_id");
             }
             stop = modelEos.getFirst();
         }
         this.eosTokenId = !modelEos.isEmpty() ? modelEos.getFirst() : stop;
         if (options.missingEosPenalty() != null && eosTokenId == null) {
-            throw new IllegalArgumentException("missing_eos_penalty needs an eos id: the model's config has no "
+            throw new InputException("missing_eos_penalty needs an eos id: the model's config has no "
                     + "eos_token_id and no stop_token_id is set");
         }
         this.temperature = options.temperature() + TEMPERATURE_EPSILON;
@@ -285,7 +286,7 @@ public final class PpoTrainer {
     private void checkModels() {
         int vocab = policy.config().vocabSize();
         if (reference.config().vocabSize() != vocab || valueModel.config().vocabSize() != vocab) {
-            throw new IllegalArgumentException("the policy, reference and value model must share a vocabulary, got "
+            throw new InputException("the policy, reference and value model must share a vocabulary, got "
                     + vocab + ", " + reference.config().vocabSize() + " and " + valueModel.config().vocabSize());
         }
         Set<Tensor> policyTensors = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -306,15 +307,15 @@ public final class PpoTrainer {
 
     private void checkPrompts() {
         if (prompts.length == 0) {
-            throw new IllegalArgumentException("no prompts");
+            throw new InputException("no prompts");
         }
         int positions = Math.min(policy.config().maxPositions(), valueModel.config().maxPositions());
         for (int i = 0; i < prompts.length; i++) {
             if (prompts[i] == null || prompts[i].length == 0) {
-                throw new IllegalArgumentException("prompt " + i + " is empty");
+                throw new InputException("prompt " + i + " is empty");
             }
             if (prompts[i].length + options.responseLength() > positions) {
-                throw new IllegalArgumentException("prompt " + i + " has " + prompts[i].length + " tokens; with "
+                throw new InputException("prompt " + i + " has " + prompts[i].length + " tokens; with "
                         + "response_length " + options.responseLength() + " it exceeds the model's " + positions
                         + " positions");
             }
@@ -476,11 +477,11 @@ public final class PpoTrainer {
         JsonNode rng = readJson(checkpoint.resolve(Trainer.RNG_STATE_FILE));
         long saved = state.path("global_step").asLong(-1);
         if (saved < 0) {
-            throw new IllegalArgumentException(checkpoint.resolve(Trainer.TRAINER_STATE_FILE)
+            throw new InputException(checkpoint.resolve(Trainer.TRAINER_STATE_FILE)
                     + ": global_step missing or negative");
         }
         if (scheduler.path("last_epoch").asLong(-1) != saved) {
-            throw new IllegalArgumentException(checkpoint.resolve(Trainer.SCHEDULER_FILE) + ": last_epoch "
+            throw new InputException(checkpoint.resolve(Trainer.SCHEDULER_FILE) + ": last_epoch "
                     + scheduler.path("last_epoch") + " differs from global_step " + saved);
         }
         JsonNode position = rng.path("sampler");
@@ -507,7 +508,7 @@ public final class PpoTrainer {
 
     private static void requireSaved(Path checkpoint, JsonNode node, String field, long expected) {
         if (node.path(field).asLong(Long.MIN_VALUE) != expected) {
-            throw new IllegalArgumentException(checkpoint.resolve(Trainer.RNG_STATE_FILE) + ": " + field + " "
+            throw new InputException(checkpoint.resolve(Trainer.RNG_STATE_FILE) + ": " + field + " "
                     + node.path(field) + ", this run has " + expected);
         }
     }
@@ -516,7 +517,7 @@ public final class PpoTrainer {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+            throw new InputException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

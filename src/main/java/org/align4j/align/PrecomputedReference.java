@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.autograd.Var;
 import org.align4j.data.PreferencePair;
 import org.align4j.data.TokenizedSequence;
@@ -53,7 +54,7 @@ public final class PrecomputedReference implements ReferenceLogProbs {
     public static PrecomputedReference compute(List<PreferencePair> pairs, ReferenceLogProbs source,
                                                DpoLossConfig config, int batchSize, int padId) {
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("precompute_ref_batch_size must be > 0, got " + batchSize);
+            throw new InputException("precompute_ref_batch_size must be > 0, got " + batchSize);
         }
         double[] chosen = new double[pairs.size()];
         double[] rejected = new double[pairs.size()];

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.PreferencePair;
@@ -75,7 +76,7 @@ public final class PreferenceScorer {
 
     private List<PairScore> score(List<PreferencePair> pairs, int batchSize, boolean withLosses) {
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
+            throw new InputException("batch size must be > 0, got " + batchSize);
         }
         List<PairScore> scores = new ArrayList<>(pairs.size());
         for (int from = 0; from < pairs.size(); from += batchSize) {
@@ -109,7 +110,7 @@ public final class PreferenceScorer {
      */
     public List<SequenceScore> scoreSequences(List<TokenizedSequence> sequences, int batchSize) {
         if (config.ldAlpha().isPresent()) {
-            throw new IllegalArgumentException("single sequences are scored with plain sums; ld_alpha weighs a "
+            throw new InputException("single sequences are scored with plain sums; ld_alpha weighs a "
                     + "completion by its pair's shorter length");
         }
         List<PreferencePair> pairs = new ArrayList<>((sequences.size() + 1) / 2);

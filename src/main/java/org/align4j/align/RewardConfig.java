@@ -3,6 +3,7 @@ package org.align4j.align;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 
 /**
  * The reward-modelling options of TRL's {@code RewardConfig} (the trainer options are
@@ -25,10 +26,10 @@ public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, S
     /** Validates the values. */
     public RewardConfig {
         if (maxLength != null && maxLength <= 0) {
-            throw new IllegalArgumentException("max_length must be positive, got " + maxLength);
+            throw new InputException("max_length must be positive, got " + maxLength);
         }
         if (centerRewardsCoefficient != null && !Double.isFinite(centerRewardsCoefficient)) {
-            throw new IllegalArgumentException("center_rewards_coefficient must be a finite number, got "
+            throw new InputException("center_rewards_coefficient must be a finite number, got "
                     + centerRewardsCoefficient);
         }
     }
@@ -53,7 +54,7 @@ public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, S
                             : d.centerRewardsCoefficient,
                     options.containsKey("pad_token") ? String.valueOf(options.get("pad_token")) : d.padToken);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().startsWith(source) ? e.getMessage()
+            throw new InputException(e.getMessage().startsWith(source) ? e.getMessage()
                     : source + ": " + e.getMessage(), e);
         }
     }
@@ -73,7 +74,7 @@ public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, S
         try {
             return value instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(value).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(source + ": option 'center_rewards_coefficient' must be a number, got '"
+            throw new InputException(source + ": option 'center_rewards_coefficient' must be a number, got '"
                     + value + "'", e);
         }
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.SequenceBatch;
@@ -40,7 +41,7 @@ public final class RewardTask implements TrainingTask<SequencePair> {
      */
     public RewardTask(RewardModel model, Double centerRewardsCoefficient, Path tokenizerDir) {
         this.model = model;
-        this.padId = model.padTokenId().orElseThrow(() -> new IllegalArgumentException(
+        this.padId = model.padTokenId().orElseThrow(() -> new InputException(
                 "the reward model needs a pad_token_id to pad batches and find each sequence's last token"));
         this.centerRewardsCoefficient = centerRewardsCoefficient;
         this.tokenizerDir = tokenizerDir;

@@ -2,6 +2,7 @@ package org.align4j.align;
 
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 
 /**
  * The SFT-specific options of TRL's {@code SFTConfig} (the trainer options are
@@ -26,7 +27,7 @@ public record SftConfig(int maxLength, boolean packing, boolean completionOnlyLo
         int maxLength = options.containsKey("max_length") ? integer(options.get("max_length"), "max_length", source)
                 : d.maxLength;
         if (maxLength <= 0) {
-            throw new IllegalArgumentException(source + ": option 'max_length' must be positive, got " + maxLength);
+            throw new InputException(source + ": option 'max_length' must be positive, got " + maxLength);
         }
         return new SftConfig(maxLength,
                 options.containsKey("packing") ? bool(options.get("packing"), "packing", source) : d.packing,
@@ -38,7 +39,7 @@ public record SftConfig(int maxLength, boolean packing, boolean completionOnlyLo
         try {
             return value instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(value).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(source + ": option '" + name + "' must be an integer, got '" + value + "'");
+            throw new InputException(source + ": option '" + name + "' must be an integer, got '" + value + "'");
         }
     }
 
@@ -50,6 +51,6 @@ public record SftConfig(int maxLength, boolean packing, boolean completionOnlyLo
         if (s.equals("true") || s.equals("false")) {
             return Boolean.parseBoolean(s);
         }
-        throw new IllegalArgumentException(source + ": option '" + name + "' must be true or false, got '" + value + "'");
+        throw new InputException(source + ": option '" + name + "' must be true or false, got '" + value + "'");
     }
 }

@@ -10,6 +10,7 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.TokenStatistics;
 import org.align4j.autograd.Var;
+import org.align4j.data.DataException;
 import org.align4j.data.SequenceBatch;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
@@ -53,7 +54,7 @@ public final class SftTask implements TrainingTask<TokenizedSequence> {
         SequenceBatch b = SequenceBatch.of(batch, padId);
         int count = b.targetCount();
         if (count == 0) {
-            throw new IllegalArgumentException(batch.get(0).source() + ": batch has no completion tokens to train on");
+            throw new DataException(batch.get(0).source() + ": batch has no completion tokens to train on");
         }
         TokenStatistics stats = TokenStatistics.forRows(b.targets().length);
         Var logp = Ops.tokenLogProbs(tape, model.hiddenStates(tape, b.input()), model.lmHead(), b.targets(), stats);

@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
+import org.align4j.data.DataException;
 import org.align4j.data.SequenceBatch;
 import org.align4j.data.SequencePair;
 import org.align4j.data.TokenizedSequence;
@@ -52,7 +54,7 @@ public final class UnlikelihoodTask implements TrainingTask<SequencePair> {
      */
     public UnlikelihoodTask(CausalLM model, int padId, double alpha, ObjectNode generationConfig, Path tokenizerDir) {
         if (!(alpha >= 0 && Double.isFinite(alpha))) {
-            throw new IllegalArgumentException("the unlikelihood weight alpha must be a finite number >= 0, got "
+            throw new InputException("the unlikelihood weight alpha must be a finite number >= 0, got "
                     + alpha);
         }
         this.model = model;
@@ -78,7 +80,7 @@ public final class UnlikelihoodTask implements TrainingTask<SequencePair> {
         SequenceBatch b = SequenceBatch.of(rejected, padId);
         int count = b.targetCount();
         if (count == 0) {
-            throw new IllegalArgumentException(batch.get(0).source() + ": batch has no rejected completion tokens");
+            throw new DataException(batch.get(0).source() + ": batch has no rejected completion tokens");
         }
         int[] targets = b.targets();
         Var logp = Ops.tokenLogProbs(tape, model.hiddenStates(tape, b.input()), model.lmHead(), targets);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.quant.PackedGemm;
 import org.align4j.quant.PackedMatrix;
 import org.align4j.quant.QuantizedActivations;
@@ -44,7 +45,7 @@ final class BenchBitnetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (tokens < 1 || millis < 1) {
-            throw new IllegalArgumentException("--tokens and --millis must be positive");
+            throw new InputException("--tokens and --millis must be positive");
         }
         System.out.printf(Locale.ROOT, "bitnet packed GEMV/GEMM vs the float32 matmulNT, %d threads, load average %s%n",
                 Parallel.threads(), loadAverage());
@@ -55,7 +56,7 @@ final class BenchBitnetCommand implements Callable<Integer> {
         for (String shape : shapes) {
             String[] parts = shape.trim().split("x");
             if (parts.length != 2) {
-                throw new IllegalArgumentException("shape '" + shape + "' is not OUTxIN");
+                throw new InputException("shape '" + shape + "' is not OUTxIN");
             }
             int out = Integer.parseInt(parts[0]);
             int in = Integer.parseInt(parts[1]);

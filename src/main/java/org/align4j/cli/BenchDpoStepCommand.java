@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.align.AdapterDisabledReference;
 import org.align4j.align.DpoLossConfig;
 import org.align4j.align.DpoTask;
@@ -75,7 +76,7 @@ final class BenchDpoStepCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (pairs < 1 || prompt < 1 || seq <= prompt || steps < 1) {
-            throw new IllegalArgumentException("--pairs and --steps must be >= 1 and 1 <= --prompt < --seq");
+            throw new InputException("--pairs and --steps must be >= 1 and 1 <= --prompt < --seq");
         }
         Dtype storage = torchDtype.storage(null);
         CausalLM policy = shape.randomModel(1);

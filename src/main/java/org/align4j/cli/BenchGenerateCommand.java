@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.DoubleAdder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.align4j.InputException;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
@@ -46,7 +47,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batch < 1 || newTokens < 2) {
-            throw new IllegalArgumentException("--batch must be >= 1 and --new-tokens >= 2");
+            throw new InputException("--batch must be >= 1 and --new-tokens >= 2");
         }
         CausalLM model = shape.randomModel(1234);
         Dtype storage = torchDtype.storage(null);

@@ -2,6 +2,7 @@ package org.align4j.cli;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.align.LanguageModelLoss;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -43,7 +44,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (gradientCheckpointing && !optim.equals(AdamW.NAME)) {
-            throw new IllegalArgumentException("--gradient-checkpointing needs --optim adamw_torch (" + optim
+            throw new InputException("--gradient-checkpointing needs --optim adamw_torch (" + optim
                     + " keeps no activations for a backward pass)");
         }
         Step step = switch (optim) {
@@ -51,7 +52,7 @@ final class BenchTrainStepCommand implements Callable<Integer> {
             case MeZo.NAME -> mezo();
             case "forward" -> (model, input) -> LanguageModelLoss.nextToken(Tape.inference(), model, input)
                     .value().get(0);
-            default -> throw new IllegalArgumentException("--optim must be adamw_torch, mezo or forward, got '"
+            default -> throw new InputException("--optim must be adamw_torch, mezo or forward, got '"
                     + optim + "'");
         };
         CausalLM model = shape.randomModel(1234);

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -88,7 +89,7 @@ final class ConfigFlags {
             try {
                 return YAML.readValue(trimmed, Object.class);
             } catch (IOException e) {
-                throw new IllegalArgumentException("command line: option '" + option + "': cannot read '" + text
+                throw new InputException("command line: option '" + option + "': cannot read '" + text
                         + "' as a YAML value", e);
             }
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.align.DiceConfig;
 import org.align4j.align.DiceLoop;
 import org.align4j.align.DicePrompt;
@@ -121,7 +122,7 @@ public final class DiceCommand implements Callable<Integer> {
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
         if (processingClass == null) {
-            throw new IllegalArgumentException(model + ": no " + Tokenizer.TOKENIZER_FILE
+            throw new InputException(model + ": no " + Tokenizer.TOKENIZER_FILE
                     + ": DICE decodes its samples and tokenizes text prompts; pass --tokenizer");
         }
         List<DicePrompt> promptList = DicePrompt.of(JsonlDataset.read(prompts), processingClass);

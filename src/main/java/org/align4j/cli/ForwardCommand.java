@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.model.CausalLM;
@@ -44,6 +45,15 @@ final class ForwardCommand implements Callable<Integer> {
         int[][] mask = attentionMask == null ? null : parseRows(attentionMask, "--attention-mask");
         ModelInput input = ModelInput.of(ids, mask);
         CausalLM lm = torchDtype.loadFrozen(model);
+        int vocab = lm.config().vocabSize();
+        for (int b = 0; b < ids.length; b++) {
+            for (int id : ids[b]) {
+                if (id < 0 || id >= vocab) {
+                    throw new InputException("--input-ids: row " + b + " has token id " + id
+                            + " outside the vocabulary [0, " + vocab + ")");
+                }
+            }
+        }
         Tensor logits = Ops.logits(lm.hiddenStates(Tape.inference(), input), lm.lmHead())
                 .reshape(input.batch(), input.seq(), lm.config().vocabSize());
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
@@ -61,7 +71,7 @@ final class ForwardCommand implements Callable<Integer> {
         try {
             return JSON.readValue(json, int[][].class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(option + ": expected JSON rows of integers like [[1,2],[3,4]]: "
+            throw new InputException(option + ": expected JSON rows of integers like [[1,2],[3,4]]: "
                     + e.getOriginalMessage());
         }
     }

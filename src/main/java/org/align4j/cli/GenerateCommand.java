@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.tokenizer.Tokenizer;
 import java.util.concurrent.Callable;
 import org.align4j.model.CausalLM;
@@ -113,7 +114,7 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
                 rows[i] = tokenizer.encode(text, true);
             }
             if (rows[i].length == 0) {
-                throw new IllegalArgumentException("--prompt " + i + " is empty after tokenization");
+                throw new InputException("--prompt " + i + " is empty after tokenization");
             }
         }
         return rows;
@@ -124,11 +125,11 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
         try {
             int[][] rows = JSON.readValue(prompt.ids, int[][].class);
             if (rows == null) {
-                throw new IllegalArgumentException("--prompt-ids: expected JSON rows of token ids, got null");
+                throw new InputException("--prompt-ids: expected JSON rows of token ids, got null");
             }
             return rows;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("--prompt-ids: expected JSON rows of token ids like [[1,2],[3]]: "
+            throw new InputException("--prompt-ids: expected JSON rows of token ids like [[1,2],[3]]: "
                     + e.getOriginalMessage());
         }
     }

@@ -1,11 +1,19 @@
 package org.align4j.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import org.align4j.model.ModelException;
-import org.align4j.model.io.CheckpointException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.align4j.InputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
@@ -20,10 +28,17 @@ import picocli.CommandLine.ParseResult;
 public final class Main {
 
     /**
-     * Exit code for bad input (malformed file, missing tensor, unknown architecture...) and for running out of heap,
-     * each reported in one line.
+     * Exit code for bad input ({@link InputException}: a malformed or missing file, an invalid option, a NaN loss),
+     * for a failed read or write (a missing file, a full disk) and for running out of heap, each reported in one line.
      */
     public static final int EXIT_BAD_INPUT = 2;
+    /** Exit code for an internal error: a bug, reported in one line with its stack trace in a log file. */
+    public static final int EXIT_INTERNAL_ERROR = 1;
+
+    /** Declares {@code --debug} on every subcommand; the exception handler reads it from the parse result. */
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "print the stack trace of an internal error (it is always written to a log file)")
+    private boolean debug;
 
     private Main() {
     }
@@ -38,14 +53,7 @@ public final class Main {
      * as the one line of {@link OutOfMemoryReport}; the command's objects are garbage by then.
      */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (isBadInput(ex)) {
-                cmd.getErr().println("align4j " + cmd.getCommandName() + ": " + ex.getMessage());
-                return EXIT_BAD_INPUT;
-            }
-            throw ex;
-        });
+        CommandLine cli = commandLine();
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) {
@@ -61,8 +69,63 @@ public final class Main {
         }
     }
 
-    private static boolean isBadInput(Exception ex) {
-        return ex instanceof ModelException || ex instanceof CheckpointException
-                || ex instanceof IllegalArgumentException || ex instanceof UncheckedIOException;
+    /**
+     * The command line with its exception handler: bad input ({@link #badInputLine}) is one line and
+     * {@link #EXIT_BAD_INPUT}; anything else is one line saying where its stack trace was logged and
+     * {@link #EXIT_INTERNAL_ERROR}, with the stack trace printed too under {@code --debug}.
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            String badInput = badInputLine(ex);
+            if (badInput != null) {
+                cmd.getErr().println("align4j " + cmd.getCommandName() + ": " + badInput);
+                return EXIT_BAD_INPUT;
+            }
+            cmd.getErr().println("align4j " + cmd.getCommandName() + ": internal error: " + ex
+                    + " (" + writeLog(cmd.getCommandName(), ex) + ")");
+            if (debug(parsed)) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return EXIT_INTERNAL_ERROR;
+        });
+        return cli;
+    }
+
+    /** Whether {@code --debug} was given to the command or to any of its subcommands. */
+    private static boolean debug(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The one line for an exception caused by the run's input or its files, or null for an internal error. */
+    static String badInputLine(Throwable ex) {
+        if (ex instanceof InputException) {
+            return ex.getMessage();
+        }
+        Throwable io = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        return switch (io) {
+            case NoSuchFileException e -> e.getFile() + ": no such file";
+            case AccessDeniedException e -> e.getFile() + ": permission denied";
+            case IOException e -> e.getMessage();
+            default -> null;
+        };
+    }
+
+    /** Writes {@code ex}'s stack trace to a log file in the temporary folder and says where, or why not. */
+    private static String writeLog(String command, Exception ex) {
+        try {
+            Path log = Files.createTempFile("align4j-" + command + "-", ".log");
+            StringWriter trace = new StringWriter();
+            ex.printStackTrace(new PrintWriter(trace));
+            Files.writeString(log, trace.toString());
+            return "stack trace in " + log + "; --debug prints it";
+        } catch (IOException | RuntimeException e) {
+            return "no log written: " + e.getMessage() + "; --debug prints the stack trace";
+        }
     }
 }

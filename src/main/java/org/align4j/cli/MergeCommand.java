@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.align4j.InputException;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
 import org.align4j.model.io.Dtype;
@@ -64,7 +65,7 @@ final class MergeCommand implements Callable<Integer> {
     private void checkOutput() {
         Path out = output.toAbsolutePath().normalize();
         if (out.equals(model.toAbsolutePath().normalize()) || out.equals(adapter.toAbsolutePath().normalize())) {
-            throw new IllegalArgumentException("--output " + output + " is an input directory; choose a new one");
+            throw new InputException("--output " + output + " is an input directory; choose a new one");
         }
         if (Files.exists(out)) {
             boolean empty;
@@ -74,7 +75,7 @@ final class MergeCommand implements Callable<Integer> {
                 throw new UncheckedIOException(output + ": " + e.getMessage(), e);
             }
             if (!empty) {
-                throw new IllegalArgumentException("--output " + output + " exists and is not empty");
+                throw new InputException("--output " + output + " exists and is not empty");
             }
         }
     }

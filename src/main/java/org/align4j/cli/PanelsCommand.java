@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.ModelPanelBuilder;
 import org.align4j.data.panels.ModelTextCompleter;
@@ -106,7 +107,7 @@ public final class PanelsCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             if (!format.equals("examples") && !format.equals("panels")) {
-                throw new IllegalArgumentException("--format must be examples or panels, got '" + format + "'");
+                throw new InputException("--format must be examples or panels, got '" + format + "'");
             }
             Set<PanelTask> taskSet = new LinkedHashSet<>();
             tasks.forEach(t -> taskSet.add(PanelTask.of(t)));
@@ -118,7 +119,7 @@ public final class PanelsCommand implements Runnable {
             PanelBuilder panels = switch (builder) {
                 case "extractive" -> extractive;
                 case "model" -> modelBuilder(extractive);
-                default -> throw new IllegalArgumentException("--builder must be extractive or model, got '" + builder
+                default -> throw new InputException("--builder must be extractive or model, got '" + builder
                         + "'");
             };
             String source = condition != null ? condition : builder;
@@ -159,7 +160,7 @@ public final class PanelsCommand implements Runnable {
 
         private ModelPanelBuilder modelBuilder(ExtractivePanelBuilder extractive) {
             if (model == null) {
-                throw new IllegalArgumentException("--builder model needs --model DIR");
+                throw new InputException("--builder model needs --model DIR");
             }
             Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);
             CausalLM lm = torchDtype.loadFrozen(model);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
 import org.align4j.data.PairTokenization;
@@ -51,7 +52,7 @@ final class RewardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+            throw new InputException("--batch-size must be positive, got " + batchSize);
         }
         List<Example> examples = JsonlDataset.read(data);
         ModelConfig config = HfModels.readConfig(model);

@@ -3,6 +3,7 @@ package org.align4j.cli;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.align.RewardConfig;
 import org.align4j.align.RewardTask;
 import org.align4j.data.Example;
@@ -66,7 +67,7 @@ final class RmCommand extends TrainerCommand {
                     filtered.dropped(), all.size(), split, config.maxLength());
         }
         if (filtered.kept().isEmpty()) {
-            throw new IllegalArgumentException("no " + split + " pair fits max_length " + config.maxLength()
+            throw new InputException("no " + split + " pair fits max_length " + config.maxLength()
                     + " tokens");
         }
         return filtered.kept();
@@ -78,11 +79,11 @@ final class RmCommand extends TrainerCommand {
      */
     static int padTokenId(Tokenizer tokenizer, String padToken) {
         if (padToken != null) {
-            return tokenizer.tokenId(padToken).orElseThrow(() -> new IllegalArgumentException(
+            return tokenizer.tokenId(padToken).orElseThrow(() -> new InputException(
                     "pad_token '" + padToken + "' is not in the tokenizer's vocabulary"));
         }
         return tokenizer.padTokenId().orElseGet(() -> tokenizer.eosTokenId().orElseThrow(() ->
-                new IllegalArgumentException("the tokenizer has neither a pad token nor an eos token; set pad_token")));
+                new InputException("the tokenizer has neither a pad token nor an eos token; set pad_token")));
     }
 
 }

@@ -2,6 +2,7 @@ package org.align4j.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import org.align4j.InputException;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
 import org.align4j.model.io.Dtype;
@@ -25,7 +26,7 @@ final class SaveDtypeOption {
         if (name.equals("auto")) {
             return null;
         }
-        return Dtype.fromTorchName(name).orElseThrow(() -> new IllegalArgumentException(
+        return Dtype.fromTorchName(name).orElseThrow(() -> new InputException(
                 "--save-dtype must be float32, bfloat16, float16 or auto, got '" + saveDtype + "'"));
     }
 

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.scaling.ChinchillaLaw;
 import org.align4j.scaling.Estimate;
 import org.align4j.scaling.ScalingLawAnalysis;
@@ -62,13 +63,13 @@ final class ScalingFitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (dropHighestLoss < 0 || bootstrap < 0 || !(huberDelta > 0) || !(isoFlopGap > 0)) {
-            throw new IllegalArgumentException("--drop-highest-loss and --bootstrap must be >= 0, --huber-delta and"
+            throw new InputException("--drop-highest-loss and --bootstrap must be >= 0, --huber-delta and"
                     + " --isoflop-gap > 0");
         }
         List<TrainingRun> all = TrainingRunsCsv.read(csv, new TrainingRunsCsv.Columns(nColumn, dColumn, cColumn,
                 lossColumn));
         if (all.size() - dropHighestLoss < 6) {
-            throw new IllegalArgumentException(csv + ": " + all.size() + " runs, " + dropHighestLoss
+            throw new InputException(csv + ": " + all.size() + " runs, " + dropHighestLoss
                     + " dropped: at least 6 are needed to fit 5 parameters");
         }
         List<TrainingRun> runs = all.stream().sorted(Comparator.comparingDouble(TrainingRun::loss))

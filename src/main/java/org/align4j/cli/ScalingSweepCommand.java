@@ -3,6 +3,7 @@ package org.align4j.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.experiments.ExperimentBudget;
 import org.align4j.experiments.ScalingSweepExperiment;
 import org.align4j.scaling.ScalingLawReport;
@@ -29,7 +30,7 @@ final class ScalingSweepCommand implements Callable<Integer> {
         ScalingSweepExperiment.Plan plan = ScalingSweepExperiment.plan(ExperimentBudget.of(budget));
         if (timeLimit != null) {
             if (!(timeLimit > 0)) {
-                throw new IllegalArgumentException("--time-limit must be positive, got " + timeLimit);
+                throw new InputException("--time-limit must be positive, got " + timeLimit);
             }
             plan = new ScalingSweepExperiment.Plan(plan.sizes(), plan.computes(), plan.seq(), plan.batch(),
                     plan.learningRate(), plan.documents(), plan.heldOutRows(), timeLimit, plan.bootstrapSamples());

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.tokenizer.ChatTemplate;
 import org.align4j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
@@ -78,14 +79,14 @@ public final class TokenizeCommand implements Callable<Integer> {
                 messages = chat.get("messages");
             }
             if (messages == null || !messages.isArray()) {
-                throw new IllegalArgumentException(input.chat + ": expected a JSON array of messages or an object "
+                throw new InputException(input.chat + ": expected a JSON array of messages or an object "
                         + "with a \"messages\" array");
             }
             List<Map<String, Object>> messageList = JSON.convertValue(messages,
                     JSON.getTypeFactory().constructCollectionType(List.class, Map.class));
             Tokenizer tokenizer = Tokenizer.load(tokenizerDirectory);
             ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() ->
-                    new IllegalArgumentException(tokenizerDirectory + ": the tokenizer has no chat template"));
+                    new InputException(tokenizerDirectory + ": the tokenizer has no chat template"));
             String text = template.render(messageList, addGenerationPrompt, variables);
             ObjectNode result = JSON.createObjectNode();
             result.put("text", text);
@@ -103,7 +104,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         try {
             return Files.readString(file);
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": file not found", e);
+            throw new InputException(file + ": file not found", e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -116,7 +117,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         } catch (JacksonException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new IllegalArgumentException(file + ": malformed JSON" + where + ": " + e.getOriginalMessage(), e);
+            throw new InputException(file + ": malformed JSON" + where + ": " + e.getOriginalMessage(), e);
         }
     }
 }

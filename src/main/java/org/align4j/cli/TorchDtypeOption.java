@@ -2,6 +2,7 @@ package org.align4j.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import org.align4j.InputException;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
 import org.align4j.model.io.Dtype;
@@ -31,7 +32,7 @@ final class TorchDtypeOption {
             return dir != null && HfModels.readConfig(dir).dtype() == Dtype.BF16 ? Dtype.BF16 : Dtype.F32;
         }
         return Dtype.fromTorchName(name).filter(d -> d == Dtype.F32 || d == Dtype.BF16).orElseThrow(() ->
-                new IllegalArgumentException("--torch-dtype must be float32, bfloat16 or auto, got '" + torchDtype
+                new InputException("--torch-dtype must be float32, bfloat16 or auto, got '" + torchDtype
                         + "'"));
     }
 

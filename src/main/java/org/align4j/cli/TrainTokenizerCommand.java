@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
@@ -44,6 +45,6 @@ final class TrainTokenizerCommand implements Callable<Integer> {
         if (e instanceof Example.LanguageModeling lm && lm.text() instanceof Text.Plain p) {
             return p.text();
         }
-        throw new IllegalArgumentException(e.source() + ": train-tokenizer needs {\"text\": \"...\"} lines");
+        throw new InputException(e.source() + ": train-tokenizer needs {\"text\": \"...\"} lines");
     }
 }

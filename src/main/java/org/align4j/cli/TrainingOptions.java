@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Option;
 
@@ -30,7 +31,7 @@ final class TrainingOptions {
         for (int i = 0; i < flags.size(); i++) {
             String flag = flags.get(i);
             if (!flag.startsWith("--") || flag.length() == 2) {
-                throw new IllegalArgumentException("unexpected argument '" + flag + "' (options look like --name value)");
+                throw new InputException("unexpected argument '" + flag + "' (options look like --name value)");
             }
             String name = flag.substring(2);
             String value;

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.data.panels.ConditionPanel;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.ModelTextCompleter;
@@ -67,7 +68,7 @@ final class WriteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (steps < 1) {
-            throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
+            throw new InputException("--steps must be >= 1, got " + steps);
         }
         ConditionPanel start = ConditionPanel.read(panel);
         Tokenizer tokenizer = Tokenizer.load(tokenizerDir != null ? tokenizerDir : model);

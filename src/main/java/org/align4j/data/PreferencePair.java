@@ -14,7 +14,7 @@ public record PreferencePair(String source, TokenizedSequence chosen, TokenizedS
     /** Checks that both sequences are present. */
     public PreferencePair {
         if (chosen == null || rejected == null) {
-            throw new IllegalArgumentException(source + ": a preference pair needs a chosen and a rejected sequence");
+            throw new DataException(source + ": a preference pair needs a chosen and a rejected sequence");
         }
     }
 }

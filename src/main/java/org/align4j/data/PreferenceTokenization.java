@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.align4j.InputException;
 import org.align4j.tokenizer.Tokenizer;
 
 /**
@@ -39,7 +40,7 @@ public final class PreferenceTokenization {
      */
     public PreferenceTokenization(Tokenizer tokenizer, Integer maxLength, TruncationMode truncationMode) {
         if (maxLength != null && maxLength <= 0) {
-            throw new IllegalArgumentException("max_length must be > 0 (or null for no truncation), got " + maxLength);
+            throw new InputException("max_length must be > 0 (or null for no truncation), got " + maxLength);
         }
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;

@@ -22,7 +22,7 @@ public record SequenceBatch(ModelInput input, int[] targets, float[] targetWeigh
         }
         int seq = sequences.stream().mapToInt(TokenizedSequence::length).max().orElseThrow();
         if (seq == 0) {
-            throw new IllegalArgumentException(sequences.get(0).source() + ": empty sequence");
+            throw new DataException(sequences.get(0).source() + ": empty sequence");
         }
         int[] ids = new int[batch * seq];
         int[] mask = new int[batch * seq];

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.tokenizer.ChatTemplate;
 import org.align4j.tokenizer.Tokenizer;
 
@@ -100,12 +101,12 @@ public final class SftTokenization {
      */
     public static List<TokenizedSequence> pack(List<TokenizedSequence> sequences, int maxLength) {
         if (maxLength <= 0) {
-            throw new IllegalArgumentException("packing needs max_length > 0, got " + maxLength);
+            throw new InputException("packing needs max_length > 0, got " + maxLength);
         }
         double weight = sequences.isEmpty() ? 1.0 : sequences.get(0).weight();
         for (TokenizedSequence s : sequences) {
             if (s.weight() != weight) {
-                throw new IllegalArgumentException(s.source() + ": packing mixes sequences of different loss weights ("
+                throw new DataException(s.source() + ": packing mixes sequences of different loss weights ("
                         + weight + " and " + s.weight() + "); turn packing off for weighted (C-RLFT) data");
             }
         }

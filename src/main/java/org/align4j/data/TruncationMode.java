@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.align4j.InputException;
 
 /** TRL's {@code truncation_mode}: which end of a sequence longer than {@code max_length} is kept. */
 public enum TruncationMode {
@@ -23,7 +24,7 @@ public enum TruncationMode {
     @JsonCreator
     public static TruncationMode of(String name) {
         return Arrays.stream(values()).filter(m -> m.trlName().equals(name.trim().toLowerCase(Locale.ROOT)))
-                .findFirst().orElseThrow(() -> new IllegalArgumentException("truncation_mode must be one of "
+                .findFirst().orElseThrow(() -> new InputException("truncation_mode must be one of "
                         + Arrays.stream(values()).map(TruncationMode::trlName).collect(Collectors.joining(", "))
                         + "; got '" + name + "'"));
     }

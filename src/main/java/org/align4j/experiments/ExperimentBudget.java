@@ -2,6 +2,7 @@ package org.align4j.experiments;
 
 import java.util.Arrays;
 import java.util.Locale;
+import org.align4j.InputException;
 
 /**
  * How much an experiment may spend: {@code smoke} runs inside the test suite in under a minute, {@code small} in
@@ -18,7 +19,7 @@ public enum ExperimentBudget {
     /** The budget named {@code name} (smoke, small or full, any case). */
     public static ExperimentBudget of(String name) {
         return Arrays.stream(values()).filter(b -> b.name().equalsIgnoreCase(name.trim())).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("budget must be one of smoke, small, full; got '"
+                .orElseThrow(() -> new InputException("budget must be one of smoke, small, full; got '"
                         + name + "'"));
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.align4j.InputException;
 
 /**
  * How {@link Generator} continues prompts: the fields of transformers' {@code GenerationConfig} that it supports,
@@ -32,17 +33,17 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
     /** Validates the fields as transformers does, with a message naming the field. */
     public GenerationConfig {
         if (maxNewTokens <= 0) {
-            throw new IllegalArgumentException("max_new_tokens must be positive, got " + maxNewTokens);
+            throw new InputException("max_new_tokens must be positive, got " + maxNewTokens);
         }
         if (doSample && !(temperature > 0 && Double.isFinite(temperature))) {
-            throw new IllegalArgumentException("temperature must be a positive number for sampling, got "
+            throw new InputException("temperature must be a positive number for sampling, got "
                     + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("top_k must be >= 0, got " + topK);
+            throw new InputException("top_k must be >= 0, got " + topK);
         }
         if (!(topP >= 0 && topP <= 1)) {
-            throw new IllegalArgumentException("top_p must be in [0, 1], got " + topP);
+            throw new InputException("top_p must be in [0, 1], got " + topP);
         }
         eosTokenIds = List.copyOf(eosTokenIds);
     }
@@ -79,6 +80,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
                     tokenIds(json, "eos_token_id", source),
                     json.hasNonNull("pad_token_id") ? integer(json, "pad_token_id", 0, source) : null,
                     0);
+        } catch (ModelException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new ModelException(source + ": " + e.getMessage());
         }

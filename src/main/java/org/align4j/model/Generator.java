@@ -2,6 +2,7 @@ package org.align4j.model;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.align4j.InputException;
 import org.align4j.tensor.Tensor;
 
 /**
@@ -103,15 +104,15 @@ public final class Generator {
 
     private static void checkPrompts(int[][] prompts, int vocab) {
         if (prompts.length == 0) {
-            throw new IllegalArgumentException("no prompts");
+            throw new InputException("no prompts");
         }
         for (int b = 0; b < prompts.length; b++) {
             if (prompts[b] == null || prompts[b].length == 0) {
-                throw new IllegalArgumentException("prompt " + b + " is empty");
+                throw new InputException("prompt " + b + " is empty");
             }
             for (int id : prompts[b]) {
                 if (id < 0 || id >= vocab) {
-                    throw new IllegalArgumentException("prompt " + b + " has token id " + id
+                    throw new InputException("prompt " + b + " has token id " + id
                             + " outside the vocabulary [0, " + vocab + ")");
                 }
             }

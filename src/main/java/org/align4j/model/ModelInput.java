@@ -1,6 +1,7 @@
 package org.align4j.model;
 
 import java.util.Arrays;
+import org.align4j.InputException;
 
 /**
  * A batch of token sequences as the model sees it: ids, attention mask (1 = real token, 0 = padding) and
@@ -34,7 +35,7 @@ public record ModelInput(int batch, int seq, int[] inputIds, int[] attentionMask
     public static ModelInput of(int[][] ids, int[][] mask) {
         int batch = ids.length;
         if (batch == 0) {
-            throw new IllegalArgumentException("input_ids has no rows");
+            throw new InputException("input_ids has no rows");
         }
         int seq = ids[0].length;
         int[] flatIds = new int[batch * seq];
@@ -42,11 +43,11 @@ public record ModelInput(int batch, int seq, int[] inputIds, int[] attentionMask
         int[] positions = new int[batch * seq];
         for (int b = 0; b < batch; b++) {
             if (ids[b].length != seq) {
-                throw new IllegalArgumentException("input_ids row " + b + " has " + ids[b].length
+                throw new InputException("input_ids row " + b + " has " + ids[b].length
                         + " ids, row 0 has " + seq);
             }
             if (mask != null && (mask.length != batch || mask[b].length != seq)) {
-                throw new IllegalArgumentException("attention_mask shape differs from input_ids at row " + b);
+                throw new InputException("attention_mask shape differs from input_ids at row " + b);
             }
             System.arraycopy(ids[b], 0, flatIds, b * seq, seq);
             for (int t = 0; t < seq; t++) {
@@ -65,12 +66,12 @@ public record ModelInput(int batch, int seq, int[] inputIds, int[] attentionMask
     public static ModelInput leftPadded(int[][] rows, int padId) {
         int batch = rows.length;
         if (batch == 0) {
-            throw new IllegalArgumentException("input_ids has no rows");
+            throw new InputException("input_ids has no rows");
         }
         int seq = 0;
         for (int b = 0; b < batch; b++) {
             if (rows[b].length == 0) {
-                throw new IllegalArgumentException("input_ids row " + b + " is empty");
+                throw new InputException("input_ids row " + b + " is empty");
             }
             seq = Math.max(seq, rows[b].length);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.TreeMap;
+import org.align4j.InputException;
 
 /**
  * The hyper-parameters of LoRA (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large Language Models"), named, read
@@ -28,17 +29,17 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
     public static final String TASK_TYPE = "CAUSAL_LM";
 
     /**
-     * @throws IllegalArgumentException when r is not positive, alpha is not finite or the dropout is outside [0, 1)
+     * @throws InputException when r is not positive, alpha is not finite or the dropout is outside [0, 1)
      */
     public LoraConfig {
         if (r <= 0) {
-            throw new IllegalArgumentException("r must be positive, got " + r);
+            throw new InputException("r must be positive, got " + r);
         }
         if (!Double.isFinite(loraAlpha)) {
-            throw new IllegalArgumentException("lora_alpha must be finite, got " + loraAlpha);
+            throw new InputException("lora_alpha must be finite, got " + loraAlpha);
         }
         if (!(loraDropout >= 0 && loraDropout < 1)) {
-            throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + loraDropout);
+            throw new InputException("lora_dropout must be in [0, 1), got " + loraDropout);
         }
     }
 
@@ -99,20 +100,20 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
      * training, per-layer ranks or layer selection, extra trained modules) is rejected, not ignored.
      * {@code fan_in_fan_out} is not read: as in PEFT, each module's weight layout decides it.
      *
-     * @throws IllegalArgumentException naming the field that is invalid or unsupported
+     * @throws InputException naming the field that is invalid or unsupported
      */
     public static LoraConfig fromJson(JsonNode json) {
         if (!json.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
+            throw new InputException("not a JSON object");
         }
         String peftType = json.path("peft_type").asText(null);
         if (!PEFT_TYPE.equals(peftType)) {
-            throw new IllegalArgumentException("peft_type " + json.get("peft_type") + " is not supported (supported: "
+            throw new InputException("peft_type " + json.get("peft_type") + " is not supported (supported: "
                     + PEFT_TYPE + ")");
         }
         JsonNode task = json.get("task_type");
         if (task != null && !task.isNull() && !TASK_TYPE.equals(task.asText())) {
-            throw new IllegalArgumentException("task_type " + task + " is not supported (supported: " + TASK_TYPE + ")");
+            throw new InputException("task_type " + task + " is not supported (supported: " + TASK_TYPE + ")");
         }
         requireDefault(json, "bias", "none");
         requireDefault(json, "use_dora", false);
@@ -123,7 +124,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
             boolean unset = value == null || value.isNull() || value.isContainerNode() && value.isEmpty()
                     || value.isTextual() && value.asText().isEmpty();
             if (!unset) {
-                throw new IllegalArgumentException(field + " " + value + " is not supported");
+                throw new InputException(field + " " + value + " is not supported");
             }
         }
         JsonNode targets = json.get("target_modules");
@@ -141,7 +142,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
         boolean matches = expected instanceof Boolean b ? value.isBoolean() && value.asBoolean() == b
                 : value.isTextual() && value.asText().equals(expected);
         if (!matches) {
-            throw new IllegalArgumentException(field + " " + value + " is not supported (supported: " + expected + ")");
+            throw new InputException(field + " " + value + " is not supported (supported: " + expected + ")");
         }
     }
 
@@ -151,7 +152,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
             return absent;
         }
         if (!value.canConvertToExactIntegral() || !value.canConvertToInt()) {
-            throw new IllegalArgumentException(field + ": expected an integer, got " + value);
+            throw new InputException(field + ": expected an integer, got " + value);
         }
         return value.asInt();
     }
@@ -162,7 +163,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
             return absent;
         }
         if (!value.isNumber()) {
-            throw new IllegalArgumentException(field + ": expected a number, got " + value);
+            throw new InputException(field + ": expected a number, got " + value);
         }
         return value.asDouble();
     }
@@ -173,7 +174,7 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
             return false;
         }
         if (!value.isBoolean()) {
-            throw new IllegalArgumentException(field + ": expected true or false, got " + value);
+            throw new InputException(field + ": expected true or false, got " + value);
         }
         return value.asBoolean();
     }

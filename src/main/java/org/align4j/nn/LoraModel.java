@@ -142,6 +142,8 @@ public final class LoraModel extends DelegatingCausalLM {
         LoraModel lora;
         try {
             lora = new LoraModel(base, LoraConfig.fromJson(readJson(configFile)), seed);
+        } catch (ModelException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new ModelException(configFile + ": " + e.getMessage());
         }

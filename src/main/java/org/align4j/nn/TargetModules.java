@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.align4j.InputException;
 import org.align4j.model.LinearModule;
 import org.align4j.model.ModelConfig;
 
@@ -53,7 +54,7 @@ public sealed interface TargetModules {
      * Reads {@code target_modules}: a list of names, "all-linear" (any case, as PEFT compares it), or another string
      * taken as a regular expression.
      *
-     * @throws IllegalArgumentException when the value is none of these
+     * @throws InputException when the value is none of these
      */
     static TargetModules fromJson(JsonNode node) {
         if (node.isTextual()) {
@@ -64,19 +65,19 @@ public sealed interface TargetModules {
             List<String> names = new ArrayList<>();
             for (JsonNode element : node) {
                 if (!element.isTextual()) {
-                    throw new IllegalArgumentException("target_modules: expected module names, got " + element);
+                    throw new InputException("target_modules: expected module names, got " + element);
                 }
                 names.add(element.asText());
             }
             return new Names(names);
         }
-        throw new IllegalArgumentException("target_modules: expected a list of module names or a string, got " + node);
+        throw new InputException("target_modules: expected a list of module names or a string, got " + node);
     }
 
     /**
      * The modules of {@code modules} (a model's linear modules) that get an adapter, in their order.
      *
-     * @throws IllegalArgumentException when a listed name or the pattern matches none of them
+     * @throws InputException when a listed name or the pattern matches none of them
      */
     default List<LinearModule> select(List<LinearModule> modules) {
         List<LinearModule> selected = modules.stream().filter(this::matches).toList();
@@ -84,13 +85,13 @@ public sealed interface TargetModules {
             for (String name : names) {
                 Names single = new Names(List.of(name));
                 if (modules.stream().noneMatch(single::matches)) {
-                    throw new IllegalArgumentException("target_modules: '" + name + "' matches no linear module"
+                    throw new InputException("target_modules: '" + name + "' matches no linear module"
                             + " of the model (its linear modules: " + leafNames(modules) + ")");
                 }
             }
         }
         if (selected.isEmpty()) {
-            throw new IllegalArgumentException("target_modules: " + toJson() + " matches no linear module of the"
+            throw new InputException("target_modules: " + toJson() + " matches no linear module of the"
                     + " model (its linear modules: " + leafNames(modules) + ")");
         }
         return selected;
@@ -111,7 +112,7 @@ public sealed interface TargetModules {
         public Names {
             names = List.copyOf(names);
             if (names.isEmpty() || names.stream().anyMatch(String::isEmpty)) {
-                throw new IllegalArgumentException("target_modules: expected non-empty module names, got " + names);
+                throw new InputException("target_modules: expected non-empty module names, got " + names);
             }
         }
 
@@ -139,7 +140,7 @@ public sealed interface TargetModules {
             try {
                 Pattern.compile(regex);
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("target_modules: '" + regex + "' is not a valid regular expression: "
+                throw new InputException("target_modules: '" + regex + "' is not a valid regular expression: "
                         + e.getDescription());
             }
         }

@@ -1,5 +1,7 @@
 package org.align4j.quant;
 
+import org.align4j.InputException;
+
 /**
  * The two BitNet weight quantisers, each mapping a float matrix W to integer codes W̃ and one per-tensor scale, so
  * that W ≈ scale · W̃.
@@ -43,7 +45,7 @@ public enum WeightQuantization {
                 return q;
             }
         }
-        throw new IllegalArgumentException("unsupported bits '" + bits + "': 1.58 (ternary) or 1 (binary)");
+        throw new InputException("unsupported bits '" + bits + "': 1.58 (ternary) or 1 (binary)");
     }
 
     /** The per-tensor scale: γ = β = mean|W| over {@code w[0, n)}. */

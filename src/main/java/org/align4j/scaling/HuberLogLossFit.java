@@ -3,6 +3,7 @@ package org.align4j.scaling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.align4j.InputException;
 import org.align4j.tensor.Parallel;
 
 /**
@@ -37,7 +38,7 @@ public final class HuberLogLossFit {
      */
     public static Result fit(LogLossModel model, List<TrainingRun> runs, List<double[]> starts, double delta) {
         if (runs.isEmpty()) {
-            throw new IllegalArgumentException("no training runs to fit");
+            throw new InputException("no training runs to fit");
         }
         HuberLogLossObjective objective = new HuberLogLossObjective(model, runs, delta);
         Lbfgs.Result[] results = new Lbfgs.Result[starts.size()];
@@ -57,7 +58,7 @@ public final class HuberLogLossFit {
             }
         }
         if (best == null) {
-            throw new IllegalArgumentException("no start gave a finite objective (" + runs.size() + " runs)");
+            throw new InputException("no start gave a finite objective (" + runs.size() + " runs)");
         }
         return new Result(best.point(), best.value(), starts.size(), converged);
     }

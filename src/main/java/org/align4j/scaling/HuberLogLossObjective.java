@@ -1,6 +1,7 @@
 package org.align4j.scaling;
 
 import java.util.List;
+import org.align4j.InputException;
 
 /**
  * The objective of Hoffmann et al. (2022), Appendix D.2, eq. 12: Σᵢ Huber_δ(log L̂(Nᵢ, Dᵢ; θ) − log Lᵢ) over the
@@ -16,7 +17,7 @@ public final class HuberLogLossObjective implements DifferentiableFunction {
     /** The objective of {@code model} over {@code runs} with Huber threshold {@code delta}. */
     public HuberLogLossObjective(LogLossModel model, List<TrainingRun> runs, double delta) {
         if (!(delta > 0)) {
-            throw new IllegalArgumentException("Huber delta must be positive, got " + delta);
+            throw new InputException("Huber delta must be positive, got " + delta);
         }
         this.model = model;
         this.delta = delta;

@@ -1,5 +1,7 @@
 package org.align4j.scaling;
 
+import org.align4j.InputException;
+
 /**
  * y = k · x^p, fitted by least squares on log y against log x. In Kaplan et al.'s (2020) form L(X) = (X_c / X)^α_X
  * (their eq. 1.1–1.3) the exponent is α_X = −p and the scale X_c = k^(1/α_X).
@@ -17,7 +19,7 @@ public record PowerLaw(double coefficient, double exponent, int points) {
      */
     public static PowerLaw fit(double[] x, double[] y) {
         if (x.length != y.length || x.length < 2) {
-            throw new IllegalArgumentException("a power-law fit needs at least two (x, y) points, got " + x.length);
+            throw new InputException("a power-law fit needs at least two (x, y) points, got " + x.length);
         }
         double mx = 0;
         double my = 0;
@@ -35,7 +37,7 @@ public record PowerLaw(double coefficient, double exponent, int points) {
             sxx += dx * dx;
         }
         if (!(sxx > 0)) {
-            throw new IllegalArgumentException("a power-law fit needs at least two distinct x values");
+            throw new InputException("a power-law fit needs at least two distinct x values");
         }
         double p = sxy / sxx;
         return new PowerLaw(Math.exp(my - p * mx), p, x.length);

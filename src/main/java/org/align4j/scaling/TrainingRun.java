@@ -1,5 +1,7 @@
 package org.align4j.scaling;
 
+import org.align4j.InputException;
+
 /**
  * One training run of a scaling study: model size N, training tokens D, training compute C and final loss L, the
  * quantities of Kaplan et al. (2020) and Hoffmann et al. (2022). C is taken as 6ND where a source gives only N and D.
@@ -26,7 +28,7 @@ public record TrainingRun(double parameters, double tokens, double compute, doub
 
     private static void requirePositive(double value, String name, String source) {
         if (!(value > 0) || !Double.isFinite(value)) {
-            throw new IllegalArgumentException(source + ": " + name + " must be a positive number, got " + value);
+            throw new InputException(source + ": " + name + " must be a positive number, got " + value);
         }
     }
 }

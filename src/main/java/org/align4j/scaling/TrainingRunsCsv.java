@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.align4j.InputException;
 
 /**
  * Reads training runs (N, D, C, loss) from a CSV file with a header line. Columns are found by name, case-insensitively,
@@ -44,7 +45,7 @@ public final class TrainingRunsCsv {
     /**
      * The runs of {@code file}, one per non-blank line after the header.
      *
-     * @throws IllegalArgumentException naming {@code file:line} and the column for a missing column, a line with the
+     * @throws InputException naming {@code file:line} and the column for a missing column, a line with the
      *                                  wrong number of fields, or a value that is not a positive number
      */
     public static List<TrainingRun> read(Path file, Columns columns) {
@@ -52,12 +53,12 @@ public final class TrainingRunsCsv {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file", e);
+            throw new InputException(file + ": no such file", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+            throw new InputException(file + ": cannot read: " + e.getMessage(), e);
         }
         if (lines.isEmpty() || lines.get(0).isBlank()) {
-            throw new IllegalArgumentException(file + ":1: empty file, expected a header line");
+            throw new InputException(file + ":1: empty file, expected a header line");
         }
         List<String> header = fields(lines.get(0).replace("\uFEFF", ""), file, 1);
         int n = column(header, columns.parameters(), PARAMETER_NAMES, "N", file, true);
@@ -65,7 +66,7 @@ public final class TrainingRunsCsv {
         int c = column(header, columns.compute(), COMPUTE_NAMES, "C", file, false);
         int l = column(header, columns.loss(), LOSS_NAMES, "loss", file, true);
         if (d < 0 && c < 0) {
-            throw new IllegalArgumentException(file + ":1: neither a token column (" + String.join(", ", TOKEN_NAMES)
+            throw new InputException(file + ":1: neither a token column (" + String.join(", ", TOKEN_NAMES)
                     + ") nor a compute column (" + String.join(", ", COMPUTE_NAMES) + ") among " + header);
         }
         List<TrainingRun> runs = new ArrayList<>();
@@ -76,7 +77,7 @@ public final class TrainingRunsCsv {
             int lineNumber = i + 1;
             List<String> row = fields(lines.get(i), file, lineNumber);
             if (row.size() != header.size()) {
-                throw new IllegalArgumentException(file + ":" + lineNumber + ": " + row.size() + " fields, the header has "
+                throw new InputException(file + ":" + lineNumber + ": " + row.size() + " fields, the header has "
                         + header.size());
             }
             String where = file + ":" + lineNumber;
@@ -93,7 +94,7 @@ public final class TrainingRunsCsv {
             runs.add(new TrainingRun(parameters, tokens, compute, loss, where));
         }
         if (runs.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no data lines after the header");
+            throw new InputException(file + ": no data lines after the header");
         }
         return runs;
     }
@@ -109,7 +110,7 @@ public final class TrainingRunsCsv {
             }
         }
         if (required || name != null) {
-            throw new IllegalArgumentException(file + ":1: no " + what + " column "
+            throw new InputException(file + ":1: no " + what + " column "
                     + (name != null ? "'" + name + "'" : "(" + String.join(", ", spellings) + ")") + " among " + header);
         }
         return -1;
@@ -124,7 +125,7 @@ public final class TrainingRunsCsv {
             value = Double.NaN;
         }
         if (!(value > 0) || !Double.isFinite(value)) {
-            throw new IllegalArgumentException(where + ": column '" + header.get(index).trim() + "': '" + text
+            throw new InputException(where + ": column '" + header.get(index).trim() + "': '" + text
                     + "' is not a positive number");
         }
         return value;
@@ -156,14 +157,14 @@ public final class TrainingRunsCsv {
                 quoted = true;
                 field.setLength(0);
             } else if (afterQuote && !Character.isWhitespace(ch)) {
-                throw new IllegalArgumentException(file + ":" + lineNumber + ": column " + (out.size() + 1)
+                throw new InputException(file + ":" + lineNumber + ": column " + (out.size() + 1)
                         + ": text after a closing quote");
             } else if (ch != '\r') {
                 field.append(ch);
             }
         }
         if (quoted) {
-            throw new IllegalArgumentException(file + ":" + lineNumber + ": column " + (out.size() + 1)
+            throw new InputException(file + ":" + lineNumber + ": column " + (out.size() + 1)
                     + ": unterminated quoted field");
         }
         out.add(field.toString());

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.align4j.InputException;
 import org.align4j.model.io.AtomicDirectory;
 
 /**
@@ -57,7 +58,7 @@ public final class CheckpointFolders {
      * The checkpoint a {@code resume_from_checkpoint} value names: null for none (unset, blank or "false"), the
      * {@link #latest} of {@code outputDir} for "true" (or "latest"), else the folder at that path.
      *
-     * @throws IllegalArgumentException naming the option when "true" finds no checkpoint or the path is no folder
+     * @throws InputException naming the option when "true" finds no checkpoint or the path is no folder
      */
     public static Path toResume(String resumeFromCheckpoint, Path outputDir) throws IOException {
         String value = resumeFromCheckpoint;
@@ -67,13 +68,13 @@ public final class CheckpointFolders {
         if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("latest")) {
             Path latest = latest(outputDir);
             if (latest == null) {
-                throw new IllegalArgumentException("resume_from_checkpoint: no " + PREFIX + "N folder in " + outputDir);
+                throw new InputException("resume_from_checkpoint: no " + PREFIX + "N folder in " + outputDir);
             }
             return latest;
         }
         Path folder = Path.of(value);
         if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("resume_from_checkpoint: no checkpoint folder " + folder);
+            throw new InputException("resume_from_checkpoint: no checkpoint folder " + folder);
         }
         return folder;
     }

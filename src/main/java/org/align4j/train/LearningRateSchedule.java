@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.align4j.InputException;
 
 /**
  * The learning rate after a given number of optimizer steps, with the formulas of transformers'
@@ -62,7 +63,7 @@ public record LearningRateSchedule(Type type, double baseLr, long warmupSteps, l
         public static Type of(String name) {
             String wanted = name.trim().toLowerCase(Locale.ROOT);
             return Arrays.stream(values()).filter(t -> t.hfName.equals(wanted)).findFirst().orElseThrow(
-                    () -> new IllegalArgumentException("lr_scheduler_type must be one of "
+                    () -> new InputException("lr_scheduler_type must be one of "
                             + Arrays.stream(values()).map(Type::hfName).collect(Collectors.joining(", "))
                             + "; got '" + name + "'"));
         }
@@ -76,17 +77,17 @@ public record LearningRateSchedule(Type type, double baseLr, long warmupSteps, l
     /** Validates the step counts and rates. */
     public LearningRateSchedule {
         if (type == null) {
-            throw new IllegalArgumentException("lr_scheduler_type must be set");
+            throw new InputException("lr_scheduler_type must be set");
         }
         if (warmupSteps < 0 || trainingSteps < 0) {
-            throw new IllegalArgumentException("warmup steps (" + warmupSteps + ") and training steps ("
+            throw new InputException("warmup steps (" + warmupSteps + ") and training steps ("
                     + trainingSteps + ") must not be negative");
         }
         if (!(baseLr >= 0)) {
-            throw new IllegalArgumentException("learning_rate must be >= 0, got " + baseLr);
+            throw new InputException("learning_rate must be >= 0, got " + baseLr);
         }
         if (!(minLrRate >= 0 && minLrRate <= 1)) {
-            throw new IllegalArgumentException("min_lr_rate must be in [0, 1], got " + minLrRate);
+            throw new InputException("min_lr_rate must be in [0, 1], got " + minLrRate);
         }
     }
 

@@ -2,13 +2,14 @@ package org.align4j.train;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.align4j.InputException;
 
 /**
  * Training stopped because a loss (or the gradient norm) was NaN or infinite. The one-line message names the value,
  * the optimizer step being computed and the training-set indices of the examples involved, e.g.
  * {@code non-finite loss NaN at step 12 (examples 96..103)}.
  */
-public final class NonFiniteLossException extends RuntimeException {
+public final class NonFiniteLossException extends InputException {
     private static final long serialVersionUID = 1L;
 
     private final long step;

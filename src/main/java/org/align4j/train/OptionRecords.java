@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.InputException;
 
 /**
  * Configuration records read by their snake_case option names, the way HF's {@code TrainingArguments} and TRL's
@@ -69,7 +70,7 @@ public final class OptionRecords {
     /**
      * {@code options} split into those named in {@code ownNames} and the {@link TrainingArguments} ones.
      *
-     * @throws IllegalArgumentException naming {@code source} for a name that is neither (with the closest known one)
+     * @throws InputException naming {@code source} for a name that is neither (with the closest known one)
      */
     public static Split split(Map<String, ?> options, Set<String> ownNames, String source) {
         Map<String, Object> own = new LinkedHashMap<>();
@@ -88,9 +89,9 @@ public final class OptionRecords {
     }
 
     /** The error for an unknown option {@code key}, suggesting the closest of {@code known}. */
-    static IllegalArgumentException unknown(String key, Set<String> known, String source) {
+    static InputException unknown(String key, Set<String> known, String source) {
         String closest = TrainingArguments.closestName(key, known);
-        return new IllegalArgumentException(source + ": unknown option '" + key + "'"
+        return new InputException(source + ": unknown option '" + key + "'"
                 + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
     }
 
@@ -98,7 +99,7 @@ public final class OptionRecords {
      * {@code base} with {@code options} (snake_case names of its components) replaced, validated by {@code type}'s
      * constructor.
      *
-     * @throws IllegalArgumentException naming {@code source} and the option for an unknown name, a value of the
+     * @throws InputException naming {@code source} and the option for an unknown name, a value of the
      *                                  wrong type or an invalid value
      */
     public static <T extends Record> T merge(T base, Map<String, ?> options, Class<T> type, String source) {
@@ -112,7 +113,7 @@ public final class OptionRecords {
             String problem = cause != null ? cause.getMessage()
                     : e.getOriginalMessage().lines().findFirst().orElse("");
             String option = e.getPath().isEmpty() ? null : e.getPath().getFirst().getFieldName();
-            throw new IllegalArgumentException(source + ": " + (option != null ? "option '" + option + "': " : "")
+            throw new InputException(source + ": " + (option != null ? "option '" + option + "': " : "")
                     + problem, e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

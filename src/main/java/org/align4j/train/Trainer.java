@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -113,7 +114,7 @@ public final class Trainer<B> {
      * A trainer for {@code task} on {@code trainDataset}, evaluating on {@code evalDataset} (may be empty when
      * {@code eval_strategy} is {@code no}).
      *
-     * @throws IllegalArgumentException when the training set is empty or yields no micro-batch, or evaluation is
+     * @throws InputException when the training set is empty or yields no micro-batch, or evaluation is
      *                                  asked for without an evaluation set
      */
     public Trainer(TrainingArguments args, TrainingTask<B> task, List<B> trainDataset, List<B> evalDataset) {
@@ -124,17 +125,17 @@ public final class Trainer<B> {
         this.outputDir = args.outputPath();
         this.parameters = task.trainableParameters();
         if (this.trainDataset.isEmpty()) {
-            throw new IllegalArgumentException("the training set is empty");
+            throw new InputException("the training set is empty");
         }
         if (args.evalStrategy() != TrainingArguments.IntervalStrategy.NO && this.evalDataset.isEmpty()) {
-            throw new IllegalArgumentException("eval_strategy is " + args.evalStrategy()
+            throw new InputException("eval_strategy is " + args.evalStrategy()
                     + " but no evaluation set was given");
         }
         this.sampler = new EpochSampler(this.trainDataset.size(), args.perDeviceTrainBatchSize(),
                 args.dataloaderDropLast(), args.seed());
         int microBatches = sampler.microBatchesPerEpoch();
         if (microBatches == 0) {
-            throw new IllegalArgumentException("a training set of " + this.trainDataset.size()
+            throw new InputException("a training set of " + this.trainDataset.size()
                     + " examples yields no full micro-batch of per_device_train_batch_size "
                     + args.perDeviceTrainBatchSize() + " with dataloader_drop_last");
         }
@@ -172,7 +173,7 @@ public final class Trainer<B> {
                 yield new MeZo(Double.parseDouble(options.getOrDefault("zo_eps", "1e-3")),
                         Integer.parseInt(options.getOrDefault("n_spsa", "1")), args.weightDecay(), decayed);
             }
-            default -> throw new IllegalArgumentException("optim '" + args.optim() + "' is not supported");
+            default -> throw new InputException("optim '" + args.optim() + "' is not supported");
         };
     }
 
@@ -464,7 +465,7 @@ public final class Trainer<B> {
         String key = name.startsWith("eval_") ? name : "eval_" + name;
         Double value = metrics.get(key);
         if (value == null) {
-            throw new IllegalArgumentException("metric_for_best_model: '" + key
+            throw new InputException("metric_for_best_model: '" + key
                     + "' is not among the evaluation metrics " + metrics.keySet());
         }
         boolean better = state.bestMetric == null
@@ -515,17 +516,17 @@ public final class Trainer<B> {
         TrainerState saved = TrainerState.read(checkpoint.resolve(TRAINER_STATE_FILE));
         JsonNode scheduler = readJson(checkpoint.resolve(SCHEDULER_FILE));
         if (scheduler.path("last_epoch").asLong(-1) != saved.globalStep) {
-            throw new IllegalArgumentException(checkpoint.resolve(SCHEDULER_FILE) + ": last_epoch "
+            throw new InputException(checkpoint.resolve(SCHEDULER_FILE) + ": last_epoch "
                     + scheduler.path("last_epoch") + " differs from global_step " + saved.globalStep);
         }
         JsonNode rng = readJson(checkpoint.resolve(RNG_STATE_FILE));
         JsonNode position = rng.path("sampler");
         if (position.path("num_examples").asLong(-1) != sampler.size()) {
-            throw new IllegalArgumentException(checkpoint + ": written for a training set of "
+            throw new InputException(checkpoint + ": written for a training set of "
                     + position.path("num_examples") + " examples, this run has " + sampler.size());
         }
         if (position.path("micro_batches_per_epoch").asLong(-1) != sampler.microBatchesPerEpoch()) {
-            throw new IllegalArgumentException(checkpoint + ": written with " + position.path("micro_batches_per_epoch")
+            throw new InputException(checkpoint + ": written with " + position.path("micro_batches_per_epoch")
                     + " micro-batches per epoch, this run has " + sampler.microBatchesPerEpoch()
                     + " (per_device_train_batch_size or dataloader_drop_last changed)");
         }
@@ -548,7 +549,7 @@ public final class Trainer<B> {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+            throw new InputException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.align4j.InputException;
 
 /**
  * The options of a training run, named and defaulted as Hugging Face {@code TrainingArguments} (which TRL's configs
@@ -133,7 +134,7 @@ public record TrainingArguments(
         @JsonCreator
         public static IntervalStrategy of(String name) {
             return Arrays.stream(values()).filter(s -> s.hfName().equals(name.trim().toLowerCase(Locale.ROOT)))
-                    .findFirst().orElseThrow(() -> new IllegalArgumentException(
+                    .findFirst().orElseThrow(() -> new InputException(
                             "must be one of no, steps, epoch; got '" + name + "'"));
         }
 
@@ -204,7 +205,7 @@ public record TrainingArguments(
 
     private static void require(boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InputException(message);
         }
     }
 
@@ -229,7 +230,7 @@ public record TrainingArguments(
      * The top-level mapping of a YAML or JSON configuration file, unvalidated (an algorithm's config loader takes its
      * own keys from it and passes the rest to {@link #fromOptions}). An empty file is an empty map.
      *
-     * @throws IllegalArgumentException naming the file when it cannot be read or is not a mapping
+     * @throws InputException naming the file when it cannot be read or is not a mapping
      */
     public static Map<String, Object> readOptions(Path file) {
         ObjectMapper mapper = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? OptionRecords.JSON : YAML;
@@ -237,13 +238,13 @@ public record TrainingArguments(
         try (JsonParser parser = mapper.createParser(file.toFile())) {
             parsed = parser.nextToken() == null ? Map.of() : mapper.readValue(parser, Object.class);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage().lines().findFirst().orElse("")
+            throw new InputException(file + ": " + e.getOriginalMessage().lines().findFirst().orElse("")
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e, e);
+            throw new InputException(file + ": cannot read: " + e, e);
         }
         if (!(parsed instanceof Map<?, ?> map)) {
-            throw new IllegalArgumentException(file + ": the top level must be a mapping of option names to values");
+            throw new InputException(file + ": the top level must be a mapping of option names to values");
         }
         Map<String, Object> options = new LinkedHashMap<>();
         map.forEach((k, v) -> options.put(String.valueOf(k), v));
@@ -254,7 +255,7 @@ public record TrainingArguments(
      * {@code base} with the given options (snake_case HF names) replaced.
      *
      * @param source names where the options came from (a file, "command line") in error messages
-     * @throws IllegalArgumentException naming {@code source} and the option for an unknown name (with the closest
+     * @throws InputException naming {@code source} and the option for an unknown name (with the closest
      *                                  known one), a value of the wrong type, or an invalid value
      */
     public static TrainingArguments fromOptions(Map<String, ?> options, String source, TrainingArguments base) {
@@ -331,7 +332,7 @@ public record TrainingArguments(
      * The {@code optim_args} string parsed into {@code key -> value} (HF's format: {@code "momentum=0.9,nesterov=True"}).
      * Values are checked: momentum and dampening are numbers, nesterov is True or False.
      *
-     * @throws IllegalArgumentException for an entry without '=', a key the chosen optimizer does not take, or a
+     * @throws InputException for an entry without '=', a key the chosen optimizer does not take, or a
      *                                  value of the wrong kind
      */
     public Map<String, String> optimizerOptions() {
@@ -362,7 +363,7 @@ public record TrainingArguments(
                 try {
                     Double.parseDouble(value);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("optim_args: " + key + " must be a number, got '" + value + "'",
+                    throw new InputException("optim_args: " + key + " must be a number, got '" + value + "'",
                             e);
                 }
             }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.align4j.InputException;
 
 /**
  * The fields of a {@link ConditionPanel}, in the order {@link PanelText} renders them (the latest paragraph last, so
@@ -55,7 +56,7 @@ public enum PanelField {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown panel field '" + name + "' (known: "
+        throw new InputException("unknown panel field '" + name + "' (known: "
                 + Arrays.stream(values()).map(PanelField::jsonName).collect(Collectors.joining(", ")) + ")");
     }
 }

@@ -1,5 +1,7 @@
 package org.align4j.data.panels;
 
+import org.align4j.InputException;
+
 /**
  * How much of the story each field of an extractive panel holds; word limits of 0 mean no limit. The defaults keep a
  * panel near 250 tokens of the embedded tokenizer for paragraphs of about 50 words, so that a panel and a paragraph
@@ -27,11 +29,11 @@ public record PanelSizes(int latestParagraphs, int latestWords, int maxCharacter
                 planOpeningWords, planKeywords, shortTermParagraphs, shortTermWords, longTermParagraphs, longTermWords};
         for (int v : all) {
             if (v < 0) {
-                throw new IllegalArgumentException("panel sizes must be >= 0, got " + this);
+                throw new InputException("panel sizes must be >= 0, got " + this);
             }
         }
         if (latestParagraphs < 1) {
-            throw new IllegalArgumentException("a panel needs at least one latest paragraph, got " + latestParagraphs);
+            throw new InputException("a panel needs at least one latest paragraph, got " + latestParagraphs);
         }
     }
 

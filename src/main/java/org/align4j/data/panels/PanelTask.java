@@ -1,6 +1,7 @@
 package org.align4j.data.panels;
 
 import java.util.Locale;
+import org.align4j.InputException;
 
 /**
  * The two parts of panel training data: writing the next paragraph from its panel, and building the panel from the
@@ -29,7 +30,7 @@ public enum PanelTask {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown panel task '" + name + "' (known: write, build)");
+        throw new InputException("unknown panel task '" + name + "' (known: write, build)");
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.align4j.data.panels;
 
+import org.align4j.data.DataException;
+
 /**
  * The panel that conditions the writing of one paragraph of a story.
  *
@@ -11,7 +13,7 @@ public record ParagraphPanel(Story story, int index, ConditionPanel panel) {
     /** Checks the index. */
     public ParagraphPanel {
         if (index < 1 || index >= story.paragraphs().size()) {
-            throw new IllegalArgumentException(story.id() + ": paragraph " + index + " is not in [1, "
+            throw new DataException(story.id() + ": paragraph " + index + " is not in [1, "
                     + story.paragraphs().size() + ")");
         }
     }
