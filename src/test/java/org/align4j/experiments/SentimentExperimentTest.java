@@ -45,7 +45,6 @@ class SentimentExperimentTest {
                 for (String field : List.of("kl", "reward", "kl_std_err", "reward_std_err")) {
                     assertTrue(p.get(field).isNumber() && Double.isFinite(p.get(field).asDouble()), name + " " + p);
                 }
-                assertTrue(p.get("reward").asDouble() > 0 && p.get("reward").asDouble() < 1, name + " " + p);
             }
             JsonNode first = points.get(0);
             if (!name.equals("best-of-n")) {
@@ -59,8 +58,13 @@ class SentimentExperimentTest {
         assertEquals(List.of(1L, 2L, 4L), List.of(bon.get(0).get("step").asLong(), bon.get(1).get("step").asLong(),
                 bon.get(2).get("step").asLong()));
         assertEquals(Math.log(4) - 0.75, bon.get(2).get("kl").asDouble(), 1e-12);
-        double accuracy = r.get("reward_model").get("held_out_accuracy").asDouble();
-        assertTrue(accuracy >= 0 && accuracy <= 1);
+        JsonNode rewardModel = r.get("reward_model");
+        for (String split : List.of("train", "held_out")) {
+            int pairs = rewardModel.get(split + "_pairs").asInt();
+            double ranked = rewardModel.get(split + "_accuracy").asDouble() * pairs;
+            assertTrue(pairs > 0, rewardModel.toString());
+            assertEquals(Math.rint(ranked), ranked, 1e-9, split + " accuracy is not a share of its pairs: " + rewardModel);
+        }
         JsonNode comparison = r.get("comparison");
         assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N", "PPO", "PPO-GT"),
                 fieldNames(comparison.get("versus")));
@@ -69,7 +73,21 @@ class SentimentExperimentTest {
             assertTrue(v.get("levels_compared").asInt() > 0, family + " " + v);
             assertTrue(Double.isFinite(v.get("mean_difference").asDouble()), family + " " + v);
         }
-        assertTrue(comparison.get("dominates").isBoolean() && comparison.get("dominates_within_noise").isBoolean());
+        boolean dominatesAll = true;
+        boolean dominatesAllWithinNoise = true;
+        for (String family : fieldNames(comparison.get("versus"))) {
+            JsonNode v = comparison.get("versus").get(family);
+            int compared = v.get("levels_compared").asInt();
+            assertEquals(compared > 0 && v.get("levels_at_least").asInt() == compared, v.get("dominates").asBoolean(),
+                    family + " " + v);
+            assertEquals(compared > 0 && v.get("min_z").asDouble() >= -FrontierComparison.NOISE_SIGMAS, v.get("dominates_within_noise").asBoolean(),
+                    family + " " + v);
+            dominatesAll &= compared == 0 || v.get("dominates").asBoolean();
+            dominatesAllWithinNoise &= compared == 0 || v.get("dominates_within_noise").asBoolean();
+        }
+        assertEquals(dominatesAll, comparison.get("dominates").asBoolean(), comparison.toString());
+        assertEquals(dominatesAllWithinNoise, comparison.get("dominates_within_noise").asBoolean(),
+                comparison.toString());
         assertEquals(List.of("DPO", "Preferred-FT", "Unlikelihood", "Best-of-N", "PPO", "PPO-GT"),
                 fieldNames(comparison.get("frontiers")));
         String report = Files.readString(out.resolve("report.md"));
