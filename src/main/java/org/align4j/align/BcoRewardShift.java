@@ -4,8 +4,8 @@ package org.align4j.align;
  * The reward shift δ of BCO (Jung et al. 2024, "Binary Classifier Optimization for Large Language Model Alignment",
  * arXiv 2404.04656): a running mean, across batches, of the batch-mean implicit reward, as TRL's {@code bco_pair} kept
  * it in a {@code RunningMoments} until the DPO refactor; TRL 1.13's {@code bco_pair} has no shift (the golden values
- * confirm it), so {@link DpoLoss#compute(PairBatch)} applies none. Pass an instance to
- * {@link DpoLoss#compute(PairBatch, BcoRewardShift)} to train with the paper's shifted loss
+ * confirm it), so {@link DpoLoss#compute(DpoLossInput)} applies none. Pass an instance to
+ * {@link DpoLoss#compute(DpoLossInput, BcoRewardShift)} to train with the paper's shifted loss
  * -log σ(βu - δ) - log σ(-(βv - δ)); δ is a constant for the gradient (TRL detached it).
  *
  * <p>The state is mutable, owned by one training run, and must be saved with checkpoints ({@link #mean()},

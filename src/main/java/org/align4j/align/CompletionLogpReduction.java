@@ -115,22 +115,22 @@ public final class CompletionLogpReduction {
     }
 
     /**
-     * The {@link PairBatch} of per-token policy and reference log-probabilities: reduced sequence log-probabilities,
+     * The {@link DpoLossInput} of per-token policy and reference log-probabilities: reduced sequence log-probabilities,
      * completion lengths and the plain chosen sums for {@code sft}; no WPO weights (add them with
-     * {@link PairBatch#withWpoWeights}).
+     * {@link DpoLossInput#withWpoWeights}).
      */
-    public PairBatch batch(double[][] policyChosen, double[][] policyRejected, double[][] refChosen,
+    public DpoLossInput batch(double[][] policyChosen, double[][] policyRejected, double[][] refChosen,
                            double[][] refRejected) {
         return batch(policyChosen, policyRejected, chosenLogps(refChosen), rejectedLogps(refRejected));
     }
 
     /**
-     * The {@link PairBatch} of per-token policy log-probabilities and reference sequence log-probabilities already
+     * The {@link DpoLossInput} of per-token policy log-probabilities and reference sequence log-probabilities already
      * reduced by this reduction (e.g. precomputed); no WPO weights.
      */
-    public PairBatch batch(double[][] policyChosen, double[][] policyRejected, double[] refChosenLogps,
+    public DpoLossInput batch(double[][] policyChosen, double[][] policyRejected, double[] refChosenLogps,
                            double[] refRejectedLogps) {
-        return new PairBatch(chosenLogps(policyChosen), rejectedLogps(policyRejected), refChosenLogps,
+        return new DpoLossInput(chosenLogps(policyChosen), rejectedLogps(policyRejected), refChosenLogps,
                 refRejectedLogps, chosenLengths, rejectedLengths, chosenTokenLogpSums(policyChosen), null, null);
     }
 

@@ -83,7 +83,7 @@ public final class DpoLoss {
     }
 
     /** The losses of {@code batch} exactly as TRL 1.13 computes them (bco_pair without reward shift). */
-    public Result compute(PairBatch batch) {
+    public Result compute(DpoLossInput batch) {
         return computeWithShift(batch, null);
     }
 
@@ -91,7 +91,7 @@ public final class DpoLoss {
      * The losses of {@code batch} with BCO's reward shift on {@code bco_pair}: folds the batch's mean reward into
      * {@code shift} first, then uses its mean as δ (as TRL's {@code bco_pair} did before the DPO refactor).
      */
-    public Result compute(PairBatch batch, BcoRewardShift shift) {
+    public Result compute(DpoLossInput batch, BcoRewardShift shift) {
         if (shift == null) {
             throw new IllegalArgumentException("shift is null; use compute(batch) for no reward shift");
         }
@@ -116,7 +116,7 @@ public final class DpoLoss {
     }
 
     /** The losses with BCO's reward shift taken from {@code shift}, or none when it is null. */
-    private Result computeWithShift(PairBatch batch, BcoRewardShift shift) {
+    private Result computeWithShift(DpoLossInput batch, BcoRewardShift shift) {
         if (config.useWeighting() != batch.hasWpoWeights()) {
             throw new InputException(config.useWeighting()
                     ? "use_weighting is on but the batch has no WPO weights (see WpoWeighting)"
@@ -176,7 +176,7 @@ public final class DpoLoss {
                 gradRejected, gradTokenSums);
     }
 
-    private Inputs inputs(PairBatch batch) {
+    private Inputs inputs(DpoLossInput batch) {
         int n = batch.size();
         double[] refChosen = config.referenceFree() ? new double[n] : batch.refChosenLogps();
         double[] refRejected = config.referenceFree() ? new double[n] : batch.refRejectedLogps();
@@ -208,7 +208,7 @@ public final class DpoLoss {
      * TRL's {@code sft} term: the token-mean NLL of all chosen completion tokens, the same for every pair (times the
      * pair's WPO weight); accumulates its gradient with respect to each chosen token sum into {@code gradTokenSums}.
      */
-    private static double[] sft(PairBatch batch, double[] pairWeights, double weight, double[] gradTokenSums) {
+    private static double[] sft(DpoLossInput batch, double[] pairWeights, double weight, double[] gradTokenSums) {
         int n = batch.size();
         long tokens = 0;
         double sum = 0;

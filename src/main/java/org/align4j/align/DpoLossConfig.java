@@ -25,7 +25,7 @@ import org.align4j.InputException;
  * @param discopopTau          {@code discopop_tau} (0.05): τ of DiscoPOP, > 0.
  * @param useWeighting         {@code use_weighting} (false): WPO weighting (Zhou et al. 2024, arXiv 2406.11827, eq. 2);
  *                             each pair's loss is multiplied by the detached weights w(y_w) w(y_l) of
- *                             {@link WpoWeighting}, which the {@link PairBatch} must then carry. Not allowed with aot or
+ *                             {@link WpoWeighting}, which the {@link DpoLossInput} must then carry. Not allowed with aot or
  *                             aot_unpaired (they sort, which would misalign the weights).
  * @param ldAlpha              {@code ld_alpha} (None): LD-DPO's α in [0, 1] (Liu et al. 2024, arXiv 2409.06411), see
  *                             {@link CompletionLogpReduction}; empty = plain sums.

@@ -130,14 +130,14 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
         PreferenceBatch.SequenceLogps ref = reference.logps(batch, reduction);
         double[][] chosen = batch.chosenValues(logp);
         double[][] rejected = batch.rejectedValues(logp);
-        PairBatch pairBatch = reduction.batch(chosen, rejected, ref.chosen(), ref.rejected());
+        DpoLossInput lossInput = reduction.batch(chosen, rejected, ref.chosen(), ref.rejected());
         if (weighting) {
             double[] squared = statistics.logSumSquaredProbs();
-            pairBatch = pairBatch.withWpoWeights(
+            lossInput = lossInput.withWpoWeights(
                     WpoWeighting.sequenceWeights(chosen, batch.chosenValues(squared), batch.chosenMask()),
                     WpoWeighting.sequenceWeights(rejected, batch.rejectedValues(squared), batch.rejectedMask()));
         }
-        DpoLoss.Result result = loss.compute(pairBatch);
+        DpoLoss.Result result = loss.compute(lossInput);
         Var value = lossWithGradient(tape, logp, batch.rowWeights(reduction.tokenGradients(result)), result.loss());
         return new Computation(result, statistics, value, batch.tokens());
     }

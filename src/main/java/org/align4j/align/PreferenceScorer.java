@@ -136,7 +136,7 @@ public final class PreferenceScorer {
         int n = batch.size();
         PreferenceBatch.SequenceLogps ref = reference != null ? reference.logps(batch, reduction)
                 : new PreferenceBatch.SequenceLogps(new double[n], new double[n]);
-        PairBatch all = reduction.batch(batch.chosenValues(logp), batch.rejectedValues(logp), ref.chosen(),
+        DpoLossInput all = reduction.batch(batch.chosenValues(logp), batch.rejectedValues(logp), ref.chosen(),
                 ref.rejected());
         if (!withLosses) {
             List<PairScore> scores = new ArrayList<>(n);
@@ -149,7 +149,7 @@ public final class PreferenceScorer {
         }
         List<PairScore> scores = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            PairBatch one = new PairBatch(new double[] {all.policyChosenLogps()[i]},
+            DpoLossInput one = new DpoLossInput(new double[] {all.policyChosenLogps()[i]},
                     new double[] {all.policyRejectedLogps()[i]}, new double[] {ref.chosen()[i]},
                     new double[] {ref.rejected()[i]}, new int[] {all.chosenLengths()[i]},
                     new int[] {all.rejectedLengths()[i]}, new double[] {all.policyChosenTokenLogpSums()[i]}, null,

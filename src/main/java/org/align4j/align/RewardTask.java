@@ -11,7 +11,7 @@ import org.align4j.InputException;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.SequenceBatch;
-import org.align4j.data.SequencePair;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
@@ -27,7 +27,7 @@ import org.align4j.train.TrainingTask;
  * {@code margin}, {@code min_reward}, {@code mean_reward} and {@code max_reward} over the 2n rewards; the trainer adds
  * {@code num_tokens} (non-padding tokens of both sides).
  */
-public final class RewardTask implements TrainingTask<SequencePair> {
+public final class RewardTask implements TrainingTask<PreferencePair> {
     private final RewardModel model;
     private final int padId;
     private final Double centerRewardsCoefficient;
@@ -53,7 +53,7 @@ public final class RewardTask implements TrainingTask<SequencePair> {
     }
 
     @Override
-    public TaskOutput loss(Tape tape, List<SequencePair> batch) {
+    public TaskOutput loss(Tape tape, List<PreferencePair> batch) {
         int n = batch.size();
         List<TokenizedSequence> rows = new ArrayList<>(2 * n);
         double[] margins = new double[n];
@@ -61,7 +61,7 @@ public final class RewardTask implements TrainingTask<SequencePair> {
             rows.add(batch.get(i).chosen());
             margins[i] = batch.get(i).margin();
         }
-        for (SequencePair pair : batch) {
+        for (PreferencePair pair : batch) {
             rows.add(pair.rejected());
         }
         SequenceBatch b = SequenceBatch.of(rows, padId);

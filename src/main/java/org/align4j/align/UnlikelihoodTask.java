@@ -12,7 +12,7 @@ import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.DataException;
 import org.align4j.data.SequenceBatch;
-import org.align4j.data.SequencePair;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.train.TaskOutput;
@@ -39,7 +39,7 @@ import org.align4j.train.TrainingTask;
  * Extra metrics: {@code nll_chosen} (the first term), {@code unlikelihood_rejected} (the mean −log(1 − p) over
  * rejected tokens, before α) and {@code rejected_token_prob} (their mean probability). Checkpoints are SftTask's.
  */
-public final class UnlikelihoodTask implements TrainingTask<SequencePair> {
+public final class UnlikelihoodTask implements TrainingTask<PreferencePair> {
     /** Lower bound on 1 − p in the unlikelihood term. */
     public static final double MIN_ONE_MINUS_PROB = 1e-5;
 
@@ -69,10 +69,10 @@ public final class UnlikelihoodTask implements TrainingTask<SequencePair> {
     }
 
     @Override
-    public TaskOutput loss(Tape tape, List<SequencePair> batch) {
+    public TaskOutput loss(Tape tape, List<PreferencePair> batch) {
         List<TokenizedSequence> chosen = new ArrayList<>(batch.size());
         List<TokenizedSequence> rejected = new ArrayList<>(batch.size());
-        for (SequencePair pair : batch) {
+        for (PreferencePair pair : batch) {
             chosen.add(pair.chosen());
             rejected.add(pair.rejected());
         }

@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
-import org.align4j.data.PairTokenization;
-import org.align4j.data.SequencePair;
+import org.align4j.data.RewardTokenization;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.SftTokenization;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
@@ -66,11 +66,11 @@ final class RewardCommand implements Callable<Integer> {
         if (rm.padTokenId().isEmpty()) {
             rm = rm.withPadTokenId(RmCommand.padTokenId(tokenizer, null));
         }
-        PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));
+        RewardTokenization tokenization = new RewardTokenization(new SftTokenization(tokenizer, true));
         List<int[]> sequences = new ArrayList<>();
         for (Example e : examples) {
             if (e instanceof Example.Preference || e instanceof Example.TokenizedPreference) {
-                SequencePair pair = tokenization.wholeTexts(e);
+                PreferencePair pair = tokenization.wholeTexts(e);
                 sequences.add(pair.chosen().ids());
                 sequences.add(pair.rejected().ids());
             } else {

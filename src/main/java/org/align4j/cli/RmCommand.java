@@ -8,8 +8,8 @@ import org.align4j.align.RewardConfig;
 import org.align4j.align.RewardTask;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
-import org.align4j.data.PairTokenization;
-import org.align4j.data.SequencePair;
+import org.align4j.data.RewardTokenization;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.SftTokenization;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
@@ -46,9 +46,9 @@ final class RmCommand extends TrainerCommand {
         RewardModel loaded = dtype == null ? read : read.withDtype(dtype);
         Tokenizer tokenizer = tokenizer(loaded.config().vocabSize());
         RewardModel rm = loaded.withPadTokenId(padTokenId(tokenizer, config.padToken()));
-        PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));
-        List<SequencePair> train = pairs(tokenization, JsonlDataset.read(data), config, "training");
-        List<SequencePair> eval = evalData == null ? List.of()
+        RewardTokenization tokenization = new RewardTokenization(new SftTokenization(tokenizer, true));
+        List<PreferencePair> train = pairs(tokenization, JsonlDataset.read(data), config, "training");
+        List<PreferencePair> eval = evalData == null ? List.of()
                 : pairs(tokenization, JsonlDataset.read(evalData), config, "evaluation");
         RewardTask task = new RewardTask(rm, config.centerRewardsCoefficient(), tokenizerDirectory());
         TrainOutput out = new Trainer<>(args, task, train, eval).train();
@@ -58,10 +58,10 @@ final class RmCommand extends TrainerCommand {
     }
 
     /** The examples as TRL's reward trainer prepares them, without the pairs longer than max_length (counted). */
-    private static List<SequencePair> pairs(PairTokenization tokenization, List<Example> examples, RewardConfig config,
+    private static List<PreferencePair> pairs(RewardTokenization tokenization, List<Example> examples, RewardConfig config,
                                             String split) {
-        List<SequencePair> all = examples.stream().map(tokenization::wholeTexts).toList();
-        PairTokenization.Filtered filtered = PairTokenization.withinMaxLength(all, config.maxLength());
+        List<PreferencePair> all = examples.stream().map(tokenization::wholeTexts).toList();
+        RewardTokenization.Filtered filtered = RewardTokenization.withinMaxLength(all, config.maxLength());
         if (filtered.dropped() > 0) {
             System.err.printf("align4j rm: dropped %d of %d %s pairs longer than max_length %d tokens%n",
                     filtered.dropped(), all.size(), split, config.maxLength());

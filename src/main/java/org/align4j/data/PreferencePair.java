@@ -1,20 +1,33 @@
 package org.align4j.data;
 
 /**
- * One tokenized preference pair as TRL's {@code DataCollatorForPreference} feeds it to the model: two sequences that
- * share the prompt, prompt + chosen completion and prompt + rejected completion, each truncated to {@code max_length}
- * and with the completion tokens marked in its loss mask (TRL's {@code completion_mask}).
+ * One tokenized preference pair: two training sequences, prompt + chosen response and prompt + rejected response,
+ * each with its loss mask. DPO's tokenization ({@link PreferenceTokenization}, as TRL's
+ * {@code DataCollatorForPreference}) shares the prompt and marks the completion tokens (TRL's
+ * {@code completion_mask}); reward modelling's ({@link RewardTokenization}, as TRL's {@code RewardTrainer}) tokenizes
+ * each side as one whole text.
  *
- * @param source   where the example came from ({@code file:line}), for messages
- * @param chosen   prompt + chosen completion; the loss mask marks the completion
- * @param rejected prompt + rejected completion; the loss mask marks the completion
+ * @param source   where the pair came from ({@code file:line}), for messages
+ * @param chosen   prompt + chosen response
+ * @param rejected prompt + rejected response
+ * @param margin   TRL's reward margin of the pair (its {@code "margin"} field; 0 when the data has none)
  */
-public record PreferencePair(String source, TokenizedSequence chosen, TokenizedSequence rejected) {
+public record PreferencePair(String source, TokenizedSequence chosen, TokenizedSequence rejected, double margin) {
 
     /** Checks that both sequences are present. */
     public PreferencePair {
         if (chosen == null || rejected == null) {
             throw new DataException(source + ": a preference pair needs a chosen and a rejected sequence");
         }
+    }
+
+    /** A pair without a margin. */
+    public PreferencePair(String source, TokenizedSequence chosen, TokenizedSequence rejected) {
+        this(source, chosen, rejected, 0);
+    }
+
+    /** The longer of the two sequences' lengths. */
+    public int maxLength() {
+        return Math.max(chosen.length(), rejected.length());
     }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.align4j.data.Example;
-import org.align4j.data.PairTokenization;
+import org.align4j.data.RewardTokenization;
 import org.align4j.data.SftTokenization;
 import org.align4j.model.CausalLM;
 import org.align4j.model.RewardModel;
@@ -54,7 +54,7 @@ public record MethodContext(SentimentTask task, List<Example> trainPairs, Reward
     }
 
     /** Pairs as sequences: prompt + completion ids, the completion in the loss (as the pairs were sampled). */
-    public PairTokenization pairTokenization() {
-        return new PairTokenization(new SftTokenization(task.tokenizer(), true));
+    public RewardTokenization pairTokenization() {
+        return new RewardTokenization(new SftTokenization(task.tokenizer(), true));
     }
 }

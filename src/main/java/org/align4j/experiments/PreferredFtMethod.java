@@ -13,7 +13,7 @@ import org.align4j.train.TrainingArguments;
 /**
  * Preferred-FT (Rafailov et al. 2023, section 6; {@link org.align4j.align.PreferredFineTuning}): SFT on the chosen
  * completion of every preference pair. The pairs are pre-tokenized, so the chosen sequences are taken as
- * {@link org.align4j.data.PairTokenization#completions} lays them out (prompt ids, then the chosen ids in the loss),
+ * {@link org.align4j.data.RewardTokenization#completions} lays them out (prompt ids, then the chosen ids in the loss),
  * which is what PreferredFineTuning's prompt-completion examples become for text pairs; a completion that wins
  * several pairs of its prompt appears once per pair, as there.
  *

@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.align4j.align.RewardTask;
 import org.align4j.data.Example;
-import org.align4j.data.PairTokenization;
-import org.align4j.data.SequencePair;
+import org.align4j.data.RewardTokenization;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.SftTokenization;
 import org.align4j.experiments.SentimentExperimentResult.MethodResult;
 import org.align4j.model.RewardModel;
@@ -202,9 +202,9 @@ public final class SentimentExperiment {
 
         t = System.nanoTime();
         RewardModel rewardModel = RewardModel.fromCausalLM(task.loadSftModel(), seed);
-        PairTokenization pairs = new PairTokenization(new SftTokenization(task.tokenizer(), true));
-        List<SequencePair> rmTrain = trainPairs.stream().map(pairs::wholeTexts).toList();
-        List<SequencePair> rmHeldOut = heldOutPairs.stream().map(pairs::wholeTexts).toList();
+        RewardTokenization pairs = new RewardTokenization(new SftTokenization(task.tokenizer(), true));
+        List<PreferencePair> rmTrain = trainPairs.stream().map(pairs::wholeTexts).toList();
+        List<PreferencePair> rmHeldOut = heldOutPairs.stream().map(pairs::wholeTexts).toList();
         new Trainer<>(TrainingArguments.defaults().withOptions(Map.ofEntries(
                 Map.entry("output_dir", output.resolve("runs").resolve("reward-model").toString()),
                 Map.entry("learning_rate", settings.rewardLr()), Map.entry("max_steps", settings.rewardSteps()),
@@ -254,7 +254,7 @@ public final class SentimentExperiment {
     }
 
     /** Share of pairs whose chosen sequence the reward model rates strictly higher than the rejected one. */
-    private static double accuracy(RewardModel model, List<SequencePair> pairs) {
+    private static double accuracy(RewardModel model, List<PreferencePair> pairs) {
         List<int[]> chosen = pairs.stream().map(p -> p.chosen().ids()).toList();
         List<int[]> rejected = pairs.stream().map(p -> p.rejected().ids()).toList();
         int correct = 0;

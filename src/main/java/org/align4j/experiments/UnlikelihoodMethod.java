@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import org.align4j.align.UnlikelihoodTask;
-import org.align4j.data.SequencePair;
+import org.align4j.data.PreferencePair;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
 import org.align4j.train.Trainer;
@@ -37,7 +37,7 @@ public record UnlikelihoodMethod(double alpha, double learningRate) implements F
     @Override
     public List<FrontierPoint> run(MethodContext context) throws IOException {
         CausalLM policy = context.task().loadSftModel();
-        List<SequencePair> pairs = context.trainPairs().stream().map(context.pairTokenization()::completions).toList();
+        List<PreferencePair> pairs = context.trainPairs().stream().map(context.pairTokenization()::completions).toList();
         FrontierSeries series = context.series(name(), policy);
         new Trainer<>(TrainingArguments.defaults().withOptions(context.trainingOptions(name(), learningRate)),
                 new UnlikelihoodTask(policy, SentimentTask.EOS, alpha, EmbeddedModel.generationConfig(),

@@ -43,7 +43,7 @@ record DpoGolden(String model, JsonNode dpo) {
     }
 
     /** The golden per-sequence log-probabilities as a batch; lengths are the completion token counts. */
-    PairBatch batch() {
+    DpoLossInput batch() {
         int n = pairs();
         int[] chosenLengths = new int[n];
         int[] rejectedLengths = new int[n];
@@ -51,7 +51,7 @@ record DpoGolden(String model, JsonNode dpo) {
             chosenLengths[i] = chosen(i).length;
             rejectedLengths[i] = rejected(i).length;
         }
-        return PairBatch.of(logps("policy_chosen_logps"), logps("policy_rejected_logps"), logps("ref_chosen_logps"),
+        return DpoLossInput.of(logps("policy_chosen_logps"), logps("policy_rejected_logps"), logps("ref_chosen_logps"),
                 logps("ref_rejected_logps"), chosenLengths, rejectedLengths);
     }
 

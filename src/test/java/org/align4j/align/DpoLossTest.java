@@ -80,7 +80,7 @@ class DpoLossTest {
     @FieldSource("MODELS")
     void rewardsAreBetaTimesLogRatiosForEveryLoss(String model) {
         DpoGolden g = DpoGolden.load(model);
-        PairBatch b = g.batch();
+        DpoLossInput b = g.batch();
         for (DpoLossType type : DpoLossType.values()) {
             DpoLoss.Result r = new DpoLoss(g.config(type)).compute(b);
             for (int i = 0; i < b.size(); i++) {
@@ -95,7 +95,7 @@ class DpoLossTest {
 
     @Test
     void sftIsTheTokenMeanNllOfTheChosenResponses() {
-        PairBatch b = PairBatch.of(new double[] {-6, -1}, new double[] {-3, -4}, new double[] {-5, -2},
+        DpoLossInput b = DpoLossInput.of(new double[] {-6, -1}, new double[] {-3, -4}, new double[] {-5, -2},
                 new double[] {-3, -3}, new int[] {3, 1}, new int[] {2, 2});
         DpoLoss.Result r = new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.SFT).build()).compute(b);
         double nll = (6.0 + 1.0) / (3 + 1);
@@ -111,7 +111,7 @@ class DpoLossTest {
     @FieldSource("MODELS")
     void weightedCombinationIsTheWeightedSumOfTheMeans(String model) {
         DpoGolden g = DpoGolden.load(model);
-        PairBatch b = g.batch();
+        DpoLossInput b = g.batch();
         DpoLossConfig mpo = g.config(DpoLossType.SIGMOID).toBuilder()
                 .lossType(DpoLossType.SIGMOID, DpoLossType.BCO_PAIR, DpoLossType.SFT).lossWeights(0.8, 0.2, 1.0)
                 .build();
@@ -159,7 +159,7 @@ class DpoLossTest {
         double alpha = 0.5;
         double eps = 0.1;
         double tau = 0.05;
-        PairBatch b = PairBatch.of(new double[] {-14.8, -28.0, -38.3}, new double[] {-34.7, -29.7, -22.2},
+        DpoLossInput b = DpoLossInput.of(new double[] {-14.8, -28.0, -38.3}, new double[] {-34.7, -29.7, -22.2},
                 new double[] {-12.8, -30.3, -41.8}, new double[] {-39.4, -27.5, -20.5}, new int[] {2, 4, 6},
                 new int[] {5, 4, 3});
         DpoLossConfig base = DpoLossConfig.builder().beta(beta).labelSmoothing(eps).discopopTau(tau)
@@ -195,14 +195,14 @@ class DpoLossTest {
 
     @Test
     void alphaDivergenceFallsBackToReverseKlAtAlphaOneAndClampsItsExponent() {
-        PairBatch b = PairBatch.of(new double[] {-10}, new double[] {-20}, new double[] {-12}, new double[] {-15},
+        DpoLossInput b = DpoLossInput.of(new double[] {-10}, new double[] {-20}, new double[] {-12}, new double[] {-15},
                 new int[] {3}, new int[] {4});
         DpoLossConfig reverse = DpoLossConfig.builder().build();
         DpoLossConfig alphaOne = reverse.toBuilder().fDivergenceType(FDivergenceType.ALPHA_DIVERGENCE)
                 .fAlphaDivergenceCoef(1.0).build();
         assertEquals(new DpoLoss(reverse).compute(b).loss(), new DpoLoss(alphaOne).compute(b).loss(), 1e-15);
         // log-ratio 200 with α = 2: exponent (α-1)·200 = 200 is clamped at 80, and the clamped score has no gradient
-        PairBatch huge = PairBatch.of(new double[] {0}, new double[] {-5}, new double[] {-200}, new double[] {-5},
+        DpoLossInput huge = DpoLossInput.of(new double[] {0}, new double[] {-5}, new double[] {-200}, new double[] {-5},
                 new int[] {1}, new int[] {1});
         DpoLoss clamped = new DpoLoss(reverse.toBuilder().fDivergenceType(FDivergenceType.ALPHA_DIVERGENCE)
                 .fAlphaDivergenceCoef(2.0).lossType(DpoLossType.HINGE).build());
@@ -331,7 +331,7 @@ class DpoLossTest {
         DpoGolden g = DpoGolden.load(model);
         double[] chosenWeights = {0.5, 0.9, 0.2};
         double[] rejectedWeights = {0.3, 0.7, 1.1};
-        PairBatch weighted = g.batch().withWpoWeights(chosenWeights, rejectedWeights);
+        DpoLossInput weighted = g.batch().withWpoWeights(chosenWeights, rejectedWeights);
         for (DpoLossType type : List.of(DpoLossType.SIGMOID, DpoLossType.IPO, DpoLossType.BCO_PAIR, DpoLossType.SFT,
                 DpoLossType.TYPO)) {
             DpoLossConfig config = g.config(type).toBuilder().useWeighting(true).build();
@@ -350,8 +350,8 @@ class DpoLossTest {
     @FieldSource("MODELS")
     void referenceFreeTakesTheReferenceLogProbabilitiesAsZero(String model) {
         DpoGolden g = DpoGolden.load(model);
-        PairBatch b = g.batch();
-        PairBatch zeroRef = PairBatch.of(b.policyChosenLogps(), b.policyRejectedLogps(), new double[b.size()],
+        DpoLossInput b = g.batch();
+        DpoLossInput zeroRef = DpoLossInput.of(b.policyChosenLogps(), b.policyRejectedLogps(), new double[b.size()],
                 new double[b.size()], b.chosenLengths(), b.rejectedLengths());
         for (DpoLossType type : DpoLossType.values()) {
             DpoLoss.Result free = new DpoLoss(g.config(type).toBuilder().referenceFree(true).build()).compute(b);
@@ -367,8 +367,8 @@ class DpoLossTest {
     void bcoRewardShiftIsTheRunningMeanOfBatchRewards(String model) {
         DpoGolden g = DpoGolden.load(model);
         DpoLoss loss = new DpoLoss(g.config(DpoLossType.BCO_PAIR));
-        PairBatch first = g.batch();
-        PairBatch second = PairBatch.of(new double[] {-3, -4, -5}, new double[] {-6, -2, -9}, new double[] {-4, -4, -4},
+        DpoLossInput first = g.batch();
+        DpoLossInput second = DpoLossInput.of(new double[] {-3, -4, -5}, new double[] {-6, -2, -9}, new double[] {-4, -4, -4},
                 new double[] {-5, -5, -5}, new int[] {1, 1, 1}, new int[] {1, 1, 1});
         BcoRewardShift shift = new BcoRewardShift();
         DpoLoss.Result r1 = loss.compute(first, shift);
@@ -404,7 +404,7 @@ class DpoLossTest {
         return sum / (2 * r.chosenRewards().length);
     }
 
-    private static void assertEqualsBcoByHand(PairBatch b, double beta, double delta, DpoLoss.Result r) {
+    private static void assertEqualsBcoByHand(DpoLossInput b, double beta, double delta, DpoLoss.Result r) {
         for (int i = 0; i < b.size(); i++) {
             double cr = beta * (b.policyChosenLogps()[i] - b.refChosenLogps()[i]);
             double rr = beta * (b.policyRejectedLogps()[i] - b.refRejectedLogps()[i]);
@@ -450,19 +450,19 @@ class DpoLossTest {
     @Test
     void batchesInconsistentWithTheConfigurationAreRefused() {
         double[] one = {-1};
-        assertThrows(IllegalArgumentException.class, () -> PairBatch.of(one, new double[] {-1, -2}, one, one,
+        assertThrows(IllegalArgumentException.class, () -> DpoLossInput.of(one, new double[] {-1, -2}, one, one,
                 new int[] {1}, new int[] {1}));
-        assertThrows(IllegalArgumentException.class, () -> PairBatch.of(new double[0], new double[0], new double[0],
+        assertThrows(IllegalArgumentException.class, () -> DpoLossInput.of(new double[0], new double[0], new double[0],
                 new double[0], new int[0], new int[0]));
-        assertThrows(IllegalArgumentException.class, () -> PairBatch.of(new double[] {Double.NaN}, one, one, one,
+        assertThrows(IllegalArgumentException.class, () -> DpoLossInput.of(new double[] {Double.NaN}, one, one, one,
                 new int[] {1}, new int[] {1}));
-        PairBatch b = PairBatch.of(one, one, one, one, new int[] {1}, new int[] {1});
+        DpoLossInput b = DpoLossInput.of(one, one, one, one, new int[] {1}, new int[] {1});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new DpoLoss(DpoLossConfig.builder().useWeighting(true).build()).compute(b));
         assertTrue(e.getMessage().contains("no WPO weights"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> new DpoLoss(DpoLossConfig.defaults()).compute(b.withWpoWeights(one, one)));
-        PairBatch noTokens = PairBatch.of(one, one, one, one, new int[] {0}, new int[] {1});
+        DpoLossInput noTokens = DpoLossInput.of(one, one, one, one, new int[] {0}, new int[] {1});
         assertThrows(IllegalArgumentException.class,
                 () -> new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.SFT).build()).compute(noTokens));
     }
@@ -493,8 +493,8 @@ class DpoLossTest {
         return Math.abs(actual - expected) / Math.max(1, Math.abs(expected));
     }
 
-    private static PairBatch withPolicy(PairBatch b, double[] chosen, double[] rejected) {
-        return new PairBatch(chosen, rejected, b.refChosenLogps(), b.refRejectedLogps(), b.chosenLengths(),
+    private static DpoLossInput withPolicy(DpoLossInput b, double[] chosen, double[] rejected) {
+        return new DpoLossInput(chosen, rejected, b.refChosenLogps(), b.refRejectedLogps(), b.chosenLengths(),
                 b.rejectedLengths(), b.policyChosenTokenLogpSums(), b.chosenWeights(), b.rejectedWeights());
     }
 
@@ -502,7 +502,7 @@ class DpoLossTest {
      * Checks the analytic gradient of the mean loss with respect to every policy input (chosen and rejected
      * log-probabilities, chosen token sums) against central differences with step 1e-6.
      */
-    static void assertGradientsMatchFiniteDifferences(DpoLoss loss, PairBatch b, String label) {
+    static void assertGradientsMatchFiniteDifferences(DpoLoss loss, DpoLossInput b, String label) {
         DpoLoss.Result r = loss.compute(b);
         double[][] analytic = {r.policyChosenGradient(), r.policyRejectedGradient(), r.chosenTokenLogpSumGradient()};
         for (int which = 0; which < 3; which++) {
@@ -519,12 +519,12 @@ class DpoLossTest {
         }
     }
 
-    private static PairBatch perturbed(PairBatch b, int which, int i, double h) {
+    private static DpoLossInput perturbed(DpoLossInput b, int which, int i, double h) {
         double[] pc = b.policyChosenLogps().clone();
         double[] pr = b.policyRejectedLogps().clone();
         double[] sums = b.policyChosenTokenLogpSums().clone();
         (which == 0 ? pc : which == 1 ? pr : sums)[i] += h;
-        return new PairBatch(pc, pr, b.refChosenLogps(), b.refRejectedLogps(), b.chosenLengths(), b.rejectedLengths(),
+        return new DpoLossInput(pc, pr, b.refChosenLogps(), b.refRejectedLogps(), b.chosenLengths(), b.rejectedLengths(),
                 sums, b.chosenWeights(), b.rejectedWeights());
     }
 

@@ -42,7 +42,7 @@ class DpoModelGradientTest {
                 reference.lmHead(), rows.targets());
 
         CompletionLogpReduction reduction = CompletionLogpReduction.sum(rows.chosenMask(), rows.rejectedMask());
-        PairBatch batch = reduction.batch(rows.tokens(logp, 0), rows.tokens(logp, 1), rows.tokens(refLogp, 0),
+        DpoLossInput batch = reduction.batch(rows.tokens(logp, 0), rows.tokens(logp, 1), rows.tokens(refLogp, 0),
                 rows.tokens(refLogp, 1));
         assertClose(g.logps("policy_chosen_logps"), batch.policyChosenLogps(), name + " policy chosen logps");
         assertClose(g.logps("policy_rejected_logps"), batch.policyRejectedLogps(), name + " policy rejected logps");

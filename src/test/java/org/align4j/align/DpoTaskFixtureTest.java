@@ -62,7 +62,7 @@ class DpoTaskFixtureTest {
         worst = Math.max(worst, maxDiff(g.logps("policy_rejected_logps"), pol.rejected(), name + " policy rejected"));
         worst = Math.max(worst, maxDiff(g.logps("ref_chosen_logps"), ref.chosen(), name + " ref chosen"));
         worst = Math.max(worst, maxDiff(g.logps("ref_rejected_logps"), ref.rejected(), name + " ref rejected"));
-        PairBatch pairBatch = PairBatch.of(pol.chosen(), pol.rejected(), ref.chosen(), ref.rejected(),
+        DpoLossInput pairBatch = DpoLossInput.of(pol.chosen(), pol.rejected(), ref.chosen(), ref.rejected(),
                 reduction.chosenLengths(), reduction.rejectedLengths());
         double worstLoss = 0;
         for (DpoLossType type : DpoLossType.values()) {

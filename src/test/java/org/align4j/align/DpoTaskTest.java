@@ -105,7 +105,7 @@ class DpoTaskTest {
         CompletionLogpReduction sums = batch.reduction(DpoLossConfig.defaults());
         PreferenceBatch.SequenceLogps pol = batch.sequenceLogps(logp, sums);
         PreferenceBatch.SequenceLogps ref = new ModelReference(reference).logps(batch, sums);
-        double[] sigmoid = new DpoLoss(DpoLossConfig.defaults()).compute(PairBatch.of(pol.chosen(), pol.rejected(),
+        double[] sigmoid = new DpoLoss(DpoLossConfig.defaults()).compute(DpoLossInput.of(pol.chosen(), pol.rejected(),
                 ref.chosen(), ref.rejected(), new int[n], new int[n])).perPair();
         double expected = 0;
         for (int i = 0; i < n; i++) {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.align4j.autograd.Tape;
-import org.align4j.data.SequencePair;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.RewardModel;
 import org.align4j.train.TaskOutput;
@@ -22,11 +22,11 @@ class RewardTaskTest {
     private static final int PAD = 0;
 
     /** Pairs of random token ids (never the pad id) of different lengths, with margins. */
-    static List<SequencePair> pairs(long seed, int n) {
+    static List<PreferencePair> pairs(long seed, int n) {
         Random rng = new Random(seed);
-        List<SequencePair> pairs = new ArrayList<>();
+        List<PreferencePair> pairs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            pairs.add(new SequencePair("pair " + i, sequence(rng, 3 + rng.nextInt(5)),
+            pairs.add(new PreferencePair("pair " + i, sequence(rng, 3 + rng.nextInt(5)),
                     sequence(rng, 2 + rng.nextInt(6)), i * 0.25));
         }
         return pairs;
@@ -80,7 +80,7 @@ class RewardTaskTest {
     @Test
     void oneBatchedForwardPassScoresEachSequenceAsAlone() {
         RewardModel rm = RewardModel.fromCausalLM(TinyModels.random("llama", 1), 2).withPadTokenId(PAD);
-        List<SequencePair> batch = pairs(3, 4);
+        List<PreferencePair> batch = pairs(3, 4);
         TaskOutput out = new RewardTask(rm, 0.05, null).loss(Tape.inference(), batch);
         double[] chosen = new double[4];
         double[] rejected = new double[4];
@@ -108,7 +108,7 @@ class RewardTaskTest {
     void parameterGradientsMatchFiniteDifferences(String modelType) {
         RewardModel rm = RewardModel.fromCausalLM(TinyModels.random(modelType, 4), 5).withPadTokenId(PAD);
         RewardTask task = new RewardTask(rm, 0.1, null);
-        List<SequencePair> batch = pairs(6, 3);
+        List<PreferencePair> batch = pairs(6, 3);
         Map<String, ?> params = rm.parameters();
         List<String> names = modelType.equals("gpt2")
                 ? List.of(RewardModel.SCORE_WEIGHT, "transformer.h.0.mlp.c_fc.weight", "transformer.wte.weight",

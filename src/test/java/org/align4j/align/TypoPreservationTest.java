@@ -124,7 +124,7 @@ class TypoPreservationTest {
                 rc[p] = refLogp[winner[p]];
                 rr[p] = refLogp[loser[p]];
             }
-            DpoLoss.Result r = loss.compute(PairBatch.of(pc, pr, rc, rr, ones, ones));
+            DpoLoss.Result r = loss.compute(DpoLossInput.of(pc, pr, rc, rr, ones, ones));
             double[] gradLogp = new double[k];
             for (int p = 0; p < n; p++) {
                 gradLogp[winner[p]] += n * weight[p] * r.policyChosenGradient()[p];

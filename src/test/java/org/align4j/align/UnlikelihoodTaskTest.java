@@ -14,7 +14,7 @@ import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.SequenceBatch;
-import org.align4j.data.SequencePair;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.train.TaskOutput;
@@ -30,12 +30,12 @@ class UnlikelihoodTaskTest {
     private static final int PAD = 0;
 
     /** Prompt + completion pairs of random ids; only the completion is in the loss. */
-    static List<SequencePair> pairs(long seed, int n) {
+    static List<PreferencePair> pairs(long seed, int n) {
         Random rng = new Random(seed);
-        List<SequencePair> pairs = new ArrayList<>();
+        List<PreferencePair> pairs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int[] prompt = ids(rng, 2 + rng.nextInt(3));
-            pairs.add(new SequencePair("pair " + i, sequence(prompt, ids(rng, 2 + rng.nextInt(4))),
+            pairs.add(new PreferencePair("pair " + i, sequence(prompt, ids(rng, 2 + rng.nextInt(4))),
                     sequence(prompt, ids(rng, 1 + rng.nextInt(4))), 0));
         }
         return pairs;
@@ -61,7 +61,7 @@ class UnlikelihoodTaskTest {
     @Test
     void lossIsChosenNllPlusAlphaTimesRejectedUnlikelihood() {
         CausalLM model = TinyModels.random("llama", 2);
-        List<SequencePair> batch = pairs(3, 3);
+        List<PreferencePair> batch = pairs(3, 3);
         double alpha = 0.7;
         TaskOutput out = new UnlikelihoodTask(model, PAD, alpha, null, null).loss(Tape.inference(), batch);
 
@@ -69,7 +69,7 @@ class UnlikelihoodTaskTest {
         int chosenTokens = 0;
         double unlikelihood = 0;
         int rejectedTokens = 0;
-        for (SequencePair pair : batch) {
+        for (PreferencePair pair : batch) {
             double[] chosen = tokenLogProbs(model, pair.chosen());
             for (double lp : chosen) {
                 nll -= lp;
@@ -112,7 +112,7 @@ class UnlikelihoodTaskTest {
     void parameterGradientsMatchFiniteDifferences(String modelType) {
         CausalLM model = TinyModels.random(modelType, 8);
         UnlikelihoodTask task = new UnlikelihoodTask(model, PAD, 20, null, null);
-        List<SequencePair> batch = pairs(9, 3);
+        List<PreferencePair> batch = pairs(9, 3);
         List<String> names = modelType.equals("gpt2")
                 ? List.of("transformer.wte.weight", "transformer.h.0.attn.c_attn.weight", "transformer.ln_f.bias")
                 : List.of("lm_head.weight", "model.layers.0.mlp.gate_proj.weight", "model.embed_tokens.weight");
@@ -124,7 +124,7 @@ class UnlikelihoodTaskTest {
     void trainingMakesChosenLikelyAndRejectedUnlikely(@TempDir Path tmp) throws IOException {
         CausalLM model = TinyModels.random("llama", 12);
         UnlikelihoodTask task = new UnlikelihoodTask(model, PAD, 1.0, null, null);
-        List<SequencePair> data = pairs(13, 4);
+        List<PreferencePair> data = pairs(13, 4);
         TaskOutput before = task.loss(Tape.inference(), data);
         TrainingArguments args = TrainingArguments.defaults().withOptions(Map.of("output_dir", tmp.toString(),
                 "max_steps", 6, "per_device_train_batch_size", 4, "learning_rate", 3e-2, "save_strategy", "no",

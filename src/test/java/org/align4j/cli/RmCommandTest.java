@@ -19,8 +19,8 @@ import java.util.Set;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
-import org.align4j.data.PairTokenization;
-import org.align4j.data.SequencePair;
+import org.align4j.data.RewardTokenization;
+import org.align4j.data.PreferencePair;
 import org.align4j.data.SftTokenization;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.SafeTensors;
@@ -126,11 +126,11 @@ class RmCommandTest {
         RewardModel rm = RewardModel.load(run, 0);
         Tokenizer tokenizer = Tokenizer.load(run);
         List<Example> examples = JsonlDataset.read(pairs);
-        PairTokenization tokenization = new PairTokenization(new SftTokenization(tokenizer, true));
+        RewardTokenization tokenization = new RewardTokenization(new SftTokenization(tokenizer, true));
         for (int i = 0; i < lines.size(); i++) {
             JsonNode row = JSON.readTree(lines.get(i));
             assertEquals("pairs.jsonl:" + (i + 1), row.get("source").asText());
-            SequencePair pair = tokenization.wholeTexts(examples.get(i));
+            PreferencePair pair = tokenization.wholeTexts(examples.get(i));
             double[] alone = rm.score(List.of(pair.chosen().ids(), pair.rejected().ids()));
             assertEquals(alone[0], row.get("r_chosen").asDouble(), 1e-5);
             assertEquals(alone[1], row.get("r_rejected").asDouble(), 1e-5);

@@ -18,12 +18,12 @@ package org.align4j.align;
  *                                  {@code use_weighting}
  * @param rejectedWeights           WPO weight of each rejected response, or null without {@code use_weighting}
  */
-public record PairBatch(double[] policyChosenLogps, double[] policyRejectedLogps, double[] refChosenLogps,
+public record DpoLossInput(double[] policyChosenLogps, double[] policyRejectedLogps, double[] refChosenLogps,
                         double[] refRejectedLogps, int[] chosenLengths, int[] rejectedLengths,
                         double[] policyChosenTokenLogpSums, double[] chosenWeights, double[] rejectedWeights) {
 
     /** Validates sizes and values, and copies the arrays. */
-    public PairBatch {
+    public DpoLossInput {
         int n = length("policy_chosen_logps", policyChosenLogps);
         if (n == 0) {
             throw new IllegalArgumentException("a preference batch needs at least one pair");
@@ -47,21 +47,21 @@ public record PairBatch(double[] policyChosenLogps, double[] policyRejectedLogps
     /**
      * A batch without WPO weights whose {@code sft} input is the chosen log-probabilities themselves (no LD-DPO).
      */
-    public static PairBatch of(double[] policyChosenLogps, double[] policyRejectedLogps, double[] refChosenLogps,
+    public static DpoLossInput of(double[] policyChosenLogps, double[] policyRejectedLogps, double[] refChosenLogps,
                                double[] refRejectedLogps, int[] chosenLengths, int[] rejectedLengths) {
-        return new PairBatch(policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps, chosenLengths,
+        return new DpoLossInput(policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps, chosenLengths,
                 rejectedLengths, policyChosenLogps, null, null);
     }
 
     /** This batch with WPO weights for its chosen and rejected responses. */
-    public PairBatch withWpoWeights(double[] chosen, double[] rejected) {
-        return new PairBatch(policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps, chosenLengths,
+    public DpoLossInput withWpoWeights(double[] chosen, double[] rejected) {
+        return new DpoLossInput(policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps, chosenLengths,
                 rejectedLengths, policyChosenTokenLogpSums, chosen, rejected);
     }
 
     /** This batch with another {@code sft} input (the plain chosen token log-probability sums). */
-    public PairBatch withChosenTokenLogpSums(double[] sums) {
-        return new PairBatch(policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps, chosenLengths,
+    public DpoLossInput withChosenTokenLogpSums(double[] sums) {
+        return new DpoLossInput(policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps, chosenLengths,
                 rejectedLengths, sums, chosenWeights, rejectedWeights);
     }
 

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Turns preference examples ({@code prompt?, chosen, rejected}, or pre-tokenized ids) into {@link SequencePair}s
+ * Turns preference examples ({@code prompt?, chosen, rejected}, or pre-tokenized ids) into {@link PreferencePair}s
  * with an {@link SftTokenization}, so that every text is tokenized by the same rules as SFT (EOS appended to
  * standard text, chat template for message lists).
  *
@@ -15,24 +15,24 @@ import java.util.List;
  * prompt-completion SFT example ({@code completion_only_loss} decides the mask); an implicit-prompt pair has no
  * prompt to keep apart and is trained on its whole text. Preferred-FT and Unlikelihood train on these.
  */
-public final class PairTokenization {
+public final class RewardTokenization {
     private final SftTokenization tokenization;
 
     /** A pair tokenization with the tokenizer and {@code completion_only_loss} of {@code tokenization}. */
-    public PairTokenization(SftTokenization tokenization) {
+    public RewardTokenization(SftTokenization tokenization) {
         this.tokenization = tokenization;
     }
 
     /** What {@link #withinMaxLength} kept, and how many pairs it dropped. */
-    public record Filtered(List<SequencePair> kept, int dropped) {
+    public record Filtered(List<PreferencePair> kept, int dropped) {
     }
 
     /** The pair as TRL's reward trainer tokenizes it: prompt + chosen and prompt + rejected, each a whole text. */
-    public SequencePair wholeTexts(Example example) {
+    public PreferencePair wholeTexts(Example example) {
         return switch (example) {
-            case Example.Preference p -> new SequencePair(p.source(), whole(p.source(), p.prompt(), p.chosen()),
+            case Example.Preference p -> new PreferencePair(p.source(), whole(p.source(), p.prompt(), p.chosen()),
                     whole(p.source(), p.prompt(), p.rejected()), p.margin() == null ? 0 : p.margin());
-            case Example.TokenizedPreference t -> new SequencePair(t.source(),
+            case Example.TokenizedPreference t -> new PreferencePair(t.source(),
                     tokenized(t.promptIds(), t.chosenIds(), t.source(), false),
                     tokenized(t.promptIds(), t.rejectedIds(), t.source(), false), 0);
             default -> throw notAPair(example);
@@ -43,11 +43,11 @@ public final class PairTokenization {
      * The pair as two SFT examples sharing the prompt: {@link #chosenExample} and its rejected twin, tokenized by
      * the SFT rules (pre-tokenized pairs: the completion ids in the loss).
      */
-    public SequencePair completions(Example example) {
+    public PreferencePair completions(Example example) {
         return switch (example) {
-            case Example.Preference p -> new SequencePair(p.source(), tokenization.tokenize(chosenExample(p)),
+            case Example.Preference p -> new PreferencePair(p.source(), tokenization.tokenize(chosenExample(p)),
                     tokenization.tokenize(side(p, p.rejected())), p.margin() == null ? 0 : p.margin());
-            case Example.TokenizedPreference t -> new SequencePair(t.source(),
+            case Example.TokenizedPreference t -> new PreferencePair(t.source(),
                     tokenized(t.promptIds(), t.chosenIds(), t.source(), true),
                     tokenized(t.promptIds(), t.rejectedIds(), t.source(), true), 0);
             default -> throw notAPair(example);
@@ -79,12 +79,12 @@ public final class PairTokenization {
      * The pairs whose chosen and rejected sequences both have at most {@code maxLength} tokens, as TRL's reward
      * trainer filters its dataset (longer pairs are dropped, not truncated); {@code maxLength} null keeps all.
      */
-    public static Filtered withinMaxLength(List<SequencePair> pairs, Integer maxLength) {
+    public static Filtered withinMaxLength(List<PreferencePair> pairs, Integer maxLength) {
         if (maxLength == null) {
             return new Filtered(List.copyOf(pairs), 0);
         }
-        List<SequencePair> kept = new ArrayList<>(pairs.size());
-        for (SequencePair p : pairs) {
+        List<PreferencePair> kept = new ArrayList<>(pairs.size());
+        for (PreferencePair p : pairs) {
             if (p.maxLength() <= maxLength) {
                 kept.add(p);
             }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Preference pairs as TRL's reward trainer tokenizes them, and as prompt-completion SFT pairs. */
-class PairTokenizationTest {
+class RewardTokenizationTest {
     static Tokenizer embedded;
     static Tokenizer qwen3;
 
@@ -25,12 +25,12 @@ class PairTokenizationTest {
 
     @BeforeAll
     static void load() throws URISyntaxException {
-        embedded = Tokenizer.load(Path.of(PairTokenizationTest.class.getResource("/embedded/tokenizer").toURI()));
-        qwen3 = Tokenizer.load(Path.of(PairTokenizationTest.class.getResource("/fixtures/tokenizers/qwen3").toURI()));
+        embedded = Tokenizer.load(Path.of(RewardTokenizationTest.class.getResource("/embedded/tokenizer").toURI()));
+        qwen3 = Tokenizer.load(Path.of(RewardTokenizationTest.class.getResource("/fixtures/tokenizers/qwen3").toURI()));
     }
 
-    private static PairTokenization pairs(Tokenizer tokenizer) {
-        return new PairTokenization(new SftTokenization(tokenizer, true));
+    private static RewardTokenization pairs(Tokenizer tokenizer) {
+        return new RewardTokenization(new SftTokenization(tokenizer, true));
     }
 
     private static void assertAllTrue(boolean[] mask) {
@@ -41,14 +41,14 @@ class PairTokenizationTest {
 
     @Test
     void rewardSequencesArePromptPlusResponseWithEos() {
-        SequencePair explicit = pairs(embedded).wholeTexts(new Example.Preference("t:1", new Text.Plain("The sky is"),
+        PreferencePair explicit = pairs(embedded).wholeTexts(new Example.Preference("t:1", new Text.Plain("The sky is"),
                 new Text.Plain(" blue."), new Text.Plain(" green."), 0.5));
         assertArrayEquals(embedded.encode("The sky is blue.<|endoftext|>", true), explicit.chosen().ids());
         assertArrayEquals(embedded.encode("The sky is green.<|endoftext|>", true), explicit.rejected().ids());
         assertAllTrue(explicit.chosen().lossMask());
         assertEquals(0.5, explicit.margin());
 
-        SequencePair implicit = pairs(embedded).wholeTexts(new Example.Preference("t:2", null,
+        PreferencePair implicit = pairs(embedded).wholeTexts(new Example.Preference("t:2", null,
                 new Text.Plain("The sky is blue."), new Text.Plain("The sky is green.<|endoftext|>")));
         assertArrayEquals(explicit.chosen().ids(), implicit.chosen().ids());
         assertArrayEquals(explicit.rejected().ids(), implicit.rejected().ids(), "no second EOS");
@@ -59,7 +59,7 @@ class PairTokenizationTest {
     void conversationalPairsRenderPromptAndResponseAsOneConversation() {
         List<Message> prompt = List.of(new Message("user", "What color is the sky?"));
         List<Message> chosen = List.of(new Message("assistant", "Blue."));
-        SequencePair pair = pairs(qwen3).wholeTexts(new Example.Preference("t:3", new Text.Conversation(prompt),
+        PreferencePair pair = pairs(qwen3).wholeTexts(new Example.Preference("t:3", new Text.Conversation(prompt),
                 new Text.Conversation(chosen), new Text.Conversation(List.of(new Message("assistant", "Green.")))));
         SftTokenization sft = new SftTokenization(qwen3, true);
         String text = sft.render(List.of(prompt.getFirst(), chosen.getFirst()), false, "t:3");
@@ -74,7 +74,7 @@ class PairTokenizationTest {
     void completionsKeepThePromptOutOfTheLoss() {
         Example.Preference p = new Example.Preference("t:5", new Text.Plain("The sky is"), new Text.Plain(" blue."),
                 new Text.Plain(" green."));
-        SequencePair pair = pairs(embedded).completions(p);
+        PreferencePair pair = pairs(embedded).completions(p);
         SftTokenization sft = new SftTokenization(embedded, true);
         TokenizedSequence chosen = sft.tokenize(new Example.PromptCompletion("t:5", p.prompt(), p.chosen()));
         TokenizedSequence rejected = sft.tokenize(new Example.PromptCompletion("t:5", p.prompt(), p.rejected()));
@@ -82,7 +82,7 @@ class PairTokenizationTest {
         assertArrayEquals(chosen.lossMask(), pair.chosen().lossMask());
         assertArrayEquals(rejected.lossMask(), pair.rejected().lossMask());
         assertEquals(new Example.LanguageModeling("t:6", new Text.Plain("all of it")),
-                PairTokenization.chosenExample(new Example.Preference("t:6", null, new Text.Plain("all of it"),
+                RewardTokenization.chosenExample(new Example.Preference("t:6", null, new Text.Plain("all of it"),
                         new Text.Plain("other"))));
     }
 
@@ -90,7 +90,7 @@ class PairTokenizationTest {
     void preTokenizedPairsAreConcatenated() {
         Example.TokenizedPreference t = new Example.TokenizedPreference("t:7", new int[] {1, 2}, new int[] {3},
                 new int[] {4, 5});
-        SequencePair whole = pairs(embedded).wholeTexts(t);
+        PreferencePair whole = pairs(embedded).wholeTexts(t);
         assertArrayEquals(new int[] {1, 2, 4, 5}, whole.rejected().ids());
         assertAllTrue(whole.rejected().lossMask());
         assertArrayEquals(new boolean[] {false, false, true, true},
@@ -99,7 +99,7 @@ class PairTokenizationTest {
 
     @Test
     void singleTextsAreScoredAsTheirPairsWouldBe() {
-        PairTokenization pairs = pairs(embedded);
+        RewardTokenization pairs = pairs(embedded);
         TokenizedSequence pc = pairs.wholeText(new Example.PromptCompletion("t:8", new Text.Plain("The sky is"),
                 new Text.Plain(" blue.")));
         TokenizedSequence text = pairs.wholeText(new Example.LanguageModeling("t:9",
@@ -114,13 +114,13 @@ class PairTokenizationTest {
     void pairsLongerThanMaxLengthAreDroppedAndCounted() {
         TokenizedSequence three = new TokenizedSequence(new int[3], new boolean[3], "s");
         TokenizedSequence five = new TokenizedSequence(new int[5], new boolean[5], "s");
-        List<SequencePair> all = List.of(new SequencePair("a", three, three, 0), new SequencePair("b", three, five, 0),
-                new SequencePair("c", five, three, 0));
-        PairTokenization.Filtered f = PairTokenization.withinMaxLength(all, 4);
-        assertEquals(List.of("a"), f.kept().stream().map(SequencePair::source).toList());
+        List<PreferencePair> all = List.of(new PreferencePair("a", three, three, 0), new PreferencePair("b", three, five, 0),
+                new PreferencePair("c", five, three, 0));
+        RewardTokenization.Filtered f = RewardTokenization.withinMaxLength(all, 4);
+        assertEquals(List.of("a"), f.kept().stream().map(PreferencePair::source).toList());
         assertEquals(2, f.dropped());
-        assertEquals(3, PairTokenization.withinMaxLength(all, 5).kept().size());
-        assertEquals(3, PairTokenization.withinMaxLength(all, null).kept().size());
+        assertEquals(3, RewardTokenization.withinMaxLength(all, 5).kept().size());
+        assertEquals(3, RewardTokenization.withinMaxLength(all, null).kept().size());
     }
 
     @Test
