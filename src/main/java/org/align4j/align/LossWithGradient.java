@@ -10,12 +10,12 @@ import org.align4j.tensor.Tensor;
  * whose value is the loss and whose gradient with respect to {@code x} is the given one, Σ g_i x_i plus a constant.
  * Back-propagating it carries exactly the analytic gradient into the model.
  */
-final class LossWithGradient {
+public final class LossWithGradient {
     private LossWithGradient() {
     }
 
     /** A scalar on {@code tape} with value {@code loss} and d(value)/d(x) = {@code gradient} (x flattened). */
-    static Var of(Tape tape, Var x, float[] gradient, double loss) {
+    public static Var of(Tape tape, Var x, float[] gradient, double loss) {
         Var linear = Ops.weightedSum(tape, x, gradient);
         Var offset = Var.constant(Tensor.of(new float[] {(float) (loss - linear.value().get(0))}, 1));
         return Ops.add(tape, linear, offset);

@@ -3,7 +3,7 @@ package org.align4j.cli;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
-import org.align4j.align.LanguageModelLoss;
+import org.align4j.align.sft.LanguageModelLoss;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;

@@ -3,7 +3,7 @@ package org.align4j.experiments;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.align4j.align.BestOfN;
+import org.align4j.align.reward.BestOfN;
 
 /**
  * Best-of-N against the learned reward model ({@link BestOfN}; Stiennon et al. 2020): N completions of each held-out

@@ -72,7 +72,7 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
     }
 
     /**
-     * DICE's own statistics of a round ({@link org.align4j.align.DiceRound}).
+     * DICE's own statistics of a round ({@link org.align4j.align.dice.DiceRound}).
      *
      * @param alpha                the length-regularisation α the sweep chose
      * @param pairs                generated pairs at that α

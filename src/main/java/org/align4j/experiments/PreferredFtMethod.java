@@ -3,7 +3,7 @@ package org.align4j.experiments;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import org.align4j.align.SftTask;
+import org.align4j.align.sft.SftTask;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
@@ -11,7 +11,7 @@ import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 
 /**
- * Preferred-FT (Rafailov et al. 2023, section 6; {@link org.align4j.align.PreferredFineTuning}): SFT on the chosen
+ * Preferred-FT (Rafailov et al. 2023, section 6; {@link org.align4j.align.sft.PreferredFineTuning}): SFT on the chosen
  * completion of every preference pair. The pairs are pre-tokenized, so the chosen sequences are taken as
  * {@link org.align4j.data.RewardTokenization#completions} lays them out (prompt ids, then the chosen ids in the loss),
  * which is what PreferredFineTuning's prompt-completion examples become for text pairs; a completion that wins

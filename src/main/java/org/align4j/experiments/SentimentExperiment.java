@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.align4j.align.RewardTask;
+import org.align4j.align.reward.RewardTask;
 import org.align4j.data.Example;
 import org.align4j.data.RewardTokenization;
 import org.align4j.data.PreferencePair;

@@ -3,7 +3,7 @@ package org.align4j.experiments;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import org.align4j.align.UnlikelihoodTask;
+import org.align4j.align.sft.UnlikelihoodTask;
 import org.align4j.data.PreferencePair;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;

@@ -17,14 +17,14 @@ import org.align4j.model.Models;
  * Tiny random models (vocabulary 40, width 16, one block) and a finite-difference check of a loss's parameter
  * gradients.
  */
-final class TinyModels {
-    static final int VOCAB = 40;
+public final class TinyModels {
+    public static final int VOCAB = 40;
 
     private TinyModels() {
     }
 
     /** A tiny random model of {@code modelType} (gpt2 or llama; Llama with grouped-query attention, untied). */
-    static CausalLM random(String modelType, long seed) {
+    public static CausalLM random(String modelType, long seed) {
         ObjectNode json = new ObjectMapper().createObjectNode().put("model_type", modelType).put("vocab_size", VOCAB);
         if (modelType.equals("gpt2")) {
             json.put("n_embd", 16).put("n_head", 2).put("n_layer", 1).put("n_positions", 32)
@@ -43,7 +43,7 @@ final class TinyModels {
      * finite differences of the loss value ({@code loss} is called with an inference tape for values, a recording
      * one for gradients, and must read the parameters afresh).
      */
-    static void checkParameterGradients(String what, Map<String, Var> parameters, List<String> names,
+    public static void checkParameterGradients(String what, Map<String, Var> parameters, List<String> names,
                                         Function<Tape, Var> loss) {
         List<float[]> inputs = new ArrayList<>();
         for (String name : names) {

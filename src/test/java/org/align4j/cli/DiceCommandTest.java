@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.align4j.align.DiceLoop;
+import org.align4j.align.dice.DiceLoop;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.HfModels;

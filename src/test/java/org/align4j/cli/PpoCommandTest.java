@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.align4j.align.PpoTrainer;
+import org.align4j.align.ppo.PpoTrainer;
 import org.align4j.data.BrownCorpus;
 import org.align4j.model.HfModels;
 import org.align4j.model.RewardModel;

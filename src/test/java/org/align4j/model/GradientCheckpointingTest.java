@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.align4j.align.LanguageModelLoss;
+import org.align4j.align.sft.LanguageModelLoss;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.tensor.Tensor;

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.align4j.align.LanguageModelLoss;
+import org.align4j.align.sft.LanguageModelLoss;
 import org.align4j.autograd.GradientChecker;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;

@@ -1,0 +1,71 @@
+package org.align4j.align.dice;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One response DICE sampled from the policy for a prompt (Chen et al. 2025, Algorithm 1, line "sample K responses"),
+ * with its implicit-reward score once scored.
+ *
+ * @param prompt      index of the prompt
+ * @param sample      index of the response among the prompt's K
+ * @param responseIds the generated ids, the final eos included when the response ended
+ * @param response    the decoded response without its eos, or null when there is no tokenizer
+ * @param ended       whether the response ended with an eos within {@code max_new_tokens} (a cut one is never used)
+ * @param policyLogps log π_k(y | x), summed over the response tokens (NaN before scoring or for a cut response)
+ * @param refLogps    log π_ref(y | x) likewise
+ */
+public record DiceSample(int prompt, int sample, int[] responseIds, String response, boolean ended, double policyLogps,
+                         double refLogps) {
+
+    /** Copies the ids. */
+    public DiceSample {
+        responseIds = responseIds.clone();
+    }
+
+    /**
+     * The unscored, undecoded sample of generated {@code ids}: it ended when its last id is one of
+     * {@code eosTokenIds}.
+     */
+    public static DiceSample generated(int prompt, int sample, int[] ids, List<Integer> eosTokenIds) {
+        boolean ended = ids.length > 0 && eosTokenIds.contains(ids[ids.length - 1]);
+        return new DiceSample(prompt, sample, ids, null, ended, Double.NaN, Double.NaN);
+    }
+
+    /** This sample with its decoded text (of {@link #contentIds()}). */
+    public DiceSample withResponse(String text) {
+        return new DiceSample(prompt, sample, responseIds, text, ended, policyLogps, refLogps);
+    }
+
+    /** The ids without the final eos. */
+    public int[] contentIds() {
+        return ended ? Arrays.copyOf(responseIds, responseIds.length - 1) : responseIds.clone();
+    }
+
+    /** Whether {@code other} says the same: the same decoded text, or the same ids when there is no text. */
+    public boolean sameContent(DiceSample other) {
+        return response != null && other.response != null ? response.equals(other.response)
+                : Arrays.equals(responseIds, other.responseIds);
+    }
+
+    /** This sample with its log-probabilities. */
+    public DiceSample withScores(double policy, double reference) {
+        return new DiceSample(prompt, sample, responseIds, response, ended, policy, reference);
+    }
+
+    /** The implicit reward s = log π_k(y | x) − log π_ref(y | x) (without β: β only scales the α sweep). */
+    public double score() {
+        return policyLogps - refLogps;
+    }
+
+    /** |y| in {@code unit}: characters (code points) of the decoded response, or tokens without the eos. */
+    public int length(DiceConfig.LengthUnit unit) {
+        if (unit == DiceConfig.LengthUnit.TOKENS) {
+            return ended ? responseIds.length - 1 : responseIds.length;
+        }
+        if (response == null) {
+            throw new IllegalStateException("lengths in characters need decoded responses (a tokenizer)");
+        }
+        return response.codePointCount(0, response.length());
+    }
+}

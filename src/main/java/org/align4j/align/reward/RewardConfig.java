@@ -1,0 +1,82 @@
+package org.align4j.align.reward;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.align4j.InputException;
+import org.align4j.align.sft.SftConfig;
+
+/**
+ * The reward-modelling options of TRL's {@code RewardConfig} (the trainer options are
+ * {@link org.align4j.train.TrainingArguments}; RewardConfig's own trainer defaults are learning_rate 1e-4 and
+ * logging_steps 10).
+ *
+ * @param maxLength                max_length: pairs whose chosen or rejected sequence has more tokens are dropped
+ *                                 from the dataset, not truncated (1024; null keeps every pair)
+ * @param centerRewardsCoefficient center_rewards_coefficient: weight of the auxiliary loss
+ *                                 mean((r_chosen + r_rejected)²) that pulls rewards towards mean zero (Eisenstein et
+ *                                 al. 2023, "Helping or Herding? Reward Model Ensembles Mitigate but do not Eliminate
+ *                                 Reward Hacking", arXiv 2312.09244, eq. 2; TRL suggests 0.01); null: none
+ * @param padToken                 pad_token: the padding token, whose id also locates the pooled token; null: the
+ *                                 tokenizer's pad token, else its eos token
+ */
+public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, String padToken) {
+    /** The option names, snake_case as in TRL. */
+    public static final Set<String> OPTION_NAMES = Set.of("max_length", "center_rewards_coefficient", "pad_token");
+
+    /** Validates the values. */
+    public RewardConfig {
+        if (maxLength != null && maxLength <= 0) {
+            throw new InputException("max_length must be positive, got " + maxLength);
+        }
+        if (centerRewardsCoefficient != null && !Double.isFinite(centerRewardsCoefficient)) {
+            throw new InputException("center_rewards_coefficient must be a finite number, got "
+                    + centerRewardsCoefficient);
+        }
+    }
+
+    /** TRL's defaults. */
+    public static RewardConfig defaults() {
+        return new RewardConfig(1024, null, null);
+    }
+
+    /**
+     * {@code defaults()} with the given options (values may be strings, as from the command line; {@code none} or
+     * null sets max_length or center_rewards_coefficient to None).
+     */
+    public static RewardConfig fromOptions(Map<String, Object> options, String source) {
+        RewardConfig d = defaults();
+        try {
+            return new RewardConfig(
+                    options.containsKey("max_length") ? nullableInteger(options.get("max_length"), source)
+                            : d.maxLength,
+                    options.containsKey("center_rewards_coefficient")
+                            ? nullableNumber(options.get("center_rewards_coefficient"), source)
+                            : d.centerRewardsCoefficient,
+                    options.containsKey("pad_token") ? String.valueOf(options.get("pad_token")) : d.padToken);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage().startsWith(source) ? e.getMessage()
+                    : source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isNone(Object value) {
+        return value == null || String.valueOf(value).trim().toLowerCase(Locale.ROOT).equals("none");
+    }
+
+    private static Integer nullableInteger(Object value, String source) {
+        return isNone(value) ? null : SftConfig.integer(value, "max_length", source);
+    }
+
+    private static Double nullableNumber(Object value, String source) {
+        if (isNone(value)) {
+            return null;
+        }
+        try {
+            return value instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(value).trim());
+        } catch (NumberFormatException e) {
+            throw new InputException(source + ": option 'center_rewards_coefficient' must be a number, got '"
+                    + value + "'", e);
+        }
+    }
+}

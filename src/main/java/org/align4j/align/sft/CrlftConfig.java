@@ -1,0 +1,95 @@
+package org.align4j.align.sft;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.align4j.InputException;
+
+/**
+ * Options of C-RLFT (conditioned reinforcement learning fine-tuning; Wang et al. 2023, "OpenChat: Advancing
+ * Open-source Language Models with Mixed-Quality Data", arXiv 2309.11235, §3): each data source is a condition with a
+ * coarse reward used as the loss weight of its examples, and the condition is rendered into the role prefixes of the
+ * conversation template (OpenChat: "GPT4 Correct User:").
+ *
+ * @param conditionWeights condition_weights: coarse reward of each condition (default GPT4 1.0, GPT3 0.1, as in the
+ *                         paper)
+ * @param userPrefix       user_prefix: text before a user turn; {condition} is replaced by the condition
+ * @param assistantPrefix  assistant_prefix: text before an assistant turn
+ * @param endOfTurn        end_of_turn: text closing every turn (null: the tokenizer's EOS token)
+ */
+public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefix, String assistantPrefix,
+                          String endOfTurn) {
+    /** The option names, snake_case. */
+    public static final Set<String> OPTION_NAMES = Set.of("condition_weights", "user_prefix", "assistant_prefix",
+            "end_of_turn");
+
+    /** Validates the weights. */
+    public CrlftConfig {
+        if (conditionWeights.isEmpty()) {
+            throw new InputException("condition_weights is empty");
+        }
+        conditionWeights.forEach((condition, w) -> {
+            if (!(w > 0 && Double.isFinite(w))) {
+                throw new InputException("condition_weights: weight of '" + condition
+                        + "' must be positive, got " + w);
+            }
+        });
+        conditionWeights = Map.copyOf(conditionWeights);
+    }
+
+    /** The paper's defaults. */
+    public static CrlftConfig defaults() {
+        return new CrlftConfig(Map.of("GPT4", 1.0, "GPT3", 0.1), "{condition} User: ", "{condition} Assistant: ", null);
+    }
+
+    /**
+     * {@code defaults()} with the given options; condition_weights is a mapping or a string like
+     * {@code "GPT4=1.0,GPT3=0.1"}.
+     */
+    public static CrlftConfig fromOptions(Map<String, Object> options, String source) {
+        CrlftConfig d = defaults();
+        Map<String, Double> weights = d.conditionWeights;
+        Object w = options.get("condition_weights");
+        if (w instanceof Map<?, ?> map) {
+            weights = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                weights.put(String.valueOf(e.getKey()), number(e.getValue(), source));
+            }
+        } else if (w != null) {
+            weights = new LinkedHashMap<>();
+            for (String pair : String.valueOf(w).split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new InputException(source + ": condition_weights entry '" + pair
+                            + "' is not CONDITION=WEIGHT");
+                }
+                weights.put(pair.substring(0, eq).trim(), number(pair.substring(eq + 1), source));
+            }
+        }
+        return new CrlftConfig(weights, text(options, "user_prefix", d.userPrefix),
+                text(options, "assistant_prefix", d.assistantPrefix), text(options, "end_of_turn", d.endOfTurn));
+    }
+
+    private static String text(Map<String, Object> options, String name, String dflt) {
+        Object v = options.get(name);
+        return v == null ? dflt : String.valueOf(v);
+    }
+
+    private static double number(Object v, String source) {
+        try {
+            return v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+            throw new InputException(source + ": condition weight '" + v + "' is not a number");
+        }
+    }
+
+    /** The weight of {@code condition}; an unknown condition is an error naming the known ones. */
+    public double weightOf(String condition, String source) {
+        Double w = conditionWeights.get(condition);
+        if (w == null) {
+            throw new InputException(source + ": condition '" + condition + "' has no weight (known: "
+                    + String.join(", ", new java.util.TreeSet<>(conditionWeights.keySet())) + ")");
+        }
+        return w;
+    }
+}
