@@ -5,30 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.OutOfHeapError;
-import org.align4j.model.io.AtomicDirectory;
 
 /**
  * The training loop every algorithm shares, following HF Trainer's {@code _inner_training_loop}: the algorithm
@@ -66,28 +55,13 @@ import org.align4j.model.io.AtomicDirectory;
  * @param <B> the example type of the task
  */
 public final class Trainer<B> {
-    /** The resolved options, in the output directory and in each checkpoint (HF: training_args.bin). */
-    public static final String TRAINING_ARGS_FILE = "training_args.json";
-    /** HF's trainer state file. */
-    public static final String TRAINER_STATE_FILE = "trainer_state.json";
-    /** The optimizer state of a checkpoint. */
-    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
-    /** The scheduler state of a checkpoint ({@code last_epoch} = steps taken, as torch's LambdaLR). */
-    public static final String SCHEDULER_FILE = "scheduler.json";
-    /** The data position and task RNG state of a checkpoint. */
-    public static final String RNG_STATE_FILE = "rng_state.json";
-    /** One JSON object per log entry. */
-    public static final String METRICS_FILE = "metrics.jsonl";
-
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper JSON_LINE = new ObjectMapper();
-    private static final String FINAL_MODEL_STAGING = "final-model";
 
     private final TrainingArguments args;
     private final TrainingTask<B> task;
     private final List<B> trainDataset;
     private final List<B> evalDataset;
-    private final Path outputDir;
+    private final RunFolder run;
     private final Map<String, Var> parameters;
     private final Optimizer optimizer;
     private final EpochSampler sampler;
@@ -122,7 +96,7 @@ public final class Trainer<B> {
         this.task = task;
         this.trainDataset = List.copyOf(trainDataset);
         this.evalDataset = evalDataset == null ? List.of() : List.copyOf(evalDataset);
-        this.outputDir = args.outputPath();
+        this.run = new RunFolder(args.outputPath());
         this.parameters = task.trainableParameters();
         if (this.trainDataset.isEmpty()) {
             throw new InputException("the training set is empty");
@@ -206,13 +180,12 @@ public final class Trainer<B> {
      * @throws IOException            when a checkpoint, log or the final model cannot be written
      */
     public TrainOutput train() throws IOException {
-        Files.createDirectories(outputDir);
-        replaceFile(outputDir.resolve(TRAINING_ARGS_FILE), args::save);
-        Path checkpoint = CheckpointFolders.toResume(args.resumeFromCheckpoint(), outputDir);
+        Path checkpoint = CheckpointFolders.toResume(args.resumeFromCheckpoint(), run.directory());
         if (checkpoint != null) {
             resume(checkpoint);
         }
-        replaceFile(outputDir.resolve(METRICS_FILE), this::writeLogHistory);
+        run.start(state.logHistory);
+        run.replace(RunFolder.TRAINING_ARGS_FILE, args::save);
         parameters.values().forEach(Var::zeroGrad);
         long tokensAtStart = state.numInputTokensSeen;
         long started = System.nanoTime();
@@ -221,10 +194,8 @@ public final class Trainer<B> {
         int microBatches = sampler.microBatchesPerEpoch();
         int[] permutation = null;
         int permutationEpoch = -1;
-        ProgressBar bar = args.disableTqdm() ? null : new ProgressBarBuilder().setTaskName("train")
-                .setInitialMax(state.maxSteps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .startsFrom(state.globalStep, Duration.ZERO).build();
-        try {
+        try (RunFolder.Progress bar = RunFolder.progress("train", state.maxSteps, state.globalStep,
+                args.disableTqdm())) {
             while (state.globalStep < state.maxSteps && epoch < state.numTrainEpochs) {
                 if (permutationEpoch != epoch) {
                     permutation = sampler.permutation(epoch);
@@ -246,16 +217,9 @@ public final class Trainer<B> {
                 }
                 state.epoch = epoch + (double) microBatchesConsumed / microBatches;
                 logEvaluateSave(epochEnded, state.globalStep >= state.maxSteps);
-                if (bar != null) {
-                    double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
-                    bar.stepTo(state.globalStep);
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f, %.0f tok/s", lastStepLoss,
-                            (state.numInputTokensSeen - tokensAtStart) / seconds));
-                }
-            }
-        } finally {
-            if (bar != null) {
-                bar.close();
+                double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+                bar.update(state.globalStep, " loss %.4f, %.0f tok/s", lastStepLoss,
+                        (state.numInputTokensSeen - tokensAtStart) / seconds);
             }
         }
         double runtime = (System.nanoTime() - started) / 1e9;
@@ -270,10 +234,10 @@ public final class Trainer<B> {
         Map<String, Double> metrics = new LinkedHashMap<>();
         summary.forEach((k, v) -> metrics.put(k, ((Number) v).doubleValue()));
         appendLog(summary);
-        saveFinalModel();
-        replaceFile(outputDir.resolve(TRAINER_STATE_FILE), state::write);
+        run.saveFinalModel(task::saveFinalModel);
+        run.replace(RunFolder.TRAINER_STATE_FILE, state::write);
         if (args.plotLoss()) {
-            LossCurve.write(state.logHistory, outputDir.resolve(LossCurve.FILE_NAME));
+            LossCurve.write(state.logHistory, run.directory().resolve(LossCurve.FILE_NAME));
         }
         return new TrainOutput(state.globalStep, trainLoss, metrics);
     }
@@ -477,27 +441,23 @@ public final class Trainer<B> {
     }
 
     private void saveCheckpoint() throws IOException {
-        Path folder = CheckpointFolders.of(outputDir, state.globalStep);
         if (state.bestGlobalStep != null) {
-            Path best = CheckpointFolders.of(outputDir, state.bestGlobalStep);
+            Path best = CheckpointFolders.of(run.directory(), state.bestGlobalStep);
             if (state.bestGlobalStep == state.globalStep || Files.isDirectory(best)) {
                 state.bestModelCheckpoint = best.toString();
             }
         }
         ObjectNode rngState = rngState();
         Map<String, Object> schedulerState = schedule.state(state.globalStep);
-        AtomicDirectory.write(folder, dir -> {
-            task.saveModel(dir);
-            optimizer.save(dir.resolve(OPTIMIZER_FILE));
-            JSON.writeValue(dir.resolve(SCHEDULER_FILE).toFile(), schedulerState);
-            JSON.writeValue(dir.resolve(RNG_STATE_FILE).toFile(), rngState);
-            state.write(dir.resolve(TRAINER_STATE_FILE));
-            args.save(dir.resolve(TRAINING_ARGS_FILE));
-        });
-        if (args.saveTotalLimit() != null) {
-            CheckpointFolders.rotate(outputDir, args.saveTotalLimit(),
-                    state.bestModelCheckpoint == null ? null : Path.of(state.bestModelCheckpoint));
-        }
+        run.writeCheckpoint(state.globalStep, args.saveTotalLimit(),
+                state.bestModelCheckpoint == null ? null : Path.of(state.bestModelCheckpoint), dir -> {
+                    task.saveModel(dir);
+                    optimizer.save(dir.resolve(RunFolder.OPTIMIZER_FILE));
+                    JSON.writeValue(dir.resolve(RunFolder.SCHEDULER_FILE).toFile(), schedulerState);
+                    JSON.writeValue(dir.resolve(RunFolder.RNG_STATE_FILE).toFile(), rngState);
+                    state.write(dir.resolve(RunFolder.TRAINER_STATE_FILE));
+                    args.save(dir.resolve(RunFolder.TRAINING_ARGS_FILE));
+                });
     }
 
     private ObjectNode rngState() {
@@ -513,13 +473,9 @@ public final class Trainer<B> {
     }
 
     private void resume(Path checkpoint) {
-        TrainerState saved = TrainerState.read(checkpoint.resolve(TRAINER_STATE_FILE));
-        JsonNode scheduler = readJson(checkpoint.resolve(SCHEDULER_FILE));
-        if (scheduler.path("last_epoch").asLong(-1) != saved.globalStep) {
-            throw new InputException(checkpoint.resolve(SCHEDULER_FILE) + ": last_epoch "
-                    + scheduler.path("last_epoch") + " differs from global_step " + saved.globalStep);
-        }
-        JsonNode rng = readJson(checkpoint.resolve(RNG_STATE_FILE));
+        RunFolder.checkpointStep(checkpoint);
+        TrainerState saved = TrainerState.read(checkpoint.resolve(RunFolder.TRAINER_STATE_FILE));
+        JsonNode rng = RunFolder.readJson(checkpoint.resolve(RunFolder.RNG_STATE_FILE));
         JsonNode position = rng.path("sampler");
         if (position.path("num_examples").asLong(-1) != sampler.size()) {
             throw new InputException(checkpoint + ": written for a training set of "
@@ -531,7 +487,7 @@ public final class Trainer<B> {
                     + " (per_device_train_batch_size or dataloader_drop_last changed)");
         }
         task.loadModel(checkpoint);
-        optimizer.load(checkpoint.resolve(OPTIMIZER_FILE), parameters);
+        optimizer.load(checkpoint.resolve(RunFolder.OPTIMIZER_FILE), parameters);
         task.restoreRngState(rng.path("task"));
         epoch = position.path("epoch").asInt();
         microBatchesConsumed = position.path("micro_batches_consumed").asInt();
@@ -545,67 +501,9 @@ public final class Trainer<B> {
         state.numInputTokensSeen = saved.numInputTokensSeen;
     }
 
-    private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new InputException(file + ": cannot read: " + e.getMessage(), e);
-        }
-    }
-
     private void appendLog(Map<String, Object> entry) throws IOException {
         entry.put("step", state.globalStep);
         state.logHistory.add(entry);
-        Files.createDirectories(outputDir);
-        Files.writeString(outputDir.resolve(METRICS_FILE), JSON_LINE.writeValueAsString(entry) + "\n",
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    }
-
-    private void writeLogHistory(Path file) throws IOException {
-        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (Map<String, Object> entry : state.logHistory) {
-                out.write(JSON_LINE.writeValueAsString(entry) + "\n");
-            }
-        }
-    }
-
-    /**
-     * Saves the task's model files into {@code output_dir}: written (and synced) into a staging folder, then each file
-     * renamed into place, so no file of the final model is ever seen half-written.
-     */
-    private void saveFinalModel() throws IOException {
-        Path staging = outputDir.resolve(FINAL_MODEL_STAGING);
-        AtomicDirectory.write(staging, task::saveFinalModel);
-        List<Path> entries;
-        try (Stream<Path> files = Files.list(staging)) {
-            entries = files.toList();
-        }
-        for (Path entry : entries) {
-            Path target = outputDir.resolve(entry.getFileName().toString());
-            if (Files.isDirectory(entry)) {
-                AtomicDirectory.delete(target);
-                Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                Files.move(entry, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-        AtomicDirectory.delete(staging);
-    }
-
-    /** Writes a file's new contents beside it, then renames it into place. */
-    private static void replaceFile(Path file, FileContents contents) throws IOException {
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            contents.writeTo(temporary);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
-    }
-
-    /** Writes one file. */
-    @FunctionalInterface
-    private interface FileContents {
-        void writeTo(Path file) throws IOException;
+        run.appendMetrics(entry);
     }
 }

@@ -15,7 +15,7 @@ import org.align4j.data.BrownCorpus;
 import org.align4j.model.HfModels;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
-import org.align4j.train.Trainer;
+import org.align4j.train.RunFolder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,7 +86,7 @@ class PpoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("checkpoint-2").resolve("model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("checkpoint-2").resolve(PpoTrainer.VALUE_MODEL_DIR)
                 .resolve("model.safetensors")));
-        assertTrue(Files.isRegularFile(out.resolve("checkpoint-3").resolve(Trainer.OPTIMIZER_FILE)),
+        assertTrue(Files.isRegularFile(out.resolve("checkpoint-3").resolve(RunFolder.OPTIMIZER_FILE)),
                 "the last of 3 updates is checkpointed although save_steps is 2");
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
         assertTrue(Files.isRegularFile(out.resolve(PpoTrainer.CURVES_PNG)));

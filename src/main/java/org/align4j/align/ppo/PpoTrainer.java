@@ -7,24 +7,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.align4j.InputException;
 import org.align4j.align.LossWithGradient;
 import org.align4j.align.dpo.ModelReference;
@@ -43,8 +36,8 @@ import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
 import org.align4j.train.AdamW;
-import org.align4j.model.io.AtomicDirectory;
 import org.align4j.train.CheckpointFolders;
+import org.align4j.train.RunFolder;
 import org.align4j.train.EpochSampler;
 import org.align4j.train.GradientClipping;
 import org.align4j.train.LearningRateSchedule;
@@ -125,7 +118,6 @@ public final class PpoTrainer {
     static final double TEMPERATURE_EPSILON = 1e-7;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper JSON_LINE = new ObjectMapper();
 
     private final CausalLM policy;
     private final CausalLM reference;
@@ -146,7 +138,7 @@ public final class PpoTrainer {
     private final EpochSampler sampler;
     private final long maxUpdates;
     private final long saveSteps;
-    private final Path outputDir;
+    private final RunFolder run;
     private final SplittableRandom generationSeeds;
     private final SplittableRandom shuffles;
     private final Path resumeFrom;
@@ -274,14 +266,14 @@ public final class PpoTrainer {
         this.saveSteps = TrainingArguments.resolveInterval(training.saveSteps(), maxUpdates);
         this.klController = KlController.of(options);
         this.sampler = new EpochSampler(prompts.length, batchSize, true, training.seed());
-        this.outputDir = training.outputPath();
+        this.run = new RunFolder(training.outputPath());
         SplittableRandom root = new SplittableRandom(training.seed());
         this.generationSeeds = root.split();
         this.shuffles = root.split();
         try {
-            this.resumeFrom = CheckpointFolders.toResume(training.resumeFromCheckpoint(), outputDir);
+            this.resumeFrom = CheckpointFolders.toResume(training.resumeFromCheckpoint(), run.directory());
         } catch (IOException e) {
-            throw new UncheckedIOException(outputDir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(run.directory() + ": " + e.getMessage(), e);
         }
         training.warnings().forEach(w -> System.err.println("ppo: warning: " + w));
     }
@@ -387,31 +379,22 @@ public final class PpoTrainer {
         if (!started) {
             start();
         }
-        ProgressBar bar = config.training().disableTqdm() ? null : new ProgressBarBuilder().setTaskName("ppo")
-                .setInitialMax(maxUpdates).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .startsFrom(updates, Duration.ZERO).build();
         Map<String, Double> metrics = Map.of();
-        try {
+        try (RunFolder.Progress bar = RunFolder.progress("ppo", maxUpdates, updates,
+                config.training().disableTqdm())) {
             while (updates < maxUpdates) {
                 metrics = step();
-                if (bar != null) {
-                    bar.stepTo(updates);
-                    bar.setExtraMessage(String.format(Locale.ROOT, " score %.4f, kl %.4f",
-                            metrics.get("objective/scores"), metrics.get("objective/kl")));
-                }
+                bar.update(updates, " score %.4f, kl %.4f", metrics.get("objective/scores"),
+                        metrics.get("objective/kl"));
                 if (listener != null && (updates % every == 0 || updates == maxUpdates)) {
                     listener.afterUpdate(this, metrics);
                 }
             }
-        } finally {
-            if (bar != null) {
-                bar.close();
-            }
         }
-        writer.write(policy, outputDir);
-        writeState(outputDir.resolve(Trainer.TRAINER_STATE_FILE));
+        run.saveFinalModel(dir -> writer.write(policy, dir));
+        run.replace(RunFolder.TRAINER_STATE_FILE, this::writeState);
         if (config.training().plotLoss()) {
-            MetricCurve.write(logHistory, outputDir.resolve(CURVES_PNG), "PPO reward and KL", "episode",
+            MetricCurve.write(logHistory, run.directory().resolve(CURVES_PNG), "PPO reward and KL", "episode",
                     "score / nats", List.of(new MetricCurve.Series("objective/scores", "score"),
                             new MetricCurve.Series("objective/rlhf_reward", "rlhf reward (score - beta KL)"),
                             new MetricCurve.Series("objective/kl", "KL to the reference")));
@@ -446,8 +429,7 @@ public final class PpoTrainer {
         entry.put("epoch", (double) episode / prompts.length);
         entry.put("step", updates);
         logHistory.add(entry);
-        Files.writeString(outputDir.resolve(Trainer.METRICS_FILE), JSON_LINE.writeValueAsString(entry) + "\n",
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        run.appendMetrics(entry);
         if (saveDue()) {
             saveCheckpoint();
         }
@@ -455,16 +437,11 @@ public final class PpoTrainer {
     }
 
     private void start() throws IOException {
-        Files.createDirectories(outputDir);
-        config.save(outputDir.resolve(PpoConfig.FILE_NAME));
         if (resumeFrom != null) {
             resume(resumeFrom);
         }
-        StringBuilder lines = new StringBuilder();
-        for (Map<String, Object> entry : logHistory) {
-            lines.append(JSON_LINE.writeValueAsString(entry)).append('\n');
-        }
-        Files.writeString(outputDir.resolve(Trainer.METRICS_FILE), lines, StandardCharsets.UTF_8);
+        run.start(logHistory);
+        run.replace(PpoConfig.FILE_NAME, config::save);
         startEpisode = episode;
         startNanos = System.nanoTime();
         started = true;
@@ -475,18 +452,9 @@ public final class PpoTrainer {
      * the sampler's position and the log history; then advances the random streams by the updates taken.
      */
     private void resume(Path checkpoint) throws IOException {
-        JsonNode state = readJson(checkpoint.resolve(Trainer.TRAINER_STATE_FILE));
-        JsonNode scheduler = readJson(checkpoint.resolve(Trainer.SCHEDULER_FILE));
-        JsonNode rng = readJson(checkpoint.resolve(Trainer.RNG_STATE_FILE));
-        long saved = state.path("global_step").asLong(-1);
-        if (saved < 0) {
-            throw new InputException(checkpoint.resolve(Trainer.TRAINER_STATE_FILE)
-                    + ": global_step missing or negative");
-        }
-        if (scheduler.path("last_epoch").asLong(-1) != saved) {
-            throw new InputException(checkpoint.resolve(Trainer.SCHEDULER_FILE) + ": last_epoch "
-                    + scheduler.path("last_epoch") + " differs from global_step " + saved);
-        }
+        long saved = RunFolder.checkpointStep(checkpoint);
+        JsonNode state = RunFolder.readJson(checkpoint.resolve(RunFolder.TRAINER_STATE_FILE));
+        JsonNode rng = RunFolder.readJson(checkpoint.resolve(RunFolder.RNG_STATE_FILE));
         JsonNode position = rng.path("sampler");
         requireSaved(checkpoint, position, "num_prompts", prompts.length);
         requireSaved(checkpoint, position, "batch_size", config.batchSize());
@@ -494,7 +462,7 @@ public final class PpoTrainer {
         requireSaved(checkpoint, rng.path("streams"), "updates_drawn", saved);
         HfModels.loadWeights(policy, checkpoint);
         valueModel.loadWeights(checkpoint.resolve(VALUE_MODEL_DIR));
-        optimizer.load(checkpoint.resolve(Trainer.OPTIMIZER_FILE), parameters);
+        optimizer.load(checkpoint.resolve(RunFolder.OPTIMIZER_FILE), parameters);
         klController.restore(state.path("kl_coef").asDouble(Double.NaN));
         updates = saved;
         episode = state.path("episode").asLong();
@@ -511,16 +479,8 @@ public final class PpoTrainer {
 
     private static void requireSaved(Path checkpoint, JsonNode node, String field, long expected) {
         if (node.path(field).asLong(Long.MIN_VALUE) != expected) {
-            throw new InputException(checkpoint.resolve(Trainer.RNG_STATE_FILE) + ": " + field + " "
+            throw new InputException(checkpoint.resolve(RunFolder.RNG_STATE_FILE) + ": " + field + " "
                     + node.path(field) + ", this run has " + expected);
-        }
-    }
-
-    private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new InputException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
@@ -858,20 +818,16 @@ public final class PpoTrainer {
     }
 
     private void saveCheckpoint() throws IOException {
-        AtomicDirectory.write(CheckpointFolders.of(outputDir, updates), dir -> {
+        run.writeCheckpoint(updates, config.training().saveTotalLimit(), null, dir -> {
             writer.write(policy, dir, Dtype.F32);
             Path value = Files.createDirectories(dir.resolve(VALUE_MODEL_DIR));
             valueModel.write(value, Dtype.F32);
-            optimizer.save(dir.resolve(Trainer.OPTIMIZER_FILE));
-            JSON.writeValue(dir.resolve(Trainer.SCHEDULER_FILE).toFile(), schedule.state(updates));
-            JSON.writeValue(dir.resolve(Trainer.RNG_STATE_FILE).toFile(), rngState());
-            writeState(dir.resolve(Trainer.TRAINER_STATE_FILE));
+            optimizer.save(dir.resolve(RunFolder.OPTIMIZER_FILE));
+            JSON.writeValue(dir.resolve(RunFolder.SCHEDULER_FILE).toFile(), schedule.state(updates));
+            JSON.writeValue(dir.resolve(RunFolder.RNG_STATE_FILE).toFile(), rngState());
+            writeState(dir.resolve(RunFolder.TRAINER_STATE_FILE));
             config.save(dir.resolve(PpoConfig.FILE_NAME));
         });
-        Integer limit = config.training().saveTotalLimit();
-        if (limit != null) {
-            CheckpointFolders.rotate(outputDir, limit, null);
-        }
     }
 
     /** The sampler's position (the pass it is in and the batches taken from it) and the streams' draws. */

@@ -24,7 +24,7 @@ import org.align4j.model.DelegatingCausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.ModelInput;
 import org.align4j.model.RewardModel;
-import org.align4j.train.Trainer;
+import org.align4j.train.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -232,7 +232,7 @@ class PpoTrainerTest {
     private static Map<Integer, Map<String, Double>> loggedMetrics(Path run) throws IOException {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Map<Integer, Map<String, Double>> byStep = new java.util.TreeMap<>();
-        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS_FILE))) {
+        for (String line : Files.readAllLines(run.resolve(RunFolder.METRICS_FILE))) {
             Map<String, Double> entry = new java.util.TreeMap<>();
             json.readTree(line).properties().forEach(e -> entry.put(e.getKey(), e.getValue().asDouble()));
             entry.remove("eps");
@@ -262,8 +262,8 @@ class PpoTrainerTest {
             interrupted.step();
         }
         Path checkpoint = tmp.resolve("interrupted").resolve("checkpoint-2");
-        for (String file : List.of(Trainer.OPTIMIZER_FILE, Trainer.SCHEDULER_FILE, Trainer.RNG_STATE_FILE,
-                Trainer.TRAINER_STATE_FILE, "model.safetensors", PpoTrainer.VALUE_MODEL_DIR + "/model.safetensors")) {
+        for (String file : List.of(RunFolder.OPTIMIZER_FILE, RunFolder.SCHEDULER_FILE, RunFolder.RNG_STATE_FILE,
+                RunFolder.TRAINER_STATE_FILE, "model.safetensors", PpoTrainer.VALUE_MODEL_DIR + "/model.safetensors")) {
             assertTrue(Files.isRegularFile(checkpoint.resolve(file)), file);
         }
         PpoTrainer resumed = resumable("interrupted", Map.of("resume_from_checkpoint", checkpoint.toString()));

@@ -25,6 +25,7 @@ import org.align4j.model.EmbeddedModel;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
 import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.RunFolder;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 import org.junit.jupiter.api.Test;
@@ -87,7 +88,7 @@ class PreferredFineTuningTest {
         new Trainer<>(args, new SftTask(lm, 4256, null, null), data, List.of()).train();
         ObjectMapper json = new ObjectMapper();
         List<Double> losses = new ArrayList<>();
-        for (String line : Files.readAllLines(output.resolve(Trainer.METRICS_FILE))) {
+        for (String line : Files.readAllLines(output.resolve(RunFolder.METRICS_FILE))) {
             JsonNode row = json.readTree(line);
             if (row.has("loss")) {
                 losses.add(row.get("loss").asDouble());

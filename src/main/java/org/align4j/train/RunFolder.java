@@ -1,0 +1,196 @@
+package org.align4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.align4j.InputException;
+import org.align4j.model.io.AtomicDirectory;
+
+/**
+ * A training run's output folder, as HF's {@code Trainer} lays it out, and the one place every training loop
+ * ({@link Trainer}, PPO) writes it: {@value #METRICS_FILE} (one JSON line per log entry, rewritten from the log
+ * history on start so that a resumed run continues it), files replaced atomically, {@code checkpoint-N} folders
+ * written to a temporary folder, renamed into place and rotated to {@code save_total_limit}, the checks a resumed
+ * checkpoint must pass, the final model saved file by file from a staging folder, and the progress bar.
+ */
+public final class RunFolder {
+    /** The training arguments as JSON (HF writes {@code training_args.bin}; JSON is its readable counterpart). */
+    public static final String TRAINING_ARGS_FILE = "training_args.json";
+    /** HF's trainer state: global step, log history, best metric. */
+    public static final String TRAINER_STATE_FILE = "trainer_state.json";
+    /** The optimizer state of a checkpoint. */
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The learning-rate schedule's position in a checkpoint ({@code last_epoch}, as PyTorch's schedulers). */
+    public static final String SCHEDULER_FILE = "scheduler.json";
+    /** The random streams' and the sampler's position in a checkpoint. */
+    public static final String RNG_STATE_FILE = "rng_state.json";
+    /** One JSON line per log entry. */
+    public static final String METRICS_FILE = "metrics.jsonl";
+    /** Where the final model is written before its files are renamed into the run folder. */
+    private static final String FINAL_MODEL_STAGING = "final-model";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path directory;
+
+    /** The run folder {@code directory} (created by {@link #start}). */
+    public RunFolder(Path directory) {
+        this.directory = directory;
+    }
+
+    /** The folder. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** Writes one file. */
+    @FunctionalInterface
+    public interface FileContents {
+        /** Writes the contents to {@code file}. */
+        void writeTo(Path file) throws IOException;
+    }
+
+    /** Creates the folder and rewrites {@value #METRICS_FILE} as {@code history} (empty for a fresh run). */
+    public void start(List<Map<String, Object>> history) throws IOException {
+        Files.createDirectories(directory);
+        replace(METRICS_FILE, file -> {
+            try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                for (Map<String, Object> entry : history) {
+                    out.write(JSON.writeValueAsString(entry) + "\n");
+                }
+            }
+        });
+    }
+
+    /** Appends one log entry to {@value #METRICS_FILE}. */
+    public void appendMetrics(Map<String, Object> entry) throws IOException {
+        Files.createDirectories(directory);
+        Files.writeString(directory.resolve(METRICS_FILE), JSON.writeValueAsString(entry) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Writes the file {@code name} of the folder beside it, then renames it into place. */
+    public void replace(String name, FileContents contents) throws IOException {
+        Path file = directory.resolve(name);
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            contents.writeTo(temporary);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /**
+     * Writes {@code checkpoint-<step>} through {@link AtomicDirectory} and then keeps the newest
+     * {@code saveTotalLimit} checkpoints (all when null), and {@code keep} (the best model's, or null) besides.
+     */
+    public Path writeCheckpoint(long step, Integer saveTotalLimit, Path keep, AtomicDirectory.Contents contents)
+            throws IOException {
+        Path folder = CheckpointFolders.of(directory, step);
+        AtomicDirectory.write(folder, contents);
+        if (saveTotalLimit != null) {
+            CheckpointFolders.rotate(directory, saveTotalLimit, keep);
+        }
+        return folder;
+    }
+
+    /**
+     * The checkpoint's global step, after checking that its trainer state and learning-rate schedule agree on it.
+     *
+     * @throws InputException naming the file that is unreadable or disagrees
+     */
+    public static long checkpointStep(Path checkpoint) {
+        JsonNode state = readJson(checkpoint.resolve(TRAINER_STATE_FILE));
+        long step = state.path("global_step").asLong(-1);
+        if (step < 0) {
+            throw new InputException(checkpoint.resolve(TRAINER_STATE_FILE) + ": global_step missing or negative");
+        }
+        JsonNode scheduler = readJson(checkpoint.resolve(SCHEDULER_FILE));
+        if (scheduler.path("last_epoch").asLong(-1) != step) {
+            throw new InputException(checkpoint.resolve(SCHEDULER_FILE) + ": last_epoch "
+                    + scheduler.path("last_epoch") + " differs from global_step " + step);
+        }
+        return step;
+    }
+
+    /** A JSON file of a checkpoint or run folder; an unreadable one is an {@link InputException} naming it. */
+    public static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Saves the final model into the folder: written (and synced) into a staging folder, then each file renamed into
+     * place, so that no file of the final model is ever seen half-written.
+     */
+    public void saveFinalModel(AtomicDirectory.Contents model) throws IOException {
+        Path staging = directory.resolve(FINAL_MODEL_STAGING);
+        AtomicDirectory.write(staging, model);
+        List<Path> entries;
+        try (Stream<Path> files = Files.list(staging)) {
+            entries = files.toList();
+        }
+        for (Path entry : entries) {
+            Path target = directory.resolve(entry.getFileName().toString());
+            if (Files.isDirectory(entry)) {
+                AtomicDirectory.delete(target);
+                Files.move(entry, target, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.move(entry, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        AtomicDirectory.delete(staging);
+    }
+
+    /**
+     * A progress bar over {@code max} steps starting at {@code start} ({@code tqdm}'s place in HF's trainer), or one
+     * that shows nothing when {@code disabled} ({@code disable_tqdm}).
+     */
+    public static Progress progress(String task, long max, long start, boolean disabled) {
+        return new Progress(disabled ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).startsFrom(start, Duration.ZERO)
+                .build());
+    }
+
+    /** A progress bar: steps done, elapsed time, ETA and a message. */
+    public static final class Progress implements AutoCloseable {
+        private final ProgressBar bar;
+
+        private Progress(ProgressBar bar) {
+            this.bar = bar;
+        }
+
+        /** Moves the bar to {@code step} with {@code format} (a {@link String#format} pattern) as its message. */
+        public void update(long step, String format, Object... values) {
+            if (bar != null) {
+                bar.stepTo(step);
+                bar.setExtraMessage(String.format(Locale.ROOT, format, values));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+}
