@@ -14,7 +14,6 @@ import org.align4j.tensor.Backend;
 import org.align4j.tensor.Kernels;
 import org.align4j.tensor.Parallel;
 import org.align4j.tensor.Tensor;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -6,6 +6,7 @@ import java.util.Set;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
 import org.align4j.align.sft.SftConfig;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.ConditionedExample;
 import org.align4j.data.JsonlDataset;
 import org.align4j.data.TokenizedSequence;
@@ -38,7 +39,7 @@ final class CrlftCommand extends TrainerCommand {
         List<TokenizedSequence> train = tokenize(tokenization, JsonlDataset.readConditioned(data), maxLength);
         List<TokenizedSequence> eval = evalData == null ? List.of()
                 : tokenize(tokenization, JsonlDataset.readConditioned(evalData), maxLength);
-        TrainOutput out = SftCommand.trainer(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(),
+        TrainOutput out = SftTrainer.forSequences(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(),
                 args, train, eval).train();
         System.out.printf("trained %d steps, final training loss %.4f; run folder %s%n", out.globalStep(),
                 out.trainingLoss(), output);

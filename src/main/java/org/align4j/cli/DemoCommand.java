@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.align4j.align.sft.LanguageModelLoss;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoTrainer;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.experiments.SentimentPairs;
 import org.align4j.align.sft.EmbeddedSftRecipe;
 import org.align4j.align.sft.SftConfig;
@@ -86,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
         TrainingArguments args = EmbeddedSftRecipe.arguments(modelDir, maxSteps, seed).withOptions(Map.of(
                 "logging_steps", 10, "eval_strategy", "steps", "eval_steps", Math.max(1, maxSteps / 3),
                 "save_strategy", "steps", "save_steps", Math.max(1, maxSteps / 3), "save_total_limit", 1));
-        Trainer<TokenizedSequence> trainer = SftCommand.trainer(model, EmbeddedModel.generationConfig(), tokenizer,
+        Trainer<TokenizedSequence> trainer = SftTrainer.create(model, EmbeddedModel.generationConfig(), tokenizer,
                 tokenizerDir, new SftConfig(seq, true, true), args, train, eval);
         double heldOutBefore = trainer.evaluate().get("eval_loss");
         TrainOutput out = trainer.train();

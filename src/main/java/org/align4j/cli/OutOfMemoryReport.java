@@ -1,7 +1,6 @@
 package org.align4j.cli;
 
 import org.align4j.model.OutOfHeapError;
-import org.align4j.train.MemoryEstimate;
 
 /**
  * The one line that running out of heap ends a command with: what was being allocated when that is known

@@ -19,7 +19,6 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.data.PromptTokenization;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.HfModels;
 import org.align4j.model.RewardModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainingArguments;
@@ -121,7 +120,7 @@ public final class PpoCommand implements Callable<Integer> {
             }
         }
         long seed = resolved.training().seed();
-        int pad = RmCommand.padTokenId(processingClass, null);
+        int pad = processingClass.paddingId(null);
         RewardModel reward = RewardModel.load(rewardModel, seed).withPadTokenId(pad);
         RewardModel value = valueModel != null ? RewardModel.load(valueModel, seed).withPadTokenId(pad)
                 : reward.copy();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.align4j.align.sft.SftConfig;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
@@ -94,7 +95,7 @@ final class QuantizeCommand implements Callable<Integer> {
             Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".qat-run");
             TrainingArguments args = training.trainingArguments(options,
                     TrainingArguments.defaults().withOptions(SftCommand.TRL_DEFAULTS), run);
-            TrainOutput out = SftCommand.trainer(bitLinear, HfModels.readGenerationConfig(model),
+            TrainOutput out = SftTrainer.create(bitLinear, HfModels.readGenerationConfig(model),
                     Tokenizer.load(tokDir), tokDir, sft, args, JsonlDataset.read(data),
                     evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
             System.out.printf("quantisation-aware training: %d steps, final training loss %.4f; run folder %s%n",

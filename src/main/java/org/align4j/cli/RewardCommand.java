@@ -64,7 +64,7 @@ final class RewardCommand implements Callable<Integer> {
         Tokenizer tokenizer = TrainerCommand.loadTokenizer(tokenizerDir != null ? tokenizerDir : model,
                 rm.config().vocabSize());
         if (rm.padTokenId().isEmpty()) {
-            rm = rm.withPadTokenId(RmCommand.padTokenId(tokenizer, null));
+            rm = rm.withPadTokenId(tokenizer.paddingId(null));
         }
         RewardTokenization tokenization = new RewardTokenization(new SftTokenization(tokenizer, true));
         List<int[]> sequences = new ArrayList<>();

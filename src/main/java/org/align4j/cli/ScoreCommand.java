@@ -110,8 +110,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         CausalLM policy = torchDtype.loadFrozen(model);
         ModelReference reference = refModel == null ? null : new ModelReference(torchDtype.loadFrozen(refModel));
-        int padId = processingClass != null && processingClass.padTokenId().isPresent()
-                ? processingClass.padTokenId().getAsInt() : 0;
+        int padId = processingClass != null ? processingClass.paddingId(null) : 0;
         List<PreferenceScorer.PairScore> scores = new PreferenceScorer(policy, reference, config, padId)
                 .score(pairs, batchSize);
         write(scores, reference != null);

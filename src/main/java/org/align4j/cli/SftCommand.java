@@ -1,21 +1,15 @@
 package org.align4j.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.align4j.align.sft.SftConfig;
-import org.align4j.align.sft.SftTask;
-import org.align4j.data.Example;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.JsonlDataset;
-import org.align4j.data.SftTokenization;
-import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
-import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
 
@@ -38,33 +32,10 @@ final class SftCommand extends TrainerCommand {
         sizeRun(HfModels.readConfig(model), args, 1, sft.maxLength());
         CausalLM lm = saveDtype.load(model);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
-        TrainOutput out = trainer(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
+        TrainOutput out = SftTrainer.create(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
                 JsonlDataset.read(data), evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
         System.out.printf("trained %d steps, final training loss %.4f; model, checkpoints and metrics in %s%n",
                 out.globalStep(), out.trainingLoss(), output);
         return 0;
-    }
-
-    /** Tokenizes the examples and sets up the shared trainer with the SFT task. */
-    static Trainer<TokenizedSequence> trainer(CausalLM lm, ObjectNode generationConfig, Tokenizer tokenizer, Path tokenizerDir,
-                             SftConfig sft, TrainingArguments args, List<Example> train, List<Example> eval) {
-        SftTokenization tokenization = new SftTokenization(tokenizer, sft.completionOnlyLoss());
-        int truncateTo = sft.packing() ? 0 : sft.maxLength();
-        List<TokenizedSequence> trainSeqs = tokenization.tokenizeAll(train, truncateTo);
-        List<TokenizedSequence> evalSeqs = tokenization.tokenizeAll(eval, truncateTo);
-        if (sft.packing()) {
-            trainSeqs = SftTokenization.pack(trainSeqs, sft.maxLength());
-            evalSeqs = evalSeqs.isEmpty() ? evalSeqs : SftTokenization.pack(evalSeqs, sft.maxLength());
-        }
-        return trainer(lm, generationConfig, tokenizer, tokenizerDir, args, trainSeqs, evalSeqs);
-    }
-
-    /** The shared trainer running the SFT task (plain or weighted, as C-RLFT) on tokenized sequences. */
-    static Trainer<TokenizedSequence> trainer(CausalLM lm, ObjectNode generationConfig, Tokenizer tokenizer,
-                                              Path tokenizerDir, TrainingArguments args,
-                                              List<TokenizedSequence> train, List<TokenizedSequence> eval) {
-        int pad = tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElse(0));
-        SftTask task = new SftTask(lm, pad, generationConfig, tokenizerDir);
-        return new Trainer<>(args, task, train, eval);
     }
 }

@@ -254,7 +254,7 @@ public final class MezoExperiment {
          */
         Trainer<TokenizedSequence> trainer(CausalLM model, String name, String optim, double lr, int steps,
                                            boolean evaluate, Path resume) {
-            SftTask task = new SftTask(model, tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElseThrow()),
+            SftTask task = new SftTask(model, tokenizer.paddingId(null),
                     generationConfig, tokenizerDir);
             Map<String, Object> options = new LinkedHashMap<>(options(name, optim, lr, steps, evaluate));
             if (optim.equals(AdamW.NAME)) {

@@ -476,7 +476,7 @@ public final class PanelsExperiment {
         }
 
         private SftTask task(CausalLM model) {
-            return new SftTask(model, tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElseThrow()),
+            return new SftTask(model, tokenizer.paddingId(null),
                     generationConfig, tokenizerDir);
         }
 

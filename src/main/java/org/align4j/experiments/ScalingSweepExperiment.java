@@ -145,7 +145,7 @@ public final class ScalingSweepExperiment {
         List<TokenizedSequence> trainRows = SftTokenization.pack(tokenization.tokenizeAll(train, 0), plan.seq());
         List<TokenizedSequence> heldOutRows = SftTokenization.pack(tokenization.tokenizeAll(heldOut, 0), plan.seq());
         heldOutRows = heldOutRows.subList(0, Math.min(plan.heldOutRows(), heldOutRows.size()));
-        int pad = tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElse(0));
+        int pad = tokenizer.paddingId(null);
 
         List<SweepRun> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();

@@ -13,14 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.align4j.align.reward.RewardTask;
+import org.align4j.align.reward.RewardConfig;
+import org.align4j.align.reward.RewardTrainer;
 import org.align4j.data.Example;
 import org.align4j.data.RewardTokenization;
 import org.align4j.data.PreferencePair;
 import org.align4j.data.SftTokenization;
 import org.align4j.experiments.SentimentExperimentResult.MethodResult;
 import org.align4j.model.RewardModel;
-import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 
 /**
@@ -29,7 +29,7 @@ import org.align4j.train.TrainingArguments;
  * {@link SentimentTask} (embedded model, Brown fiction prompts, AFINN ground truth).
  *
  * <p>Stages: the SFT model (cached); preference pairs from 4 SFT samples per training prompt, all 6 pairs labelled by
- * the ground truth, ties dropped; a reward model ({@link RewardTask}, from the SFT backbone) trained on them, its
+ * the ground truth, ties dropped; a reward model ({@link RewardTrainer}, from the SFT backbone) trained on them, its
  * accuracy measured on pairs built the same way from the held-out prompts; then every {@link FrontierMethod}, each
  * producing a series of (step, KL, reward) points on the held-out prompts: DPO at each β, Preferred-FT, Unlikelihood
  * (every {@code eval_every} steps, through a {@link FrontierSeries} callback on their trainers), Best-of-N against
@@ -205,13 +205,14 @@ public final class SentimentExperiment {
         RewardTokenization pairs = new RewardTokenization(new SftTokenization(task.tokenizer(), true));
         List<PreferencePair> rmTrain = trainPairs.stream().map(pairs::wholeTexts).toList();
         List<PreferencePair> rmHeldOut = heldOutPairs.stream().map(pairs::wholeTexts).toList();
-        new Trainer<>(TrainingArguments.defaults().withOptions(Map.ofEntries(
+        RewardTrainer.forPairs(rewardModel, task.tokenizerDir(), RewardConfig.defaults(),
+                TrainingArguments.defaults().withOptions(Map.ofEntries(
                 Map.entry("output_dir", output.resolve("runs").resolve("reward-model").toString()),
                 Map.entry("learning_rate", settings.rewardLr()), Map.entry("max_steps", settings.rewardSteps()),
                 Map.entry("per_device_train_batch_size", settings.batchSize()),
                 Map.entry("logging_steps", Math.max(1, settings.rewardSteps() / 10)), Map.entry("save_strategy", "no"),
                 Map.entry("seed", seed), Map.entry("disable_tqdm", !progressBars))),
-                new RewardTask(rewardModel, null, task.tokenizerDir()), rmTrain, List.of()).train();
+                rmTrain, List.of()).train();
         SentimentExperimentResult.RewardModelSummary rm = new SentimentExperimentResult.RewardModelSummary(
                 settings.rewardSteps(), rmTrain.size(), rmHeldOut.size(), accuracy(rewardModel, rmTrain),
                 accuracy(rewardModel, rmHeldOut));

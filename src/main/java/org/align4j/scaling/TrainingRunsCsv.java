@@ -1,6 +1,5 @@
 package org.align4j.scaling;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

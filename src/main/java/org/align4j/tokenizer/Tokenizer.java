@@ -384,6 +384,22 @@ public final class Tokenizer {
         return idOf(specialTokens.pad());
     }
 
+    /**
+     * The padding id as TRL's trainers choose it: {@code padToken} (their {@code pad_token} option) when given, else
+     * the tokenizer's pad token, else its eos token. Padded positions are masked, so the id only has to exist.
+     *
+     * @throws TokenizerException when {@code padToken} is not in the vocabulary, or the tokenizer has neither a pad
+     *                            nor an eos token
+     */
+    public int paddingId(String padToken) {
+        if (padToken != null) {
+            return tokenId(padToken).orElseThrow(() -> new TokenizerException(
+                    "pad_token '" + padToken + "' is not in the tokenizer's vocabulary"));
+        }
+        return padTokenId().orElseGet(() -> eosTokenId().orElseThrow(() -> new TokenizerException(
+                "the tokenizer has neither a pad token nor an eos token; set pad_token")));
+    }
+
     private OptionalInt idOf(String token) {
         return token == null ? OptionalInt.empty() : tokenId(token);
     }

@@ -1,6 +1,5 @@
 package org.align4j.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -172,7 +171,7 @@ class RmCommandTest {
         String err = captureErr(() -> assertEquals(2, Main.run("rm", "--model", model.toString(), "--data",
                 pairs.toString(), "--output", tmp.resolve("short").toString(), "--max-length", "8", "--max-steps", "1",
                 "--disable-tqdm")));
-        assertTrue(err.contains("align4j rm: dropped 8 of 8 training pairs longer than max_length 8 tokens"), err);
+        assertTrue(err.contains("dropped 8 of 8 training pairs longer than max_length 8 tokens"), err);
         assertTrue(err.contains("no training pair fits max_length 8 tokens"), err);
     }
 

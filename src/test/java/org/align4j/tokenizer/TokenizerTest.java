@@ -28,6 +28,25 @@ class TokenizerTest {
         return TokenizerDirectory.byteLevel().set("added_tokens", "[" + String.join(",", tokens) + "]").load(dir);
     }
 
+    /** TRL's padding rule: the pad_token option, else the tokenizer's pad token, else its eos token. */
+    @Test
+    void paddingIdIsThePadTokenOptionThenPadThenEos() {
+        Tokenizer none = TokenizerDirectory.byteLevel().load(dir.resolve("none"));
+        int a = none.tokenId("a").getAsInt();
+        int b = none.tokenId("b").getAsInt();
+        assertTrue(assertThrows(TokenizerException.class, () -> none.paddingId(null)).getMessage()
+                .contains("neither a pad token nor an eos token"));
+        assertEquals(a, none.paddingId("a"));
+        assertTrue(assertThrows(TokenizerException.class, () -> none.paddingId("<nope>")).getMessage()
+                .contains("pad_token '<nope>' is not in the tokenizer's vocabulary"));
+        Tokenizer eosOnly = TokenizerDirectory.byteLevel().config("{\"eos_token\": \"a\"}").load(dir.resolve("eos"));
+        assertEquals(a, eosOnly.paddingId(null));
+        Tokenizer both = TokenizerDirectory.byteLevel().config("{\"eos_token\": \"a\", \"pad_token\": \"b\"}")
+                .load(dir.resolve("pad"));
+        assertEquals(b, both.paddingId(null));
+        assertEquals(a, both.paddingId("a"));
+    }
+
     @Test
     void encodesWithMergesAndDecodesBack() {
         Tokenizer tokenizer = TokenizerDirectory.byteLevel().load(dir);

@@ -122,13 +122,8 @@ public final class DpoTrainer {
 
     /** The padding id: the tokenizer's pad, else its eos, else the model config's, else 0 (padding is masked). */
     private static int padId(Tokenizer tokenizer, CausalLM model) {
-        if (tokenizer != null) {
-            if (tokenizer.padTokenId().isPresent()) {
-                return tokenizer.padTokenId().getAsInt();
-            }
-            if (tokenizer.eosTokenId().isPresent()) {
-                return tokenizer.eosTokenId().getAsInt();
-            }
+        if (tokenizer != null && (tokenizer.padTokenId().isPresent() || tokenizer.eosTokenId().isPresent())) {
+            return tokenizer.paddingId(null);
         }
         int configured = model.config().json().path("pad_token_id").asInt(-1);
         if (configured >= 0) {

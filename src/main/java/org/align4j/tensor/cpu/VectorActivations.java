@@ -1,7 +1,6 @@
 package org.align4j.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static org.align4j.tensor.cpu.VectorMath.F;
 import static org.align4j.tensor.cpu.VectorMath.LANES;
