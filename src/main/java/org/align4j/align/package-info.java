@@ -9,7 +9,7 @@
  *   <li>{@link org.align4j.align.ppo}: PPO with a KL penalty (rollout, GAE, clipped update);</li>
  *   <li>{@link org.align4j.align.dice}: DICE, iterative self-alignment on DPO's implicit reward.</li>
  * </ul>
- * This package holds what several families share: the numerically safe logistic functions and the joining of an
- * analytic loss gradient to the tape.
+ * This package holds what several families share: the numerically safe logistic functions, the joining of an
+ * analytic loss gradient to the tape, and the files of a policy being trained (a LoRA adapter or the whole model).
  */
 package org.align4j.align;

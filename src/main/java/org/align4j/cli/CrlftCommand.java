@@ -16,6 +16,7 @@ import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j crlft}: C-RLFT (OpenChat) — SFT on mixed-quality data whose examples carry a {@code condition} (the
@@ -26,14 +27,17 @@ import picocli.CommandLine.Command;
         "Options: --condition-weights GPT4=1.0,GPT3=0.1, --user-prefix, --assistant-prefix, --end-of-turn, --max-length,",
         "and any HF TrainingArguments option as --kebab-case-name VALUE or in --config."})
 final class CrlftCommand extends TrainerCommand {
+    @Mixin
+    private LoraOptions lora;
+    @Mixin
+    private TorchDtypeOption torchDtype;
 
     @Override
     public Integer call() throws IOException {
         CrlftConfig crlft = CrlftConfig.fromOptions(takeOptions(CrlftConfig.OPTION_NAMES), "options");
         int maxLength = SftConfig.fromOptions(takeOptions(Set.of("max_length")), "options").maxLength();
         TrainingArguments args = trainingArguments(SftCommand.TRL_DEFAULTS);
-        sizeRun(HfModels.readConfig(model), args, 1, maxLength);
-        CausalLM lm = saveDtype.load(model);
+        CausalLM lm = causalLmToTrain(lora, torchDtype, args, maxLength);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         CrlftTokenization tokenization = new CrlftTokenization(tokenizer, crlft);
         List<TokenizedSequence> train = tokenize(tokenization, JsonlDataset.readConditioned(data), maxLength);

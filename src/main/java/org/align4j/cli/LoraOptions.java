@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
  * adapters instead of every weight.
  */
 final class LoraOptions {
-    @Option(names = "--use-peft", description = "Train LoRA adapters (TRL's ModelConfig use_peft); without --ref-model"
-            + " the reference is the same model with its adapters disabled. The run folder holds the adapter.")
+    @Option(names = "--use-peft", description = "Train LoRA adapters on a frozen base (TRL's ModelConfig use_peft);"
+            + " the run folder holds the adapter in PEFT's layout. In dpo, without --ref-model the reference is the"
+            + " same model with its adapters disabled.")
     boolean usePeft;
 
     @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank (lora_r, default ${DEFAULT-VALUE}).")

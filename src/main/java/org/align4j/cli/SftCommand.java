@@ -12,6 +12,7 @@ import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j sft}: supervised fine-tuning as TRL's {@code SFTTrainer} does it, with SFTConfig's option names
@@ -21,6 +22,10 @@ import picocli.CommandLine.Command;
         "Supervised fine-tuning on text, prompt-completion or conversational JSONL.",
         "Any TRL SFTConfig / HF TrainingArguments option may be given as --kebab-case-name VALUE or in --config."})
 final class SftCommand extends TrainerCommand {
+    @Mixin
+    private LoraOptions lora;
+    @Mixin
+    private TorchDtypeOption torchDtype;
 
     /** TRL SFTConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 2e-5, "logging_steps", 10);
@@ -29,8 +34,7 @@ final class SftCommand extends TrainerCommand {
     public Integer call() throws IOException {
         SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), "options");
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
-        sizeRun(HfModels.readConfig(model), args, 1, sft.maxLength());
-        CausalLM lm = saveDtype.load(model);
+        CausalLM lm = causalLmToTrain(lora, torchDtype, args, sft.maxLength());
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         TrainOutput out = SftTrainer.create(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
                 JsonlDataset.read(data), evalData == null ? List.of() : JsonlDataset.read(evalData)).train();

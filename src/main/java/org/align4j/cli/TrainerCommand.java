@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.align4j.model.CausalLM;
+import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.ModelException;
 import org.align4j.model.Models;
@@ -82,8 +84,32 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
      * to {@code maxLength} tokens.
      */
     final void sizeRun(ModelConfig config, TrainingArguments args, int sequencesPerExample, int maxLength) {
-        memoryNeeded = needed(MemoryEstimate.training(config, args, Models.parameterCount(config), false, 4,
-                sequencesPerExample, maxLength), (long) sequencesPerExample * args.perDeviceTrainBatchSize(), maxLength);
+        sizeRun(config, args, Models.parameterCount(config), sequencesPerExample, maxLength);
+    }
+
+    /** {@link #sizeRun(ModelConfig, TrainingArguments, int, int)} with {@code trainable} parameters trained. */
+    final void sizeRun(ModelConfig config, TrainingArguments args, long trainable, int sequencesPerExample,
+                       int maxLength) {
+        memoryNeeded = needed(MemoryEstimate.training(config, args, trainable, false, 4, sequencesPerExample,
+                maxLength), (long) sequencesPerExample * args.perDeviceTrainBatchSize(), maxLength);
+    }
+
+    /**
+     * The causal LM to train, sized for the out-of-memory report: every weight (saved in {@code --save-dtype}), or
+     * under {@code --use-peft} new LoRA adapters on a frozen base stored as {@code --torch-dtype} says.
+     */
+    final CausalLM causalLmToTrain(LoraOptions lora, TorchDtypeOption torchDtype, TrainingArguments args,
+                                   int maxLength) {
+        ModelConfig config = HfModels.readConfig(model);
+        if (!lora.usePeft) {
+            sizeRun(config, args, 1, maxLength);
+            return saveDtype.load(model);
+        }
+        CausalLM base = HfModels.loadFrozen(model, torchDtype.storage(model), saveDtype.dtype());
+        CausalLM adapted = lora.adapt(base, model.toString(), args.seed());
+        sizeRun(config, args, adapted.parameters().values().stream().mapToLong(v -> v.value().size()).sum(), 1,
+                maxLength);
+        return adapted;
     }
 
     /** What {@code estimate} says a run of micro-batches of {@code rows} x {@code maxLength} tokens needs. */

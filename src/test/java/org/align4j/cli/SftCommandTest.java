@@ -73,6 +73,62 @@ class SftCommandTest {
         assertTrue(Files.exists(out.resolve("checkpoint-4").resolve("tokenizer.json")), "checkpoints load on their own");
     }
 
+    /**
+     * With --use-peft the base stays frozen and the run folder holds a PEFT adapter, which loads on the base,
+     * resumes from a checkpoint and merges into a full model.
+     */
+    @Test
+    void usePeftTrainsAnAdapterThatLoadsResumesAndMerges() throws IOException {
+        Path out = tmp.resolve("peft-run");
+        String[] args = {"sft", "--model", model.toString(), "--data", data.toString(), "--output", out.toString(),
+            "--max-steps", "6", "--learning-rate", "3e-2", "--per-device-train-batch-size", "4", "--logging-steps", "1",
+            "--save-steps", "3", "--max-length", "64", "--disable-tqdm", "--use-peft", "--lora-r", "4"};
+        assertEquals(0, Main.run(args));
+        for (String f : List.of("adapter_config.json", "adapter_model.safetensors", "tokenizer.json",
+                "checkpoint-3/adapter_model.safetensors")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertTrue(Files.notExists(out.resolve("model.safetensors")), "the base is not written again");
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            if (row.has("loss")) {
+                losses.add(row.get("loss").asDouble());
+            }
+        }
+        assertEquals(6, losses.size());
+        assertTrue(losses.getLast() < losses.getFirst(), "loss " + losses);
+        CausalLM base = HfModels.load(model);
+        org.align4j.nn.LoraModel adapted = org.align4j.nn.LoraModel.load(base, out, 0);
+        double largestB = adapted.parameters().entrySet().stream().filter(e -> e.getKey().contains("lora_B"))
+                .mapToDouble(e -> {
+                    double max = 0;
+                    for (float v : e.getValue().value().data()) {
+                        max = Math.max(max, Math.abs(v));
+                    }
+                    return max;
+                }).max().orElse(0);
+        assertTrue(largestB > 0, "the adapters trained (B starts at zero)");
+
+        // an interrupted run (killed after checkpoint-3) resumed from its checkpoint ends with the same adapter
+        Path resumed = tmp.resolve("peft-resumed");
+        String[] interrupted = args.clone();
+        interrupted[6] = resumed.toString();
+        assertEquals(0, Main.run(interrupted));
+        org.align4j.model.io.AtomicDirectory.delete(resumed.resolve("checkpoint-6"));
+        Files.delete(resumed.resolve("adapter_model.safetensors"));
+        List<String> resume = new ArrayList<>(List.of(interrupted));
+        resume.addAll(List.of("--resume-from-checkpoint", resumed.resolve("checkpoint-3").toString()));
+        assertEquals(0, Main.run(resume.toArray(String[]::new)));
+        assertEquals(-1, Files.mismatch(out.resolve("adapter_model.safetensors"),
+                resumed.resolve("adapter_model.safetensors")), "a resumed run ends with the same adapter");
+
+        Path merged = tmp.resolve("peft-merged");
+        assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(), "--output",
+                merged.toString()));
+        assertTrue(Files.exists(merged.resolve("model.safetensors")));
+    }
+
     @Test
     void crlftTrainsOnConditionedData() throws IOException {
         List<String> lines = new ArrayList<>();

@@ -1,11 +1,12 @@
 package org.align4j.align.dpo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.align4j.InputException;
-import org.align4j.nn.LoraModel;
+import org.align4j.align.PolicyFiles;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,16 +174,7 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
     }
 
     private void save(Path directory, Dtype dtype) {
-        if (policy instanceof LoraModel lora) {
-            try {
-                lora.write(directory);
-            } catch (IOException e) {
-                throw new UncheckedIOException(directory + ": " + e.getMessage(), e);
-            }
-            writer.copyTokenizerFiles(directory);
-        } else {
-            writer.write(policy, directory, dtype);
-        }
+        PolicyFiles.write(policy, writer, directory, dtype);
         if (sync != null) {
             Path ref = directory.resolve(REF_MODEL_FOLDER);
             try {
@@ -195,12 +187,18 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
     }
 
     @Override
+    public JsonNode rngState() {
+        return PolicyFiles.rngState(policy);
+    }
+
+    @Override
+    public void restoreRngState(JsonNode state) {
+        PolicyFiles.restoreRngState(policy, state);
+    }
+
+    @Override
     public void loadModel(Path directory) {
-        if (policy instanceof LoraModel lora) {
-            lora.loadAdapterWeights(directory);
-        } else {
-            HfModels.loadWeights(policy, directory);
-        }
+        PolicyFiles.load(policy, directory);
         if (sync != null) {
             HfModels.loadWeights(sync.reference().model(), directory.resolve(REF_MODEL_FOLDER));
         }

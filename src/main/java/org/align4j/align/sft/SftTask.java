@@ -1,11 +1,11 @@
 package org.align4j.align.sft;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.nio.file.Path;
+import org.align4j.align.PolicyFiles;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.TokenStatistics;
@@ -14,9 +14,8 @@ import org.align4j.data.DataException;
 import org.align4j.data.SequenceBatch;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
-import org.align4j.model.HfModels;
+import org.align4j.model.HfModelWriter;
 import org.align4j.model.io.Dtype;
-import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
 
@@ -30,8 +29,7 @@ import org.align4j.train.TrainingTask;
 public final class SftTask implements TrainingTask<TokenizedSequence> {
     private final CausalLM model;
     private final int padId;
-    private final ObjectNode generationConfig;
-    private final Path tokenizerDir;
+    private final HfModelWriter writer;
 
     /**
      * Fine-tunes {@code model}, padding batches with {@code padId}. Saved models carry {@code generationConfig} and
@@ -40,8 +38,7 @@ public final class SftTask implements TrainingTask<TokenizedSequence> {
     public SftTask(CausalLM model, int padId, ObjectNode generationConfig, Path tokenizerDir) {
         this.model = model;
         this.padId = padId;
-        this.generationConfig = generationConfig;
-        this.tokenizerDir = tokenizerDir;
+        this.writer = new HfModelWriter(generationConfig, tokenizerDir);
     }
 
     @Override
@@ -81,25 +78,31 @@ public final class SftTask implements TrainingTask<TokenizedSequence> {
         save(directory, Dtype.F32);
     }
 
-    /** The final model files: the weights in the model's dtype (its input checkpoint's unless chosen). */
+    /**
+     * The final model files: the weights in the model's dtype (its input checkpoint's unless chosen), or a LoRA
+     * model's adapter.
+     */
     @Override
     public void saveFinalModel(Path directory) {
         save(directory, model.config().dtype());
     }
 
     private void save(Path directory, Dtype dtype) {
-        try {
-            HfModels.write(model, directory, dtype, generationConfig, 0);
-            if (tokenizerDir != null) {
-                Tokenizer.copyFiles(tokenizerDir, directory);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(directory + ": " + e.getMessage(), e);
-        }
+        PolicyFiles.write(model, writer, directory, dtype);
+    }
+
+    @Override
+    public JsonNode rngState() {
+        return PolicyFiles.rngState(model);
+    }
+
+    @Override
+    public void restoreRngState(JsonNode state) {
+        PolicyFiles.restoreRngState(model, state);
     }
 
     @Override
     public void loadModel(Path directory) {
-        HfModels.loadWeights(model, directory);
+        PolicyFiles.load(model, directory);
     }
 }
