@@ -9,6 +9,8 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.InputException;
+import org.align4j.train.OptionRecords;
+import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -38,6 +40,31 @@ final class ConfigFlags {
             }
         }
         return names;
+    }
+
+    /**
+     * Every option of a trainer command with its default: HF's training arguments over {@code trlDefaults} (the
+     * algorithm's TRL defaults), but {@code output_dir} (the command's {@code --output}), then the components of the
+     * algorithm's option records.
+     */
+    static Map<String, Object> trainerDefaults(Map<String, Object> trlDefaults, Record... algorithmOptions) {
+        Map<String, Object> defaults = new LinkedHashMap<>(
+                TrainingArguments.defaults().withOptions(trlDefaults).toOptions());
+        defaults.remove("output_dir");
+        for (Record options : algorithmOptions) {
+            defaults.putAll(OptionRecords.toOptions(options));
+        }
+        return defaults;
+    }
+
+    /** Adds one flag per option of {@link #trainerDefaults} to {@code spec}. */
+    static void addTrainer(CommandSpec spec, Map<String, Object> defaults, Record... algorithmOptions) {
+        Class<?>[] records = new Class<?>[algorithmOptions.length + 1];
+        records[0] = TrainingArguments.class;
+        for (int i = 0; i < algorithmOptions.length; i++) {
+            records[i + 1] = algorithmOptions[i].getClass();
+        }
+        add(spec, defaults, booleanOptions(records));
     }
 
     /** The flag of an option name. */

@@ -2,6 +2,7 @@ package org.align4j.cli;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
@@ -15,18 +16,44 @@ import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j crlft}: C-RLFT (OpenChat) — SFT on mixed-quality data whose examples carry a {@code condition} (the
  * data source), rendered into the role prefixes and weighting the loss by the condition's coarse reward.
  */
-@Command(name = "crlft", mixinStandardHelpOptions = true, description = {
+@Command(name = "crlft", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        modelTransformer = CrlftCommand.Flags.class, description = {
         "Conditioned RL fine-tuning (OpenChat C-RLFT) on JSONL with a 'condition' field per example.",
         "Options: --condition-weights GPT4=1.0,GPT3=0.1, --user-prefix, --assistant-prefix, --end-of-turn, --max-length,",
-        "and any HF TrainingArguments option as --kebab-case-name VALUE or in --config."})
+        "and any HF TrainingArguments option, as flags or in --config (snake_case names)."})
 final class CrlftCommand extends TrainerCommand {
+    /** Every option as a flag: HF's training arguments with TRL's SFT defaults, C-RLFT's options and max_length. */
+    static final Map<String, Object> OPTION_DEFAULTS = optionDefaultsWithMaxLength();
+
+    /** Declares {@link #OPTION_DEFAULTS} as flags. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            ConfigFlags.addTrainer(spec, OPTION_DEFAULTS, CrlftConfig.defaults());
+            return spec;
+        }
+    }
+
+    private static Map<String, Object> optionDefaultsWithMaxLength() {
+        Map<String, Object> defaults = ConfigFlags.trainerDefaults(SftCommand.TRL_DEFAULTS, CrlftConfig.defaults());
+        defaults.put("max_length", SftConfig.defaults().maxLength());
+        return defaults;
+    }
+
+    @Override
+    Map<String, Object> optionDefaults() {
+        return OPTION_DEFAULTS;
+    }
+
     @Mixin
     private LoraOptions lora;
     @Mixin
@@ -34,8 +61,8 @@ final class CrlftCommand extends TrainerCommand {
 
     @Override
     public Integer call() throws IOException {
-        CrlftConfig crlft = CrlftConfig.fromOptions(takeOptions(CrlftConfig.OPTION_NAMES), "options");
-        int maxLength = SftConfig.fromOptions(takeOptions(Set.of("max_length")), "options").maxLength();
+        CrlftConfig crlft = CrlftConfig.fromOptions(takeOptions(CrlftConfig.OPTION_NAMES), training.source());
+        int maxLength = SftConfig.fromOptions(takeOptions(Set.of("max_length")), training.source()).maxLength();
         TrainingArguments args = trainingArguments(SftCommand.TRL_DEFAULTS);
         CausalLM lm = causalLmToTrain(lora, torchDtype, args, maxLength);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
@@ -44,7 +71,7 @@ final class CrlftCommand extends TrainerCommand {
         List<TokenizedSequence> eval = evalData == null ? List.of()
                 : tokenize(tokenization, JsonlDataset.readConditioned(evalData), maxLength);
         TrainOutput out = SftTrainer.forSequences(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(),
-                args, train, eval).train();
+                args, train, eval).savingConfig("crlft_config.json", crlft).train();
         System.out.printf("trained %d steps, final training loss %.4f; run folder %s%n", out.globalStep(),
                 out.trainingLoss(), output);
         return 0;

@@ -8,12 +8,14 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.align4j.InputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The {@code align4j} command line: one picocli subcommand per task. */
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
@@ -88,6 +90,18 @@ public final class Main {
                 ex.printStackTrace(cmd.getErr());
             }
             return EXIT_INTERNAL_ERROR;
+        });
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine command = ex.getCommandLine();
+            String problem = ex.getMessage();
+            if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+                List<String> suggestions = unmatched.getSuggestions();
+                problem = "unknown option '" + unmatched.getUnmatched().getFirst() + "'"
+                        + (suggestions.isEmpty() ? "" : " (did you mean '" + suggestions.getFirst() + "'?)");
+            }
+            command.getErr().println("align4j " + command.getCommandName() + ": " + problem
+                    + "; --help lists the options");
+            return EXIT_BAD_INPUT;
         });
         return cli;
     }

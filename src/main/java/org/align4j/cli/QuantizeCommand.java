@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,9 +23,9 @@ import org.align4j.train.TrainingArguments;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code align4j quantize}: a float checkpoint to a {@link PackedCheckpoint} of BitNet ternary (b1.58, Ma et al. 2024,
@@ -43,11 +42,21 @@ import picocli.CommandLine.Unmatched;
  * straight-through estimator, the per-tensor absmean scale (recomputed each forward) or the per-token int8
  * activations.
  */
-@Command(name = "quantize", mixinStandardHelpOptions = true, description = {
+@Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        modelTransformer = QuantizeCommand.Flags.class, description = {
         "Pack a model's linear weights as BitNet ternary (--bits 1.58) or binary (--bits 1) for inference, optionally"
                 + " after quantisation-aware training (--qat --data F.jsonl ...: the options of align4j sft).",
         "The output loads in align4j generate."})
 final class QuantizeCommand implements Callable<Integer> {
+    /** Declares the options of {@code align4j sft} as flags, for {@code --qat}. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            ConfigFlags.addTrainer(spec, SftCommand.OPTION_DEFAULTS, SftConfig.defaults());
+            return spec;
+        }
+    }
+
     /** The tokenizer and generation files copied beside the packed weights when the source has them. */
     private static final List<String> COMPANION_FILES = List.of("generation_config.json", "tokenizer.json",
             "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "chat_template.jinja");
@@ -72,15 +81,14 @@ final class QuantizeCommand implements Callable<Integer> {
     Path runDir;
     @Mixin
     TrainingOptions training;
-    @Unmatched
-    List<String> flags = new ArrayList<>();
     @Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         WeightQuantization quantization = WeightQuantization.ofBits(bits);
-        if (!qat && (data != null || !flags.isEmpty() || training.config != null)) {
+        Map<String, Object> options = training.given(SftCommand.OPTION_DEFAULTS.keySet());
+        if (!qat && (data != null || !options.isEmpty())) {
             throw new CommandLine.ParameterException(spec.commandLine(), "training options need --qat");
         }
         if (qat && data == null) {
@@ -90,8 +98,7 @@ final class QuantizeCommand implements Callable<Integer> {
         BitLinearModel bitLinear = BitLinearModel.create(floatModel, quantization);
         Path tokDir = tokenizerDir != null ? tokenizerDir : model;
         if (qat) {
-            Map<String, Object> options = training.merged(flags);
-            SftConfig sft = SftConfig.fromOptions(TrainingOptions.take(options, SftConfig.OPTION_NAMES), "options");
+            SftConfig sft = SftConfig.fromOptions(TrainingOptions.take(options, SftConfig.OPTION_NAMES), training.source());
             Path run = runDir != null ? runDir : output.resolveSibling(output.getFileName() + ".qat-run");
             TrainingArguments args = training.trainingArguments(options,
                     TrainingArguments.defaults().withOptions(SftCommand.TRL_DEFAULTS), run);

@@ -13,7 +13,9 @@ import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code align4j rm}: reward modelling as TRL's {@code RewardTrainer} does it, with RewardConfig's option names
@@ -21,17 +23,36 @@ import picocli.CommandLine.Command;
  * new scalar head, drawn with {@code seed}) or a reward model to train further; the run folder holds a
  * {@code *ForSequenceClassification} model.
  */
-@Command(name = "rm", mixinStandardHelpOptions = true, description = {
+@Command(name = "rm", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        modelTransformer = RmCommand.Flags.class,
+        description = {
         "Train a reward model on preference JSONL ({prompt?, chosen, rejected, margin?}, text or messages).",
-        "Any TRL RewardConfig / HF TrainingArguments option may be given as --kebab-case-name VALUE or in --config."})
+        "Options: TRL's RewardConfig / HF TrainingArguments names as flags (--max-length 512) or in --config."})
 final class RmCommand extends TrainerCommand {
 
     /** TRL RewardConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 1e-4, "logging_steps", 10);
 
+    /** Every option as a flag: HF's training arguments with TRL's RewardConfig's defaults, then RewardConfig's own options. */
+    static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, RewardConfig.defaults());
+
+    /** Declares {@link #OPTION_DEFAULTS} as flags. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            ConfigFlags.addTrainer(spec, OPTION_DEFAULTS, RewardConfig.defaults());
+            return spec;
+        }
+    }
+
+    @Override
+    Map<String, Object> optionDefaults() {
+        return OPTION_DEFAULTS;
+    }
+
     @Override
     public Integer call() throws IOException {
-        RewardConfig config = RewardConfig.fromOptions(takeOptions(RewardConfig.OPTION_NAMES), "options");
+        RewardConfig config = RewardConfig.fromOptions(takeOptions(RewardConfig.OPTION_NAMES), training.source());
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
         ModelConfig modelConfig = HfModels.readConfig(model);
         sizeRun(modelConfig, args, 2, config.maxLength() != null ? config.maxLength() : modelConfig.maxPositions());

@@ -11,16 +11,20 @@ import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j sft}: supervised fine-tuning as TRL's {@code SFTTrainer} does it, with SFTConfig's option names
  * (kebab-case flags or snake_case in {@code --config}).
  */
-@Command(name = "sft", mixinStandardHelpOptions = true, description = {
+@Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        modelTransformer = SftCommand.Flags.class,
+        description = {
         "Supervised fine-tuning on text, prompt-completion or conversational JSONL.",
-        "Any TRL SFTConfig / HF TrainingArguments option may be given as --kebab-case-name VALUE or in --config."})
+        "Options: TRL's SFTConfig / HF TrainingArguments names as flags (--max-length 512) or in --config (max_length: 512)."})
 final class SftCommand extends TrainerCommand {
     @Mixin
     private LoraOptions lora;
@@ -30,9 +34,26 @@ final class SftCommand extends TrainerCommand {
     /** TRL SFTConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 2e-5, "logging_steps", 10);
 
+    /** Every option as a flag: HF's training arguments with TRL's SFTConfig's defaults, then SFTConfig's own options. */
+    static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, SftConfig.defaults());
+
+    /** Declares {@link #OPTION_DEFAULTS} as flags. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            ConfigFlags.addTrainer(spec, OPTION_DEFAULTS, SftConfig.defaults());
+            return spec;
+        }
+    }
+
+    @Override
+    Map<String, Object> optionDefaults() {
+        return OPTION_DEFAULTS;
+    }
+
     @Override
     public Integer call() throws IOException {
-        SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), "options");
+        SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), training.source());
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
         CausalLM lm = causalLmToTrain(lora, torchDtype, args, sft.maxLength());
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());

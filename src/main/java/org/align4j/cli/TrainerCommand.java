@@ -1,8 +1,6 @@
 package org.align4j.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -16,7 +14,6 @@ import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Unmatched;
 
 /**
  * What every trainer command (sft, crlft, rm, dpo...) takes: the model, the training and evaluation data, the
@@ -44,16 +41,20 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     TrainingOptions training;
     @Mixin
     SaveDtypeOption saveDtype;
-    @Unmatched
-    List<String> flags = new ArrayList<>();
 
     private Map<String, Object> options;
     private String memoryNeeded;
 
+    /**
+     * Every option this command takes as a flag, with its default ({@link ConfigFlags#trainerDefaults}); the
+     * command's {@code Flags} transformer declares the same ones.
+     */
+    abstract Map<String, Object> optionDefaults();
+
     /** All options given (file, then flags), by snake_case name; what the algorithm takes is removed from it. */
     final Map<String, Object> options() {
         if (options == null) {
-            options = training.merged(flags);
+            options = training.given(optionDefaults().keySet());
         }
         return options;
     }

@@ -2,50 +2,34 @@ package org.align4j.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.align4j.InputException;
 import org.align4j.train.TrainingArguments;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The option handling every trainer command shares: {@code --config FILE} (YAML or JSON, TRL's snake_case names),
- * then any {@code --kebab-case-name value} flag (or bare {@code --flag} for true) naming the same option, which
- * overrides the file. The command takes its algorithm's own options out and passes the rest to
- * {@link TrainingArguments}.
+ * then the flags ({@link ConfigFlags}: one per option, {@code --kebab-case-name value}) given on the command line,
+ * which override the file. The command takes its algorithm's own options out and passes the rest to
+ * {@link TrainingArguments}; a name that is neither is an error naming the closest known one.
  */
 final class TrainingOptions {
-    @Option(names = "--config", description = "YAML or JSON file of options (TRL's snake_case names)")
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of options (TRL's snake_case"
+            + " names); flags override it")
     Path config;
 
-    /**
-     * The options of the file, overridden by {@code flags} (the command's unmatched arguments, which picocli only
-     * collects in the command class itself), by snake_case name.
-     */
-    Map<String, Object> merged(List<String> flags) {
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec spec;
+
+    /** The options of the file, overridden by the flags given among {@code flagNames}, by snake_case name. */
+    Map<String, Object> given(Set<String> flagNames) {
         Map<String, Object> options = new LinkedHashMap<>();
         if (config != null) {
             options.putAll(TrainingArguments.readOptions(config));
         }
-        for (int i = 0; i < flags.size(); i++) {
-            String flag = flags.get(i);
-            if (!flag.startsWith("--") || flag.length() == 2) {
-                throw new InputException("unexpected argument '" + flag + "' (options look like --name value)");
-            }
-            String name = flag.substring(2);
-            String value;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            } else if (i + 1 < flags.size() && !flags.get(i + 1).startsWith("--")) {
-                value = flags.get(++i);
-            } else {
-                value = "true";
-            }
-            options.put(name.replace('-', '_'), value);
-        }
+        options.putAll(ConfigFlags.given(spec, flagNames));
         return options;
     }
 
@@ -62,11 +46,15 @@ final class TrainingOptions {
         return taken;
     }
 
+    /** Where the options came from, for error messages. */
+    String source() {
+        return config != null ? config + " and the command line" : "command line";
+    }
+
     /** The training arguments: {@code defaults} (the algorithm's, e.g. TRL's learning rate) with the options set. */
     TrainingArguments trainingArguments(Map<String, Object> options, TrainingArguments defaults, Path output) {
         Map<String, Object> all = new LinkedHashMap<>(options);
         all.put("output_dir", output.toString());
-        return TrainingArguments.fromOptions(all, config != null ? config + " and the command line" : "command line",
-                defaults);
+        return TrainingArguments.fromOptions(all, source(), defaults);
     }
 }

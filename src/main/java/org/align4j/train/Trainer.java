@@ -69,6 +69,8 @@ public final class Trainer<B> {
     private final TrainerState state = new TrainerState();
     private final List<TrainerCallback> callbacks = new ArrayList<>();
 
+    private String configFile;
+    private Record configOptions;
     private int epoch;
     private int microBatchesConsumed;
 
@@ -151,6 +153,17 @@ public final class Trainer<B> {
         };
     }
 
+    /**
+     * Saves the algorithm's resolved configuration as {@code fileName} in the run folder when training starts (as
+     * {@code sft_config.json} beside {@code training_args.json}): the training options, then {@code options};
+     * returns this trainer.
+     */
+    public Trainer<B> savingConfig(String fileName, Record options) {
+        this.configFile = fileName;
+        this.configOptions = options;
+        return this;
+    }
+
     /** Adds {@code callback}, called after every optimizer step (HF's {@code add_callback}); returns this trainer. */
     public Trainer<B> addCallback(TrainerCallback callback) {
         callbacks.add(callback);
@@ -186,6 +199,11 @@ public final class Trainer<B> {
         }
         run.start(state.logHistory);
         run.replace(RunFolder.TRAINING_ARGS_FILE, args::save);
+        if (configFile != null) {
+            Map<String, Object> all = new LinkedHashMap<>(args.toOptions());
+            all.putAll(OptionRecords.toOptions(configOptions));
+            run.replace(configFile, file -> Files.writeString(file, OptionRecords.toJson(all)));
+        }
         parameters.values().forEach(Var::zeroGrad);
         long tokensAtStart = state.numInputTokensSeen;
         long started = System.nanoTime();

@@ -111,6 +111,9 @@ class RmCommandTest {
         }
         assertEquals(1e-3 * 3, JSON.readTree(run.resolve("training_args.json").toFile()).get("learning_rate")
                 .asDouble(), 1e-12);
+        JsonNode saved = JSON.readTree(run.resolve("reward_config.json").toFile());
+        assertEquals(1e-3 * 3, saved.get("learning_rate").asDouble(), 1e-12);
+        assertTrue(saved.has("max_length") && saved.has("center_rewards_coefficient"), saved.toString());
     }
 
     @Test
@@ -197,7 +200,8 @@ class RmCommandTest {
         assertEquals(5, lines.length, err);
         assertTrue(lines[0].contains("bad.jsonl:2: missing field 'rejected'"), lines[0]);
         assertTrue(lines[1].contains("margin.jsonl:1: field 'margin' must be a finite number"), lines[1]);
-        assertTrue(lines[2].contains("unknown option 'center_rewards_coeficient'"), lines[2]);
+        assertTrue(lines[2].contains("unknown option '--center-rewards-coeficient' (did you mean"
+                + " '--center-rewards-coefficient'?)"), lines[2]);
         assertTrue(lines[3].contains("not a reward model"), lines[3]);
         assertTrue(lines[4].contains("prompts.jsonl:1: expected text, messages or prompt/completion"), lines[4]);
     }

@@ -70,6 +70,10 @@ class SftCommandTest {
         assertEquals(8, losses.size());
         assertTrue(losses.getLast() < losses.getFirst() - 0.5, "loss " + losses);
         assertEquals(3e-2, JSON.readTree(out.resolve("training_args.json").toFile()).get("learning_rate").asDouble());
+        JsonNode config = JSON.readTree(out.resolve("sft_config.json").toFile());
+        assertEquals(3e-2, config.get("learning_rate").asDouble(), "the training options are saved");
+        assertEquals(64, config.get("max_length").asInt(), "and SFTConfig's own");
+        assertTrue(config.get("completion_only_loss").asBoolean() && !config.get("packing").asBoolean(), config.toString());
         assertTrue(Files.exists(out.resolve("checkpoint-4").resolve("tokenizer.json")), "checkpoints load on their own");
     }
 
@@ -220,6 +224,6 @@ class SftCommandTest {
         String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
         assertEquals(2, lines.length, String.join("\n", lines));
         assertTrue(lines[0].contains("bad.jsonl:2: field 'prompt' must be a string or a list of messages"), lines[0]);
-        assertTrue(lines[1].contains("unknown option 'learning_rat'") && lines[1].contains("learning_rate"), lines[1]);
+        assertTrue(lines[1].contains("unknown option '--learning-rat' (did you mean '--learning-rate'?)"), lines[1]);
     }
 }

@@ -1,10 +1,9 @@
 package org.align4j.align.reward;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.InputException;
-import org.align4j.align.sft.SftConfig;
+import org.align4j.train.OptionRecords;
 
 /**
  * The reward-modelling options of TRL's {@code RewardConfig} (the trainer options are
@@ -22,7 +21,7 @@ import org.align4j.align.sft.SftConfig;
  */
 public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, String padToken) {
     /** The option names, snake_case as in TRL. */
-    public static final Set<String> OPTION_NAMES = Set.of("max_length", "center_rewards_coefficient", "pad_token");
+    public static final Set<String> OPTION_NAMES = OptionRecords.names(RewardConfig.class);
 
     /** Validates the values. */
     public RewardConfig {
@@ -41,42 +40,12 @@ public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, S
     }
 
     /**
-     * {@code defaults()} with the given options (values may be strings, as from the command line; {@code none} or
-     * null sets max_length or center_rewards_coefficient to None).
+     * {@code defaults()} with the given options, read as every configuration record is ({@link OptionRecords}):
+     * values may be text, as from the command line, and null sets max_length or center_rewards_coefficient to None.
+     *
+     * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
-    public static RewardConfig fromOptions(Map<String, Object> options, String source) {
-        RewardConfig d = defaults();
-        try {
-            return new RewardConfig(
-                    options.containsKey("max_length") ? nullableInteger(options.get("max_length"), source)
-                            : d.maxLength,
-                    options.containsKey("center_rewards_coefficient")
-                            ? nullableNumber(options.get("center_rewards_coefficient"), source)
-                            : d.centerRewardsCoefficient,
-                    options.containsKey("pad_token") ? String.valueOf(options.get("pad_token")) : d.padToken);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(e.getMessage().startsWith(source) ? e.getMessage()
-                    : source + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean isNone(Object value) {
-        return value == null || String.valueOf(value).trim().toLowerCase(Locale.ROOT).equals("none");
-    }
-
-    private static Integer nullableInteger(Object value, String source) {
-        return isNone(value) ? null : SftConfig.integer(value, "max_length", source);
-    }
-
-    private static Double nullableNumber(Object value, String source) {
-        if (isNone(value)) {
-            return null;
-        }
-        try {
-            return value instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(value).trim());
-        } catch (NumberFormatException e) {
-            throw new InputException(source + ": option 'center_rewards_coefficient' must be a number, got '"
-                    + value + "'", e);
-        }
+    public static RewardConfig fromOptions(Map<String, ?> options, String source) {
+        return OptionRecords.merge(defaults(), options, RewardConfig.class, source);
     }
 }

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.InputException;
+import org.align4j.train.OptionRecords;
 
 /**
  * Options of C-RLFT (conditioned reinforcement learning fine-tuning; Wang et al. 2023, "OpenChat: Advancing
@@ -20,8 +21,7 @@ import org.align4j.InputException;
 public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefix, String assistantPrefix,
                           String endOfTurn) {
     /** The option names, snake_case. */
-    public static final Set<String> OPTION_NAMES = Set.of("condition_weights", "user_prefix", "assistant_prefix",
-            "end_of_turn");
+    public static final Set<String> OPTION_NAMES = OptionRecords.names(CrlftConfig.class);
 
     /** Validates the weights. */
     public CrlftConfig {
@@ -43,44 +43,26 @@ public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefi
     }
 
     /**
-     * {@code defaults()} with the given options; condition_weights is a mapping or a string like
-     * {@code "GPT4=1.0,GPT3=0.1"}.
+     * {@code defaults()} with the given options, read as every configuration record is ({@link OptionRecords});
+     * condition_weights is a mapping, or on the command line a string like {@code "GPT4=1.0,GPT3=0.1"}.
+     *
+     * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
-    public static CrlftConfig fromOptions(Map<String, Object> options, String source) {
-        CrlftConfig d = defaults();
-        Map<String, Double> weights = d.conditionWeights;
-        Object w = options.get("condition_weights");
-        if (w instanceof Map<?, ?> map) {
-            weights = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                weights.put(String.valueOf(e.getKey()), number(e.getValue(), source));
-            }
-        } else if (w != null) {
-            weights = new LinkedHashMap<>();
-            for (String pair : String.valueOf(w).split(",")) {
+    public static CrlftConfig fromOptions(Map<String, ?> options, String source) {
+        Map<String, Object> read = new LinkedHashMap<>(options);
+        if (read.get("condition_weights") instanceof String pairs) {
+            Map<String, String> weights = new LinkedHashMap<>();
+            for (String pair : pairs.split(",")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
                     throw new InputException(source + ": condition_weights entry '" + pair
                             + "' is not CONDITION=WEIGHT");
                 }
-                weights.put(pair.substring(0, eq).trim(), number(pair.substring(eq + 1), source));
+                weights.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
             }
+            read.put("condition_weights", weights);
         }
-        return new CrlftConfig(weights, text(options, "user_prefix", d.userPrefix),
-                text(options, "assistant_prefix", d.assistantPrefix), text(options, "end_of_turn", d.endOfTurn));
-    }
-
-    private static String text(Map<String, Object> options, String name, String dflt) {
-        Object v = options.get(name);
-        return v == null ? dflt : String.valueOf(v);
-    }
-
-    private static double number(Object v, String source) {
-        try {
-            return v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
-        } catch (NumberFormatException e) {
-            throw new InputException(source + ": condition weight '" + v + "' is not a number");
-        }
+        return OptionRecords.merge(defaults(), read, CrlftConfig.class, source);
     }
 
     /** The weight of {@code condition}; an unknown condition is an error naming the known ones. */

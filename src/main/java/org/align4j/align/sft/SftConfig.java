@@ -3,6 +3,7 @@ package org.align4j.align.sft;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.InputException;
+import org.align4j.train.OptionRecords;
 
 /**
  * The SFT-specific options of TRL's {@code SFTConfig} (the trainer options are
@@ -14,45 +15,27 @@ import org.align4j.InputException;
  */
 public record SftConfig(int maxLength, boolean packing, boolean completionOnlyLoss) {
     /** The option names, snake_case as in TRL. */
-    public static final Set<String> OPTION_NAMES = Set.of("max_length", "packing", "completion_only_loss");
+    public static final Set<String> OPTION_NAMES = OptionRecords.names(SftConfig.class);
 
     /** TRL's defaults. */
     public static SftConfig defaults() {
         return new SftConfig(1024, false, true);
     }
 
-    /** {@code defaults()} with the given options (values may be strings, as from the command line). */
-    public static SftConfig fromOptions(Map<String, Object> options, String source) {
-        SftConfig d = defaults();
-        int maxLength = options.containsKey("max_length") ? integer(options.get("max_length"), "max_length", source)
-                : d.maxLength;
+    /** Validates the values. */
+    public SftConfig {
         if (maxLength <= 0) {
-            throw new InputException(source + ": option 'max_length' must be positive, got " + maxLength);
-        }
-        return new SftConfig(maxLength,
-                options.containsKey("packing") ? bool(options.get("packing"), "packing", source) : d.packing,
-                options.containsKey("completion_only_loss")
-                        ? bool(options.get("completion_only_loss"), "completion_only_loss", source) : d.completionOnlyLoss);
-    }
-
-    /** An option's value (a number or its text) as an int, or an error naming {@code source} and the option. */
-    public static int integer(Object value, String name, String source) {
-        try {
-            return value instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(value).trim());
-        } catch (NumberFormatException e) {
-            throw new InputException(source + ": option '" + name + "' must be an integer, got '" + value + "'");
+            throw new InputException("max_length must be positive, got " + maxLength);
         }
     }
 
-    /** An option's value (a boolean or its text) as a boolean, or an error naming {@code source} and the option. */
-    public static boolean bool(Object value, String name, String source) {
-        if (value instanceof Boolean b) {
-            return b;
-        }
-        String s = String.valueOf(value).trim().toLowerCase(java.util.Locale.ROOT);
-        if (s.equals("true") || s.equals("false")) {
-            return Boolean.parseBoolean(s);
-        }
-        throw new InputException(source + ": option '" + name + "' must be true or false, got '" + value + "'");
+    /**
+     * {@code defaults()} with the given options, read as every configuration record is ({@link OptionRecords}):
+     * values may be text, as from the command line.
+     *
+     * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
+     */
+    public static SftConfig fromOptions(Map<String, ?> options, String source) {
+        return OptionRecords.merge(defaults(), options, SftConfig.class, source);
     }
 }

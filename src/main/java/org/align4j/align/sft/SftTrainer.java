@@ -18,6 +18,8 @@ import org.align4j.train.TrainingArguments;
  * {@code crlft} and {@code quantize --qat}, the demo and the experiments all build their SFT runs here.
  */
 public final class SftTrainer {
+    /** The resolved configuration in the run folder: the training options and SFTConfig's own. */
+    public static final String CONFIG_FILE = "sft_config.json";
     private SftTrainer() {
     }
 
@@ -39,7 +41,8 @@ public final class SftTrainer {
             evalSequences = evalSequences.isEmpty() ? evalSequences
                     : SftTokenization.pack(evalSequences, sft.maxLength());
         }
-        return forSequences(model, generationConfig, tokenizer, tokenizerDir, args, trainSequences, evalSequences);
+        return forSequences(model, generationConfig, tokenizer, tokenizerDir, args, trainSequences, evalSequences)
+                .savingConfig(CONFIG_FILE, sft);
     }
 
     /** A trainer of {@code model} on sequences already tokenized (plain, or weighted as C-RLFT's). */
