@@ -11,9 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
+import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoLossConfig;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.dpo.PreferenceScorer;
@@ -24,6 +31,8 @@ import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
 import org.align4j.model.CausalLM;
 import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +45,7 @@ import picocli.CommandLine.Spec;
  * per-pair loss of each requested type, one JSON object per input line.
  */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
+        modelTransformer = ScoreCommand.Flags.class,
         description = {"Score preference pairs with a policy and a reference: log-probs, implicit rewards, DPO losses.",
                 "Writes one JSON object per pair: source, policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, "
                         + "ref_rejected_logps, chosen_reward, rejected_reward, chosen_tokens, rejected_tokens, "
@@ -60,26 +70,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Preference JSONL.")
     private Path data;
 
-    @Option(names = "--beta", defaultValue = "0.1", description = "beta (default ${DEFAULT-VALUE}).")
-    private double beta;
-
-    @Option(names = "--loss-type", defaultValue = "sigmoid", split = ",", paramLabel = "TYPE",
-            description = "Loss types to report, comma-separated TRL names (default ${DEFAULT-VALUE}).")
-    private List<String> lossType;
-
-    @Option(names = "--label-smoothing", defaultValue = "0.0",
-            description = "label_smoothing of robust, exo_pair, aot (default ${DEFAULT-VALUE}).")
-    private double labelSmoothing;
-
-    @Option(names = "--ld-alpha", description = "LD-DPO's ld_alpha (default: plain sums).")
-    private Double ldAlpha;
-
-    @Option(names = "--max-length", description = "Truncate prompt + completion to this many tokens (default: none).")
-    private Integer maxLength;
-
-    @Option(names = "--truncation-mode", defaultValue = "keep_start",
-            description = "keep_start or keep_end (default ${DEFAULT-VALUE}).")
-    private String truncationMode;
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML or JSON file of the DPOConfig options below (snake_case names); flags override it.")
+    private Path config;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per forward pass (default ${DEFAULT-VALUE}).")
     private int batchSize;
@@ -90,15 +83,37 @@ public final class ScoreCommand implements Callable<Integer> {
     @Mixin
     private TorchDtypeOption torchDtype;
 
+    /** The DPOConfig options that say how pairs are scored, read as dpo reads them. */
+    static final Set<String> SCORE_OPTIONS = Set.of("beta", "loss_type", "label_smoothing", "ld_alpha",
+            "max_length", "truncation_mode");
+
+    /** Declares {@link #SCORE_OPTIONS} as flags, with their defaults. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec commandSpec) {
+            Map<String, Object> defaults = new LinkedHashMap<>(defaults().toOptions());
+            defaults.keySet().retainAll(SCORE_OPTIONS);
+            ConfigFlags.add(commandSpec, defaults, ConfigFlags.booleanOptions(DpoConfig.Options.class));
+            return commandSpec;
+        }
+    }
+
+    /** DPOConfig's defaults, but no truncation: scoring reads whole pairs unless max_length is given. */
+    private static DpoConfig defaults() {
+        Map<String, Object> noTruncation = new HashMap<>();
+        noTruncation.put("max_length", null);
+        return DpoConfig.defaults().withOptions(noTruncation);
+    }
+
     @Override
     public Integer call() throws IOException {
-        DpoLossConfig.Builder loss = DpoLossConfig.builder().beta(beta).labelSmoothing(labelSmoothing)
-                .lossType(lossType.toArray(String[]::new));
-        if (ldAlpha != null) {
-            loss.ldAlpha(ldAlpha);
-        }
-        DpoLossConfig config = loss.build();
-        TruncationMode truncation = TruncationMode.of(truncationMode);
+        DpoConfig resolved = config == null ? defaults()
+                : DpoConfig.fromOptions(onlyScoreOptions(TrainingArguments.readOptions(config)), config.toString(),
+                        defaults());
+        resolved = DpoConfig.fromOptions(ConfigFlags.given(spec, SCORE_OPTIONS), "command line", resolved);
+        DpoLossConfig lossConfig = resolved.loss();
+        Integer maxLength = resolved.options().maxLength();
+        TruncationMode truncation = resolved.options().truncationMode();
         List<Example> examples = JsonlDataset.read(data);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
@@ -111,7 +126,7 @@ public final class ScoreCommand implements Callable<Integer> {
         CausalLM policy = torchDtype.loadFrozen(model);
         ModelReference reference = refModel == null ? null : new ModelReference(torchDtype.loadFrozen(refModel));
         int padId = processingClass != null ? processingClass.paddingId(null) : 0;
-        List<PreferenceScorer.PairScore> scores = new PreferenceScorer(policy, reference, config, padId)
+        List<PreferenceScorer.PairScore> scores = new PreferenceScorer(policy, reference, lossConfig, padId)
                 .score(pairs, batchSize);
         write(scores, reference != null);
         PrintWriter stdout = spec.commandLine().getOut();
@@ -150,5 +165,16 @@ public final class ScoreCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The options of a config file that say how pairs are scored; any other name is an error naming the file. */
+    private Map<String, Object> onlyScoreOptions(Map<String, Object> options) {
+        for (String name : options.keySet()) {
+            if (!SCORE_OPTIONS.contains(name)) {
+                throw new InputException(config + ": option '" + name + "' does not apply to scoring (it takes "
+                        + String.join(", ", new TreeSet<>(SCORE_OPTIONS)) + ")");
+            }
+        }
+        return options;
     }
 }

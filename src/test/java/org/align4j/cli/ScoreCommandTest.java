@@ -84,5 +84,22 @@ class ScoreCommandTest {
                 dir.resolve("x.jsonl").toString());
         assertEquals(2, bad.exitCode());
         assertTrue(bad.err().startsWith("align4j score: free.jsonl:1: no known dataset fields"), bad.err());
+
+        // --config takes DPOConfig's scoring options (the beta given there is the one used); others are refused
+        Path config = dir.resolve("score.yaml");
+        Files.writeString(config, "beta: 0.25\n");
+        Path fromFile = dir.resolve("from-file.jsonl");
+        CliRun configured = CliRun.of("score", "--model", f.dir().toString(), "--data",
+                goldenPairs(f.golden().get("dpo")).toString(), "--config", config.toString(), "--out",
+                fromFile.toString());
+        assertEquals(0, configured.exitCode(), configured.err());
+        JsonNode c = rows(fromFile).get(0);
+        assertEquals(0.25 * c.get("policy_rejected_logps").asDouble(), c.get("rejected_reward").asDouble(), 1e-12);
+        Files.writeString(config, "learning_rate: 0.1\n");
+        CliRun refused = CliRun.of("score", "--model", f.dir().toString(), "--data",
+                goldenPairs(f.golden().get("dpo")).toString(), "--config", config.toString(), "--out",
+                fromFile.toString());
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.err().contains("option 'learning_rate' does not apply to scoring"), refused.err());
     }
 }
