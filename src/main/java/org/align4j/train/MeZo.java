@@ -16,11 +16,11 @@ import org.align4j.tensor.Tensor;
  * seed, tensor by tensor, for every pass, so neither z nor a gradient is ever stored: memory is that of inference. n-SPSA ({@code n_spsa} > 1) averages n such estimates with
  * independent seeds. Weight decay applies to the parameters {@code decayed} selects (not norms and biases).
  *
- * <p>Works with any scalar loss and on any parameter set (full model or LoRA adapters). The Trainer calls
- * {@link #estimate} (forward passes only) and then {@link #step}, as a first-order optimizer's gradients would be
- * computed by backward and then applied.
+ * <p>Works with any scalar loss and on any parameter set (full model or LoRA adapters). The Trainer calls the closure
+ * step ({@link #step(Map, double, long, DoubleSupplier)}): {@link #estimate} (forward passes only), then the update
+ * {@link #step(Map, double)}; the two halves are public for benchmarks that time them apart.
  */
-public final class MeZo implements Optimizer {
+public final class MeZo implements ClosureOptimizer {
     /** The {@code optim} name. */
     public static final String NAME = "mezo";
     private final double eps;
@@ -49,6 +49,18 @@ public final class MeZo implements Optimizer {
 
     /** The outcome of one estimate: the loss at θ+εz and θ−εz (first sample) and the mean projected gradient. */
     public record Estimate(double lossPlus, double lossMinus, double projectedGradient) {
+    }
+
+    /**
+     * {@link #estimate}, then {@link #step(Map, double)}; the reported loss is the mean of the first direction's two
+     * evaluations, the gradient norm |g| of the mean projected gradient.
+     */
+    @Override
+    public StepReport step(Map<String, Var> parameters, double lr, long seed, DoubleSupplier loss) {
+        Estimate estimate = estimate(parameters, seed, loss);
+        step(parameters, lr);
+        return new StepReport((estimate.lossPlus() + estimate.lossMinus()) / 2,
+                Math.abs(estimate.projectedGradient()));
     }
 
     /**

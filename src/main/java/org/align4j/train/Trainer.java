@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
@@ -129,28 +128,8 @@ public final class Trainer<B> {
         state.saveSteps = TrainingArguments.resolveInterval(args.saveSteps(), state.maxSteps);
         state.trainBatchSize = args.perDeviceTrainBatchSize();
         this.schedule = args.scheduleFor(state.maxSteps);
-        this.optimizer = createOptimizer();
+        this.optimizer = Optimizers.create(args, parameters);
         args.warnings().forEach(w -> System.err.println("warning: " + w));
-    }
-
-    private Optimizer createOptimizer() {
-        Predicate<String> decayed = name -> parameters.get(name).value().rank() >= 2;
-        return switch (args.optim()) {
-            case AdamW.NAME -> new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(), args.weightDecay(),
-                    decayed);
-            case Sgd.NAME -> {
-                Map<String, String> options = args.optimizerOptions();
-                yield new Sgd(Double.parseDouble(options.getOrDefault("momentum", "0")),
-                        Double.parseDouble(options.getOrDefault("dampening", "0")),
-                        Boolean.parseBoolean(options.getOrDefault("nesterov", "false")), args.weightDecay(), decayed);
-            }
-            case MeZo.NAME -> {
-                Map<String, String> options = args.optimizerOptions();
-                yield new MeZo(Double.parseDouble(options.getOrDefault("zo_eps", "1e-3")),
-                        Integer.parseInt(options.getOrDefault("n_spsa", "1")), args.weightDecay(), decayed);
-            }
-            default -> throw new InputException("optim '" + args.optim() + "' is not supported");
-        };
     }
 
     /**
@@ -267,8 +246,8 @@ public final class Trainer<B> {
         for (int j = 0; j < window; j++) {
             batches.add(sampler.microBatch(permutation, microBatchesConsumed + j));
         }
-        if (optimizer instanceof MeZo mezo) {
-            zerothOrderStep(mezo, batches, step);
+        if (optimizer instanceof ClosureOptimizer closure) {
+            closureStep(closure, batches, step);
             return;
         }
         double stepLoss = 0;
@@ -295,30 +274,30 @@ public final class Trainer<B> {
     }
 
     /**
-     * A MeZO step: the window's mean loss evaluated forward-only at θ ± εz (inference tapes, no activations kept),
-     * then the update. The logged loss is the mean of the two, the logged grad_norm |g| of the projected gradient.
-     * The directions' seed derives from the run seed and the step, so a resumed run draws the same ones.
+     * A step of an optimizer that evaluates the loss itself ({@link ClosureOptimizer}, e.g. MeZO): the closure is the
+     * window's mean loss on inference tapes (forward only, no activations kept), and its metrics are recorded once
+     * per step. The step's seed derives from the run seed and the step, so a resumed run draws the same directions.
      */
-    private void zerothOrderStep(MeZo mezo, List<int[]> batches, long step) {
+    private void closureStep(ClosureOptimizer closure, List<int[]> batches, long step) {
         boolean[] first = {true};
-        MeZo.Estimate estimate = mezo.estimate(parameters, args.seed() * 1_000_003L + step, () -> {
-            double loss = 0;
-            for (int[] indices : batches) {
-                List<B> batch = examples(indices);
-                TaskOutput out = task.loss(Tape.inference(), batch);
-                if (!Double.isFinite(out.lossValue())) {
-                    throw new NonFiniteLossException("loss", out.lossValue(), step, indices);
-                }
-                loss += out.lossValue() / batches.size();
-                if (first[0]) {
-                    recordMicroBatch(out, batch.size());
-                }
-            }
-            first[0] = false;
-            return loss;
-        });
-        mezo.step(parameters, schedule.learningRate(state.globalStep));
-        finishStep(step, (estimate.lossPlus() + estimate.lossMinus()) / 2, Math.abs(estimate.projectedGradient()));
+        ClosureOptimizer.StepReport report = closure.step(parameters, schedule.learningRate(state.globalStep),
+                args.seed() * 1_000_003L + step, () -> {
+                    double loss = 0;
+                    for (int[] indices : batches) {
+                        List<B> batch = examples(indices);
+                        TaskOutput out = task.loss(Tape.inference(), batch);
+                        if (!Double.isFinite(out.lossValue())) {
+                            throw new NonFiniteLossException("loss", out.lossValue(), step, indices);
+                        }
+                        loss += out.lossValue() / batches.size();
+                        if (first[0]) {
+                            recordMicroBatch(out, batch.size());
+                        }
+                    }
+                    first[0] = false;
+                    return loss;
+                });
+        finishStep(step, report.loss(), report.gradNorm());
     }
 
     private List<B> examples(int[] indices) {

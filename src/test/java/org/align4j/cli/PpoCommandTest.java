@@ -147,5 +147,9 @@ class PpoCommandTest {
                 "--data", prompts.toString(), "--output", tmp.resolve("bad-run").toString(), "--kl-estimator", "k2");
         assertEquals(Main.EXIT_BAD_INPUT, badOption.exitCode(), badOption.err());
         assertTrue(badOption.err().contains("kl_estimator"), badOption.err());
+        CliRun zerothOrder = CliRun.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", prompts.toString(), "--output", tmp.resolve("bad-run").toString(), "--optim", "mezo");
+        assertEquals(Main.EXIT_BAD_INPUT, zerothOrder.exitCode(), zerothOrder.err());
+        assertTrue(zerothOrder.err().contains("optim: PPO trains with adamw_torch, got 'mezo'"), zerothOrder.err());
     }
 }

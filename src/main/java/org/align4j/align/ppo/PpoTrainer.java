@@ -35,14 +35,15 @@ import org.align4j.model.ModelInput;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
-import org.align4j.train.AdamW;
 import org.align4j.train.CheckpointFolders;
-import org.align4j.train.RunFolder;
 import org.align4j.train.EpochSampler;
 import org.align4j.train.GradientClipping;
 import org.align4j.train.LearningRateSchedule;
 import org.align4j.train.MetricCurve;
 import org.align4j.train.NonFiniteLossException;
+import org.align4j.train.Optimizer;
+import org.align4j.train.Optimizers;
+import org.align4j.train.RunFolder;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 
@@ -132,7 +133,7 @@ public final class PpoTrainer {
     private final double temperature;
     private final Integer eosTokenId;
     private final Map<String, Var> parameters;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final LearningRateSchedule schedule;
     private final KlController klController;
     private final EpochSampler sampler;
@@ -259,8 +260,7 @@ public final class PpoTrainer {
         policy.parameters().forEach((name, v) -> all.put("policy." + name, v));
         valueModel.parameters().forEach((name, v) -> all.put(VALUE_MODEL_DIR + "." + name, v));
         this.parameters = Collections.unmodifiableMap(all);
-        this.optimizer = new AdamW(training.adamBeta1(), training.adamBeta2(), training.adamEpsilon(),
-                training.weightDecay(), name -> parameters.get(name).value().rank() >= 2);
+        this.optimizer = Optimizers.create(training, parameters);
         this.maxUpdates = config.numTotalBatches(prompts.length);
         this.schedule = training.scheduleFor(maxUpdates);
         this.saveSteps = TrainingArguments.resolveInterval(training.saveSteps(), maxUpdates);
