@@ -84,7 +84,7 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         List<PreferencePair> batch = randomPairs(policy.config().vocabSize());
         DpoLossConfig loss = DpoLossConfig.defaults();
         ReferenceLogProbs ref;
-        if (lora.usePeft) {
+        if (lora.enabled()) {
             LoraModel adapted = lora.adapt(Models.frozenCopy(policy, storage), shape.toString(), 1);
             policy = adapted;
             ref = switch (reference) {
@@ -103,7 +103,7 @@ final class BenchDpoStepCommand implements Callable<Integer> {
         AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.0);
         System.out.printf(Locale.ROOT, "%s: %.1fM parameters (%.1fM trained%s), %d pairs x %d tokens (prompt %d),"
                         + " reference %s (%s), %skernels %s, %d threads%n", shape, params / 1e6, trainable / 1e6,
-                lora.usePeft ? ", LoRA r " + lora.loraR : "", pairs, seq, prompt, reference, storage.torchName(),
+                lora.enabled() ? ", LoRA r " + lora.loraR : "", pairs, seq, prompt, reference, storage.torchName(),
                 gradientCheckpointing ? "gradient checkpointing, " : "", Backend.kernels().name(), Parallel.threads());
         step(task, batch, adamw);
         HeapPeak.reset();

@@ -118,17 +118,17 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
                 ? Tokenizer.load(tokenizerDir) : null;
         ModelConfig modelConfig = HfModels.readConfig(model);
         frozenStorage = torchDtype.storage(model);
-        sizeRun(modelConfig, resolved, lora.usePeft ? 0 : Models.parameterCount(modelConfig));
+        sizeRun(modelConfig, resolved, lora.enabled() ? 0 : Models.parameterCount(modelConfig));
         // under adapters the base is frozen, stored as --torch-dtype says
-        CausalLM policy = lora.usePeft ? HfModels.loadFrozen(model, frozenStorage, saveDtype.dtype())
+        CausalLM policy = lora.enabled() ? HfModels.loadFrozen(model, frozenStorage, saveDtype.dtype())
                 : saveDtype.load(model);
-        if (lora.usePeft) {
+        if (lora.enabled()) {
             policy = lora.adapt(policy, model.toString(), resolved.training().seed());
             sizeRun(modelConfig, resolved, policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum());
         }
         // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for
         CausalLM reference = refModel != null ? HfModels.loadFrozen(refModel, frozenStorage, null)
-                : !lora.usePeft && frozenStorage == Dtype.BF16 ? HfModels.loadFrozen(model, frozenStorage, null)
+                : !lora.enabled() && frozenStorage == Dtype.BF16 ? HfModels.loadFrozen(model, frozenStorage, null)
                 : null;
         DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
                 HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
@@ -148,7 +148,7 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     private void sizeRun(ModelConfig config, DpoConfig resolved, long trainable) {
         long rows = 2L * resolved.training().perDeviceTrainBatchSize();
         int maxLength = resolved.options().maxLength() != null ? resolved.options().maxLength() : config.maxPositions();
-        boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !lora.usePeft);
+        boolean referenceCopy = !resolved.options().precomputeRefLogProbs() && (refModel != null || !lora.enabled());
         int frozenBytes = frozenStorage.byteSize();
         memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(config, resolved.training(), trainable,
                 referenceCopy, frozenBytes, 2, maxLength), rows, maxLength);

@@ -1,6 +1,8 @@
 package org.align4j.cli;
 
+import java.nio.file.Path;
 import java.util.List;
+import org.align4j.InputException;
 import org.align4j.model.CausalLM;
 import org.align4j.nn.LoraConfig;
 import org.align4j.nn.LoraModel;
@@ -31,8 +33,30 @@ final class LoraOptions {
             description = "modules to adapt, e.g. q_proj,v_proj or all-linear (default: PEFT's for the architecture)")
     List<String> loraTargetModules;
 
-    /** New adapters on {@code base} (recorded as {@code baseName} in the adapter config), seeded by {@code seed}. */
+    @Option(names = "--adapter", paramLabel = "DIR", description = "with --use-peft: continue training the LoRA adapter"
+            + " in DIR (PEFT's layout, as a run folder holds it) on --model instead of new adapters")
+    Path adapter;
+
+    /**
+     * Whether LoRA adapters are trained ({@code --use-peft}).
+     *
+     * @throws InputException for {@code --adapter} without {@code --use-peft}
+     */
+    boolean enabled() {
+        if (adapter != null && !usePeft) {
+            throw new InputException("--adapter " + adapter + " needs --use-peft");
+        }
+        return usePeft;
+    }
+
+    /**
+     * The adapters to train on {@code base}: those in {@code --adapter}, or new ones (recorded with
+     * {@code baseName} as their base in the adapter config); {@code seed} seeds new weights and the dropout masks.
+     */
     LoraModel adapt(CausalLM base, String baseName, long seed) {
+        if (adapter != null) {
+            return LoraModel.load(base, adapter, seed);
+        }
         TargetModules targets = loraTargetModules == null ? null
                 : loraTargetModules.equals(List.of("all-linear")) ? new TargetModules.AllLinear()
                 : new TargetModules.Names(loraTargetModules);

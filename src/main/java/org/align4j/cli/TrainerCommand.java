@@ -102,7 +102,7 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     final CausalLM causalLmToTrain(LoraOptions lora, TorchDtypeOption torchDtype, TrainingArguments args,
                                    int maxLength) {
         ModelConfig config = HfModels.readConfig(model);
-        if (!lora.usePeft) {
+        if (!lora.enabled()) {
             sizeRun(config, args, 1, maxLength);
             return saveDtype.load(model);
         }

@@ -16,7 +16,7 @@ import java.util.Map;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.align.dpo.PreferenceBatch;
-import org.align4j.align.sft.SftTask;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.autograd.Tape;
 import org.align4j.data.Afinn;
 import org.align4j.data.BrownCorpus;
@@ -254,8 +254,6 @@ public final class MezoExperiment {
          */
         Trainer<TokenizedSequence> trainer(CausalLM model, String name, String optim, double lr, int steps,
                                            boolean evaluate, Path resume) {
-            SftTask task = new SftTask(model, tokenizer.paddingId(null),
-                    generationConfig, tokenizerDir);
             Map<String, Object> options = new LinkedHashMap<>(options(name, optim, lr, steps, evaluate));
             if (optim.equals(AdamW.NAME)) {
                 options.put("learning_rate", WARMUP_LR);
@@ -272,7 +270,8 @@ public final class MezoExperiment {
                 options.put("resume_from_checkpoint", resume.toString());
                 options.put("max_steps", settings.warmupSteps() + steps);
             }
-            return new Trainer<>(TrainingArguments.defaults().withOptions(options), task, train, heldOut);
+            return SftTrainer.forSequences(model, generationConfig, tokenizer, tokenizerDir,
+                    TrainingArguments.defaults().withOptions(options), train, heldOut);
         }
 
         Trainer<TokenizedSequence> trainer(CausalLM model, String name, String optim, int steps, boolean evaluate,

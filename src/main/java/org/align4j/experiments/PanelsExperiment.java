@@ -20,6 +20,7 @@ import java.util.function.Function;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
 import org.align4j.align.sft.SftTask;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.ConditionedExample;
 import org.align4j.data.Example;
 import org.align4j.data.SftTokenization;
@@ -425,8 +426,8 @@ public final class PanelsExperiment {
             long started = System.nanoTime();
             CausalLM model = Models.randomInit(modelConfig, runSeed);
             parameters = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
-            Trainer<TokenizedSequence> trainer = new Trainer<>(arguments(name, true, runSeed), task(model), train,
-                    eval);
+            Trainer<TokenizedSequence> trainer = SftTrainer.forSequences(model, generationConfig, tokenizer,
+                    tokenizerDir, arguments(name, true, runSeed), train, eval);
             trainer.evaluate();
             trainer.train();
             List<EvalPoint> evaluations = new ArrayList<>();
@@ -470,14 +471,9 @@ public final class PanelsExperiment {
 
         /** {@code model} evaluated on {@code eval} with the trainer's evaluation (nothing trained). */
         EvalPoint evaluate(CausalLM model, String name, List<TokenizedSequence> eval) throws IOException {
-            Map<String, Double> metrics = new Trainer<>(arguments(name, false, seed), task(model), eval, eval)
-                    .evaluate();
+            Map<String, Double> metrics = SftTrainer.forSequences(model, generationConfig, tokenizer, tokenizerDir,
+                    arguments(name, false, seed), eval, eval).evaluate();
             return new EvalPoint(settings.steps(), metrics.get("eval_loss"), metrics.get("eval_mean_token_accuracy"));
-        }
-
-        private SftTask task(CausalLM model) {
-            return new SftTask(model, tokenizer.paddingId(null),
-                    generationConfig, tokenizerDir);
         }
 
         private TrainingArguments arguments(String name, boolean evaluateDuringTraining, long runSeed) {

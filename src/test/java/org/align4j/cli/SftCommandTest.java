@@ -127,6 +127,19 @@ class SftCommandTest {
         assertEquals(-1, Files.mismatch(out.resolve("adapter_model.safetensors"),
                 resumed.resolve("adapter_model.safetensors")), "a resumed run ends with the same adapter");
 
+        // --adapter continues training the saved adapter: on the same first batch its loss is below the untrained
+        // adapter's (B = 0 gives the base's loss, the first run's first value)
+        Path continued = tmp.resolve("peft-continued");
+        assertEquals(0, Main.run("sft", "--model", model.toString(), "--data", data.toString(), "--output",
+                continued.toString(), "--max-steps", "1", "--learning-rate", "1e-9", "--per-device-train-batch-size",
+                "4", "--logging-steps", "1", "--max-length", "64", "--disable-tqdm", "--use-peft", "--lora-r", "4",
+                "--lora-dropout", "0", "--adapter", out.toString()));
+        double continuedLoss = JSON.readTree(Files.readAllLines(continued.resolve("metrics.jsonl")).getFirst())
+                .get("loss").asDouble();
+        assertTrue(continuedLoss < losses.getFirst() - 0.05, continuedLoss + " vs " + losses);
+        assertEquals(2, Main.run("sft", "--model", model.toString(), "--data", data.toString(), "--output",
+                tmp.resolve("no-peft").toString(), "--adapter", out.toString()), "--adapter needs --use-peft");
+
         Path merged = tmp.resolve("peft-merged");
         assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(), "--output",
                 merged.toString()));
