@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.align4j.InputException;
-import org.align4j.align.LossWithGradient;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.reward.BestOfN;
 import org.align4j.autograd.Ops;
@@ -31,7 +30,6 @@ import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
-import org.align4j.model.ModelInput;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
@@ -168,7 +166,7 @@ public final class PpoTrainer {
             return (prompts, responses) -> {
                 List<int[]> sequences = new ArrayList<>(prompts.length);
                 for (int b = 0; b < prompts.length; b++) {
-                    sequences.add(Sequences.concat(prompts[b], responses[b]));
+                    sequences.add(PpoSequences.concat(prompts[b], responses[b]));
                 }
                 return scorer.score(sequences);
             };
@@ -420,9 +418,11 @@ public final class PpoTrainer {
         double beta = klController.value();
         double lr = schedule.learningRate(Math.min(updates, maxUpdates));
         Draws draws = draw();
-        Rollout rollout = rollout(nextPrompts(), beta, draws.generationSeeds());
-        PassStatistics passes = optimise(rollout, lr, update, draws.orders());
-        Map<String, Double> metrics = metrics(rollout, passes, beta, lr);
+        PpoRollout rollout = rollout(nextPrompts(), beta, draws.generationSeeds());
+        PpoUpdate.Statistics passes = optimise(rollout, lr, update, draws.orders());
+        double seconds = Math.max((System.nanoTime() - startNanos) / 1e9, 1e-9);
+        Map<String, Double> metrics = PpoMetrics.of(rollout, passes, beta, lr, episode,
+                (episode - startEpisode) / seconds, eosTokenId);
         klController.update(metrics.get("objective/kl"), config.batchSize());
         updates = update;
         Map<String, Object> entry = new LinkedHashMap<>(metrics);
@@ -518,18 +518,7 @@ public final class PpoTrainer {
         return batch;
     }
 
-    /**
-     * A sampled batch and what PPO derives from it, per response token.
-     *
-     * @param kl       the KL estimate of each token
-     * @param nonScore −β·KL of each token
-     */
-    private record Rollout(int[][] prompts, int[][] responses, double[][] logprobs, double[][] values,
-                           double[] scores, double[][] kl, double[][] nonScore, double[][] advantages,
-                           double[][] returns) {
-    }
-
-    private Rollout rollout(int[][] batch, double beta, long[] seeds) {
+    private PpoRollout rollout(int[][] batch, double beta, long[] seeds) {
         int size = batch.length;
         int chunk = options.localRolloutForwardBatchSize();
         int[][] responses = new int[size][];
@@ -546,7 +535,8 @@ public final class PpoTrainer {
         double[][] values = new double[size][];
         for (int from = 0; from < size; from += chunk) {
             int to = Math.min(size, from + chunk);
-            Sequences s = Sequences.of(Arrays.copyOfRange(batch, from, to), Arrays.copyOfRange(responses, from, to));
+            PpoSequences s = PpoSequences.of(Arrays.copyOfRange(batch, from, to),
+                    Arrays.copyOfRange(responses, from, to));
             Var lp = logProbs(Tape.inference(), policy, s, null);
             Var ref = logProbs(Tape.inference(), reference, s, null);
             Var v = valueModel.values(Tape.inference(), s.input());
@@ -561,72 +551,21 @@ public final class PpoTrainer {
             throw new IllegalStateException("the scorer returned " + scores.length + " scores for " + size
                     + " sequences");
         }
-        KlEstimator estimator = options.estimator();
-        double[][] kl = new double[size][];
-        double[][] nonScore = new double[size][];
-        double[][] rewards = new double[size][];
-        for (int b = 0; b < size; b++) {
-            if (options.missingEosPenalty() != null && !contains(responses[b], eosTokenId)) {
-                scores[b] -= options.missingEosPenalty();
-            }
-            int n = responses[b].length;
-            kl[b] = new double[n];
-            nonScore[b] = new double[n];
-            for (int t = 0; t < n; t++) {
-                kl[b][t] = estimator.estimate(logprobs[b][t], refLogprobs[b][t]);
-                nonScore[b][t] = -beta * kl[b][t];
-            }
-            rewards[b] = nonScore[b].clone();
-            rewards[b][n - 1] += scores[b];
-        }
-        if (options.whitenRewards()) {
-            rewards = Whitening.whiten(rewards, false);
-        }
-        double[][] advantages = new double[size][];
-        double[][] returns = new double[size][];
-        for (int b = 0; b < size; b++) {
-            Gae.Result gae = Gae.of(rewards[b], values[b], options.gamma(), options.lam());
-            advantages[b] = gae.advantages();
-            returns[b] = gae.returns();
-        }
-        advantages = Whitening.whiten(advantages, true);
-        return new Rollout(batch, responses, logprobs, values, scores, kl, nonScore, advantages, returns);
-    }
-
-    private static boolean contains(int[] tokens, Integer id) {
-        if (id == null) {
-            return false;
-        }
-        for (int t : tokens) {
-            if (t == id) {
-                return true;
-            }
-        }
-        return false;
+        return PpoRollout.of(batch, responses, logprobs, refLogprobs, values, scores, beta, options, eosTokenId);
     }
 
     /** The temperature-scaled log-probabilities of every response token of {@code s} under {@code model}. */
-    private Var logProbs(Tape tape, CausalLM model, Sequences s, TokenStatistics statistics) {
+    private Var logProbs(Tape tape, CausalLM model, PpoSequences s, TokenStatistics statistics) {
         Var hidden = model.hiddenStates(tape, s.input());
         Var scaled = Ops.scale(tape, hidden, (float) (1 / temperature));
         return Ops.tokenLogProbs(tape, scaled, model.lmHead(), s.targets(), statistics);
     }
 
-    /** Per-micro-batch statistics of the PPO passes (TRL's stats arrays, flattened). */
-    private record PassStatistics(List<Double> approxKl, List<Double> policyClipFraction, List<Double> policyLoss,
-                                  List<Double> valueLoss, List<Double> valueClipFraction, List<Double> entropy,
-                                  List<Double> ratio) {
-        PassStatistics() {
-            this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-                    new ArrayList<>(), new ArrayList<>());
-        }
-    }
-
-    private PassStatistics optimise(Rollout rollout, double lr, long update, int[][] orders) {
+    private PpoUpdate.Statistics optimise(PpoRollout rollout, double lr, long update, int[][] orders) {
         int size = rollout.prompts().length;
         int miniBatch = config.miniBatchSize();
         int microBatch = config.training().perDeviceTrainBatchSize();
-        PassStatistics statistics = new PassStatistics();
+        PpoUpdate.Statistics statistics = new PpoUpdate.Statistics();
         parameters.values().forEach(Var::zeroGrad);
         for (int epoch = 0; epoch < options.numPpoEpochs(); epoch++) {
             int[] order = orders[epoch];
@@ -659,152 +598,17 @@ public final class PpoTrainer {
         return order;
     }
 
-    private void microStep(Rollout rollout, int[] rows, double scale, PassStatistics statistics, long update) {
-        int size = rows.length;
-        MicroBatch batch = new MicroBatch(new int[size][], new int[size][], new double[size][], new double[size][],
-                new double[size][], new double[size][]);
-        for (int i = 0; i < size; i++) {
-            int r = rows[i];
-            batch.prompts()[i] = rollout.prompts()[r];
-            batch.responses()[i] = rollout.responses()[r];
-            batch.oldLogprobs()[i] = rollout.logprobs()[r];
-            batch.oldValues()[i] = rollout.values()[r];
-            batch.advantages()[i] = rollout.advantages()[r];
-            batch.returns()[i] = rollout.returns()[r];
-        }
+    private void microStep(PpoRollout rollout, int[] rows, double scale, PpoUpdate.Statistics statistics,
+                           long update) {
+        PpoUpdate.MicroBatch batch = rollout.rows(rows);
         Tape tape = Tape.recording(config.training().gradientCheckpointing());
-        MicroBatchLoss loss = microBatchLoss(tape, policy, valueModel, batch, options, temperature, scale);
+        PpoUpdate.MicroBatchLoss loss = PpoUpdate.microBatchLoss(tape, policy, valueModel, batch, options, temperature,
+                scale);
         if (!Double.isFinite(loss.total().value().get(0))) {
             throw new NonFiniteLossException("loss", loss.total().value().get(0) / scale, update, rows);
         }
         tape.backward(loss.total());
-        statistics.approxKl().add(loss.policy().approxKl());
-        statistics.policyClipFraction().add(loss.policy().clipFraction());
-        statistics.policyLoss().add(loss.policy().loss());
-        statistics.valueLoss().add(loss.value().loss());
-        statistics.valueClipFraction().add(loss.value().clipFraction());
-        statistics.entropy().add(loss.entropy());
-        statistics.ratio().add(loss.policy().meanRatio());
-    }
-
-    /**
-     * Rollout rows trained together: prompts and responses with the rollout's log-probs, values, advantages and
-     * returns per response token.
-     */
-    record MicroBatch(int[][] prompts, int[][] responses, double[][] oldLogprobs, double[][] oldValues,
-                      double[][] advantages, double[][] returns) {
-    }
-
-    /**
-     * A micro-batch's PPO loss on the tape.
-     *
-     * @param total   scale · (pg + vf_coef · vf), back-propagating into the policy and the value model
-     * @param policy  the policy loss and its statistics
-     * @param value   the value loss and its statistics
-     * @param entropy mean entropy of the policy's (temperature-scaled) predictions at the response tokens
-     */
-    record MicroBatchLoss(Var total, PpoLoss.Policy policy, PpoLoss.Value value, double entropy) {
-    }
-
-    /**
-     * The loss of one micro-batch: the policy's temperature-scaled log-probs and the value model's values at the
-     * response tokens, joined with the analytic gradients of {@link PpoLoss} and scaled by {@code scale}.
-     */
-    static MicroBatchLoss microBatchLoss(Tape tape, CausalLM policy, RewardModel valueModel, MicroBatch batch,
-                                         PpoConfig.Options options, double temperature, double scale) {
-        Sequences s = Sequences.of(batch.prompts(), batch.responses());
-        TokenStatistics tokenStatistics = TokenStatistics.forRows(s.targets().length);
-        Var hidden = policy.hiddenStates(tape, s.input());
-        Var scaled = Ops.scale(tape, hidden, (float) (1 / temperature));
-        Var logp = Ops.tokenLogProbs(tape, scaled, policy.lmHead(), s.targets(), tokenStatistics);
-        Var values = valueModel.values(tape, s.input());
-        int tokens = Arrays.stream(batch.responses()).mapToInt(r -> r.length).sum();
-        double[] newLogp = new double[tokens];
-        double[] oldLogp = new double[tokens];
-        double[] advantages = new double[tokens];
-        double[] newValues = new double[tokens];
-        double[] oldValues = new double[tokens];
-        double[] returns = new double[tokens];
-        int[] flatRows = new int[tokens];
-        int k = 0;
-        for (int i = 0; i < batch.responses().length; i++) {
-            for (int t = 0; t < batch.responses()[i].length; t++, k++) {
-                int row = s.tokenRow(i, t);
-                flatRows[k] = row;
-                newLogp[k] = logp.value().get(row);
-                newValues[k] = values.value().get(row);
-                oldLogp[k] = batch.oldLogprobs()[i][t];
-                oldValues[k] = batch.oldValues()[i][t];
-                advantages[k] = batch.advantages()[i][t];
-                returns[k] = batch.returns()[i][t];
-            }
-        }
-        PpoLoss.Policy pg = PpoLoss.policy(newLogp, oldLogp, advantages, options.cliprange());
-        PpoLoss.Value vf = PpoLoss.value(newValues, oldValues, returns, options.cliprangeValue());
-        float[] logpGradient = new float[s.targets().length];
-        float[] valueGradient = new float[s.targets().length];
-        double entropy = 0;
-        for (int j = 0; j < tokens; j++) {
-            logpGradient[flatRows[j]] = (float) (pg.gradient()[j] * scale);
-            valueGradient[flatRows[j]] = (float) (options.vfCoef() * vf.gradient()[j] * scale);
-            entropy += tokenStatistics.entropy()[flatRows[j]];
-        }
-        Var total = Ops.add(tape, LossWithGradient.of(tape, logp, logpGradient, pg.loss() * scale),
-                LossWithGradient.of(tape, values, valueGradient, options.vfCoef() * vf.loss() * scale));
-        return new MicroBatchLoss(total, pg, vf, entropy / tokens);
-    }
-
-    private Map<String, Double> metrics(Rollout rollout, PassStatistics passes, double beta, double lr) {
-        int size = rollout.prompts().length;
-        double kl = 0;
-        double entropy = 0;
-        double nonScore = 0;
-        double score = 0;
-        int eosTokens = 0;
-        for (int b = 0; b < size; b++) {
-            for (int t = 0; t < rollout.responses()[b].length; t++) {
-                kl += rollout.kl()[b][t];
-                entropy -= rollout.logprobs()[b][t];
-                nonScore += rollout.nonScore()[b][t];
-                if (eosTokenId != null && rollout.responses()[b][t] == eosTokenId) {
-                    eosTokens++;
-                }
-            }
-            score += rollout.scores()[b];
-        }
-        double seconds = Math.max((System.nanoTime() - startNanos) / 1e9, 1e-9);
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("eps", Math.floor((episode - startEpisode) / seconds));
-        m.put("objective/kl", kl / size);
-        m.put("objective/entropy", entropy / size);
-        m.put("objective/non_score_reward", nonScore / size);
-        m.put("objective/rlhf_reward", nonScore / size + score / size);
-        m.put("objective/scores", score / size);
-        m.put("policy/approxkl_avg", mean(passes.approxKl()));
-        m.put("policy/clipfrac_avg", mean(passes.policyClipFraction()));
-        m.put("loss/policy_avg", mean(passes.policyLoss()));
-        m.put("loss/value_avg", mean(passes.valueLoss()));
-        m.put("val/clipfrac_avg", mean(passes.valueClipFraction()));
-        m.put("policy/entropy_avg", mean(passes.entropy()));
-        m.put("val/ratio", mean(passes.ratio()));
-        m.put("val/ratio_var", unbiasedVariance(passes.ratio()));
-        m.put("val/num_eos_tokens", (double) eosTokens);
-        m.put("lr", lr);
-        m.put("episode", (double) episode);
-        m.put("kl_coef", beta);
-        return m;
-    }
-
-    private static double mean(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    }
-
-    private static double unbiasedVariance(List<Double> values) {
-        if (values.size() < 2) {
-            return 0;
-        }
-        double mean = mean(values);
-        return values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / (values.size() - 1);
+        statistics.add(loss);
     }
 
     /** Whether this update ends with a checkpoint: every {@code save_steps} updates or epoch, and at the last update. */
@@ -855,57 +659,5 @@ public final class PpoTrainer {
         JSON.writeValue(file.toFile(), state);
     }
 
-    /**
-     * Prompt + response rows, right-padded, with the rows of the lm_head that predict each response token.
-     *
-     * @param input        the model input (padding masked)
-     * @param targets      per flattened row: the response token it predicts, or -1
-     * @param responseRows per sequence and response token t: the flattened row at position prompt length − 1 + t
-     */
-    record Sequences(ModelInput input, int[] targets, int[][] responseRows) {
-        static Sequences of(int[][] prompts, int[][] responses) {
-            int batch = prompts.length;
-            int seq = 0;
-            for (int b = 0; b < batch; b++) {
-                seq = Math.max(seq, prompts[b].length + responses[b].length);
-            }
-            int[][] ids = new int[batch][seq];
-            int[][] mask = new int[batch][seq];
-            int[] targets = new int[batch * seq];
-            Arrays.fill(targets, -1);
-            int[][] rows = new int[batch][];
-            for (int b = 0; b < batch; b++) {
-                int[] sequence = concat(prompts[b], responses[b]);
-                System.arraycopy(sequence, 0, ids[b], 0, sequence.length);
-                Arrays.fill(mask[b], 0, sequence.length, 1);
-                rows[b] = new int[responses[b].length];
-                for (int t = 0; t < responses[b].length; t++) {
-                    int row = b * seq + prompts[b].length - 1 + t;
-                    rows[b][t] = row;
-                    targets[row] = responses[b][t];
-                }
-            }
-            return new Sequences(ModelInput.of(ids, mask), targets, rows);
-        }
 
-        static int[] concat(int[] prompt, int[] response) {
-            int[] sequence = Arrays.copyOf(prompt, prompt.length + response.length);
-            System.arraycopy(response, 0, sequence, prompt.length, response.length);
-            return sequence;
-        }
-
-        int tokenRow(int sequence, int token) {
-            return responseRows[sequence][token];
-        }
-
-        /** The values at the response rows of {@code sequence} (one value per flattened row in {@code perRow}). */
-        double[] gather(Tensor perRow, int sequence) {
-            int[] r = responseRows[sequence];
-            double[] out = new double[r.length];
-            for (int t = 0; t < r.length; t++) {
-                out[t] = perRow.get(r[t]);
-            }
-            return out;
-        }
-    }
 }

@@ -182,10 +182,10 @@ class PpoTrainerTest {
         int[][] responses = {{7, 7, 30}, {12, 4, 7, 19}};
         PpoConfig.Options options = PpoConfig.defaults().options();
         double temperature = 0.7;
-        PpoTrainer.MicroBatch probe = new PpoTrainer.MicroBatch(prompts, responses,
+        PpoUpdate.MicroBatch probe = new PpoUpdate.MicroBatch(prompts, responses,
                 new double[][] {new double[3], new double[4]}, new double[][] {new double[3], new double[4]},
                 new double[][] {new double[3], new double[4]}, new double[][] {new double[3], new double[4]});
-        PpoTrainer.MicroBatchLoss at = PpoTrainer.microBatchLoss(Tape.inference(), policy, value, probe, options,
+        PpoUpdate.MicroBatchLoss at = PpoUpdate.microBatchLoss(Tape.inference(), policy, value, probe, options,
                 temperature, 1.0);
         assertTrue(at.entropy() > 0);
         // rollout numbers near the current ones (ratios in the unclipped range, or well outside it)
@@ -195,7 +195,7 @@ class PpoTrainerTest {
         double[][] oldValues = new double[2][];
         double[][] advantages = {{0.9, -1.1, 0.4}, {-0.3, 1.2, 0.8, -0.7}};
         double[][] returns = {{1.0, -0.5, 0.2}, {0.3, 0.9, -1.2, 0.4}};
-        PpoTrainer.Sequences s = PpoTrainer.Sequences.of(prompts, responses);
+        PpoSequences s = PpoSequences.of(prompts, responses);
         Var logp = Ops.tokenLogProbs(Tape.inference(), Ops.scale(Tape.inference(),
                 policy.hiddenStates(Tape.inference(), s.input()), (float) (1 / temperature)), policy.lmHead(),
                 s.targets());
@@ -217,7 +217,7 @@ class PpoTrainerTest {
                 oldValues[b][t] = currentValues[k] + valueOffsets[k];
             }
         }
-        PpoTrainer.MicroBatch batch = new PpoTrainer.MicroBatch(prompts, responses, oldLogp, oldValues, advantages,
+        PpoUpdate.MicroBatch batch = new PpoUpdate.MicroBatch(prompts, responses, oldLogp, oldValues, advantages,
                 returns);
         Map<String, Var> all = new java.util.LinkedHashMap<>();
         policy.parameters().forEach((n, v) -> all.put("policy." + n, v));
@@ -225,7 +225,7 @@ class PpoTrainerTest {
         TinyModels.checkParameterGradients("ppo micro-batch loss", all,
                 List.of("policy.transformer.h.0.attn.c_attn.weight", "policy.transformer.wte.weight",
                         "value.transformer.h.0.mlp.c_fc.weight", "value." + RewardModel.SCORE_WEIGHT),
-                tape -> PpoTrainer.microBatchLoss(tape, policy, value, batch, options, temperature, 0.5).total());
+                tape -> PpoUpdate.microBatchLoss(tape, policy, value, batch, options, temperature, 0.5).total());
     }
 
     /** Non-timing metrics of each metrics.jsonl line, by step. */
