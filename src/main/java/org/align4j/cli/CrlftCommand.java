@@ -16,9 +16,7 @@ import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 
 /**
@@ -26,22 +24,13 @@ import picocli.CommandLine.Mixin;
  * data source), rendered into the role prefixes and weighting the loss by the condition's coarse reward.
  */
 @Command(name = "crlft", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
-        modelTransformer = CrlftCommand.Flags.class, description = {
+        modelTransformer = TrainerCommand.Flags.class, description = {
         "Conditioned RL fine-tuning (OpenChat C-RLFT) on JSONL with a 'condition' field per example.",
         "Options: --condition-weights GPT4=1.0,GPT3=0.1, --user-prefix, --assistant-prefix, --end-of-turn, --max-length,",
         "and any HF TrainingArguments option, as flags or in --config (snake_case names)."})
 final class CrlftCommand extends TrainerCommand {
     /** Every option as a flag: HF's training arguments with TRL's SFT defaults, C-RLFT's options and max_length. */
     static final Map<String, Object> OPTION_DEFAULTS = optionDefaultsWithMaxLength();
-
-    /** Declares {@link #OPTION_DEFAULTS} as flags. */
-    public static final class Flags implements CommandLine.IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            ConfigFlags.addTrainer(spec, OPTION_DEFAULTS, CrlftConfig.defaults());
-            return spec;
-        }
-    }
 
     private static Map<String, Object> optionDefaultsWithMaxLength() {
         Map<String, Object> defaults = ConfigFlags.trainerDefaults(SftCommand.TRL_DEFAULTS, CrlftConfig.defaults());
@@ -52,6 +41,11 @@ final class CrlftCommand extends TrainerCommand {
     @Override
     Map<String, Object> optionDefaults() {
         return OPTION_DEFAULTS;
+    }
+
+    @Override
+    Record algorithmDefaults() {
+        return CrlftConfig.defaults();
     }
 
     @Mixin

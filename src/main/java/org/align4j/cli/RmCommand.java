@@ -13,9 +13,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code align4j rm}: reward modelling as TRL's {@code RewardTrainer} does it, with RewardConfig's option names
@@ -24,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code *ForSequenceClassification} model.
  */
 @Command(name = "rm", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
-        modelTransformer = RmCommand.Flags.class,
+        modelTransformer = TrainerCommand.Flags.class,
         description = {
         "Train a reward model on preference JSONL ({prompt?, chosen, rejected, margin?}, text or messages).",
         "Options: TRL's RewardConfig / HF TrainingArguments names as flags (--max-length 512) or in --config."})
@@ -36,18 +34,14 @@ final class RmCommand extends TrainerCommand {
     /** Every option as a flag: HF's training arguments with TRL's RewardConfig's defaults, then RewardConfig's own options. */
     static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, RewardConfig.defaults());
 
-    /** Declares {@link #OPTION_DEFAULTS} as flags. */
-    public static final class Flags implements CommandLine.IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            ConfigFlags.addTrainer(spec, OPTION_DEFAULTS, RewardConfig.defaults());
-            return spec;
-        }
-    }
-
     @Override
     Map<String, Object> optionDefaults() {
         return OPTION_DEFAULTS;
+    }
+
+    @Override
+    Record algorithmDefaults() {
+        return RewardConfig.defaults();
     }
 
     @Override

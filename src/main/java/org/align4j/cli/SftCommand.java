@@ -11,9 +11,7 @@ import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 
 /**
@@ -21,7 +19,7 @@ import picocli.CommandLine.Mixin;
  * (kebab-case flags or snake_case in {@code --config}).
  */
 @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
-        modelTransformer = SftCommand.Flags.class,
+        modelTransformer = TrainerCommand.Flags.class,
         description = {
         "Supervised fine-tuning on text, prompt-completion or conversational JSONL.",
         "Options: TRL's SFTConfig / HF TrainingArguments names as flags (--max-length 512) or in --config (max_length: 512)."})
@@ -37,18 +35,14 @@ final class SftCommand extends TrainerCommand {
     /** Every option as a flag: HF's training arguments with TRL's SFTConfig's defaults, then SFTConfig's own options. */
     static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, SftConfig.defaults());
 
-    /** Declares {@link #OPTION_DEFAULTS} as flags. */
-    public static final class Flags implements CommandLine.IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            ConfigFlags.addTrainer(spec, OPTION_DEFAULTS, SftConfig.defaults());
-            return spec;
-        }
-    }
-
     @Override
     Map<String, Object> optionDefaults() {
         return OPTION_DEFAULTS;
+    }
+
+    @Override
+    Record algorithmDefaults() {
+        return SftConfig.defaults();
     }
 
     @Override

@@ -12,7 +12,9 @@ import org.align4j.model.Models;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,9 +49,22 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
 
     /**
      * Every option this command takes as a flag, with its default ({@link ConfigFlags#trainerDefaults}); the
-     * command's {@code Flags} transformer declares the same ones.
+     * {@link Flags} transformer declares them.
      */
     abstract Map<String, Object> optionDefaults();
+
+    /** The algorithm's own option record, with its defaults (for the flags' types). */
+    abstract Record algorithmDefaults();
+
+    /** Declares a trainer command's options ({@link #optionDefaults}) as flags. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            TrainerCommand command = (TrainerCommand) spec.userObject();
+            ConfigFlags.addTrainer(spec, command.optionDefaults(), command.algorithmDefaults());
+            return spec;
+        }
+    }
 
     /** All options given (file, then flags), by snake_case name; what the algorithm takes is removed from it. */
     final Map<String, Object> options() {

@@ -146,6 +146,18 @@ class SftCommandTest {
         assertTrue(Files.exists(merged.resolve("model.safetensors")));
     }
 
+    /** Every SFTConfig and TrainingArguments option is a flag that --help lists with its (TRL) default. */
+    @Test
+    void helpListsEveryOptionWithItsDefault() {
+        CliRun help = CliRun.of("sft", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        for (String option : List.of("learning_rate (default: 2.0E-5)", "max_length (default: 1024)",
+                "packing (default: false)", "per_device_train_batch_size (default: 8)", "gradient_checkpointing")) {
+            assertTrue(help.out().contains("Option " + option), option + " in\n" + help.out());
+        }
+        assertTrue(help.out().contains("--use-peft") && help.out().contains("--config"), help.out());
+    }
+
     @Test
     void crlftTrainsOnConditionedData() throws IOException {
         List<String> lines = new ArrayList<>();
