@@ -3,11 +3,10 @@ package org.align4j.experiments;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import org.align4j.align.sft.SftTask;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
-import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 
 /**
@@ -42,9 +41,10 @@ public record PreferredFtMethod(double learningRate) implements FrontierMethod {
         List<TokenizedSequence> chosen = context.trainPairs().stream()
                 .map(p -> context.pairTokenization().completions(p).chosen()).toList();
         FrontierSeries series = context.series(name(), policy);
-        new Trainer<>(TrainingArguments.defaults().withOptions(context.trainingOptions(name(), learningRate)),
-                new SftTask(policy, SentimentTask.EOS, EmbeddedModel.generationConfig(), context.task().tokenizerDir()),
-                chosen, List.of()).addCallback(series).train();
+        SftTrainer.forSequences(policy, EmbeddedModel.generationConfig(), context.task().tokenizer(),
+                context.task().tokenizerDir(),
+                TrainingArguments.defaults().withOptions(context.trainingOptions(name(), learningRate)), chosen,
+                List.of()).addCallback(series).train();
         return series.points();
     }
 }

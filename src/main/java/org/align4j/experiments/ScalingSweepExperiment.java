@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.align4j.align.sft.SftTask;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.SftTokenization;
@@ -145,7 +146,6 @@ public final class ScalingSweepExperiment {
         List<TokenizedSequence> trainRows = SftTokenization.pack(tokenization.tokenizeAll(train, 0), plan.seq());
         List<TokenizedSequence> heldOutRows = SftTokenization.pack(tokenization.tokenizeAll(heldOut, 0), plan.seq());
         heldOutRows = heldOutRows.subList(0, Math.min(plan.heldOutRows(), heldOutRows.size()));
-        int pad = tokenizer.paddingId(null);
 
         List<SweepRun> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -166,7 +166,7 @@ public final class ScalingSweepExperiment {
                             estimate, elapsed, plan.timeLimitSeconds()));
                     continue;
                 }
-                SweepRun run = train(config, size, compute, steps, plan, trainRows, heldOutRows, pad, tokenizerDir,
+                SweepRun run = train(config, size, compute, steps, plan, trainRows, heldOutRows, tokenizer, tokenizerDir,
                         output.resolve("runs").resolve(name), seed);
                 runs.add(run);
                 trainedFlops += run.compute();
@@ -191,7 +191,8 @@ public final class ScalingSweepExperiment {
     }
 
     private static SweepRun train(ModelConfig config, Size size, double compute, long steps, Plan plan,
-                                  List<TokenizedSequence> trainRows, List<TokenizedSequence> heldOutRows, int pad,
+                                  List<TokenizedSequence> trainRows, List<TokenizedSequence> heldOutRows,
+                                  Tokenizer tokenizer,
                                   Path tokenizerDir, Path runDir, long seed) throws IOException {
         CausalLM model = Models.randomInit(config, seed);
         TrainingArguments args = TrainingArguments.defaults().withOptions(Map.ofEntries(
@@ -202,8 +203,8 @@ public final class ScalingSweepExperiment {
                 Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", Math.max(1, steps / 10)),
                 Map.entry("save_strategy", "no"), Map.entry("disable_tqdm", true), Map.entry("plot_loss", false),
                 Map.entry("seed", seed)));
-        SftTask task = new SftTask(model, pad, null, tokenizerDir);
-        Trainer<TokenizedSequence> trainer = new Trainer<>(args, task, trainRows, heldOutRows);
+        Trainer<TokenizedSequence> trainer = SftTrainer.forSequences(model, null, tokenizer, tokenizerDir, args,
+                trainRows, heldOutRows);
         long t0 = System.nanoTime();
         TrainOutput out = trainer.train();
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.align4j.align.sft.EmbeddedSftRecipe;
-import org.align4j.align.sft.SftTask;
+import org.align4j.align.sft.SftTrainer;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -222,9 +222,9 @@ public final class SentimentTask {
             long started = System.nanoTime();
             AtomicDirectory.write(dir, staging -> {
                 CausalLM model = EmbeddedModel.randomInit(seed);
-                Trainer<TokenizedSequence> trainer = new Trainer<>(EmbeddedSftRecipe.arguments(staging, steps, seed)
-                        .withOptions(Map.of("disable_tqdm", !progressBars)),
-                        sftTask(model, tokenizerDir), trainRows, evalRows);
+                Trainer<TokenizedSequence> trainer = SftTrainer.forSequences(model, EmbeddedModel.generationConfig(),
+                        tokenizer, tokenizerDir, EmbeddedSftRecipe.arguments(staging, steps, seed)
+                                .withOptions(Map.of("disable_tqdm", !progressBars)), trainRows, evalRows);
                 double trainLoss = trainer.train().trainingLoss();
                 double heldOut = trainer.evaluate().get("eval_loss");
                 JSON.writeValue(staging.resolve(SFT_SUMMARY_FILE).toFile(), JSON.createObjectNode()
@@ -239,10 +239,6 @@ public final class SentimentTask {
                 cached ? "read from cache" : String.format(Locale.ROOT, "trained in %.0f s", result.seconds()),
                 result.trainLoss(), result.heldOutLoss());
         return result;
-    }
-
-    private static SftTask sftTask(CausalLM model, Path tokenizerDir) {
-        return new SftTask(model, EOS, EmbeddedModel.generationConfig(), tokenizerDir);
     }
 
     /** The sizes. */
