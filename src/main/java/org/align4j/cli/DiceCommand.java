@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,6 +20,10 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.HfModelWriter;
 import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.OptionRecords;
+import org.align4j.train.RunFolder;
+import org.align4j.train.TrainingArguments;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +36,7 @@ import picocli.CommandLine.Spec;
  * kebab-case flags or in {@code --config}); {@code --seed} also seeds the sampling.
  */
 @Command(name = "dice", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
-        modelTransformer = DpoCommand.Flags.class,
+        modelTransformer = DiceCommand.Flags.class,
         description = {"DICE: rounds of sampling from the DPO policy, scoring the samples with its implicit reward "
                 + "log pi(y|x) - log pi_ref(y|x) minus alpha |y|, pairing best and worst, mixing with offline pairs "
                 + "and training DPO again.",
@@ -69,55 +74,38 @@ public final class DiceCommand implements Callable<Integer> {
     @Mixin
     private TorchDtypeOption torchDtype;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of DPOConfig options.")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML or JSON file of DICE and DPOConfig options (snake_case names); flags override it.")
     private Path config;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "DICE rounds (default ${DEFAULT-VALUE}).")
-    private int rounds;
+    /** The resolved DICE and DPO options, saved in the output folder. */
+    static final String CONFIG_FILE = "dice_config.json";
 
-    @Option(names = "--samples-per-prompt", defaultValue = "16",
-            description = "Responses sampled per prompt, K (default ${DEFAULT-VALUE}).")
-    private int samplesPerPrompt;
+    /** DICE's own options as flags, with their defaults. */
+    static final Map<String, Object> DICE_DEFAULTS = OptionRecords.toOptions(DiceConfig.Options.defaults());
 
-    @Option(names = "--gamma", defaultValue = "0.5",
-            description = "Share of offline pairs in each round's data, in [0, 1) (default ${DEFAULT-VALUE}).")
-    private double gamma;
-
-    @Option(names = "--length-unit", defaultValue = "chars",
-            description = "|y| in chars (the authors') or tokens (default ${DEFAULT-VALUE}).")
-    private String lengthUnit;
-
-    @Option(names = "--alpha-grid", defaultValue = "0:1:0.001", paramLabel = "GRID",
-            description = "alpha values swept: start:stop:step (stop included) or a comma list; the alpha whose pairs"
-                    + " have the smallest |mean chosen length - mean rejected length| wins (default ${DEFAULT-VALUE}).")
-    private String alphaGrid;
-
-    @Option(names = "--min-valid-samples", defaultValue = "2",
-            description = "Skip prompts with fewer responses that ended with eos (default ${DEFAULT-VALUE}).")
-    private int minValidSamples;
-
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
-    private double temperature;
-
-    @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling top_p (default ${DEFAULT-VALUE}).")
-    private double topP;
-
-    @Option(names = "--top-k", defaultValue = "0", description = "top_k, 0 disables (default ${DEFAULT-VALUE}).")
-    private int topK;
-
-    @Option(names = "--max-new-tokens", defaultValue = "256",
-            description = "Longest response; one without eos by then is dropped (default ${DEFAULT-VALUE}).")
-    private int maxNewTokens;
-
-    @Option(names = "--score-batch-size", defaultValue = "8",
-            description = "Sequences per forward pass when scoring (default ${DEFAULT-VALUE}).")
-    private int scoreBatchSize;
+    /** Adds DICE's own options and the DPO options as flags. */
+    public static final class Flags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec commandSpec) {
+            new DpoCommand.Flags().transform(commandSpec);
+            ConfigFlags.add(commandSpec, DICE_DEFAULTS, ConfigFlags.booleanOptions(DiceConfig.Options.class));
+            return commandSpec;
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
-        DpoConfig dpo = config != null ? DpoConfig.load(config) : DpoConfig.defaults();
-        Map<String, Object> flags = ConfigFlags.given(spec, DpoCommand.FLAG_OPTIONS);
-        dpo = DpoConfig.fromOptions(flags, "command line", dpo);
+        Map<String, Object> fromFile = config != null ? TrainingArguments.readOptions(config) : Map.of();
+        Map<String, Object> diceFromFile = TrainingOptions.take(new LinkedHashMap<>(fromFile), DICE_DEFAULTS.keySet());
+        Map<String, Object> dpoFromFile = new LinkedHashMap<>(fromFile);
+        dpoFromFile.keySet().removeAll(DICE_DEFAULTS.keySet());
+        String fileSource = config != null ? config.toString() : "options";
+        DiceConfig.Options diceOptions = OptionRecords.merge(
+                OptionRecords.merge(DiceConfig.Options.defaults(), diceFromFile, DiceConfig.Options.class, fileSource),
+                ConfigFlags.given(spec, DICE_DEFAULTS.keySet()), DiceConfig.Options.class, "command line");
+        DpoConfig dpo = DpoConfig.fromOptions(dpoFromFile, fileSource, DpoConfig.defaults());
+        dpo = DpoConfig.fromOptions(ConfigFlags.given(spec, DpoCommand.FLAG_OPTIONS), "command line", dpo);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
@@ -129,12 +117,11 @@ public final class DiceCommand implements Callable<Integer> {
         var offline = JsonlDataset.read(offlineData);
         CausalLM policy = saveDtype.load(model);
         CausalLM reference = torchDtype.loadFrozen(refModel);
-        GenerationConfig base = GenerationConfig.load(model, policy.config());
-        GenerationConfig generation = new GenerationConfig(maxNewTokens, true, temperature, topK, topP,
-                base.eosTokenIds(), base.padTokenId(), dpo.training().seed());
-        DiceConfig dice = new DiceConfig(rounds, samplesPerPrompt, generation, gamma,
-                DiceConfig.LengthUnit.of(lengthUnit), DiceConfig.parseAlphaGrid(alphaGrid), minValidSamples,
-                scoreBatchSize, dpo);
+        DiceConfig dice = DiceConfig.of(diceOptions, dpo, GenerationConfig.load(model, policy.config()));
+        Files.createDirectories(output);
+        Map<String, Object> resolved = new LinkedHashMap<>(dpo.toOptions());
+        resolved.putAll(OptionRecords.toOptions(diceOptions));
+        new RunFolder(output).replace(CONFIG_FILE, file -> Files.writeString(file, OptionRecords.toJson(resolved)));
         PrintWriter out = spec.commandLine().getOut();
         DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir),
                 torchDtype.storage(model));

@@ -93,6 +93,9 @@ class DiceCommandTest {
         CliRun first = CliRun.of(args(models, prompts, offline, out));
         assertEquals(0, first.exitCode(), first.err());
         assertTrue(first.out().contains("dice: round 2 dpo done"), first.out());
+        JsonNode saved = JSON.readTree(out.resolve(DiceCommand.CONFIG_FILE).toFile());
+        assertEquals(4, saved.get("samples_per_prompt").asInt(), "DICE's own options are saved");
+        assertEquals(1e-3, saved.get("learning_rate").asDouble(), "and the DPO run's");
         for (int round = 1; round <= 2; round++) {
             Path r = DiceLoop.roundDirectory(out, round);
             for (String file : STAGE_FILES) {

@@ -31,6 +31,43 @@ public record DiceConfig(int rounds, int samplesPerPrompt, GenerationConfig gene
     /** The default α grid: 0 to 1 in steps of 0.001 (1001 values), the range the authors sweep for characters. */
     public static final List<Double> DEFAULT_ALPHA_GRID = range(0, 1, 0.001);
 
+    /**
+     * DICE's own options under their snake_case names, as a {@code --config} file or the flags give them (read by
+     * {@link org.align4j.train.OptionRecords}); {@link #of} turns them into a configuration.
+     *
+     * @param rounds           {@code rounds} (2)
+     * @param samplesPerPrompt {@code samples_per_prompt}, K (16)
+     * @param gamma            {@code gamma} (0.5)
+     * @param lengthUnit       {@code length_unit}: chars or tokens (chars)
+     * @param alphaGrid        {@code alpha_grid}: start:stop:step (stop included) or a comma list (0:1:0.001)
+     * @param minValidSamples  {@code min_valid_samples} (2)
+     * @param temperature      {@code temperature} of sampling (1.0)
+     * @param topP             {@code top_p} (1.0)
+     * @param topK             {@code top_k}, 0 disables (0)
+     * @param maxNewTokens     {@code max_new_tokens}: a response without eos by then is dropped (256)
+     * @param scoreBatchSize   {@code score_batch_size}: sequences per forward pass when scoring (8)
+     */
+    public record Options(int rounds, int samplesPerPrompt, double gamma, String lengthUnit, String alphaGrid,
+                          int minValidSamples, double temperature, double topP, int topK, int maxNewTokens,
+                          int scoreBatchSize) {
+        /** The defaults (the paper's where it gives them). */
+        public static Options defaults() {
+            return new Options(2, 16, 0.5, "chars", "0:1:0.001", 2, 1.0, 1.0, 0, 256, 8);
+        }
+    }
+
+    /**
+     * The configuration of {@code options} whose rounds train as {@code dpo} says, sampling with the eos and pad ids
+     * of {@code model} (its generation config) and {@code dpo}'s seed.
+     */
+    public static DiceConfig of(Options options, DpoConfig dpo, GenerationConfig model) {
+        GenerationConfig generation = new GenerationConfig(options.maxNewTokens(), true, options.temperature(),
+                options.topK(), options.topP(), model.eosTokenIds(), model.padTokenId(), dpo.training().seed());
+        return new DiceConfig(options.rounds(), options.samplesPerPrompt(), generation, options.gamma(),
+                LengthUnit.of(options.lengthUnit()), parseAlphaGrid(options.alphaGrid()), options.minValidSamples(),
+                options.scoreBatchSize(), dpo);
+    }
+
     /** How the length |y| of a response is counted. */
     public enum LengthUnit {
         /** Characters of the decoded response: code points, as Python's {@code len} counts them. */
