@@ -82,6 +82,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Mixin
     private TorchDtypeOption torchDtype;
 
+    @Mixin
+    private LoraOptions lora;
+
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
@@ -107,7 +110,9 @@ public final class PpoCommand implements Callable<Integer> {
         flags.put("output_dir", output.toString());
         resolved = PpoConfig.fromOptions(flags, "command line", resolved);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
-        CausalLM policy = saveDtype.load(model);
+        CausalLM base = lora.enabled() ? torchDtype.loadFrozen(model) : null;
+        CausalLM policy = lora.enabled() ? lora.adapt(base, model.toString(), resolved.training().seed())
+                : saveDtype.load(model);
         Tokenizer processingClass = TrainerCommand.loadTokenizer(tokenizerDir, policy.config().vocabSize());
         List<Example> examples = JsonlDataset.read(data);
         int[][] prompts = PromptTokenization.tokenizeAll(processingClass, examples);
@@ -124,8 +129,10 @@ public final class PpoCommand implements Callable<Integer> {
         RewardModel reward = RewardModel.load(rewardModel, seed).withPadTokenId(pad);
         RewardModel value = valueModel != null ? RewardModel.load(valueModel, seed).withPadTokenId(pad)
                 : reward.copy();
-        // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for
+        // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for;
+        // under LoRA adapters the frozen base is the reference, its weights shared with the policy
         CausalLM reference = refModel != null ? torchDtype.loadFrozen(refModel)
+                : base != null ? base
                 : torchDtype.bfloat16(model) ? torchDtype.loadFrozen(model) : null;
         PpoTrainer trainer = new PpoTrainer(policy, reference, value,
                 BestOfN.rewardModel(reward, resolved.options().localRolloutForwardBatchSize()), prompts, resolved,

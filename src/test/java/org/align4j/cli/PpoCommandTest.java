@@ -1,6 +1,7 @@
 package org.align4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,6 +58,41 @@ class PpoCommandTest {
         double kl = JSON.readTree(Files.readAllLines(out.resolve("metrics.jsonl")).get(0)).get("objective/kl")
                 .asDouble();
         assertTrue(Double.isFinite(kl) && Math.abs(kl) < 0.05, "first update's KL to a rounded copy: " + kl);
+    }
+
+    /**
+     * Under --use-peft the policy trains LoRA adapters on a frozen base, which is also the reference: the first KL is
+     * exactly zero (B starts at zero), the run folder and checkpoints hold the adapter, and a resumed run (dropout
+     * masks included) logs what an uninterrupted one did.
+     */
+    @Test
+    void usePeftTrainsAdaptersAgainstTheFrozenBase() throws IOException {
+        Path out = tmp.resolve("peft");
+        List<String> args = List.of("ppo", "--model", model.toString(), "--reward-model", rewardModel.toString(),
+                "--data", prompts.toString(), "--output", out.toString(), "--per-device-train-batch-size", "2",
+                "--total-episodes", "4", "--response-length", "4", "--num-ppo-epochs", "1", "--save-steps", "1",
+                "--learning-rate", "1e-2", "--disable-tqdm", "--use-peft", "--lora-r", "4");
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.err());
+        for (String f : List.of("adapter_config.json", "adapter_model.safetensors",
+                "checkpoint-1/adapter_model.safetensors")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertFalse(Files.exists(out.resolve("model.safetensors")), "the base is not written again");
+        List<String> before = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(0.0, JSON.readTree(before.get(0)).get("objective/kl").asDouble(), "the reference is the base");
+        List<String> resume = new ArrayList<>(args);
+        resume.addAll(List.of("--resume-from-checkpoint", out.resolve("checkpoint-1").toString()));
+        CliRun resumed = CliRun.of(resume.toArray(String[]::new));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        List<String> after = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(before.size(), after.size());
+        for (int i = 0; i < before.size(); i++) {
+            for (String key : List.of("objective/kl", "objective/scores", "loss/policy_avg")) {
+                assertEquals(JSON.readTree(before.get(i)).get(key).asDouble(), JSON.readTree(after.get(i)).get(key)
+                        .asDouble(), 1e-6, "line " + (i + 1) + " " + key);
+            }
+        }
     }
 
     @Test

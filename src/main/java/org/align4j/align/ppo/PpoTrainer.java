@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.align4j.InputException;
+import org.align4j.align.PolicyFiles;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.reward.BestOfN;
 import org.align4j.autograd.Ops;
@@ -29,7 +30,6 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.HfModels;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
@@ -389,7 +389,7 @@ public final class PpoTrainer {
                 }
             }
         }
-        run.saveFinalModel(dir -> writer.write(policy, dir));
+        run.saveFinalModel(dir -> PolicyFiles.write(policy, writer, dir, policy.config().dtype()));
         run.replace(RunFolder.TRAINER_STATE_FILE, this::writeState);
         if (config.training().plotLoss()) {
             MetricCurve.write(logHistory, run.directory().resolve(CURVES_PNG), "PPO reward and KL", "episode",
@@ -460,7 +460,8 @@ public final class PpoTrainer {
         requireSaved(checkpoint, position, "batch_size", config.batchSize());
         requireSaved(checkpoint, position, "seed", config.training().seed());
         requireSaved(checkpoint, rng.path("streams"), "updates_drawn", saved);
-        HfModels.loadWeights(policy, checkpoint);
+        PolicyFiles.load(policy, checkpoint);
+        PolicyFiles.restoreRngState(policy, rng.path("policy"));
         valueModel.loadWeights(checkpoint.resolve(VALUE_MODEL_DIR));
         optimizer.load(checkpoint.resolve(RunFolder.OPTIMIZER_FILE), parameters);
         klController.restore(state.path("kl_coef").asDouble(Double.NaN));
@@ -623,7 +624,7 @@ public final class PpoTrainer {
 
     private void saveCheckpoint() throws IOException {
         run.writeCheckpoint(updates, config.training().saveTotalLimit(), null, dir -> {
-            writer.write(policy, dir, Dtype.F32);
+            PolicyFiles.write(policy, writer, dir, Dtype.F32);
             Path value = Files.createDirectories(dir.resolve(VALUE_MODEL_DIR));
             valueModel.write(value, Dtype.F32);
             optimizer.save(dir.resolve(RunFolder.OPTIMIZER_FILE));
@@ -644,6 +645,7 @@ public final class PpoTrainer {
         position.put("epoch", promptEpoch);
         position.put("batch_in_epoch", batchInEpoch);
         node.putObject("streams").put("updates_drawn", updates);
+        node.set("policy", PolicyFiles.rngState(policy));
         return node;
     }
 
