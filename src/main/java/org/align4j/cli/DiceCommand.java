@@ -78,9 +78,6 @@ public final class DiceCommand implements Callable<Integer> {
             description = "YAML or JSON file of DICE and DPOConfig options (snake_case names); flags override it.")
     private Path config;
 
-    /** The resolved DICE and DPO options, saved in the output folder. */
-    static final String CONFIG_FILE = "dice_config.json";
-
     /** DICE's own options as flags, with their defaults. */
     static final Map<String, Object> DICE_DEFAULTS = OptionRecords.toOptions(DiceConfig.Options.defaults());
 
@@ -97,9 +94,8 @@ public final class DiceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Map<String, Object> fromFile = config != null ? TrainingArguments.readOptions(config) : Map.of();
-        Map<String, Object> diceFromFile = TrainingOptions.take(new LinkedHashMap<>(fromFile), DICE_DEFAULTS.keySet());
         Map<String, Object> dpoFromFile = new LinkedHashMap<>(fromFile);
-        dpoFromFile.keySet().removeAll(DICE_DEFAULTS.keySet());
+        Map<String, Object> diceFromFile = TrainingOptions.take(dpoFromFile, DICE_DEFAULTS.keySet());
         String fileSource = config != null ? config.toString() : "options";
         DiceConfig.Options diceOptions = OptionRecords.merge(
                 OptionRecords.merge(DiceConfig.Options.defaults(), diceFromFile, DiceConfig.Options.class, fileSource),
@@ -121,7 +117,7 @@ public final class DiceCommand implements Callable<Integer> {
         Files.createDirectories(output);
         Map<String, Object> resolved = new LinkedHashMap<>(dpo.toOptions());
         resolved.putAll(OptionRecords.toOptions(diceOptions));
-        new RunFolder(output).replace(CONFIG_FILE, file -> Files.writeString(file, OptionRecords.toJson(resolved)));
+        new RunFolder(output).replace(DiceConfig.FILE_NAME, file -> Files.writeString(file, OptionRecords.toJson(resolved)));
         PrintWriter out = spec.commandLine().getOut();
         DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir),
                 torchDtype.storage(model));

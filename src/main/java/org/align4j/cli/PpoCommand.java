@@ -111,7 +111,7 @@ public final class PpoCommand implements Callable<Integer> {
         resolved = PpoConfig.fromOptions(flags, "command line", resolved);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         CausalLM base = lora.enabled() ? torchDtype.loadFrozen(model) : null;
-        CausalLM policy = lora.enabled() ? lora.adapt(base, model.toString(), resolved.training().seed())
+        CausalLM policy = base != null ? lora.adapt(base, model.toString(), resolved.training().seed())
                 : saveDtype.load(model);
         Tokenizer processingClass = TrainerCommand.loadTokenizer(tokenizerDir, policy.config().vocabSize());
         List<Example> examples = JsonlDataset.read(data);

@@ -110,22 +110,17 @@ public final class RunFolder {
     }
 
     /**
-     * The checkpoint's global step, after checking that its trainer state and learning-rate schedule agree on it.
+     * Checks that the checkpoint's learning-rate schedule stands at {@code step}, the global step of its trainer
+     * state.
      *
      * @throws InputException naming the file that is unreadable or disagrees
      */
-    public static long checkpointStep(Path checkpoint) {
-        JsonNode state = readJson(checkpoint.resolve(TRAINER_STATE_FILE));
-        long step = state.path("global_step").asLong(-1);
-        if (step < 0) {
-            throw new InputException(checkpoint.resolve(TRAINER_STATE_FILE) + ": global_step missing or negative");
-        }
+    public static void requireScheduleAt(Path checkpoint, long step) {
         JsonNode scheduler = readJson(checkpoint.resolve(SCHEDULER_FILE));
         if (scheduler.path("last_epoch").asLong(-1) != step) {
             throw new InputException(checkpoint.resolve(SCHEDULER_FILE) + ": last_epoch "
                     + scheduler.path("last_epoch") + " differs from global_step " + step);
         }
-        return step;
     }
 
     /** A JSON file of a checkpoint or run folder; an unreadable one is an {@link InputException} naming it. */

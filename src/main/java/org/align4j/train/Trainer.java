@@ -470,8 +470,8 @@ public final class Trainer<B> {
     }
 
     private void resume(Path checkpoint) {
-        RunFolder.checkpointStep(checkpoint);
         TrainerState saved = TrainerState.read(checkpoint.resolve(RunFolder.TRAINER_STATE_FILE));
+        RunFolder.requireScheduleAt(checkpoint, saved.globalStep);
         JsonNode rng = RunFolder.readJson(checkpoint.resolve(RunFolder.RNG_STATE_FILE));
         JsonNode position = rng.path("sampler");
         if (position.path("num_examples").asLong(-1) != sampler.size()) {

@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
@@ -93,7 +94,7 @@ class DiceCommandTest {
         CliRun first = CliRun.of(args(models, prompts, offline, out));
         assertEquals(0, first.exitCode(), first.err());
         assertTrue(first.out().contains("dice: round 2 dpo done"), first.out());
-        JsonNode saved = JSON.readTree(out.resolve(DiceCommand.CONFIG_FILE).toFile());
+        JsonNode saved = JSON.readTree(out.resolve(DiceConfig.FILE_NAME).toFile());
         assertEquals(4, saved.get("samples_per_prompt").asInt(), "DICE's own options are saved");
         assertEquals(1e-3, saved.get("learning_rate").asDouble(), "and the DPO run's");
         for (int round = 1; round <= 2; round++) {

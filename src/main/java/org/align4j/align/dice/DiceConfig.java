@@ -28,6 +28,8 @@ import org.align4j.model.GenerationConfig;
 public record DiceConfig(int rounds, int samplesPerPrompt, GenerationConfig generation, double gamma,
                          LengthUnit lengthUnit, List<Double> alphaGrid, int minValidSamples, int scoreBatchSize,
                          DpoConfig dpo) {
+    /** The file a run saves its resolved options to (the training options, then these). */
+    public static final String FILE_NAME = "dice_config.json";
     /** The default α grid: 0 to 1 in steps of 0.001 (1001 values), the range the authors sweep for characters. */
     public static final List<Double> DEFAULT_ALPHA_GRID = range(0, 1, 0.001);
 

@@ -452,8 +452,13 @@ public final class PpoTrainer {
      * the sampler's position and the log history; then advances the random streams by the updates taken.
      */
     private void resume(Path checkpoint) throws IOException {
-        long saved = RunFolder.checkpointStep(checkpoint);
         JsonNode state = RunFolder.readJson(checkpoint.resolve(RunFolder.TRAINER_STATE_FILE));
+        long saved = state.path("global_step").asLong(-1);
+        if (saved < 0) {
+            throw new InputException(checkpoint.resolve(RunFolder.TRAINER_STATE_FILE)
+                    + ": global_step missing or negative");
+        }
+        RunFolder.requireScheduleAt(checkpoint, saved);
         JsonNode rng = RunFolder.readJson(checkpoint.resolve(RunFolder.RNG_STATE_FILE));
         JsonNode position = rng.path("sampler");
         requireSaved(checkpoint, position, "num_prompts", prompts.length);

@@ -20,6 +20,8 @@ import org.align4j.train.OptionRecords;
  *                                 tokenizer's pad token, else its eos token
  */
 public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, String padToken) {
+    /** The file a run saves its resolved options to (the training options, then these). */
+    public static final String FILE_NAME = "reward_config.json";
     /** The option names, snake_case as in TRL. */
     public static final Set<String> OPTION_NAMES = OptionRecords.names(RewardConfig.class);
 

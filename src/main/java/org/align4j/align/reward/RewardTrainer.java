@@ -19,8 +19,6 @@ import org.align4j.train.TrainingArguments;
  * the shared {@link Trainer} running the {@link RewardTask}.
  */
 public final class RewardTrainer {
-    /** The resolved configuration in the run folder: the training options and RewardConfig's own. */
-    public static final String CONFIG_FILE = "reward_config.json";
     private RewardTrainer() {
     }
 
@@ -45,7 +43,7 @@ public final class RewardTrainer {
                                                    TrainingArguments args, List<PreferencePair> train,
                                                    List<PreferencePair> eval) {
         return new Trainer<>(args, new RewardTask(model, config.centerRewardsCoefficient(), tokenizerDir), train,
-                eval).savingConfig(CONFIG_FILE, config);
+                eval).savingConfig(RewardConfig.FILE_NAME, config);
     }
 
     /** The examples as TRL's reward trainer prepares them, without the pairs longer than max_length (counted). */

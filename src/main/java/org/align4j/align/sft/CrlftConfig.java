@@ -20,6 +20,8 @@ import org.align4j.train.OptionRecords;
  */
 public record CrlftConfig(Map<String, Double> conditionWeights, String userPrefix, String assistantPrefix,
                           String endOfTurn) {
+    /** The file a run saves its resolved options to (the training options, then these). */
+    public static final String FILE_NAME = "crlft_config.json";
     /** The option names, snake_case. */
     public static final Set<String> OPTION_NAMES = OptionRecords.names(CrlftConfig.class);
 

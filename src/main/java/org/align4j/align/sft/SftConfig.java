@@ -14,6 +14,8 @@ import org.align4j.train.OptionRecords;
  * @param completionOnlyLoss completion_only_loss: train only on completions of prompt-completion data (true)
  */
 public record SftConfig(int maxLength, boolean packing, boolean completionOnlyLoss) {
+    /** The file a run saves its resolved options to (the training options, then these). */
+    public static final String FILE_NAME = "sft_config.json";
     /** The option names, snake_case as in TRL. */
     public static final Set<String> OPTION_NAMES = OptionRecords.names(SftConfig.class);
 

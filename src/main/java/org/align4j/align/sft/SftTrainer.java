@@ -18,8 +18,6 @@ import org.align4j.train.TrainingArguments;
  * {@code crlft} and {@code quantize --qat}, the demo and the experiments all build their SFT runs here.
  */
 public final class SftTrainer {
-    /** The resolved configuration in the run folder: the training options and SFTConfig's own. */
-    public static final String CONFIG_FILE = "sft_config.json";
     private SftTrainer() {
     }
 
@@ -42,7 +40,7 @@ public final class SftTrainer {
                     : SftTokenization.pack(evalSequences, sft.maxLength());
         }
         return forSequences(model, generationConfig, tokenizer, tokenizerDir, args, trainSequences, evalSequences)
-                .savingConfig(CONFIG_FILE, sft);
+                .savingConfig(SftConfig.FILE_NAME, sft);
     }
 
     /** A trainer of {@code model} on sequences already tokenized (plain, or weighted as C-RLFT's). */
