@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoLossConfig;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
@@ -94,7 +95,7 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
             Map<String, Object> defaults = new LinkedHashMap<>(DpoConfig.defaults().toOptions());
             defaults.keySet().retainAll(FLAG_OPTIONS);
             ConfigFlags.add(commandSpec, defaults, ConfigFlags.booleanOptions(TrainingArguments.class,
-                    DpoConfig.Options.class));
+                    DpoLossConfig.class, DpoConfig.Options.class));
             return commandSpec;
         }
     }

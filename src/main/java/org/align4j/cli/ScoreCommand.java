@@ -93,7 +93,7 @@ public final class ScoreCommand implements Callable<Integer> {
         public CommandSpec transform(CommandSpec commandSpec) {
             Map<String, Object> defaults = new LinkedHashMap<>(defaults().toOptions());
             defaults.keySet().retainAll(SCORE_OPTIONS);
-            ConfigFlags.add(commandSpec, defaults, ConfigFlags.booleanOptions(DpoConfig.Options.class));
+            ConfigFlags.add(commandSpec, defaults, ConfigFlags.booleanOptions(DpoLossConfig.class));
             return commandSpec;
         }
     }

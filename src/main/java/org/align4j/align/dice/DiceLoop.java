@@ -229,7 +229,7 @@ public final class DiceLoop {
         }
         int padId = config.generation().eosTokenIds().getFirst();
         PreferenceScorer scorer = new PreferenceScorer(policy, new ModelReference(reference),
-                DpoLossConfig.builder().build(), padId);
+                DpoLossConfig.defaults(), padId);
         List<PreferenceScorer.SequenceScore> scores = sequences.isEmpty() ? List.of()
                 : scorer.scoreSequences(sequences, config.scoreBatchSize());
         List<DiceSample> scored = new ArrayList<>(samples.size());

@@ -65,8 +65,8 @@ public final class CompletionLogpReduction {
 
     /** The reduction {@code config} asks for: LD-DPO when {@code ld_alpha} is set, plain sums otherwise. */
     public static CompletionLogpReduction of(DpoLossConfig config, boolean[][] chosenMask, boolean[][] rejectedMask) {
-        return config.ldAlpha().isPresent()
-                ? lengthDesensitized(chosenMask, rejectedMask, config.ldAlpha().getAsDouble())
+        return config.ldAlpha() != null
+                ? lengthDesensitized(chosenMask, rejectedMask, config.ldAlpha())
                 : sum(chosenMask, rejectedMask);
     }
 

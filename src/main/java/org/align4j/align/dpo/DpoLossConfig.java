@@ -1,15 +1,19 @@
 package org.align4j.align.dpo;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.OptionalDouble;
+import java.util.Map;
+import java.util.Set;
 import org.align4j.InputException;
+import org.align4j.train.OptionRecords;
 
 /**
  * The loss options of TRL's {@code DPOConfig} (TRL 1.13 names and defaults), plus TYPO's λ and {@code reference_free}.
- * The compact constructor rejects, with an {@link IllegalArgumentException}, every combination TRL rejects and every
- * value that makes a loss undefined.
+ * Read and written by those names through {@link OptionRecords} ({@link #withOptions}); the compact constructor
+ * rejects, with an {@link InputException}, every combination TRL rejects and every value that makes a loss undefined.
  *
  * @param beta                 {@code beta} (0.1): β, the inverse strength of the pull towards the reference; for IPO it
  *                             is the paper's τ. Must be finite and > 0.
@@ -17,7 +21,7 @@ import org.align4j.InputException;
  *                             (label smoothing, (0, 1)), aot and aot_unpaired ([0, 1]); ignored by the other losses
  *                             (TRL 1.13's sigmoid loss does not smooth).
  * @param lossType             {@code loss_type} (["sigmoid"]): the losses to combine, at least one.
- * @param lossWeights          {@code loss_weights} (all 1.0): one finite weight per entry of {@code lossType}; the
+ * @param lossWeights          {@code loss_weights} (null: all 1.0): one finite weight per entry of {@code lossType}; the
  *                             total loss is Σ_k weight_k · mean over the batch of loss_k (e.g. MPO's [0.8, 0.2, 1.0]).
  * @param fDivergenceType      {@code f_divergence_type} (reverse_kl): the f-DPO score of each log-ratio; a non-default
  *                             value is only accepted when every loss type {@link DpoLossType#acceptsFDivergence()}.
@@ -28,7 +32,7 @@ import org.align4j.InputException;
  *                             {@link WpoWeighting}, which the {@link DpoLossInput} must then carry. Not allowed with aot or
  *                             aot_unpaired (they sort, which would misalign the weights).
  * @param ldAlpha              {@code ld_alpha} (None): LD-DPO's α in [0, 1] (Liu et al. 2024, arXiv 2409.06411), see
- *                             {@link CompletionLogpReduction}; empty = plain sums.
+ *                             {@link CompletionLogpReduction}; null = plain sums.
  * @param referenceFree        {@code reference_free} (false; TRL dropped the option after 0.x): the reference
  *                             log-probabilities are taken as 0, i.e. a reference that gives every response the same
  *                             probability; this applies to the losses and to the logged rewards.
@@ -38,7 +42,7 @@ import org.align4j.InputException;
  */
 public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType> lossType, List<Double> lossWeights,
                             FDivergenceType fDivergenceType, double fAlphaDivergenceCoef, double discopopTau,
-                            boolean useWeighting, OptionalDouble ldAlpha, boolean referenceFree, double typoLambda) {
+                            boolean useWeighting, Double ldAlpha, boolean referenceFree, double typoLambda) {
 
     /** TRL's default {@code beta}. */
     public static final double DEFAULT_BETA = 0.1;
@@ -49,7 +53,9 @@ public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType
     /** Default TYPO λ (the paper gives no single recommended value; it sweeps λ). */
     public static final double DEFAULT_TYPO_LAMBDA = 1.0;
 
-    /** Validates the options (see the class description) and freezes the lists; null weights mean all 1.0. */
+    private static final Set<String> OPTION_NAMES = OptionRecords.names(DpoLossConfig.class);
+
+    /** Validates the options (see the class description) and freezes the lists. */
     public DpoLossConfig {
         if (!(beta > 0) || !Double.isFinite(beta)) {
             throw new InputException("beta must be finite and > 0, got " + beta);
@@ -63,18 +69,18 @@ public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType
             }
         }
         lossType = List.copyOf(lossType);
-        if (lossWeights == null) {
-            lossWeights = Collections.nCopies(lossType.size(), 1.0);
-        } else if (lossWeights.size() != lossType.size()) {
-            throw new InputException("loss_weights has " + lossWeights.size() + " weights for "
-                    + lossType.size() + " loss types " + lossType + "; give one weight per loss type");
-        }
-        for (Double w : lossWeights) {
-            if (w == null || !Double.isFinite(w)) {
-                throw new InputException("loss_weights must be finite numbers, got " + lossWeights);
+        if (lossWeights != null) {
+            if (lossWeights.size() != lossType.size()) {
+                throw new InputException("loss_weights has " + lossWeights.size() + " weights for "
+                        + lossType.size() + " loss types " + lossType + "; give one weight per loss type");
             }
+            for (Double w : lossWeights) {
+                if (w == null || !Double.isFinite(w)) {
+                    throw new InputException("loss_weights must be finite numbers, got " + lossWeights);
+                }
+            }
+            lossWeights = Collections.unmodifiableList(new ArrayList<>(lossWeights));
         }
-        lossWeights = List.copyOf(lossWeights);
         if (fDivergenceType == null) {
             throw new InputException("f_divergence_type is null");
         }
@@ -107,11 +113,8 @@ public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType
             throw new InputException("use_weighting (WPO) is not defined for 'aot' or 'aot_unpaired': they "
                     + "sort the batch, which would misalign the per-pair weights");
         }
-        if (ldAlpha == null) {
-            throw new InputException("ld_alpha is null; use OptionalDouble.empty() for no LD-DPO weighting");
-        }
-        if (ldAlpha.isPresent() && !(ldAlpha.getAsDouble() >= 0 && ldAlpha.getAsDouble() <= 1)) {
-            throw new InputException("ld_alpha must be in [0, 1], got " + ldAlpha.getAsDouble());
+        if (ldAlpha != null && !(ldAlpha >= 0 && ldAlpha <= 1)) {
+            throw new InputException("ld_alpha must be in [0, 1], got " + ldAlpha);
         }
         if (!(typoLambda >= 0) || !Double.isFinite(typoLambda)) {
             throw new InputException("typo_lambda must be finite and >= 0, got " + typoLambda);
@@ -120,142 +123,49 @@ public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType
 
     /** TRL's defaults: sigmoid loss, beta 0.1. */
     public static DpoLossConfig defaults() {
-        return builder().build();
+        return new DpoLossConfig(DEFAULT_BETA, 0.0, List.of(DpoLossType.SIGMOID), null, FDivergenceType.REVERSE_KL,
+                DEFAULT_F_ALPHA_DIVERGENCE_COEF, DEFAULT_DISCOPOP_TAU, false, null, false, DEFAULT_TYPO_LAMBDA);
     }
 
-    /** A builder starting from TRL's defaults. */
-    public static Builder builder() {
-        return new Builder();
+    /** The snake_case option names, in declaration order. */
+    public static Set<String> optionNames() {
+        return OPTION_NAMES;
     }
 
-    /** A builder starting from this configuration. */
-    public Builder toBuilder() {
-        Builder b = new Builder();
-        b.beta = beta;
-        b.labelSmoothing = labelSmoothing;
-        b.lossType = new ArrayList<>(lossType);
-        b.lossWeights = new ArrayList<>(lossWeights);
-        b.fDivergenceType = fDivergenceType;
-        b.fAlphaDivergenceCoef = fAlphaDivergenceCoef;
-        b.discopopTau = discopopTau;
-        b.useWeighting = useWeighting;
-        b.ldAlpha = ldAlpha;
-        b.referenceFree = referenceFree;
-        b.typoLambda = typoLambda;
-        return b;
+    /**
+     * This configuration with {@code options} (snake_case names, TRL values: {@code "loss_type": "sigmoid,sft"} or a
+     * list) replaced; a loss type string with commas is a list.
+     *
+     * @throws InputException naming the option for an unknown name, a value of the wrong type or an invalid value
+     */
+    public DpoLossConfig withOptions(Map<String, ?> options) {
+        return withOptions(options, "loss options");
     }
 
-    /** The weight of the k-th loss type. */
+    /** As {@link #withOptions(Map)}, naming {@code source} (a file, "command line") in error messages. */
+    public DpoLossConfig withOptions(Map<String, ?> options, String source) {
+        Map<String, Object> split = new LinkedHashMap<>(options);
+        if (split.get("loss_type") instanceof String names) {
+            split.put("loss_type", splitNames(List.of(names)));
+        } else if (split.get("loss_type") instanceof List<?> names && names.stream().allMatch(String.class::isInstance)) {
+            split.put("loss_type", splitNames(names));
+        }
+        if (split.get("loss_weights") instanceof String weights) {
+            split.put("loss_weights", Arrays.stream(weights.split(",")).map(String::trim).toList());
+        }
+        return OptionRecords.merge(this, split, DpoLossConfig.class, source);
+    }
+
+    private static List<String> splitNames(List<?> entries) {
+        List<String> names = new ArrayList<>();
+        for (Object entry : entries) {
+            Arrays.stream(((String) entry).split(",")).map(String::trim).filter(t -> !t.isEmpty()).forEach(names::add);
+        }
+        return names;
+    }
+
+    /** The weight of the k-th loss type (1.0 without {@code loss_weights}). */
     public double lossWeight(int k) {
-        return lossWeights.get(k);
-    }
-
-    /** Builder for {@link DpoLossConfig}, named after TRL's options; {@link #build()} validates. */
-    public static final class Builder {
-        private double beta = DEFAULT_BETA;
-        private double labelSmoothing = 0.0;
-        private List<DpoLossType> lossType = List.of(DpoLossType.SIGMOID);
-        private List<Double> lossWeights;
-        private FDivergenceType fDivergenceType = FDivergenceType.REVERSE_KL;
-        private double fAlphaDivergenceCoef = DEFAULT_F_ALPHA_DIVERGENCE_COEF;
-        private double discopopTau = DEFAULT_DISCOPOP_TAU;
-        private boolean useWeighting;
-        private OptionalDouble ldAlpha = OptionalDouble.empty();
-        private boolean referenceFree;
-        private double typoLambda = DEFAULT_TYPO_LAMBDA;
-
-        private Builder() {
-        }
-
-        /** {@code beta}. */
-        public Builder beta(double value) {
-            beta = value;
-            return this;
-        }
-
-        /** {@code label_smoothing}. */
-        public Builder labelSmoothing(double value) {
-            labelSmoothing = value;
-            return this;
-        }
-
-        /** {@code loss_type}; without {@link #lossWeights} every weight is 1.0. */
-        public Builder lossType(DpoLossType... types) {
-            lossType = List.of(types);
-            return this;
-        }
-
-        /** {@code loss_type} by TRL names, e.g. {@code lossType("sigmoid", "sft")}. */
-        public Builder lossType(String... names) {
-            DpoLossType[] types = new DpoLossType[names.length];
-            for (int i = 0; i < names.length; i++) {
-                types[i] = DpoLossType.fromName(names[i]);
-            }
-            return lossType(types);
-        }
-
-        /** {@code loss_weights}. */
-        public Builder lossWeights(double... weights) {
-            List<Double> list = new ArrayList<>(weights.length);
-            for (double w : weights) {
-                list.add(w);
-            }
-            lossWeights = list;
-            return this;
-        }
-
-        /** {@code f_divergence_type}. */
-        public Builder fDivergenceType(FDivergenceType value) {
-            fDivergenceType = value;
-            return this;
-        }
-
-        /** {@code f_alpha_divergence_coef}. */
-        public Builder fAlphaDivergenceCoef(double value) {
-            fAlphaDivergenceCoef = value;
-            return this;
-        }
-
-        /** {@code discopop_tau}. */
-        public Builder discopopTau(double value) {
-            discopopTau = value;
-            return this;
-        }
-
-        /** {@code use_weighting}. */
-        public Builder useWeighting(boolean value) {
-            useWeighting = value;
-            return this;
-        }
-
-        /** {@code ld_alpha}. */
-        public Builder ldAlpha(double value) {
-            ldAlpha = OptionalDouble.of(value);
-            return this;
-        }
-
-        /** No {@code ld_alpha} (plain sums). */
-        public Builder noLdAlpha() {
-            ldAlpha = OptionalDouble.empty();
-            return this;
-        }
-
-        /** {@code reference_free}. */
-        public Builder referenceFree(boolean value) {
-            referenceFree = value;
-            return this;
-        }
-
-        /** TYPO's λ. */
-        public Builder typoLambda(double value) {
-            typoLambda = value;
-            return this;
-        }
-
-        /** The validated configuration. */
-        public DpoLossConfig build() {
-            return new DpoLossConfig(beta, labelSmoothing, lossType, lossWeights, fDivergenceType,
-                    fAlphaDivergenceCoef, discopopTau, useWeighting, ldAlpha, referenceFree, typoLambda);
-        }
+        return lossWeights == null ? 1.0 : lossWeights.get(k);
     }
 }

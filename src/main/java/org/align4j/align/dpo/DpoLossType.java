@@ -1,5 +1,7 @@
 package org.align4j.align.dpo;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.align4j.InputException;
@@ -101,6 +103,7 @@ public enum DpoLossType {
     }
 
     /** The name as written in {@code DPOConfig.loss_type}. */
+    @JsonValue
     public String trlName() {
         return trlName;
     }
@@ -119,6 +122,7 @@ public enum DpoLossType {
     }
 
     /** The loss type called {@code name} in TRL (e.g. "sigmoid", "aot_unpaired"); "typo" for TYPO. */
+    @JsonCreator
     public static DpoLossType fromName(String name) {
         for (DpoLossType t : values()) {
             if (t.trlName.equals(name)) {

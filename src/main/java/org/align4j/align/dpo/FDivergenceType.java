@@ -1,5 +1,7 @@
 package org.align4j.align.dpo;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.align4j.InputException;
@@ -36,11 +38,13 @@ public enum FDivergenceType {
     }
 
     /** The name as written in {@code DPOConfig.f_divergence_type}. */
+    @JsonValue
     public String trlName() {
         return trlName;
     }
 
     /** The divergence called {@code name} in TRL (e.g. "js_divergence"). */
+    @JsonCreator
     public static FDivergenceType fromName(String name) {
         for (FDivergenceType t : values()) {
             if (t.trlName.equals(name)) {

@@ -188,7 +188,7 @@ public final class PrecomputedReference implements ReferenceLogProbs {
             throw new IllegalStateException(e);
         }
         sha.update(FORMAT.getBytes(StandardCharsets.UTF_8));
-        sha.update(("ld_alpha=" + (config.ldAlpha().isPresent() ? config.ldAlpha().getAsDouble() : "none"))
+        sha.update(("ld_alpha=" + (config.ldAlpha() != null ? config.ldAlpha() : "none"))
                 .getBytes(StandardCharsets.UTF_8));
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
         for (Map.Entry<String, Var> e : referenceModel.parameters().entrySet()) {

@@ -41,7 +41,7 @@ public final class PreferenceScorer {
         }
         this.policy = policy;
         this.reference = reference;
-        this.config = reference == null ? config.toBuilder().referenceFree(true).build() : config;
+        this.config = reference == null ? config.withOptions(Map.of("reference_free", true)) : config;
         this.padId = padId;
     }
 
@@ -109,7 +109,7 @@ public final class PreferenceScorer {
      * @throws IllegalArgumentException with {@code ld_alpha}, whose reduction couples the two sequences of a pair
      */
     public List<SequenceScore> scoreSequences(List<TokenizedSequence> sequences, int batchSize) {
-        if (config.ldAlpha().isPresent()) {
+        if (config.ldAlpha() != null) {
             throw new InputException("single sequences are scored with plain sums; ld_alpha weighs a "
                     + "completion by its pair's shorter length");
         }
@@ -157,7 +157,7 @@ public final class PreferenceScorer {
             Map<String, Double> losses = new LinkedHashMap<>();
             DpoLoss.Result rewards = null;
             for (DpoLossType type : config.lossType()) {
-                DpoLoss.Result r = new DpoLoss(config.toBuilder().lossType(type).lossWeights(1.0).build())
+                DpoLoss.Result r = new DpoLoss(config.withOptions(Map.of("loss_type", List.of(type), "loss_weights", List.of(1.0))))
                         .compute(one);
                 losses.put(type.trlName(), r.loss());
                 rewards = r;

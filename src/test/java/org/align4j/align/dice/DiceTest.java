@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.align4j.align.TinyModels;
@@ -172,7 +173,7 @@ class DiceTest {
             sequences.add(new TokenizedSequence(ids, mask, "s" + i));
         }
         PreferenceScorer scorer = new PreferenceScorer(policy, new ModelReference(reference),
-                DpoLossConfig.builder().build(), 0);
+                DpoLossConfig.defaults(), 0);
         List<PreferenceScorer.SequenceScore> single = scorer.scoreSequences(sequences, 2);
         assertEquals(5, single.size());
         List<PreferencePair> pairs = List.of(new PreferencePair("a", sequences.get(3), sequences.get(0)),
@@ -188,7 +189,7 @@ class DiceTest {
                 "the implicit reward is β times the log-ratio");
         assertEquals(4, single.get(3).tokens());
         assertThrows(IllegalArgumentException.class, () -> new PreferenceScorer(policy, null,
-                DpoLossConfig.builder().ldAlpha(0.5).build(), 0).scoreSequences(sequences, 2));
+                DpoLossConfig.defaults().withOptions(Map.of("ld_alpha", 0.5)), 0).scoreSequences(sequences, 2));
     }
 
     private static void assertScore(double policy, double reference, PreferenceScorer.SequenceScore score) {

@@ -33,7 +33,7 @@ class DpoConfigTest {
         assertEquals(0.6, c.options().refModelMixupAlpha());
         assertEquals(512, c.options().refModelSyncSteps());
         assertEquals(8, c.precomputeRefBatchSize(false));
-        assertTrue(c.loss().ldAlpha().isEmpty());
+        assertNull(c.loss().ldAlpha());
     }
 
     @Test
@@ -51,7 +51,7 @@ class DpoConfigTest {
         assertEquals(4, c.training().perDeviceTrainBatchSize());
         assertNull(c.options().maxLength());
         assertEquals(TruncationMode.KEEP_END, c.options().truncationMode());
-        assertEquals(0.5, c.loss().ldAlpha().getAsDouble());
+        assertEquals(0.5, c.loss().ldAlpha());
         assertEquals(4, c.precomputeRefBatchSize(false));
     }
 

@@ -1,6 +1,8 @@
 package org.align4j.align.dpo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
 import org.align4j.model.Fixture;
 
 /** The {@code dpo} section of a fixture model's golden.json: TRL's inputs and outputs for three pairs. */
@@ -57,8 +59,8 @@ record DpoGolden(String model, JsonNode dpo) {
 
     /** The configuration the goldens were computed with, for one loss type. */
     DpoLossConfig config(DpoLossType type) {
-        return DpoLossConfig.builder().beta(beta()).labelSmoothing(labelSmoothing()).discopopTau(discopopTau())
-                .lossType(type).build();
+        return DpoLossConfig.defaults().withOptions(Map.of("beta", beta(), "label_smoothing", labelSmoothing(),
+                "discopop_tau", discopopTau(), "loss_type", List.of(type)));
     }
 
     boolean hasLoss(DpoLossType type) {

@@ -3,6 +3,7 @@ package org.align4j.align.dpo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,13 +98,13 @@ class DpoLossTest {
     void sftIsTheTokenMeanNllOfTheChosenResponses() {
         DpoLossInput b = DpoLossInput.of(new double[] {-6, -1}, new double[] {-3, -4}, new double[] {-5, -2},
                 new double[] {-3, -3}, new int[] {3, 1}, new int[] {2, 2});
-        DpoLoss.Result r = new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.SFT).build()).compute(b);
+        DpoLoss.Result r = new DpoLoss(only(DpoLossType.SFT)).compute(b);
         double nll = (6.0 + 1.0) / (3 + 1);
         assertArrayEquals(new double[] {nll, nll}, r.perPair(), 1e-15);
         assertEquals(nll, r.loss(), 1e-15);
         assertArrayEquals(new double[] {-0.25, -0.25}, r.chosenTokenLogpSumGradient(), 1e-15);
         assertArrayEquals(new double[2], r.policyChosenGradient());
-        assertGradientsMatchFiniteDifferences(new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.SFT).build()),
+        assertGradientsMatchFiniteDifferences(new DpoLoss(only(DpoLossType.SFT)),
                 b, "sft");
     }
 
@@ -112,9 +113,8 @@ class DpoLossTest {
     void weightedCombinationIsTheWeightedSumOfTheMeans(String model) {
         DpoGolden g = DpoGolden.load(model);
         DpoLossInput b = g.batch();
-        DpoLossConfig mpo = g.config(DpoLossType.SIGMOID).toBuilder()
-                .lossType(DpoLossType.SIGMOID, DpoLossType.BCO_PAIR, DpoLossType.SFT).lossWeights(0.8, 0.2, 1.0)
-                .build();
+        DpoLossConfig mpo = g.config(DpoLossType.SIGMOID).withOptions(Map.of("loss_type", "sigmoid,bco_pair,sft",
+                "loss_weights", List.of(0.8, 0.2, 1.0)));
         DpoLoss.Result r = new DpoLoss(mpo).compute(b);
         DpoLoss.Result sigmoid = new DpoLoss(g.config(DpoLossType.SIGMOID)).compute(b);
         DpoLoss.Result bco = new DpoLoss(g.config(DpoLossType.BCO_PAIR)).compute(b);
@@ -162,11 +162,11 @@ class DpoLossTest {
         DpoLossInput b = DpoLossInput.of(new double[] {-14.8, -28.0, -38.3}, new double[] {-34.7, -29.7, -22.2},
                 new double[] {-12.8, -30.3, -41.8}, new double[] {-39.4, -27.5, -20.5}, new int[] {2, 4, 6},
                 new int[] {5, 4, 3});
-        DpoLossConfig base = DpoLossConfig.builder().beta(beta).labelSmoothing(eps).discopopTau(tau)
-                .fDivergenceType(f).fAlphaDivergenceCoef(alpha).build();
+        DpoLossConfig base = DpoLossConfig.defaults().withOptions(Map.of("beta", beta, "label_smoothing", eps,
+                "discopop_tau", tau, "f_divergence_type", f, "f_alpha_divergence_coef", alpha));
         for (DpoLossType type : List.of(DpoLossType.SIGMOID, DpoLossType.HINGE, DpoLossType.IPO, DpoLossType.EXO_PAIR,
                 DpoLossType.ROBUST, DpoLossType.DISCOPOP, DpoLossType.SIGMOID_NORM)) {
-            DpoLoss loss = new DpoLoss(base.toBuilder().lossType(type).build());
+            DpoLoss loss = new DpoLoss(base.withOptions(Map.of("loss_type", List.of(type))));
             DpoLoss.Result r = loss.compute(b);
             for (int i = 0; i < b.size(); i++) {
                 double sc = scoreByHand(f, b.policyChosenLogps()[i] - b.refChosenLogps()[i], alpha);
@@ -197,15 +197,15 @@ class DpoLossTest {
     void alphaDivergenceFallsBackToReverseKlAtAlphaOneAndClampsItsExponent() {
         DpoLossInput b = DpoLossInput.of(new double[] {-10}, new double[] {-20}, new double[] {-12}, new double[] {-15},
                 new int[] {3}, new int[] {4});
-        DpoLossConfig reverse = DpoLossConfig.builder().build();
-        DpoLossConfig alphaOne = reverse.toBuilder().fDivergenceType(FDivergenceType.ALPHA_DIVERGENCE)
-                .fAlphaDivergenceCoef(1.0).build();
+        DpoLossConfig reverse = DpoLossConfig.defaults();
+        DpoLossConfig alphaOne = reverse.withOptions(Map.of("f_divergence_type", "alpha_divergence",
+                "f_alpha_divergence_coef", 1.0));
         assertEquals(new DpoLoss(reverse).compute(b).loss(), new DpoLoss(alphaOne).compute(b).loss(), 1e-15);
         // log-ratio 200 with α = 2: exponent (α-1)·200 = 200 is clamped at 80, and the clamped score has no gradient
         DpoLossInput huge = DpoLossInput.of(new double[] {0}, new double[] {-5}, new double[] {-200}, new double[] {-5},
                 new int[] {1}, new int[] {1});
-        DpoLoss clamped = new DpoLoss(reverse.toBuilder().fDivergenceType(FDivergenceType.ALPHA_DIVERGENCE)
-                .fAlphaDivergenceCoef(2.0).lossType(DpoLossType.HINGE).build());
+        DpoLoss clamped = new DpoLoss(reverse.withOptions(Map.of("f_divergence_type", "alpha_divergence",
+                "f_alpha_divergence_coef", 2.0, "loss_type", "hinge")));
         DpoLoss.Result r = clamped.compute(huge);
         assertEquals(Math.max(0, 1 - 0.1 * Math.expm1(80)), r.loss(), 1e-9);
         assertEquals(0.0, r.policyChosenGradient()[0]);
@@ -216,8 +216,8 @@ class DpoLossTest {
         for (DpoLossType type : List.of(DpoLossType.NCA_PAIR, DpoLossType.BCO_PAIR, DpoLossType.SPPO_HARD,
                 DpoLossType.AOT, DpoLossType.AOT_UNPAIRED, DpoLossType.APO_ZERO, DpoLossType.APO_DOWN,
                 DpoLossType.TYPO)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DpoLossConfig.builder()
-                    .lossType(DpoLossType.SIGMOID, type).fDivergenceType(FDivergenceType.JS_DIVERGENCE).build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DpoLossConfig.defaults()
+                    .withOptions(Map.of("loss_type", List.of(DpoLossType.SIGMOID, type), "f_divergence_type", "js_divergence")));
             assertTrue(e.getMessage().contains(type.trlName()) && e.getMessage().contains("reverse_kl"),
                     e.getMessage());
         }
@@ -270,9 +270,9 @@ class DpoLossTest {
     @Test
     void tokenGradientsMatchFiniteDifferencesThroughTheReduction() {
         for (DpoLossConfig config : List.of(
-                DpoLossConfig.builder().lossType(DpoLossType.SIGMOID, DpoLossType.SFT).lossWeights(1.0, 0.5).build(),
-                DpoLossConfig.builder().lossType(DpoLossType.SIGMOID_NORM, DpoLossType.SFT).ldAlpha(0.25).build(),
-                DpoLossConfig.builder().lossType(DpoLossType.AOT_UNPAIRED).ldAlpha(0.5).labelSmoothing(0.1).build())) {
+                DpoLossConfig.defaults().withOptions(Map.of("loss_type", "sigmoid,sft", "loss_weights", List.of(1.0, 0.5))),
+                DpoLossConfig.defaults().withOptions(Map.of("loss_type", "sigmoid_norm,sft", "ld_alpha", 0.25)),
+                DpoLossConfig.defaults().withOptions(Map.of("loss_type", "aot_unpaired", "ld_alpha", 0.5, "label_smoothing", 0.1)))) {
             CompletionLogpReduction reduction = CompletionLogpReduction.of(config, CHOSEN_MASK, REJECTED_MASK);
             DpoLoss loss = new DpoLoss(config);
             Function<double[][][], Double> lossOfTokens = tokens -> loss.compute(reduction.batch(tokens[0], tokens[1],
@@ -334,7 +334,7 @@ class DpoLossTest {
         DpoLossInput weighted = g.batch().withWpoWeights(chosenWeights, rejectedWeights);
         for (DpoLossType type : List.of(DpoLossType.SIGMOID, DpoLossType.IPO, DpoLossType.BCO_PAIR, DpoLossType.SFT,
                 DpoLossType.TYPO)) {
-            DpoLossConfig config = g.config(type).toBuilder().useWeighting(true).build();
+            DpoLossConfig config = g.config(type).withOptions(Map.of("use_weighting", true));
             DpoLoss.Result plain = new DpoLoss(g.config(type)).compute(g.batch());
             DpoLoss.Result r = new DpoLoss(config).compute(weighted);
             for (int i = 0; i < 3; i++) {
@@ -354,7 +354,7 @@ class DpoLossTest {
         DpoLossInput zeroRef = DpoLossInput.of(b.policyChosenLogps(), b.policyRejectedLogps(), new double[b.size()],
                 new double[b.size()], b.chosenLengths(), b.rejectedLengths());
         for (DpoLossType type : DpoLossType.values()) {
-            DpoLoss.Result free = new DpoLoss(g.config(type).toBuilder().referenceFree(true).build()).compute(b);
+            DpoLoss.Result free = new DpoLoss(g.config(type).withOptions(Map.of("reference_free", true))).compute(b);
             DpoLoss.Result zero = new DpoLoss(g.config(type)).compute(zeroRef);
             assertArrayEquals(zero.perPair(), free.perPair(), 0, type.trlName());
             assertArrayEquals(zero.policyChosenGradient(), free.policyChosenGradient(), 0, type.trlName());
@@ -421,7 +421,7 @@ class DpoLossTest {
                 () -> DpoLossType.fromName("kto_pair"));
         assertTrue(e.getMessage().contains("'kto_pair'") && e.getMessage().contains("sigmoid, hinge, ipo")
                 && e.getMessage().contains("sigmoid_norm, typo"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> DpoLossConfig.builder().lossType("sigmoid", "nope"));
+        assertThrows(IllegalArgumentException.class, () -> only("sigmoid,nope"));
         assertEquals(DpoLossType.AOT_UNPAIRED, DpoLossType.fromName("aot_unpaired"));
         assertEquals(FDivergenceType.JS_DIVERGENCE, FDivergenceType.fromName("js_divergence"));
         assertThrows(IllegalArgumentException.class, () -> FDivergenceType.fromName("chi2"));
@@ -430,21 +430,21 @@ class DpoLossTest {
     @Test
     void badConfigurationsAreRefusedWithTheReason() {
         assertRefused("loss_weights has 1 weights for 2 loss types",
-                () -> DpoLossConfig.builder().lossType(DpoLossType.SIGMOID, DpoLossType.SFT).lossWeights(1.0));
-        assertRefused("beta must be finite and > 0, got -0.1", () -> DpoLossConfig.builder().beta(-0.1));
-        assertRefused("beta must be finite and > 0, got 0.0", () -> DpoLossConfig.builder().beta(0));
-        assertRefused("loss_type needs at least one", () -> DpoLossConfig.builder().lossType(new DpoLossType[0]));
+                Map.of("loss_type", "sigmoid,sft", "loss_weights", List.of(1.0)));
+        assertRefused("beta must be finite and > 0, got -0.1", Map.of("beta", -0.1));
+        assertRefused("beta must be finite and > 0, got 0.0", Map.of("beta", 0.0));
+        assertRefused("loss_type needs at least one", Map.of("loss_type", List.of()));
         assertRefused("'robust' needs label_smoothing in [0, 0.5)",
-                () -> DpoLossConfig.builder().lossType(DpoLossType.ROBUST).labelSmoothing(0.5));
+                Map.of("loss_type", "robust", "label_smoothing", 0.5));
         assertRefused("'exo_pair' needs label_smoothing in (0, 1)",
-                () -> DpoLossConfig.builder().lossType(DpoLossType.EXO_PAIR));
+                Map.of("loss_type", "exo_pair"));
         assertRefused("use_weighting (WPO) is not defined for 'aot'",
-                () -> DpoLossConfig.builder().lossType(DpoLossType.AOT).useWeighting(true));
-        assertRefused("ld_alpha must be in [0, 1], got 1.5", () -> DpoLossConfig.builder().ldAlpha(1.5));
-        assertRefused("discopop_tau must be finite and > 0", () -> DpoLossConfig.builder().discopopTau(0));
-        assertRefused("typo_lambda must be finite and >= 0", () -> DpoLossConfig.builder().typoLambda(-1));
+                Map.of("loss_type", "aot", "use_weighting", true));
+        assertRefused("ld_alpha must be in [0, 1], got 1.5", Map.of("ld_alpha", 1.5));
+        assertRefused("discopop_tau must be finite and > 0", Map.of("discopop_tau", 0.0));
+        assertRefused("typo_lambda must be finite and >= 0", Map.of("typo_lambda", -1.0));
         assertRefused("loss_weights must be finite",
-                () -> DpoLossConfig.builder().lossWeights(Double.NaN));
+                Map.of("loss_weights", List.of(Double.NaN)));
     }
 
     @Test
@@ -458,17 +458,18 @@ class DpoLossTest {
                 new int[] {1}, new int[] {1}));
         DpoLossInput b = DpoLossInput.of(one, one, one, one, new int[] {1}, new int[] {1});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new DpoLoss(DpoLossConfig.builder().useWeighting(true).build()).compute(b));
+                () -> new DpoLoss(DpoLossConfig.defaults().withOptions(Map.of("use_weighting", true))).compute(b));
         assertTrue(e.getMessage().contains("no WPO weights"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> new DpoLoss(DpoLossConfig.defaults()).compute(b.withWpoWeights(one, one)));
         DpoLossInput noTokens = DpoLossInput.of(one, one, one, one, new int[] {0}, new int[] {1});
         assertThrows(IllegalArgumentException.class,
-                () -> new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.SFT).build()).compute(noTokens));
+                () -> new DpoLoss(only(DpoLossType.SFT)).compute(noTokens));
     }
 
-    private static void assertRefused(String reason, java.util.function.Supplier<DpoLossConfig.Builder> builder) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder.get().build());
+    private static void assertRefused(String reason, Map<String, ?> options) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DpoLossConfig.defaults().withOptions(options));
         assertTrue(e.getMessage().contains(reason), "message '" + e.getMessage() + "' should say: " + reason);
     }
 
@@ -478,16 +479,22 @@ class DpoLossTest {
         assertEquals(0.1, c.beta());
         assertEquals(0.0, c.labelSmoothing());
         assertEquals(List.of(DpoLossType.SIGMOID), c.lossType());
-        assertEquals(List.of(1.0), c.lossWeights());
+        assertNull(c.lossWeights());
+        assertEquals(1.0, c.lossWeight(0));
         assertEquals(FDivergenceType.REVERSE_KL, c.fDivergenceType());
         assertEquals(0.5, c.fAlphaDivergenceCoef());
         assertEquals(0.05, c.discopopTau());
-        assertTrue(c.ldAlpha().isEmpty());
+        assertNull(c.ldAlpha());
         assertEquals(false, c.useWeighting());
         assertEquals(false, c.referenceFree());
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
+
+    /** TRL's defaults with the one loss type (or a comma-separated list) {@code type}. */
+    private static DpoLossConfig only(Object type) {
+        return DpoLossConfig.defaults().withOptions(Map.of("loss_type", type instanceof DpoLossType t ? t.trlName() : type));
+    }
 
     private static double relativeError(double actual, double expected) {
         return Math.abs(actual - expected) / Math.max(1, Math.abs(expected));

@@ -49,7 +49,7 @@ class DpoModelGradientTest {
         assertClose(g.logps("ref_chosen_logps"), batch.refChosenLogps(), name + " ref chosen logps");
         assertClose(g.logps("ref_rejected_logps"), batch.refRejectedLogps(), name + " ref rejected logps");
 
-        DpoLoss.Result result = new DpoLoss(DpoLossConfig.builder().beta(g.beta()).build()).compute(batch);
+        DpoLoss.Result result = new DpoLoss(DpoLossConfig.defaults().withOptions(Map.of("beta", g.beta()))).compute(batch);
         assertEquals(g.mean(DpoLossType.SIGMOID), result.loss(), 1e-5, name + " sigmoid loss");
         tape.backward(Ops.weightedSum(tape, logp, rows.weights(reduction.tokenGradients(result))));
         double worst = 0;

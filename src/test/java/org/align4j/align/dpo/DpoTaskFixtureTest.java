@@ -41,7 +41,7 @@ class DpoTaskFixtureTest {
     }
 
     private static DpoTask task(CausalLM policy, CausalLM reference, double beta) {
-        return new DpoTask(policy, new ModelReference(reference), DpoLossConfig.builder().beta(beta).build(), 0, null,
+        return new DpoTask(policy, new ModelReference(reference), DpoLossConfig.defaults().withOptions(Map.of("beta", beta)), 0, null,
                 new HfModelWriter(null, null));
     }
 

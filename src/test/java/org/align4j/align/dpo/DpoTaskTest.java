@@ -92,7 +92,7 @@ class DpoTaskTest {
         CausalLM reference = HfModels.load(f.dir().resolve("ref"));
         List<PreferencePair> pairs = DpoTaskFixtureTest.pairs(g);
         DpoTask task = new DpoTask(policy, new ModelReference(reference),
-                DpoLossConfig.builder().useWeighting(true).build(), 0, null, new HfModelWriter(null, null));
+                DpoLossConfig.defaults().withOptions(Map.of("use_weighting", true)), 0, null, new HfModelWriter(null, null));
         double loss = task.loss(Tape.inference(), pairs).lossValue();
 
         PreferenceBatch batch = PreferenceBatch.of(pairs, 0);

@@ -2,6 +2,7 @@ package org.align4j.align.dpo;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,8 +35,8 @@ class TypoPreservationTest {
     @Test
     void typoKeepsAnOptimalReferenceWhereDpoDriftsAndStillLearnsElsewhere() {
         double[] goodReward = log(GOOD_REFERENCE);
-        DpoLoss dpo = new DpoLoss(DpoLossConfig.builder().beta(0.1).lossType(DpoLossType.SIGMOID).build());
-        DpoLoss typo = new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.TYPO).typoLambda(0.3).build());
+        DpoLoss dpo = new DpoLoss(DpoLossConfig.defaults());
+        DpoLoss typo = new DpoLoss(typo(0.3));
 
         double[] dpoGood = train(dpo, GOOD_REFERENCE, goodReward);
         double[] typoGood = train(typo, GOOD_REFERENCE, goodReward);
@@ -66,7 +67,7 @@ class TypoPreservationTest {
         double previousToOptimal = 0;
         double previousToReference = Double.POSITIVE_INFINITY;
         for (double lambda : new double[] {0.01, 0.3, 3, 100}) {
-            DpoLoss typo = new DpoLoss(DpoLossConfig.builder().lossType(DpoLossType.TYPO).typoLambda(lambda).build());
+            DpoLoss typo = new DpoLoss(typo(lambda));
             double[] p = train(typo, WEAK_REFERENCE, WEAK_REWARD);
             double toOptimal = kl(optimal, p);
             double toReference = kl(WEAK_REFERENCE, p);
@@ -192,5 +193,9 @@ class TypoPreservationTest {
             sb.append(i == 0 ? "" : ", ").append(String.format("%.4f", p[i]));
         }
         return sb.append(']').toString();
+    }
+
+    private static DpoLossConfig typo(double lambda) {
+        return DpoLossConfig.defaults().withOptions(Map.of("loss_type", "typo", "typo_lambda", lambda));
     }
 }
