@@ -120,12 +120,9 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
         ModelConfig modelConfig = HfModels.readConfig(model);
         frozenStorage = torchDtype.storage(model);
         sizeRun(modelConfig, resolved, lora.enabled() ? 0 : Models.parameterCount(modelConfig));
-        // under adapters the base is frozen, stored as --torch-dtype says
-        CausalLM policy = lora.enabled() ? HfModels.loadFrozen(model, frozenStorage, saveDtype.dtype())
-                : saveDtype.load(model);
+        CausalLM policy = lora.modelToTrain(model, torchDtype, saveDtype, resolved.training().seed());
         if (lora.enabled()) {
-            policy = lora.adapt(policy, model.toString(), resolved.training().seed());
-            sizeRun(modelConfig, resolved, policy.parameters().values().stream().mapToLong(v -> v.value().size()).sum());
+            sizeRun(modelConfig, resolved, TrainerCommand.trainableCount(policy.parameters()));
         }
         // without --ref-model the trainer copies the policy (float32), unless a bfloat16 reference is asked for
         CausalLM reference = refModel != null ? HfModels.loadFrozen(refModel, frozenStorage, null)

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,9 +11,11 @@ import java.util.stream.Stream;
 import org.align4j.InputException;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
+import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.nn.LoraModel;
+import org.align4j.nn.PeftTaskType;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.model.io.AtomicDirectory;
 import picocli.CommandLine.Command;
@@ -42,6 +43,9 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         checkOutput();
+        if (LoraModel.taskType(adapter) == PeftTaskType.SEQ_CLS) {
+            return mergeRewardModel();
+        }
         CausalLM base = saveDtype.load(model);
         LoraModel lora = LoraModel.load(base, adapter, 0);
         CausalLM merged = lora.merged();
@@ -49,15 +53,37 @@ final class MergeCommand implements Callable<Integer> {
         long maxShardBytes = maxShardBytes(model, merged, dtype);
         AtomicDirectory.write(output, dir -> {
             HfModels.write(merged, dir, dtype, HfModels.readGenerationConfig(model), maxShardBytes);
-            for (String file : new String[] {Tokenizer.TOKENIZER_FILE, Tokenizer.CONFIG_FILE,
-                    Tokenizer.CHAT_TEMPLATE_FILE}) {
-                if (Files.isRegularFile(model.resolve(file))) {
-                    Files.copy(model.resolve(file), dir.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
+            Tokenizer.copyFiles(model, dir);
         });
         System.out.printf("merged %d LoRA adapters (r=%d, scaling %s) into %s (%s)%n", lora.adaptedModules().size(),
                 lora.loraConfig().r(), lora.loraConfig().scaling(), output, dtype);
+        return 0;
+    }
+
+    /**
+     * Merges a sequence-classification adapter (as {@code rm --use-peft} writes it): the adapters folded into the
+     * backbone of the reward model built from {@code --model} and the adapter's saved head, written as a
+     * {@code *ForSequenceClassification} checkpoint with the base's tokenizer files. Its {@code pad_token_id} is the
+     * padding id TRL's reward trainer takes from the tokenizer saved beside the adapter, else the base's.
+     */
+    private int mergeRewardModel() throws IOException {
+        RewardModel base = RewardModel.load(model, 0);
+        if (Files.isRegularFile(adapter.resolve(Tokenizer.TOKENIZER_FILE))) {
+            base = base.withPadTokenId(Tokenizer.load(adapter).paddingId(null));
+        }
+        if (saveDtype.dtype() != null) {
+            base = base.withDtype(saveDtype.dtype());
+        }
+        LoraModel lora = LoraModel.load(base.backbone(), adapter, 0, PeftTaskType.SEQ_CLS,
+                Map.of(RewardModel.SCORE_WEIGHT, base.scoreWeight()));
+        RewardModel merged = base.withBackbone(lora.merged());
+        Dtype dtype = merged.config().dtype();
+        AtomicDirectory.write(output, dir -> {
+            merged.write(dir, dtype);
+            Tokenizer.copyFiles(model, dir);
+        });
+        System.out.printf("merged %d LoRA adapters (r=%d, scaling %s) and the score head into %s (%s)%n",
+                lora.adaptedModules().size(), lora.loraConfig().r(), lora.loraConfig().scaling(), output, dtype);
         return 0;
     }
 

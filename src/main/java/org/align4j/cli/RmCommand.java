@@ -14,6 +14,7 @@ import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainOutput;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code align4j rm}: reward modelling as TRL's {@code RewardTrainer} does it, with RewardConfig's option names
@@ -27,6 +28,8 @@ import picocli.CommandLine.Command;
         "Train a reward model on preference JSONL ({prompt?, chosen, rejected, margin?}, text or messages).",
         "Options: TRL's RewardConfig / HF TrainingArguments names as flags (--max-length 512) or in --config."})
 final class RmCommand extends TrainerCommand {
+    @Mixin
+    private LoraOptions lora;
 
     /** TRL RewardConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 1e-4, "logging_steps", 10);
@@ -49,10 +52,15 @@ final class RmCommand extends TrainerCommand {
         RewardConfig config = RewardConfig.fromOptions(takeOptions(RewardConfig.OPTION_NAMES), training.source());
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
         ModelConfig modelConfig = HfModels.readConfig(model);
-        sizeRun(modelConfig, args, 2, config.maxLength() != null ? config.maxLength() : modelConfig.maxPositions());
+        int maxLength = config.maxLength() != null ? config.maxLength() : modelConfig.maxPositions();
+        sizeRun(modelConfig, args, 2, maxLength);
         Dtype dtype = saveDtype.dtype();
         RewardModel read = RewardModel.load(model, args.seed());
         RewardModel loaded = dtype == null ? read : read.withDtype(dtype);
+        if (lora.enabled()) {
+            loaded = lora.adapt(loaded, model.toString(), args.seed());
+            sizeRun(modelConfig, args, trainableCount(loaded.parameters()), 2, maxLength);
+        }
         Tokenizer tokenizer = tokenizer(loaded.config().vocabSize());
         TrainOutput out = RewardTrainer.create(loaded, tokenizer, tokenizerDirectory(), config, args,
                 JsonlDataset.read(data), evalData == null ? List.of() : JsonlDataset.read(evalData)).train();

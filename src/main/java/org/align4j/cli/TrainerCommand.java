@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
@@ -117,15 +118,17 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     final CausalLM causalLmToTrain(LoraOptions lora, TorchDtypeOption torchDtype, TrainingArguments args,
                                    int maxLength) {
         ModelConfig config = HfModels.readConfig(model);
-        if (!lora.enabled()) {
-            sizeRun(config, args, 1, maxLength);
-            return saveDtype.load(model);
+        sizeRun(config, args, lora.enabled() ? 0 : Models.parameterCount(config), 1, maxLength);
+        CausalLM lm = lora.modelToTrain(model, torchDtype, saveDtype, args.seed());
+        if (lora.enabled()) {
+            sizeRun(config, args, trainableCount(lm.parameters()), 1, maxLength);
         }
-        CausalLM base = HfModels.loadFrozen(model, torchDtype.storage(model), saveDtype.dtype());
-        CausalLM adapted = lora.adapt(base, model.toString(), args.seed());
-        sizeRun(config, args, adapted.parameters().values().stream().mapToLong(v -> v.value().size()).sum(), 1,
-                maxLength);
-        return adapted;
+        return lm;
+    }
+
+    /** The number of values in {@code parameters}: what an optimizer over them trains. */
+    static long trainableCount(Map<String, Var> parameters) {
+        return parameters.values().stream().mapToLong(v -> v.value().size()).sum();
     }
 
     /** What {@code estimate} says a run of micro-batches of {@code rows} x {@code maxLength} tokens needs. */

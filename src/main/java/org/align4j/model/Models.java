@@ -174,14 +174,16 @@ public final class Models {
     /**
      * The architecture of {@code model} over the same tensors (shared, not copied) with every parameter frozen
      * (requiresGrad false) and {@code adapter} joining each linear module: the frozen base of an adapted model such
-     * as LoRA's.
+     * as LoRA's. A backbone ({@link #createBackbone}, no lm_head) stays one.
      *
      * @throws IllegalArgumentException when {@code model} lacks a parameter of its architecture (it is itself an
      *                                  adapted model, say)
      */
     public static CausalLM frozenWithAdapter(CausalLM model, LinearAdapter adapter) {
         Map<String, Var> params = new LinkedHashMap<>();
-        for (String name : parameterShapes(model.config()).keySet()) {
+        Map<String, int[]> shapes = model.lmHead() != null ? parameterShapes(model.config())
+                : backboneParameterShapes(model.config());
+        for (String name : shapes.keySet()) {
             Var v = model.parameters().get(name);
             if (v == null) {
                 throw new IllegalArgumentException("the model has no parameter '" + name + "' of its "

@@ -163,18 +163,36 @@ public final class RewardModel {
         return id2label != null && id2label.isObject() ? id2label.size() : 2;
     }
 
-    /** This model (same tensors) with another {@code pad_token_id} (null: none), as TRL sets it from the tokenizer. */
+    /**
+     * This model (same backbone and head) with another {@code pad_token_id} (null: none), as TRL sets it from the
+     * tokenizer.
+     */
     public RewardModel withPadTokenId(Integer id) {
-        ModelConfig c = sequenceClassificationConfig(config, id);
-        return new RewardModel(c, Models.createBackbone(c, name -> parameters.get(name).value(), "reward model"),
-                score);
+        return new RewardModel(sequenceClassificationConfig(config, id), backbone, score);
     }
 
-    /** This model (its tensors shared) saved in {@code dtype} by default: its config records it. */
+    /** This model (same backbone and head) saved in {@code dtype} by default: its config records it. */
     public RewardModel withDtype(Dtype dtype) {
-        ModelConfig c = config.withDtype(dtype);
-        return new RewardModel(c, Models.createBackbone(c, name -> parameters.get(name).value(), "reward model"),
-                score);
+        return new RewardModel(config.withDtype(dtype), backbone, score);
+    }
+
+    /**
+     * This reward model (same config, pad id and head) over another backbone of its architecture, e.g. LoRA adapters
+     * put on {@link #backbone()}: its parameters are then the new backbone's and the head.
+     */
+    public RewardModel withBackbone(CausalLM newBackbone) {
+        if (!newBackbone.config().modelType().equals(config.modelType())
+                || newBackbone.config().hiddenSize() != config.hiddenSize()) {
+            throw new IllegalArgumentException("a " + newBackbone.config().modelType() + " backbone of hidden size "
+                    + newBackbone.config().hiddenSize() + " does not fit this " + config.modelType()
+                    + " reward model of hidden size " + config.hiddenSize());
+        }
+        return new RewardModel(config, newBackbone, score);
+    }
+
+    /** The backbone: the causal LM's transformer without its lm_head. */
+    public CausalLM backbone() {
+        return backbone;
     }
 
     /** The sequence-classification config (the json is what {@code config.json} holds). */

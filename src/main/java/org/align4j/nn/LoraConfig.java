@@ -1,6 +1,7 @@
 package org.align4j.nn;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
@@ -25,8 +26,6 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
 
     /** PEFT's {@code peft_type} for LoRA. */
     public static final String PEFT_TYPE = "LORA";
-    /** PEFT's {@code task_type} of a causal language model. */
-    public static final String TASK_TYPE = "CAUSAL_LM";
 
     /**
      * @throws InputException when r is not positive, alpha is not finite or the dropout is outside [0, 1)
@@ -63,8 +62,9 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
      * it), with PEFT's defaults for the options this implementation does not have.
      *
      * @param fanInFanOut whether the adapted weights are stored [in, out] (GPT-2's Conv1D)
+     * @param task        the adapted model's task ({@code task_type}, and its {@code modules_to_save})
      */
-    public ObjectNode toJson(boolean fanInFanOut) {
+    public ObjectNode toJson(boolean fanInFanOut, PeftTaskType task) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         Map<String, JsonNode> fields = new TreeMap<>();
         fields.put("alpha_pattern", f.objectNode());
@@ -80,13 +80,19 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
                 ? f.numberNode((long) loraAlpha) : f.numberNode(loraAlpha));
         fields.put("lora_bias", f.booleanNode(false));
         fields.put("lora_dropout", f.numberNode(loraDropout));
-        fields.put("modules_to_save", f.nullNode());
+        if (task.modulesToSave().isEmpty()) {
+            fields.put("modules_to_save", f.nullNode());
+        } else {
+            ArrayNode modules = f.arrayNode();
+            task.modulesToSave().forEach(modules::add);
+            fields.put("modules_to_save", modules);
+        }
         fields.put("peft_type", f.textNode(PEFT_TYPE));
         fields.put("r", f.numberNode(r));
         fields.put("rank_pattern", f.objectNode());
         fields.put("revision", f.nullNode());
         fields.put("target_modules", targetModules == null ? f.nullNode() : targetModules.toJson());
-        fields.put("task_type", f.textNode(TASK_TYPE));
+        fields.put("task_type", f.textNode(task.name()));
         fields.put("use_dora", f.booleanNode(false));
         fields.put("use_rslora", f.booleanNode(useRslora));
         ObjectNode json = f.objectNode();
@@ -97,12 +103,13 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
     /**
      * Reads an adapter_config.json object, with PEFT's defaults for absent fields (r 8, lora_alpha 8, no dropout).
      * An option that changes what the adapter computes and that this implementation does not have (DoRA, bias
-     * training, per-layer ranks or layer selection, extra trained modules) is rejected, not ignored.
-     * {@code fan_in_fan_out} is not read: as in PEFT, each module's weight layout decides it.
+     * training, per-layer ranks or layer selection, trained modules other than the task's head) is rejected, not
+     * ignored. {@code fan_in_fan_out} is not read: as in PEFT, each module's weight layout decides it.
      *
+     * @param task the task the adapter must be for; an absent {@code task_type} is taken as it
      * @throws InputException naming the field that is invalid or unsupported
      */
-    public static LoraConfig fromJson(JsonNode json) {
+    public static LoraConfig fromJson(JsonNode json, PeftTaskType task) {
         if (!json.isObject()) {
             throw new InputException("not a JSON object");
         }
@@ -111,14 +118,27 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
             throw new InputException("peft_type " + json.get("peft_type") + " is not supported (supported: "
                     + PEFT_TYPE + ")");
         }
-        JsonNode task = json.get("task_type");
-        if (task != null && !task.isNull() && !TASK_TYPE.equals(task.asText())) {
-            throw new InputException("task_type " + task + " is not supported (supported: " + TASK_TYPE + ")");
+        JsonNode taskType = json.get("task_type");
+        if (taskType != null && !taskType.isNull() && !task.name().equals(taskType.asText())) {
+            throw new InputException("task_type " + taskType + " is not supported here (this model needs "
+                    + task.name() + ")");
+        }
+        JsonNode modulesToSave = json.get("modules_to_save");
+        if (modulesToSave != null && !modulesToSave.isNull()) {
+            if (!modulesToSave.isArray()) {
+                throw new InputException("modules_to_save " + modulesToSave + " must be a list of module names");
+            }
+            for (JsonNode module : modulesToSave) {
+                if (!task.modulesToSave().contains(module.asText())) {
+                    throw new InputException("modules_to_save " + modulesToSave + " is not supported (a "
+                            + task.name() + " adapter may save " + task.modulesToSave() + ")");
+                }
+            }
         }
         requireDefault(json, "bias", "none");
         requireDefault(json, "use_dora", false);
         requireDefault(json, "lora_bias", false);
-        for (String field : new String[] {"layers_to_transform", "layers_pattern", "modules_to_save",
+        for (String field : new String[] {"layers_to_transform", "layers_pattern",
                 "exclude_modules", "layer_replication", "rank_pattern", "alpha_pattern"}) {
             JsonNode value = json.get(field);
             boolean unset = value == null || value.isNull() || value.isContainerNode() && value.isEmpty()

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
@@ -135,20 +136,48 @@ public final class LoraModel extends DelegatingCausalLM {
      *                        does not choose, a missing tensor, or a shape that disagrees with r or the base
      */
     public static LoraModel load(CausalLM base, Path directory, long seed) {
+        return load(base, directory, seed, PeftTaskType.CAUSAL_LM, Map.of());
+    }
+
+    /**
+     * As {@link #load(CausalLM, Path, long)} for an adapter of {@code task} on {@code base} (for a sequence
+     * classifier, its backbone), whose file also holds the whole modules {@code savedModules} (by tensor name, e.g.
+     * {@code score.weight}): their values are read into those variables.
+     */
+    public static LoraModel load(CausalLM base, Path directory, long seed, PeftTaskType task,
+                                 Map<String, Var> savedModules) {
         if (!Files.isDirectory(directory)) {
             throw new ModelException(directory + ": no such adapter directory");
         }
         Path configFile = directory.resolve(CONFIG_FILE);
         LoraModel lora;
         try {
-            lora = new LoraModel(base, LoraConfig.fromJson(readJson(configFile)), seed);
+            lora = new LoraModel(base, LoraConfig.fromJson(readJson(configFile), task), seed);
         } catch (ModelException e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw new ModelException(configFile + ": " + e.getMessage());
         }
-        lora.loadAdapterWeights(directory);
+        lora.loadAdapterWeights(directory, savedModules);
         return lora;
+    }
+
+    /** The task type recorded in the adapter configuration of {@code directory} (CAUSAL_LM when absent). */
+    public static PeftTaskType taskType(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new ModelException(directory + ": no such adapter directory");
+        }
+        Path configFile = directory.resolve(CONFIG_FILE);
+        JsonNode task = readJson(configFile).get("task_type");
+        if (task == null || task.isNull()) {
+            return PeftTaskType.CAUSAL_LM;
+        }
+        try {
+            return PeftTaskType.valueOf(task.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(configFile + ": task_type " + task + " is not supported (supported: "
+                    + Arrays.toString(PeftTaskType.values()) + ")");
+        }
     }
 
     private static JsonNode readJson(Path file) {
@@ -273,9 +302,19 @@ public final class LoraModel extends DelegatingCausalLM {
      * itself being written atomically, such as a training checkpoint.
      */
     public void write(Path directory) throws IOException {
-        JSON.writeValue(directory.resolve(CONFIG_FILE).toFile(), config.toJson(config().isGpt2()));
+        write(directory, PeftTaskType.CAUSAL_LM, Map.of());
+    }
+
+    /**
+     * As {@link #write(Path)} for an adapter of {@code task}, the file also holding the whole modules
+     * {@code savedModules} (by tensor name, e.g. {@code score.weight}, saved as {@value #NAME_PREFIX}{@code <name>}
+     * in float32, as PEFT saves {@code modules_to_save}).
+     */
+    public void write(Path directory, PeftTaskType task, Map<String, Var> savedModules) throws IOException {
+        JSON.writeValue(directory.resolve(CONFIG_FILE).toFile(), config.toJson(config().isGpt2(), task));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         parameters.forEach((name, v) -> tensors.put(name, v.value()));
+        savedModules.forEach((name, v) -> tensors.put(NAME_PREFIX + name, v.value()));
         SafeTensorsWriter.write(directory.resolve(WEIGHTS_FILE), SafeTensorsWriter.entries(tensors, Dtype.F32));
     }
 
@@ -287,6 +326,14 @@ public final class LoraModel extends DelegatingCausalLM {
      *                        lacks one, or a shape differs
      */
     public void loadAdapterWeights(Path directory) {
+        loadAdapterWeights(directory, Map.of());
+    }
+
+    /**
+     * As {@link #loadAdapterWeights(Path)}, also reading the whole modules {@code savedModules} (by tensor name, as
+     * {@link #write(Path, PeftTaskType, Map)} wrote them) into those variables.
+     */
+    public void loadAdapterWeights(Path directory, Map<String, Var> savedModules) {
         Path file = directory.resolve(WEIGHTS_FILE);
         if (!Files.isRegularFile(file)) {
             throw new ModelException(file + (Files.exists(directory.resolve("adapter_model.bin"))
@@ -294,7 +341,9 @@ public final class LoraModel extends DelegatingCausalLM {
         }
         try (SafeTensors weights = SafeTensors.open(file)) {
             for (String name : weights.names()) {
-                if (!parameters.containsKey(name)) {
+                boolean saved = name.startsWith(NAME_PREFIX)
+                        && savedModules.containsKey(name.substring(NAME_PREFIX.length()));
+                if (!parameters.containsKey(name) && !saved) {
                     throw new ModelException(file + ": " + unexpectedTensor(name));
                 }
             }
@@ -304,7 +353,13 @@ public final class LoraModel extends DelegatingCausalLM {
                 loaded.put(prefix + A_SUFFIX, readChecked(weights, file, prefix + A_SUFFIX, adapter.a(), 0));
                 loaded.put(prefix + B_SUFFIX, readChecked(weights, file, prefix + B_SUFFIX, adapter.b(), 1));
             }
-            loaded.forEach((name, t) -> System.arraycopy(t.data(), 0, parameters.get(name).value().data(), 0, t.size()));
+            Map<String, Var> targets = new HashMap<>(parameters);
+            savedModules.forEach((name, v) -> {
+                loaded.put(NAME_PREFIX + name, readChecked(weights, file, NAME_PREFIX + name, v, -1));
+                targets.put(NAME_PREFIX + name, v);
+            });
+            loaded.forEach((name, t) -> System.arraycopy(t.data(), 0, targets.get(name).value().data(),
+                    0, t.size()));
         }
     }
 
@@ -316,7 +371,7 @@ public final class LoraModel extends DelegatingCausalLM {
         int[] expected = target.value().shape();
         if (!Arrays.equals(t.shape(), expected)) {
             int[] shape = t.shape();
-            if (shape.length == 2 && shape[rankDim] != config.r()) {
+            if (rankDim >= 0 && shape.length == 2 && shape[rankDim] != config.r()) {
                 throw new ModelException(file + ": tensor '" + name + "' of shape " + Arrays.toString(shape)
                         + " has rank " + shape[rankDim] + ", but " + CONFIG_FILE + " says r = " + config.r());
             }
@@ -347,7 +402,8 @@ public final class LoraModel extends DelegatingCausalLM {
      * W' = W + (α/r) B A for {@code nn.Linear} weights [out, in], W' = W + (α/r) (B A)ᵀ for Conv1D weights [in, out].
      * Every adapter is merged, whether or not {@link #disableAdapter()} is in effect. Merged weights are new float32
      * tensors (a bfloat16 base weight is widened first); the other parameters share their storage, and dtype, with
-     * this model's base. Its parameters are trainable, as those of a loaded model.
+     * this model's base. Its parameters are trainable, as those of a loaded model. Adapters on a backbone (no lm_head)
+     * merge into a backbone.
      */
     public CausalLM merged() {
         Map<String, Tensor> mergedWeights = new HashMap<>();
@@ -373,7 +429,9 @@ public final class LoraModel extends DelegatingCausalLM {
             mergedWeights.put(module.weightName(), weight);
         }
         Map<String, Var> base = model.parameters();
-        return Models.create(config(), name -> mergedWeights.containsKey(name) ? mergedWeights.get(name)
-                : base.containsKey(name) ? base.get(name).value() : null, "merged model");
+        Function<String, Tensor> source = name -> mergedWeights.containsKey(name) ? mergedWeights.get(name)
+                : base.containsKey(name) ? base.get(name).value() : null;
+        return model.lmHead() != null ? Models.create(config(), source, "merged model")
+                : Models.createBackbone(config(), source, "merged backbone");
     }
 }

@@ -157,6 +157,86 @@ class RmCommandTest {
         assertTrue(r[0] > r[2], "the learned preference carries over: " + r[0] + " vs " + r[2]);
     }
 
+    /**
+     * With --use-peft the backbone stays frozen, LoRA adapters and the whole score head train, and the run folder holds
+     * a sequence-classification adapter in PEFT's layout, which resumes exactly, continues with --adapter and merges
+     * into a reward model that scores as the adapted one.
+     */
+    @Test
+    void usePeftTrainsAdaptersAndTheHeadThatResumeContinueAndMerge() throws IOException {
+        Path out = tmp.resolve("peft-run");
+        String[] args = {"rm", "--model", model.toString(), "--data", pairs.toString(), "--output", out.toString(),
+            "--max-steps", "6", "--learning-rate", "3e-2", "--per-device-train-batch-size", "4", "--logging-steps", "1",
+            "--save-steps", "3", "--disable-tqdm", "--use-peft", "--lora-r", "4"};
+        captureOut(() -> assertEquals(0, Main.run(args)));
+        assertTrue(Files.notExists(out.resolve("model.safetensors")), "the base is not written again");
+        JsonNode adapterConfig = JSON.readTree(out.resolve("adapter_config.json").toFile());
+        assertEquals("SEQ_CLS", adapterConfig.get("task_type").asText());
+        assertEquals("[\"classifier\",\"score\"]", adapterConfig.get("modules_to_save").toString());
+        try (SafeTensors st = SafeTensors.open(out.resolve("adapter_model.safetensors"))) {
+            assertTrue(st.names().contains("base_model.model." + RewardModel.SCORE_WEIGHT), st.names().toString());
+            assertTrue(st.names().contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"),
+                    st.names().toString());
+        }
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            if (row.has("loss")) {
+                losses.add(row.get("loss").asDouble());
+            }
+        }
+        assertEquals(6, losses.size());
+        assertTrue(losses.getLast() < losses.getFirst(), "loss " + losses);
+
+        // an interrupted run resumed from its checkpoint ends with the same adapter and head
+        Path resumed = tmp.resolve("peft-resumed");
+        String[] interrupted = args.clone();
+        interrupted[6] = resumed.toString();
+        captureOut(() -> assertEquals(0, Main.run(interrupted)));
+        org.align4j.model.io.AtomicDirectory.delete(resumed.resolve("checkpoint-6"));
+        Files.delete(resumed.resolve("adapter_model.safetensors"));
+        List<String> resume = new ArrayList<>(List.of(interrupted));
+        resume.addAll(List.of("--resume-from-checkpoint", resumed.resolve("checkpoint-3").toString()));
+        captureOut(() -> assertEquals(0, Main.run(resume.toArray(String[]::new))));
+        assertEquals(-1, Files.mismatch(out.resolve("adapter_model.safetensors"),
+                resumed.resolve("adapter_model.safetensors")), "a resumed run ends with the same adapter");
+
+        // --adapter continues from the trained adapter and head: the first loss is below the fresh run's
+        Path continued = tmp.resolve("peft-continued");
+        captureOut(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(),
+                "--output", continued.toString(), "--max-steps", "1", "--learning-rate", "1e-9",
+                "--per-device-train-batch-size", "4", "--logging-steps", "1", "--disable-tqdm", "--use-peft",
+                "--lora-r", "4", "--adapter", out.toString())));
+        double continuedLoss = JSON.readTree(Files.readAllLines(continued.resolve("metrics.jsonl")).getFirst())
+                .get("loss").asDouble();
+        assertTrue(continuedLoss < losses.getFirst() - 0.05, continuedLoss + " vs " + losses);
+
+        // an adapter is not a model: scoring with it says how to merge it
+        String err = captureErr(() -> assertEquals(2, Main.run("reward", "--model", out.toString(), "--data",
+                pairs.toString())));
+        assertTrue(err.contains("holds a LoRA adapter (adapter_config.json), not a model: fold it into its base model"
+                + " with 'align4j merge"), err);
+
+        // merged, it is a reward model that scores as the base with the adapter
+        Path merged = tmp.resolve("peft-merged");
+        captureOut(() -> assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(),
+                "--output", merged.toString())));
+        RewardModel whole = RewardModel.load(merged, 0);
+        RewardModel base = RewardModel.load(model, 0);
+        RewardModel adapted = base.withBackbone(org.align4j.nn.LoraModel.load(base.backbone(), out, 0,
+                org.align4j.nn.PeftTaskType.SEQ_CLS, java.util.Map.of(RewardModel.SCORE_WEIGHT, base.scoreWeight())))
+                .withPadTokenId(whole.padTokenId().orElseThrow());
+        Tokenizer tokenizer = Tokenizer.load(out);
+        List<int[]> texts = List.of(tokenizer.encode("He felt wonderful.", false),
+                tokenizer.encode("It was a cold night.", false));
+        double[] expected = adapted.score(texts);
+        double[] actual = whole.score(texts);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4, "text " + i);
+        }
+        assertTrue(Math.abs(expected[0] - expected[1]) > 1e-3, "the scores depend on the text");
+    }
+
     @Test
     void saveDtypeChoosesTheSavedTensorsDtype() throws IOException {
         Path out = tmp.resolve("bf16-run");

@@ -221,23 +221,30 @@ class LoraAdapterFilesTest {
 
     @Test
     void configFromJsonTakesPeftsDefaultsAndTargets() throws IOException {
-        LoraConfig minimal = LoraConfig.fromJson(JSON.readTree("{\"peft_type\": \"LORA\"}"));
+        LoraConfig minimal = LoraConfig.fromJson(JSON.readTree("{\"peft_type\": \"LORA\"}"), PeftTaskType.CAUSAL_LM);
         assertEquals(new LoraConfig(8, 8, 0, null, false, null), minimal);
         LoraConfig regex = LoraConfig.fromJson(JSON.readTree("{\"peft_type\": \"LORA\", \"r\": 16, \"lora_alpha\": 32,"
                 + " \"target_modules\": \".*q_proj\", \"use_rslora\": true, \"fan_in_fan_out\": true,"
-                + " \"rank_pattern\": {}, \"layers_pattern\": null, \"task_type\": \"CAUSAL_LM\"}"));
+                + " \"rank_pattern\": {}, \"layers_pattern\": null, \"task_type\": \"CAUSAL_LM\"}"), PeftTaskType.CAUSAL_LM);
         assertEquals(new LoraConfig(16, 32, 0, new TargetModules.Regex(".*q_proj"), true, null), regex);
         assertEquals(new TargetModules.AllLinear(), LoraConfig.fromJson(JSON.readTree(
-                "{\"peft_type\": \"LORA\", \"target_modules\": \"ALL-LINEAR\"}")).targetModules());
+                "{\"peft_type\": \"LORA\", \"target_modules\": \"ALL-LINEAR\"}"), PeftTaskType.CAUSAL_LM).targetModules());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.fromJson(
-                JSON.readTree("{\"peft_type\": \"LORA\", \"r\": 0}")));
+                JSON.readTree("{\"peft_type\": \"LORA\", \"r\": 0}"), PeftTaskType.CAUSAL_LM));
         assertEquals("r must be positive, got 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.fromJson(
-                JSON.readTree("{\"peft_type\": \"LORA\", \"target_modules\": [\"q_proj\", 3]}")));
+                JSON.readTree("{\"peft_type\": \"LORA\", \"target_modules\": [\"q_proj\", 3]}"), PeftTaskType.CAUSAL_LM));
         assertEquals("target_modules: expected module names, got 3", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.fromJson(
-                JSON.readTree("{\"peft_type\": \"LORA\", \"task_type\": \"SEQ_CLS\"}")));
-        assertEquals("task_type \"SEQ_CLS\" is not supported (supported: CAUSAL_LM)", e.getMessage());
+                JSON.readTree("{\"peft_type\": \"LORA\", \"task_type\": \"SEQ_CLS\"}"), PeftTaskType.CAUSAL_LM));
+        assertEquals("task_type \"SEQ_CLS\" is not supported here (this model needs CAUSAL_LM)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.fromJson(
+                JSON.readTree("{\"peft_type\": \"LORA\", \"modules_to_save\": [\"lm_head\"]}"), PeftTaskType.CAUSAL_LM));
+        assertEquals("modules_to_save [\"lm_head\"] is not supported (a CAUSAL_LM adapter may save [])", e.getMessage());
+        LoraConfig head = LoraConfig.fromJson(JSON.readTree("{\"peft_type\": \"LORA\", \"task_type\": \"SEQ_CLS\","
+                + " \"modules_to_save\": [\"classifier\", \"score\"]}"), PeftTaskType.SEQ_CLS);
+        assertEquals(new LoraConfig(8, 8, 0, null, false, null), head);
+        assertEquals("[\"classifier\",\"score\"]", head.toJson(false, PeftTaskType.SEQ_CLS).get("modules_to_save").toString());
         e = assertThrows(IllegalArgumentException.class, () -> new TargetModules.Regex("q_proj("));
         assertTrue(e.getMessage().startsWith("target_modules: 'q_proj(' is not a valid regular expression"));
     }

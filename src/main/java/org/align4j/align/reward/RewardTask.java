@@ -1,5 +1,6 @@
 package org.align4j.align.reward;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.align4j.InputException;
 import org.align4j.align.LossWithGradient;
+import org.align4j.align.PolicyFiles;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.SequenceBatch;
@@ -16,6 +18,8 @@ import org.align4j.data.PreferencePair;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
+import org.align4j.nn.LoraModel;
+import org.align4j.nn.PeftTaskType;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
@@ -106,9 +110,18 @@ public final class RewardTask implements TrainingTask<PreferencePair> {
         save(directory, model.config().dtype());
     }
 
+    /**
+     * The reward model's files: with LoRA adapters on the backbone the adapter in PEFT's layout for a sequence
+     * classifier ({@code task_type} SEQ_CLS, the head {@code score.weight} saved whole as a module to save), else
+     * the whole model; then the tokenizer files.
+     */
     private void save(Path directory, Dtype dtype) {
         try {
-            model.write(directory, dtype);
+            if (model.backbone() instanceof LoraModel lora) {
+                lora.write(directory, PeftTaskType.SEQ_CLS, savedHead());
+            } else {
+                model.write(directory, dtype);
+            }
             if (tokenizerDir != null) {
                 Tokenizer.copyFiles(tokenizerDir, directory);
             }
@@ -119,6 +132,24 @@ public final class RewardTask implements TrainingTask<PreferencePair> {
 
     @Override
     public void loadModel(Path directory) {
-        model.loadWeights(directory);
+        if (model.backbone() instanceof LoraModel lora) {
+            lora.loadAdapterWeights(directory, savedHead());
+        } else {
+            model.loadWeights(directory);
+        }
+    }
+
+    @Override
+    public JsonNode rngState() {
+        return PolicyFiles.rngState(model.backbone());
+    }
+
+    @Override
+    public void restoreRngState(JsonNode state) {
+        PolicyFiles.restoreRngState(model.backbone(), state);
+    }
+
+    private Map<String, Var> savedHead() {
+        return Map.of(RewardModel.SCORE_WEIGHT, model.scoreWeight());
     }
 }
