@@ -65,7 +65,7 @@ public final class DiceCommand implements Callable<Integer> {
             description = "Offline preference JSONL for experience replay.")
     private Path offlineData;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder.")
+    @Option(names = {"--output", "--output-dir"}, required = true, paramLabel = "DIR", description = "Run folder.")
     private Path output;
 
     @Mixin
@@ -99,9 +99,9 @@ public final class DiceCommand implements Callable<Integer> {
         String fileSource = config != null ? config.toString() : "options";
         DiceConfig.Options diceOptions = OptionRecords.merge(
                 OptionRecords.merge(DiceConfig.Options.defaults(), diceFromFile, DiceConfig.Options.class, fileSource),
-                ConfigFlags.given(spec, DICE_DEFAULTS.keySet()), DiceConfig.Options.class, "command line");
+                ConfigFlags.given(spec, DICE_DEFAULTS.keySet()), DiceConfig.Options.class, OptionRecords.COMMAND_LINE);
         DpoConfig dpo = DpoConfig.fromOptions(dpoFromFile, fileSource, DpoConfig.defaults());
-        dpo = DpoConfig.fromOptions(ConfigFlags.given(spec, DpoCommand.FLAG_OPTIONS), "command line", dpo);
+        dpo = DpoConfig.fromOptions(ConfigFlags.given(spec, DpoCommand.FLAG_OPTIONS), OptionRecords.COMMAND_LINE, dpo);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;

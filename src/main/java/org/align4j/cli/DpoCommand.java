@@ -25,6 +25,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
+import org.align4j.train.OptionRecords;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,7 +72,8 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of DPOConfig options.")
     private Path config;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder (output_dir).")
+    @Option(names = {"--output", "--output-dir"}, paramLabel = "DIR", description = "run folder (output_dir; default:"
+            + " the config file's output_dir, else trainer_output)")
     private Path output;
 
     @Mixin
@@ -110,8 +112,11 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
     public Integer call() throws IOException {
         DpoConfig resolved = config != null ? DpoConfig.load(config) : DpoConfig.defaults();
         Map<String, Object> flags = ConfigFlags.given(spec, FLAG_OPTIONS);
-        flags.put("output_dir", output.toString());
-        resolved = DpoConfig.fromOptions(flags, "command line", resolved);
+        if (output != null) {
+            flags.put("output_dir", output.toString());
+        }
+        resolved = DpoConfig.fromOptions(flags, OptionRecords.COMMAND_LINE, resolved);
+        output = resolved.training().outputPath();
         List<Example> train = JsonlDataset.read(data);
         List<Example> eval = evalData == null ? List.of() : JsonlDataset.read(evalData);
         Path tokenizerDir = tokenizer != null ? tokenizer : model;

@@ -8,7 +8,9 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Collection;
+import java.util.Set;
+import org.align4j.ClosestName;
 import org.align4j.InputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -93,17 +95,61 @@ public final class Main {
         });
         cli.setParameterExceptionHandler((ex, args) -> {
             CommandLine command = ex.getCommandLine();
-            String problem = ex.getMessage();
-            if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-                List<String> suggestions = unmatched.getSuggestions();
-                problem = "unknown option '" + unmatched.getUnmatched().getFirst() + "'"
-                        + (suggestions.isEmpty() ? "" : " (did you mean '" + suggestions.getFirst() + "'?)");
-            }
-            command.getErr().println("align4j " + command.getCommandName() + ": " + problem
-                    + "; --help lists the options");
+            command.getErr().println(parameterProblem(command, ex, args));
             return EXIT_BAD_INPUT;
         });
         return cli;
+    }
+
+    /**
+     * The one line for a command line picocli could not parse, in one style for every command: an unknown option or
+     * subcommand (checked first, so that a misspelled flag is named even when a required one then looks missing)
+     * with the closest known name, else picocli's problem; then where the help is.
+     */
+    static String parameterProblem(CommandLine command, CommandLine.ParameterException ex, String[] args) {
+        String name = command.getParent() == null ? "align4j" : "align4j " + command.getCommandName();
+        String unknown = unknownOption(command, args);
+        String problem;
+        if (unknown != null) {
+            problem = unknown;
+        } else if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String first = unmatched.getUnmatched().getFirst();
+            boolean subcommand = !command.getSubcommands().isEmpty() && !first.startsWith("-");
+            problem = "unknown " + (subcommand ? "command" : "argument") + " '" + first + "'"
+                    + closest(first, subcommand ? command.getSubcommands().keySet() : Set.of());
+        } else {
+            problem = ex.getMessage();
+        }
+        boolean lists = !command.getSubcommands().isEmpty();
+        return name + ": " + problem + "; '" + name + " --help' lists the " + (lists ? "commands" : "options");
+    }
+
+    /** "unknown option '--x' (did you mean '--y'?)" for the first option in {@code args} the command lacks, or null. */
+    private static String unknownOption(CommandLine command, String[] args) {
+        Set<String> known = command.getCommandSpec().optionsMap().keySet();
+        boolean seenCommand = command.getParent() == null;
+        for (String arg : args) {
+            if (!seenCommand) {
+                seenCommand = arg.equals(command.getCommandName());
+                continue;
+            }
+            if (arg.equals("--")) {
+                return null;
+            }
+            if (arg.startsWith("--") && arg.length() > 2) {
+                String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                if (!known.contains(flag)) {
+                    return "unknown option '" + flag + "'" + closest(flag, known);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** " (did you mean 'y'?)" for the name among {@code names} closest to {@code given}, or "" when none is close. */
+    private static String closest(String given, Collection<String> names) {
+        String closest = ClosestName.among(given, names);
+        return closest == null ? "" : " (did you mean '" + closest + "'?)";
     }
 
     /** Whether {@code --debug} was given to the command or to any of its subcommands. */

@@ -22,6 +22,7 @@ import org.align4j.model.HfModelWriter;
 import org.align4j.model.RewardModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainingArguments;
+import org.align4j.train.OptionRecords;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,7 +74,8 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of PPOConfig options.")
     private Path config;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Run folder (output_dir).")
+    @Option(names = {"--output", "--output-dir"}, paramLabel = "DIR", description = "run folder (output_dir; default:"
+            + " the config file's output_dir, else trainer_output)")
     private Path output;
 
     @Mixin
@@ -107,8 +109,11 @@ public final class PpoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PpoConfig resolved = config != null ? PpoConfig.load(config) : PpoConfig.defaults();
         Map<String, Object> flags = ConfigFlags.given(spec, FLAG_OPTIONS);
-        flags.put("output_dir", output.toString());
-        resolved = PpoConfig.fromOptions(flags, "command line", resolved);
+        if (output != null) {
+            flags.put("output_dir", output.toString());
+        }
+        resolved = PpoConfig.fromOptions(flags, OptionRecords.COMMAND_LINE, resolved);
+        output = resolved.training().outputPath();
         Path tokenizerDir = tokenizer != null ? tokenizer : model;
         CausalLM base = lora.enabled() ? torchDtype.loadFrozen(model) : null;
         CausalLM policy = base != null ? lora.adapt(base, model.toString(), resolved.training().seed())

@@ -32,6 +32,7 @@ import org.align4j.data.TruncationMode;
 import org.align4j.model.CausalLM;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainingArguments;
+import org.align4j.train.OptionRecords;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,7 +111,7 @@ public final class ScoreCommand implements Callable<Integer> {
         DpoConfig resolved = config == null ? defaults()
                 : DpoConfig.fromOptions(onlyScoreOptions(TrainingArguments.readOptions(config)), config.toString(),
                         defaults());
-        resolved = DpoConfig.fromOptions(ConfigFlags.given(spec, SCORE_OPTIONS), "command line", resolved);
+        resolved = DpoConfig.fromOptions(ConfigFlags.given(spec, SCORE_OPTIONS), OptionRecords.COMMAND_LINE, resolved);
         DpoLossConfig lossConfig = resolved.loss();
         Integer maxLength = resolved.options().maxLength();
         TruncationMode truncation = resolved.options().truncationMode();

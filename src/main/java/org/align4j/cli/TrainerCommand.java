@@ -38,7 +38,8 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     Path evalData;
     @Option(names = "--tokenizer", description = "tokenizer directory (default: the model directory)")
     Path tokenizerDir;
-    @Option(names = "--output", required = true, description = "run folder (output_dir)")
+    @Option(names = {"--output", "--output-dir"}, paramLabel = "DIR", description = "run folder (output_dir; default:"
+            + " the config file's output_dir, else trainer_output)")
     Path output;
     @Mixin
     TrainingOptions training;
@@ -82,7 +83,10 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
 
     /** The trainer options left after the algorithm's, over {@code trlDefaults} (the algorithm's TRL defaults). */
     final TrainingArguments trainingArguments(Map<String, Object> trlDefaults) {
-        return training.trainingArguments(options(), TrainingArguments.defaults().withOptions(trlDefaults), output);
+        TrainingArguments args = training.trainingArguments(options(),
+                TrainingArguments.defaults().withOptions(trlDefaults), output);
+        output = args.outputPath();
+        return args;
     }
 
     @Override

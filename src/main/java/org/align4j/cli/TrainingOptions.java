@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.train.TrainingArguments;
+import org.align4j.train.OptionRecords;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -48,13 +49,18 @@ final class TrainingOptions {
 
     /** Where the options came from, for error messages. */
     String source() {
-        return config != null ? config + " and the command line" : "command line";
+        return config != null ? config + " and the command line" : OptionRecords.COMMAND_LINE;
     }
 
-    /** The training arguments: {@code defaults} (the algorithm's, e.g. TRL's learning rate) with the options set. */
+    /**
+     * The training arguments: {@code defaults} (the algorithm's, e.g. TRL's learning rate) with the options set and
+     * {@code output_dir} from {@code output} (null: the config file's, else the default).
+     */
     TrainingArguments trainingArguments(Map<String, Object> options, TrainingArguments defaults, Path output) {
         Map<String, Object> all = new LinkedHashMap<>(options);
-        all.put("output_dir", output.toString());
+        if (output != null) {
+            all.put("output_dir", output.toString());
+        }
         return TrainingArguments.fromOptions(all, source(), defaults);
     }
 }

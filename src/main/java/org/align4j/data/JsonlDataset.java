@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.align4j.ClosestName;
 
 /**
  * Reads a JSONL file of examples in TRL's formats, detecting each line's format from its keys. Every problem is a
@@ -134,7 +135,7 @@ public final class JsonlDataset {
     private static Text text(ObjectNode obj, String field, String source) {
         JsonNode n = obj.get(field);
         if (n == null || n.isNull()) {
-            throw new DataException(source + ": missing field '" + field + "'");
+            throw missingField(obj, field, source);
         }
         if (n.isTextual()) {
             return new Text.Plain(n.asText());
@@ -166,6 +167,22 @@ public final class JsonlDataset {
                 + n.getNodeType().name().toLowerCase());
     }
 
+    /**
+     * "missing field 'chosen' (the line has choosen, prompt, rejected; is 'choosen' a misspelling of it?)": the
+     * fields the line has, and the one among them the missing name was likely meant as.
+     */
+    private static DataException missingField(ObjectNode obj, String field, String source) {
+        Set<String> present = new TreeSet<>();
+        obj.fieldNames().forEachRemaining(present::add);
+        if (obj.has(field)) {
+            return new DataException(source + ": field '" + field + "' is null");
+        }
+        String misspelt = ClosestName.among(field, present);
+        return new DataException(source + ": missing field '" + field + "' (the line has "
+                + String.join(", ", present) + (misspelt != null ? "; is '" + misspelt + "' a misspelling of it?" : "")
+                + ")");
+    }
+
     private static double number(ObjectNode obj, String field, String source) {
         JsonNode n = obj.get(field);
         if (n == null || !n.isNumber() || !Double.isFinite(n.asDouble())) {
@@ -176,7 +193,10 @@ public final class JsonlDataset {
 
     private static int[] ids(ObjectNode obj, String field, String source) {
         JsonNode n = obj.get(field);
-        if (n == null || !n.isArray()) {
+        if (n == null) {
+            throw missingField(obj, field, source);
+        }
+        if (!n.isArray()) {
             throw new DataException(source + ": field '" + field + "' must be a list of token ids");
         }
         int[] ids = new int[n.size()];

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,6 +40,9 @@ public final class OptionRecords {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
+    /** The source of options given as flags: errors then name the flag ({@code --beta}) rather than the option. */
+    public static final String COMMAND_LINE = "command line";
+
     private OptionRecords() {
     }
 
@@ -68,31 +73,18 @@ public final class OptionRecords {
     }
 
     /**
-     * {@code options} split into those named in {@code ownNames} and the {@link TrainingArguments} ones.
+     * {@code options} split into those named in {@code ownNames} and the {@link TrainingArguments} ones; TRL's and
+     * HF's options that do not apply here are sieved out first ({@link InapplicableOptions#sieve}).
      *
-     * @throws InputException naming {@code source} for a name that is neither (with the closest known one)
+     * @throws InputException naming {@code source} and every name that is neither and cannot be ignored (with the
+     *                        closest known one, or why not)
      */
     public static Split split(Map<String, ?> options, Set<String> ownNames, String source) {
         Map<String, Object> own = new LinkedHashMap<>();
         Map<String, Object> training = new LinkedHashMap<>();
-        for (Map.Entry<String, ?> e : options.entrySet()) {
-            String key = e.getKey();
-            if (ownNames.contains(key)) {
-                own.put(key, e.getValue());
-            } else if (TrainingArguments.optionNames().contains(key)) {
-                training.put(key, e.getValue());
-            } else {
-                throw unknown(key, withTrainingNames(ownNames), source);
-            }
-        }
+        InapplicableOptions.sieve(options, withTrainingNames(ownNames), source).forEach((key, value) ->
+                (ownNames.contains(key) ? own : training).put(key, value));
         return new Split(own, training);
-    }
-
-    /** The error for an unknown option {@code key}, suggesting the closest of {@code known}. */
-    static InputException unknown(String key, Set<String> known, String source) {
-        String closest = TrainingArguments.closestName(key, known);
-        return new InputException(source + ": unknown option '" + key + "'"
-                + (closest != null ? " (did you mean '" + closest + "'?)" : ""));
     }
 
     /**
@@ -111,13 +103,32 @@ public final class OptionRecords {
             Throwable cause = e instanceof ValueInstantiationException && e.getCause() != null ? e.getCause()
                     : e.getCause() instanceof IllegalArgumentException iae ? iae : null;
             String problem = cause != null ? cause.getMessage()
+                    : e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
+                    ? wrongType(mismatch)
                     : e.getOriginalMessage().lines().findFirst().orElse("");
             String option = e.getPath().isEmpty() ? null : e.getPath().getFirst().getFieldName();
-            throw new InputException(source + ": " + (option != null ? "option '" + option + "': " : "")
-                    + problem, e);
+            String where = option == null ? source + ": "
+                    : source.equals(COMMAND_LINE) ? "--" + option.replace('_', '-') + ": "
+                    : source + ": option '" + option + "': ";
+            throw new InputException(where + problem, e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** "expected a number, got 'abc'": what a value of the wrong type should have been, in the option's terms. */
+    private static String wrongType(MismatchedInputException e) {
+        Class<?> type = e.getTargetType();
+        String expected = type == double.class || type == float.class || type == Double.class || type == Float.class
+                ? "a number"
+                : type == int.class || type == long.class || type == Integer.class || type == Long.class
+                ? "a whole number"
+                : type == boolean.class || type == Boolean.class ? "true or false"
+                : java.util.Collection.class.isAssignableFrom(type) ? "a list"
+                : Map.class.isAssignableFrom(type) ? "a mapping of names to values"
+                : type == String.class ? "text" : "a " + type.getSimpleName();
+        Object value = e instanceof InvalidFormatException invalid ? invalid.getValue() : null;
+        return "expected " + expected + (value != null ? ", got '" + value + "'" : "");
     }
 
     /** Every component of {@code record} by its snake_case name. */

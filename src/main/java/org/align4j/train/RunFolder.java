@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -44,8 +45,12 @@ public final class RunFolder {
     private static final String FINAL_MODEL_STAGING = "final-model";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a progress line is printed when standard error is not a terminal. */
+    private static final int PLAIN_LINE_SECONDS = 30;
+    private static final int PLAIN_LINE_WIDTH = 120;
 
     private final Path directory;
+    private boolean echoMetrics;
 
     /** The run folder {@code directory} (created by {@link #start}). */
     public RunFolder(Path directory) {
@@ -76,11 +81,18 @@ public final class RunFolder {
         });
     }
 
-    /** Appends one log entry to {@value #METRICS_FILE}. */
+    /**
+     * Appends one log entry to {@value #METRICS_FILE}, and prints it as a line on standard output when the progress
+     * is not drawn as a bar ({@link #progress}), as HF's trainer prints its log dicts.
+     */
     public void appendMetrics(Map<String, Object> entry) throws IOException {
         Files.createDirectories(directory);
-        Files.writeString(directory.resolve(METRICS_FILE), JSON.writeValueAsString(entry) + "\n",
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        String line = JSON.writeValueAsString(entry);
+        Files.writeString(directory.resolve(METRICS_FILE), line + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        if (echoMetrics) {
+            System.out.println(line);
+        }
     }
 
     /** Writes the file {@code name} of the folder beside it, then renames it into place. */
@@ -156,13 +168,26 @@ public final class RunFolder {
     }
 
     /**
-     * A progress bar over {@code max} steps starting at {@code start} ({@code tqdm}'s place in HF's trainer), or one
-     * that shows nothing when {@code disabled} ({@code disable_tqdm}).
+     * The progress of this run over {@code max} steps starting at {@code start} ({@code tqdm}'s place in HF's
+     * trainer): on a terminal a bar redrawn in place; when standard error is not a terminal (a log file, CI), a plain
+     * line every {@value #PLAIN_LINE_SECONDS} seconds; nothing when {@code disabled} ({@code disable_tqdm}). Unless it
+     * is a bar, each metrics entry is also printed ({@link #appendMetrics}).
      */
-    public static Progress progress(String task, long max, long start, boolean disabled) {
-        return new Progress(disabled ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).startsFrom(start, Duration.ZERO)
-                .build());
+    public Progress progress(String task, long max, long start, boolean disabled) {
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        echoMetrics = disabled || !terminal;
+        if (disabled) {
+            return new Progress(null);
+        }
+        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII).startsFrom(start, Duration.ZERO);
+        if (terminal) {
+            builder.setUpdateIntervalMillis(500);
+        } else {
+            builder.setUpdateIntervalMillis(PLAIN_LINE_SECONDS * 1000)
+                    .setConsumer(new DelegatingProgressBarConsumer(System.err::println, PLAIN_LINE_WIDTH));
+        }
+        return new Progress(builder.build());
     }
 
     /** A progress bar: steps done, elapsed time, ETA and a message. */

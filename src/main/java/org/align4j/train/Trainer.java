@@ -191,7 +191,7 @@ public final class Trainer<B> {
         int microBatches = sampler.microBatchesPerEpoch();
         int[] permutation = null;
         int permutationEpoch = -1;
-        try (RunFolder.Progress bar = RunFolder.progress("train", state.maxSteps, state.globalStep,
+        try (RunFolder.Progress bar = run.progress("train", state.maxSteps, state.globalStep,
                 args.disableTqdm())) {
             while (state.globalStep < state.maxSteps && epoch < state.numTrainEpochs) {
                 if (permutationEpoch != epoch) {

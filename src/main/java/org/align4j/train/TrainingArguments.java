@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -259,12 +257,8 @@ public record TrainingArguments(
      *                                  known one), a value of the wrong type, or an invalid value
      */
     public static TrainingArguments fromOptions(Map<String, ?> options, String source, TrainingArguments base) {
-        for (String key : options.keySet()) {
-            if (!OPTION_NAMES.contains(key)) {
-                throw OptionRecords.unknown(key, OPTION_NAMES, source);
-            }
-        }
-        return OptionRecords.merge(base, options, TrainingArguments.class, source);
+        return OptionRecords.merge(base, InapplicableOptions.sieve(options, OPTION_NAMES, source),
+                TrainingArguments.class, source);
     }
 
     /** These arguments with the given options replaced (see {@link #fromOptions}). */
@@ -370,34 +364,5 @@ public record TrainingArguments(
             options.put(key, value);
         }
         return options;
-    }
-
-    /**
-     * The name among {@code names} closest to {@code key} by edit distance, or null when none is close enough to be
-     * a likely typo (for "did you mean" hints of algorithm configurations that add their own options).
-     */
-    public static String closestName(String key, Collection<String> names) {
-        return names.stream().min(Comparator.comparingInt(name -> editDistance(key, name)))
-                .filter(name -> editDistance(key, name) <= Math.max(2, key.length() / 4)).orElse(null);
-    }
-
-    /** Levenshtein distance (insertions, deletions and substitutions cost 1). */
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 }

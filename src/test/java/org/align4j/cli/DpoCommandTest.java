@@ -88,6 +88,32 @@ class DpoCommandTest {
         return metrics(run).stream().filter(r -> r.has("loss")).toList();
     }
 
+    /**
+     * A DPOConfig YAML written for TRL runs unchanged: its output_dir is the run folder when no --output is given,
+     * options that cannot change the result here are warned about once each, and --output-dir is TRL's flag.
+     */
+    @Test
+    void aTrlConfigRunsUnchangedWithOneWarningPerInapplicableOption() throws IOException {
+        Path out = dir.resolve("trl-config-run");
+        Path config = dir.resolve("trl.yaml");
+        Files.writeString(config, "output_dir: " + out + "\nmax_steps: 1\nper_device_train_batch_size: 4\n"
+                + "save_strategy: 'no'\nreport_to: none\nbf16: true\nremove_unused_columns: false\n"
+                + "gradient_checkpointing: true\ndisable_tqdm: true\n");
+        CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(), "--config",
+                config.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(Files.exists(out.resolve("dpo_config.json")), "the config's output_dir is the run folder");
+        for (String option : List.of("report_to", "bf16", "remove_unused_columns")) {
+            assertEquals(1, run.err().lines().filter(l -> l.contains(" " + option + " has no effect here")).count(),
+                    option + " in\n" + run.err());
+        }
+        Path flagged = dir.resolve("output-dir-flag");
+        CliRun alias = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
+                "--output-dir", flagged.toString(), "--max-steps", "1", "--save-strategy", "no", "--disable-tqdm");
+        assertEquals(0, alias.exitCode(), alias.err());
+        assertTrue(Files.exists(flagged.resolve("dpo_config.json")), "--output-dir is --output");
+    }
+
     @Test
     void saveDtypeChoosesTheSavedTensorsDtype() throws IOException {
         Path out = dir.resolve("f16");
@@ -315,8 +341,8 @@ class DpoCommandTest {
         CliRun option = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
                 "--output", dir.resolve("r2").toString(), "--loss-type", "sigmiod");
         assertEquals(2, option.exitCode());
-        assertTrue(option.err().startsWith("align4j dpo: command line: "), option.err());
-        assertTrue(option.err().contains("unknown DPO loss type 'sigmiod'"), option.err());
+        assertTrue(option.err().startsWith("align4j dpo: --loss-type: unknown DPO loss type 'sigmiod' (did you mean"
+                + " 'sigmoid'?)"), option.err());
         Path config = Files.writeString(dir.resolve("typo.yaml"), "betta: 0.3\n");
         CliRun typo = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(),
                 "--output", dir.resolve("r3").toString(), "--config", config.toString());

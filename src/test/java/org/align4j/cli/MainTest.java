@@ -48,6 +48,30 @@ class MainTest {
         return new Outcome(code, err.toString());
     }
 
+    /** Every command answers a mistake on its command line in one line, with the closest known name, exit code 2. */
+    @Test
+    void commandLineMistakesAreOneLineNamingTheClosestName() {
+        String[][] cases = {
+            {"align4j: unknown command 'generat' (did you mean 'generate'?); 'align4j --help' lists the commands",
+                "generat"},
+            {"align4j experiment: unknown command 'dicee' (did you mean 'dice'?); 'align4j experiment --help' lists the"
+                + " commands", "experiment", "dicee"},
+            // the misspelt flag is named even though the required --model then looks missing
+            {"align4j generate: unknown option '--modle' (did you mean '--model'?); 'align4j generate --help' lists"
+                + " the options", "generate", "--modle", "m"},
+            {"align4j dpo: --beta: expected a number, got 'abc'", "dpo", "--beta", "abc", "--model", "m", "--data", "d",
+                "--output", "o"},
+            {"align4j sft: --packing: expected true or false, got 'maybe'", "sft", "--packing=maybe", "--model", "m",
+                "--data", "d", "--output", "o"},
+        };
+        for (String[] c : cases) {
+            String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
+            CliRun run = CliRun.of(args);
+            assertEquals(Main.EXIT_BAD_INPUT, run.exitCode(), String.join(" ", args));
+            assertEquals(c[0], run.err().strip(), String.join(" ", args));
+        }
+    }
+
     @Test
     void inputErrorsAreOneLineWithExitCode2() {
         for (Exception e : new Exception[] {new DataException("train.jsonl:12: field 'chosen' must be a string"),

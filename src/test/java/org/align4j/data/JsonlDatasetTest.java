@@ -57,9 +57,12 @@ class JsonlDatasetTest {
         assertEquals("data.jsonl:1: field 'rejected' must be a string or a list of messages, got number",
                 assertThrows(DataException.class, () -> JsonlDataset.read(file(
                         "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": 3}"))).getMessage());
-        assertEquals("data.jsonl:1: missing field 'rejected'",
+        assertEquals("data.jsonl:1: missing field 'rejected' (the line has chosen, prompt)",
                 assertThrows(DataException.class, () -> JsonlDataset.read(file("{\"prompt\": \"p\", \"chosen\": \"c\"}")))
                         .getMessage());
+        assertEquals("data.jsonl:1: missing field 'chosen' (the line has choosen, prompt, rejected; is 'choosen' a"
+                + " misspelling of it?)", assertThrows(DataException.class, () -> JsonlDataset.read(file(
+                        "{\"prompt\": \"p\", \"choosen\": \"c\", \"rejected\": \"r\"}"))).getMessage());
         assertEquals("data.jsonl:1: field 'messages[0]' needs a string 'content'",
                 assertThrows(DataException.class, () -> JsonlDataset.read(file("{\"messages\": [{\"role\": \"user\"}]}")))
                         .getMessage());

@@ -3,7 +3,8 @@ package org.align4j.align.dpo;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
-import java.util.stream.Collectors;
+import java.util.List;
+import org.align4j.ClosestName;
 import org.align4j.InputException;
 
 /**
@@ -129,8 +130,11 @@ public enum DpoLossType {
                 return t;
             }
         }
-        throw new InputException("unknown DPO loss type '" + name + "'; valid names: "
-                + Arrays.stream(values()).map(DpoLossType::trlName).collect(Collectors.joining(", ")));
+        List<String> names = Arrays.stream(values()).map(DpoLossType::trlName).toList();
+        String closest = ClosestName.among(String.valueOf(name), names);
+        throw new InputException("unknown DPO loss type '" + name + "'"
+                + (closest != null ? " (did you mean '" + closest + "'?)" : "") + "; valid names: "
+                + String.join(", ", names));
     }
 
     @Override

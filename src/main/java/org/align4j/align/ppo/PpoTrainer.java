@@ -378,7 +378,7 @@ public final class PpoTrainer {
             start();
         }
         Map<String, Double> metrics = Map.of();
-        try (RunFolder.Progress bar = RunFolder.progress("ppo", maxUpdates, updates,
+        try (RunFolder.Progress bar = run.progress("ppo", maxUpdates, updates,
                 config.training().disableTqdm())) {
             while (updates < maxUpdates) {
                 metrics = step();

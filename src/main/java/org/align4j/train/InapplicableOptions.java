@@ -1,0 +1,190 @@
+package org.align4j.train;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import org.align4j.ClosestName;
+import org.align4j.InputException;
+
+/**
+ * The options of TRL's configs and of HF's {@code TrainingArguments} (transformers 5, TRL 1.x) that a configuration
+ * here does not implement, and what happens to each, so that a config written for TRL runs unchanged: an option that
+ * cannot change the result here (a device, a logger, a data-loader setting) is accepted with a one-line warning; an
+ * option that would change the result is accepted only at its neutral value (e.g. {@code label_smoothing_factor: 0})
+ * and otherwise refused with the reason; an option TRL or transformers removed is refused naming what replaced it.
+ * Any other unknown name is refused with the closest known one, every such problem of a config in one message.
+ */
+public final class InapplicableOptions {
+    /** What happens to one option: accepted with a warning at the neutral values, else refused; or removed. */
+    private record Rule(String reason, Set<Object> neutral, boolean anyValue, String replacement) {
+    }
+
+    private static final Map<String, Rule> RULES = new LinkedHashMap<>();
+
+    static {
+        ignored("no effect on one CPU or device", "average_tokens_across_devices", "tf32", "use_cpu",
+                "accelerator_config", "parallelism_config", "ddp_find_unused_parameters", "ddp_bucket_cap_mb",
+                "ddp_broadcast_buffers", "ddp_backend", "ddp_timeout", "fsdp", "fsdp_config", "deepspeed",
+                "local_rank", "log_on_each_node", "save_on_each_node", "log_level_replica", "ds3_gather_for_generation",
+                "world_size");
+        ignored("no compiler or fused kernels to choose here; the engine's own kernels run", "torch_compile",
+                "torch_compile_backend", "torch_compile_mode", "use_liger_kernel", "liger_kernel_config",
+                "torch_empty_cache_steps", "activation_offloading", "enable_jit_checkpoint", "auto_find_batch_size");
+        ignored("training computes in float32 here (--torch-dtype bfloat16 stores frozen weights in bfloat16)", "bf16",
+                "fp16", "bf16_full_eval", "fp16_full_eval");
+        ignored("the data is read in the main thread and every column a trainer needs is kept",
+                "dataloader_num_workers", "dataloader_pin_memory", "dataloader_persistent_workers",
+                "dataloader_prefetch_factor", "remove_unused_columns", "dataset_num_proc", "dataset_kwargs",
+                "label_names", "length_column_name");
+        ignored("no experiment tracker or Hub upload here; metrics are in output_dir/metrics.jsonl", "report_to",
+                "run_name",
+                "project", "trackio_space_id", "logging_dir", "hub_token", "hub_private_repo", "hub_model_id",
+                "hub_strategy", "hub_always_push", "hub_revision");
+        ignored("the log level is fixed: warnings and the progress line", "log_level", "logging_nan_inf_filter",
+                "skip_memory_metrics", "debug");
+        ignored("evaluation always computes the loss and the trainer's metrics over the whole set",
+                "prediction_loss_only", "eval_do_concat_batches", "eval_use_gather_object", "eval_accumulation_steps",
+                "include_for_metrics", "batch_eval_metrics", "include_num_input_tokens_seen");
+        ignored("the command decides what runs", "do_train", "do_eval", "do_predict");
+        ignored("models are loaded from safetensors with no remote code", "trust_remote_code", "model_init_kwargs");
+        ignored("runs are deterministic already", "full_determinism");
+        ignored("no effect on the supported architectures (no mixture of experts, no dropout, no KV cache in training)",
+                "router_aux_loss_coef", "use_cache");
+        ignored("batches are padded with masked positions, which gives the same losses", "padding_free",
+                "pad_to_multiple_of");
+        neutral("checkpoints always hold the optimizer and scheduler state, so that a resumed run is exact",
+                "save_only_model", false);
+        neutral("resuming always skips the batches already seen, so that a resumed run is exact", "ignore_data_skip",
+                false);
+        neutral("callback states are not checkpointed", "restore_callback_states_from_checkpoint", false);
+        neutral("no Hub upload here; copy output_dir with the Hugging Face CLI", "push_to_hub", false);
+        neutral("label smoothing of the language-model loss is not implemented", "label_smoothing_factor", 0, 0.0);
+        neutral("GaLore and APOLLO optimizers are not implemented", "optim_target_modules", (Object) null);
+        neutral("evaluation starts at step 0", "eval_delay", 0, 0.0);
+        neutral("the training set is shuffled each epoch from seed", "train_sampling_strategy", "random");
+        neutral("data_seed is not separate from seed here; shuffling uses seed", "data_seed", (Object) null);
+        removed("eval_strategy", "evaluation_strategy", "evaluate_during_training");
+        removed("use_cpu (no effect here: training runs on the CPU)", "no_cuda", "use_mps_device");
+        removed("resume_from_checkpoint (output_dir is overwritten by default)", "overwrite_output_dir");
+        removed("per_device_train_batch_size", "per_gpu_train_batch_size");
+        removed("per_device_eval_batch_size", "per_gpu_eval_batch_size");
+        removed("hub_token", "push_to_hub_token");
+        removed("hub_model_id", "push_to_hub_model_id", "push_to_hub_organization");
+        removed("bf16 or fp16", "fp16_backend", "half_precision_backend", "fp16_opt_level");
+        removed("include_for_metrics", "include_inputs_for_metrics");
+        removed("include_num_input_tokens_seen", "include_tokens_per_second");
+        removed("torch_compile", "torchdynamo", "jit_mode_eval", "use_ipex");
+        removed("optim: adafactor (not implemented here: adamw_torch, sgd or mezo)", "adafactor");
+        removed("train_sampling_strategy", "group_by_length");
+        removed("nothing: safetensors is always written", "save_safetensors");
+        removed("nothing (they were TPU, Ray, fsdp, accelerate or model-parallel settings)", "tpu_num_cores",
+                "tpu_metrics_debug", "past_index", "ray_scope", "fsdp_min_num_params",
+                "fsdp_transformer_layer_cls_to_wrap", "dispatch_batches", "split_batches",
+                "use_legacy_prediction_loop", "tp_size", "mp_parameters");
+        removed("max_length", "max_seq_length", "num_of_sequences", "chars_per_token", "max_completion_length",
+                "max_target_length");
+        removed("nothing: sequences are tokenized once", "dataset_batch_size");
+        removed("use_liger_kernel", "use_liger", "use_liger_loss");
+        removed("nothing in TRL 1.x: truncate with max_length and truncation_mode", "max_prompt_length");
+        removed("loss_type [sigmoid, sft] with loss_weights (the sft weight is rpo_alpha)", "rpo_alpha");
+        removed("pad_token", "padding_value", "label_pad_token_id");
+        removed("nothing (TRL 1.x dropped it)", "generate_during_eval", "is_encoder_decoder", "use_logits_to_keep",
+                "use_num_logits_to_keep", "model_adapter_name", "ref_adapter_name", "force_use_ref_model",
+                "ref_model_init_kwargs", "tools", "base_model_attribute_name");
+        removed("run_name", "exp_name");
+        removed("report_to", "log_with");
+        removed("reward_model_path (the rm command's output; --reward-model here)", "reward_model");
+        removed("kl_coef", "init_kl_coef", "adap_kl_ctrl");
+        removed("num_ppo_epochs", "ppo_epochs");
+        removed("mini_batch_size", "forward_batch_size");
+        removed("nothing (the PPO trainer of TRL 0.11 and before)", "task_name", "model_name", "query_dataset",
+                "tracker_kwargs", "accelerator_kwargs", "project_kwargs", "tracker_project_name",
+                "push_to_hub_if_best_kwargs", "steps", "kl_penalty", "target", "horizon", "optimize_cuda_cache",
+                "optimize_device_cache", "early_stopping", "target_kl", "compare_steps", "ratio_threshold",
+                "use_score_scaling", "use_score_norm", "score_clip", "is_peft_model", "backward_batch_size",
+                "global_backward_batch_size", "global_batch_size");
+        removed("dtype (--torch-dtype here)", "torch_dtype");
+    }
+
+    private InapplicableOptions() {
+    }
+
+    private static void ignored(String reason, String... names) {
+        for (String name : names) {
+            RULES.put(name, new Rule(reason, Set.of(), true, null));
+        }
+    }
+
+    private static void neutral(String reason, String name, Object... neutralValues) {
+        Set<Object> values = new java.util.HashSet<>(java.util.Arrays.asList(neutralValues));
+        RULES.put(name, new Rule(reason, values, false, null));
+    }
+
+    private static void removed(String replacement, String... names) {
+        for (String name : names) {
+            RULES.put(name, new Rule(null, Set.of(), false, replacement));
+        }
+    }
+
+    /**
+     * {@code options} without the ones no configuration here implements, each accepted one warned about once on
+     * standard error ({@code warning: <source>: <name> has no effect here: <reason>}).
+     *
+     * @param known  every name the reading configuration implements (kept, never judged here)
+     * @param source where the options came from, for messages
+     * @throws InputException listing, in one message, every option refused (with the reason or the replacement) and
+     *                        every unknown name (with the closest of {@code known})
+     */
+    public static Map<String, Object> sieve(Map<String, ?> options, Collection<String> known, String source) {
+        Map<String, Object> kept = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, ?> e : options.entrySet()) {
+            String name = e.getKey();
+            Rule rule = RULES.get(name);
+            if (known.contains(name)) {
+                kept.put(name, e.getValue());
+            } else if (rule == null) {
+                String closest = ClosestName.among(name, known);
+                problems.add("unknown option '" + name + "'" + (closest != null ? " (did you mean '" + closest + "'?)"
+                        : ""));
+            } else if (rule.replacement() != null) {
+                problems.add("option '" + name + "' was removed from TRL/transformers; use " + rule.replacement());
+            } else if (rule.anyValue() || isNeutral(rule, e.getValue())) {
+                System.err.println("warning: " + source + ": " + name + " has no effect here: " + rule.reason());
+            } else {
+                problems.add("option '" + name + "' = " + e.getValue() + " is not supported: " + rule.reason()
+                        + (rule.neutral().isEmpty() ? "" : " (accepted: " + neutralText(rule) + ")"));
+            }
+        }
+        if (problems.size() == 1) {
+            throw new InputException(source + ": " + problems.getFirst());
+        }
+        if (!problems.isEmpty()) {
+            throw new InputException(source + ": " + problems.size() + " options cannot be used: "
+                    + String.join("; ", problems));
+        }
+        return kept;
+    }
+
+    private static boolean isNeutral(Rule rule, Object value) {
+        for (Object neutral : rule.neutral()) {
+            if (Objects.equals(neutral, value) || neutral instanceof Boolean b && String.valueOf(b).equalsIgnoreCase(
+                    String.valueOf(value)) || neutral instanceof Number n && value instanceof Number v
+                    && n.doubleValue() == v.doubleValue()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String neutralText(Rule rule) {
+        Set<String> values = new TreeSet<>();
+        rule.neutral().forEach(v -> values.add(v == null ? "null" : String.valueOf(v)));
+        return String.join(" or ", values);
+    }
+}
