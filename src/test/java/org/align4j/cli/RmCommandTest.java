@@ -178,13 +178,7 @@ class RmCommandTest {
             assertTrue(st.names().contains("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"),
                     st.names().toString());
         }
-        List<Double> losses = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-            JsonNode row = JSON.readTree(line);
-            if (row.has("loss")) {
-                losses.add(row.get("loss").asDouble());
-            }
-        }
+        List<Double> losses = SftCommandTest.trainingLosses(out);
         assertEquals(6, losses.size());
         assertTrue(losses.getLast() < losses.getFirst(), "loss " + losses);
 

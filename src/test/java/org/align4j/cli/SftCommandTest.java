@@ -93,13 +93,7 @@ class SftCommandTest {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
         assertTrue(Files.notExists(out.resolve("model.safetensors")), "the base is not written again");
-        List<Double> losses = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-            JsonNode row = JSON.readTree(line);
-            if (row.has("loss")) {
-                losses.add(row.get("loss").asDouble());
-            }
-        }
+        List<Double> losses = SftCommandTest.trainingLosses(out);
         assertEquals(6, losses.size());
         assertTrue(losses.getLast() < losses.getFirst(), "loss " + losses);
         CausalLM base = HfModels.load(model);
@@ -250,5 +244,17 @@ class SftCommandTest {
         assertEquals(2, lines.length, String.join("\n", lines));
         assertTrue(lines[0].contains("bad.jsonl:2: field 'prompt' must be a string or a list of messages"), lines[0]);
         assertTrue(lines[1].contains("unknown option '--learning-rat' (did you mean '--learning-rate'?)"), lines[1]);
+    }
+
+    /** The {@code loss} of every training log entry of the run folder {@code run}'s metrics.jsonl, in order. */
+    static List<Double> trainingLosses(Path run) throws IOException {
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            if (row.has("loss")) {
+                losses.add(row.get("loss").asDouble());
+            }
+        }
+        return losses;
     }
 }
