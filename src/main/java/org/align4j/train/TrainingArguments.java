@@ -29,10 +29,12 @@ import org.align4j.InputException;
  *
  * @param outputDir                 {@code output_dir}: the run folder (checkpoints, final model, logs, plots)
  * @param learningRate              {@code learning_rate}: peak learning rate (HF default 5e-5)
- * @param lrSchedulerType           {@code lr_scheduler_type}: linear (default), cosine, cosine_with_min_lr,
- *                                  constant, constant_with_warmup
- * @param lrSchedulerKwargs         {@code lr_scheduler_kwargs}: {@code num_cycles} (cosine), {@code min_lr} or
- *                                  {@code min_lr_rate} (cosine_with_min_lr)
+ * @param lrSchedulerType           {@code lr_scheduler_type}: linear (default), cosine, cosine_with_restarts,
+ *                                  polynomial, constant, constant_with_warmup, inverse_sqrt, cosine_with_min_lr,
+ *                                  warmup_stable_decay ({@link LearningRateSchedule})
+ * @param lrSchedulerKwargs         {@code lr_scheduler_kwargs}: the type's keyword arguments in transformers, e.g.
+ *                                  {@code num_cycles} (cosine), {@code min_lr} (cosine_with_min_lr), {@code lr_end}
+ *                                  and {@code power} (polynomial), {@code num_decay_steps} (warmup_stable_decay)
  * @param warmupSteps               {@code warmup_steps}: linear warmup steps; overrides {@code warmup_ratio} when
  *                                  positive
  * @param warmupRatio               {@code warmup_ratio}: warmup as a fraction of the training steps (rounded up)
@@ -81,7 +83,7 @@ public record TrainingArguments(
         String outputDir,
         double learningRate,
         LearningRateSchedule.Type lrSchedulerType,
-        Map<String, Double> lrSchedulerKwargs,
+        Map<String, Object> lrSchedulerKwargs,
         int warmupSteps,
         double warmupRatio,
         double numTrainEpochs,
@@ -144,7 +146,6 @@ public record TrainingArguments(
 
     /** The {@code optim} values this trainer implements. */
     public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME, MeZo.NAME);
-    private static final Set<String> SCHEDULER_KWARGS = Set.of("num_cycles", "min_lr", "min_lr_rate");
     private static final Set<String> CHECKPOINTING_KWARGS = Set.of("use_reentrant");
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
@@ -154,14 +155,11 @@ public record TrainingArguments(
 
     /** Validates every option; messages name the option by its HF name. */
     public TrainingArguments {
-        lrSchedulerKwargs = lrSchedulerKwargs == null ? Map.of() : Map.copyOf(lrSchedulerKwargs);
+        require(lrSchedulerType != null, "lr_scheduler_type must be set");
+        lrSchedulerKwargs = LearningRateSchedule.checkKwargs(lrSchedulerType, learningRate,
+                lrSchedulerKwargs == null ? Map.of() : lrSchedulerKwargs);
         require(outputDir != null && !outputDir.isBlank(), "output_dir must be set");
         require(learningRate >= 0, "learning_rate must be >= 0, got " + learningRate);
-        require(lrSchedulerType != null, "lr_scheduler_type must be set");
-        for (String key : lrSchedulerKwargs.keySet()) {
-            require(SCHEDULER_KWARGS.contains(key), "lr_scheduler_kwargs: unknown key '" + key + "' (known: "
-                    + String.join(", ", new TreeSet<>(SCHEDULER_KWARGS)) + ")");
-        }
         require(warmupSteps >= 0, "warmup_steps must be >= 0, got " + warmupSteps);
         require(warmupRatio >= 0 && warmupRatio <= 1, "warmup_ratio must be in [0, 1], got " + warmupRatio);
         require(maxSteps > 0 || numTrainEpochs > 0,
@@ -186,9 +184,6 @@ public record TrainingArguments(
         require(saveStrategy != null, "save_strategy must be set");
         require(saveSteps > 0, "save_steps must be > 0, got " + saveSteps);
         require(saveTotalLimit == null || saveTotalLimit > 0, "save_total_limit must be > 0, got " + saveTotalLimit);
-        require(lrSchedulerType != LearningRateSchedule.Type.COSINE_WITH_MIN_LR
-                || lrSchedulerKwargs.containsKey("min_lr") || lrSchedulerKwargs.containsKey("min_lr_rate"),
-                "lr_scheduler_type cosine_with_min_lr needs min_lr or min_lr_rate in lr_scheduler_kwargs");
         parseOptimArgs(optim, optimArgs);
     }
 
@@ -300,12 +295,8 @@ public record TrainingArguments(
 
     /** The learning-rate schedule over {@code trainingSteps} optimizer steps. */
     public LearningRateSchedule scheduleFor(long trainingSteps) {
-        double numCycles = lrSchedulerKwargs.getOrDefault("num_cycles", 0.5);
-        double minLrRate = lrSchedulerKwargs.containsKey("min_lr")
-                ? (learningRate > 0 ? lrSchedulerKwargs.get("min_lr") / learningRate : 0)
-                : lrSchedulerKwargs.getOrDefault("min_lr_rate", 0.0);
         return new LearningRateSchedule(lrSchedulerType, learningRate, warmupStepsFor(trainingSteps), trainingSteps,
-                numCycles, minLrRate);
+                lrSchedulerKwargs);
     }
 
     /**

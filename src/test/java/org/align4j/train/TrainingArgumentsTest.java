@@ -85,7 +85,7 @@ class TrainingArgumentsTest {
         assertEquals("runs/sft", a.outputDir());
         assertEquals(2e-5, a.learningRate());
         assertEquals(LearningRateSchedule.Type.COSINE_WITH_MIN_LR, a.lrSchedulerType());
-        assertEquals(0.1, a.scheduleFor(100).minLrRate());
+        assertEquals(0.1, a.scheduleFor(100).factor(100), 1e-12, "min_lr / learning_rate at the end");
         assertEquals(4, a.perDeviceTrainBatchSize());
         assertEquals(2, a.gradientAccumulationSteps());
         assertEquals(IntervalStrategy.STEPS, a.evalStrategy());
