@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.align4j.InputException;
 import org.align4j.autograd.Ops;
@@ -231,6 +232,11 @@ public final class Trainer<B> {
         Map<String, Double> metrics = new LinkedHashMap<>();
         summary.forEach((k, v) -> metrics.put(k, ((Number) v).doubleValue()));
         appendLog(summary);
+        if (args.loadBestModelAtEnd() && state.bestModelCheckpoint != null) {
+            System.err.printf(Locale.ROOT, "loading best model from %s (%s: %s)%n", state.bestModelCheckpoint,
+                    args.metricForBestModel(), state.bestMetric);
+            task.loadModel(Path.of(state.bestModelCheckpoint));
+        }
         run.saveFinalModel(task::saveFinalModel);
         run.replace(RunFolder.TRAINER_STATE_FILE, state::write);
         if (args.plotLoss()) {
@@ -333,7 +339,12 @@ public final class Trainer<B> {
     /** HF's {@code DefaultFlowCallback} decisions after a step, in HF's order: log, evaluate, save. */
     private void logEvaluateSave(boolean epochEnded, boolean lastStep) throws IOException {
         long step = state.globalStep;
-        if (step % state.loggingSteps == 0 || (step == 1 && args.loggingFirstStep())) {
+        boolean log = switch (args.loggingStrategy()) {
+            case NO -> false;
+            case STEPS -> step % state.loggingSteps == 0 || (step == 1 && args.loggingFirstStep());
+            case EPOCH -> epochEnded || (step == 1 && args.loggingFirstStep());
+        };
+        if (log) {
             logTrainingWindow();
         }
         boolean evaluate = switch (args.evalStrategy()) {

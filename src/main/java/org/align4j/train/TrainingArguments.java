@@ -60,6 +60,8 @@ import org.align4j.InputException;
  * @param optimArgs                 {@code optim_args}: comma-separated {@code key=value} optimizer options; for
  *                                  sgd: {@code momentum}, {@code dampening}, {@code nesterov}
  * @param seed                      {@code seed}: seeds the data shuffling (epoch e uses seed + e)
+ * @param loggingStrategy           {@code logging_strategy}: when to log the training window, steps (default), epoch
+ *                                  or no
  * @param loggingSteps              {@code logging_steps}: log every this many optimizer steps
  * @param loggingFirstStep          {@code logging_first_step}: also log after the first step
  * @param evalStrategy              {@code eval_strategy}: when to evaluate, no (default), steps or epoch
@@ -71,6 +73,9 @@ import org.align4j.InputException;
  *                                  the best are never deleted); null keeps all
  * @param metricForBestModel        {@code metric_for_best_model}: evaluation metric that decides
  *                                  {@code best_metric} and {@code best_model_checkpoint}, e.g. {@code loss}
+ * @param loadBestModelAtEnd        {@code load_best_model_at_end}: end with the weights of the best checkpoint by
+ *                                  {@code metric_for_best_model} (then "loss" when unset); needs eval_strategy and
+ *                                  save_strategy to match (save_steps a multiple of eval_steps)
  * @param greaterIsBetter           {@code greater_is_better}: whether a larger metric is better (default: false
  *                                  for metrics ending in "loss", true otherwise)
  * @param resumeFromCheckpoint      {@code resume_from_checkpoint}: a checkpoint folder, or {@code true} /
@@ -102,6 +107,7 @@ public record TrainingArguments(
         String optim,
         String optimArgs,
         long seed,
+        IntervalStrategy loggingStrategy,
         double loggingSteps,
         boolean loggingFirstStep,
         IntervalStrategy evalStrategy,
@@ -109,6 +115,7 @@ public record TrainingArguments(
         IntervalStrategy saveStrategy,
         double saveSteps,
         Integer saveTotalLimit,
+        boolean loadBestModelAtEnd,
         String metricForBestModel,
         Boolean greaterIsBetter,
         String resumeFromCheckpoint,
@@ -178,12 +185,22 @@ public record TrainingArguments(
         require(optim != null && OPTIMIZERS.contains(optim),
                 "optim must be one of " + String.join(", ", new TreeSet<>(OPTIMIZERS)) + "; got '" + optim
                         + "'");
+        require(loggingStrategy != null, "logging_strategy must be set");
         require(loggingSteps > 0, "logging_steps must be > 0, got " + loggingSteps);
         require(evalStrategy != null, "eval_strategy must be set");
         require(evalSteps == null || evalSteps > 0, "eval_steps must be > 0, got " + evalSteps);
         require(saveStrategy != null, "save_strategy must be set");
         require(saveSteps > 0, "save_steps must be > 0, got " + saveSteps);
         require(saveTotalLimit == null || saveTotalLimit > 0, "save_total_limit must be > 0, got " + saveTotalLimit);
+        if (loadBestModelAtEnd) {
+            require(evalStrategy != IntervalStrategy.NO && evalStrategy == saveStrategy, "load_best_model_at_end needs"
+                    + " eval_strategy and save_strategy to match (and not be 'no'), got " + evalStrategy + " and "
+                    + saveStrategy);
+            require(evalStrategy != IntervalStrategy.STEPS || evalSteps == null || evalSteps < 1 || saveSteps < 1
+                    || saveSteps % evalSteps == 0, "load_best_model_at_end needs save_steps (" + saveSteps
+                    + ") to be a multiple of eval_steps (" + evalSteps + ")");
+            metricForBestModel = metricForBestModel == null ? "loss" : metricForBestModel;
+        }
         parseOptimArgs(optim, optimArgs);
     }
 
@@ -205,8 +222,8 @@ public record TrainingArguments(
     /** HF Trainer's defaults ({@code output_dir} "trainer_output", as transformers uses when none is given). */
     public static TrainingArguments defaults() {
         return new TrainingArguments("trainer_output", 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, 0.0,
-                3.0, -1, 8, 8, 1, false, Map.of(), false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, 500, false,
-                IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, null, null, null, false, true);
+                3.0, -1, 8, 8, 1, false, Map.of(), false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, IntervalStrategy.STEPS, 500,
+                false, IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, false, null, null, null, false, true);
     }
 
     /** The snake_case option names, in declaration order. */

@@ -345,6 +345,42 @@ class TrainerTest {
         assertEquals(expected, checkpoints);
     }
 
+    /** load_best_model_at_end ends with the best checkpoint's weights, as HF's trainer loads them back. */
+    @Test
+    void loadBestModelAtEndSavesTheBestCheckpointsWeights() throws IOException {
+        Path out = root.resolve("load-best");
+        // greater_is_better on the loss makes the best checkpoint one of the early ones, not the last
+        Trainer<int[]> trainer = new Trainer<>(args(out, Map.of("max_steps", 4, "save_strategy", "steps",
+                "save_steps", 1, "eval_strategy", "steps", "eval_steps", 1, "load_best_model_at_end", true,
+                "greater_is_better", true, "learning_rate", 1e-2)), TokenLanguageModelTask.llamaTiny(), DATA,
+                TokenLanguageModelTask.randomRows(6, 12, VOCAB, 99));
+        trainer.train();
+        Path best = Path.of(trainer.state().bestModelCheckpoint());
+        assertFalse(best.endsWith("checkpoint-4"), "the best checkpoint is an early one: " + best);
+        assertEquals(-1, Files.mismatch(best.resolve("model.safetensors"), out.resolve("model.safetensors")),
+                "the final model is the best checkpoint's");
+        assertEquals("loss", args(out, Map.of("load_best_model_at_end", true, "eval_strategy", "steps",
+                "save_strategy", "steps"))
+                .metricForBestModel(), "HF's default metric for the best model");
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> args(out, Map.of(
+                "load_best_model_at_end", true, "eval_strategy", "epoch", "save_strategy", "steps")));
+        assertTrue(mismatch.getMessage().contains("load_best_model_at_end needs eval_strategy and save_strategy to"
+                + " match"), mismatch.getMessage());
+    }
+
+    @Test
+    void loggingStrategyChoosesWhenTheTrainingWindowIsLogged() throws IOException {
+        Trainer<int[]> epochs = new Trainer<>(args(root.resolve("log-epoch"), Map.of("num_train_epochs", 2,
+                "logging_strategy", "epoch", "logging_steps", 1)), TokenLanguageModelTask.llamaTiny(),
+                DATA.subList(0, 8), List.of());
+        epochs.train();
+        assertEquals(List.of(2.0, 4.0), trainingLogs(epochs.state()).stream().map(e -> number(e, "step")).toList());
+        Trainer<int[]> none = new Trainer<>(args(root.resolve("log-no"), Map.of("max_steps", 3, "logging_strategy",
+                "no", "logging_steps", 1)), TokenLanguageModelTask.llamaTiny(), DATA, List.of());
+        none.train();
+        assertEquals(List.of(), trainingLogs(none.state()));
+    }
+
     @Test
     void epochStrategiesActAtEpochEnds() throws IOException {
         Path out = root.resolve("epochs");
