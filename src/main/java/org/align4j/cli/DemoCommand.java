@@ -88,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
                 "logging_steps", 10, "eval_strategy", "steps", "eval_steps", Math.max(1, maxSteps / 3),
                 "save_strategy", "steps", "save_steps", Math.max(1, maxSteps / 3), "save_total_limit", 1));
         Trainer<TokenizedSequence> trainer = SftTrainer.create(model, EmbeddedModel.generationConfig(), tokenizer,
-                tokenizerDir, new SftConfig(seq, true, true), args, train, eval);
+                tokenizerDir, SftConfig.defaults().withPacking(seq), args, train, eval);
         double heldOutBefore = trainer.evaluate().get("eval_loss");
         TrainOutput out = trainer.train();
         double heldOutAfter = trainer.evaluate().get("eval_loss");

@@ -103,8 +103,8 @@ final class QuantizeCommand implements Callable<Integer> {
             TrainingArguments args = training.trainingArguments(options,
                     TrainingArguments.defaults().withOptions(SftCommand.TRL_DEFAULTS), run);
             TrainOutput out = SftTrainer.create(bitLinear, HfModels.readGenerationConfig(model),
-                    Tokenizer.load(tokDir), tokDir, sft, args, JsonlDataset.read(data),
-                    evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
+                    Tokenizer.load(tokDir), tokDir, sft, args, JsonlDataset.read(data, sft.datasetTextField()),
+                    evalData == null ? List.of() : JsonlDataset.read(evalData, sft.datasetTextField())).train();
             System.out.printf("quantisation-aware training: %d steps, final training loss %.4f; run folder %s%n",
                     out.globalStep(), out.trainingLoss(), run);
         }

@@ -52,7 +52,8 @@ final class SftCommand extends TrainerCommand {
         CausalLM lm = causalLmToTrain(lora, torchDtype, args, sft.maxLength());
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         TrainOutput out = SftTrainer.create(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
-                JsonlDataset.read(data), evalData == null ? List.of() : JsonlDataset.read(evalData)).train();
+                JsonlDataset.read(data, sft.datasetTextField()),
+                evalData == null ? List.of() : JsonlDataset.read(evalData, sft.datasetTextField())).train();
         System.out.printf("trained %d steps, final training loss %.4f; model, checkpoints and metrics in %s%n",
                 out.globalStep(), out.trainingLoss(), output);
         return 0;

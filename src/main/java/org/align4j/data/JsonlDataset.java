@@ -24,6 +24,8 @@ import org.align4j.ClosestName;
  */
 public final class JsonlDataset {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The field of language-modelling text in TRL's standard format. */
+    public static final String TEXT_FIELD = "text";
 
     private JsonlDataset() {
     }
@@ -31,6 +33,18 @@ public final class JsonlDataset {
     /** All examples of {@code file}, in order. Blank lines are skipped. */
     public static List<Example> read(Path file) {
         return readLines(file, JsonlDataset::parse);
+    }
+
+    /**
+     * As {@link #read(Path)}, a line with the field {@code textField} (TRL's {@code dataset_text_field}, "text" by
+     * default) being language-modelling text.
+     */
+    public static List<Example> read(Path file, String textField) {
+        return textField.equals(TEXT_FIELD) ? read(file) : readLines(file, (line, source) -> {
+            ObjectNode obj = object(line, source);
+            return obj.has(textField) ? new Example.LanguageModeling(source, text(obj, textField, source))
+                    : parse(line, source);
+        });
     }
 
     /**

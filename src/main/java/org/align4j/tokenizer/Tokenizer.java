@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -54,6 +56,7 @@ public final class Tokenizer {
     private final int[] specialIds;
     private final boolean cleanUpTokenizationSpaces;
     private final ChatTemplate chatTemplate;
+    private final String chatTemplateSource;
     private final int vocabSize;
 
     /** The {@code transformers} special tokens of {@code tokenizer_config.json} (absent ones are null). */
@@ -89,16 +92,58 @@ public final class Tokenizer {
         Set<Integer> ids = new HashSet<>(model.vocab().values());
         addedVocabulary.tokens().forEach(token -> ids.add(token.id()));
         this.vocabSize = ids.size();
+        this.chatTemplateSource = chatTemplateSource;
         this.chatTemplate = chatTemplateSource == null ? null
                 : new ChatTemplate(chatTemplateSource, specialTokenVariables(specialTokens));
     }
 
+    /**
+     * This tokenizer with {@code token} as its eos token (what TRL's {@code eos_token} option sets): appended to texts
+     * and completions, and the chat template's {@code eos_token}.
+     *
+     * @throws TokenizerException when {@code token} is not in the vocabulary
+     */
+    public Tokenizer withEosToken(String token) {
+        if (tokenId(token).isEmpty()) {
+            throw new TokenizerException("eos_token '" + token + "' is not in the tokenizer's vocabulary");
+        }
+        SpecialTokens tokens = new SpecialTokens(specialTokens.bos(), token, specialTokens.pad(), specialTokens.unk(),
+                specialTokens.extra());
+        return new Tokenizer(addedVocabulary, normalizer, preTokenizer, model, postProcessor, decoder, tokens,
+                cleanUpTokenizationSpaces, chatTemplateSource);
+    }
+
+    /** This tokenizer with the chat template {@code source} (Jinja), as TRL's {@code chat_template_path} sets it. */
+    public Tokenizer withChatTemplate(String source) {
+        return new Tokenizer(addedVocabulary, normalizer, preTokenizer, model, postProcessor, decoder, specialTokens,
+                cleanUpTokenizationSpaces, source);
+    }
+
+    /**
+     * Writes this tokenizer's files into {@code to}: those of {@code from} (the folder it was loaded from), with
+     * {@value #CONFIG_FILE}'s {@code eos_token} and {@value #CHAT_TEMPLATE_FILE} made this tokenizer's, so that a
+     * tokenizer changed by {@link #withEosToken} or {@link #withChatTemplate} loads back as it is.
+     */
+    public void writeFiles(Path from, Path to) throws IOException {
+        copyFiles(from, to);
+        Path config = to.resolve(CONFIG_FILE);
+        ObjectNode json = Files.exists(config) ? (ObjectNode) readJson(config, false) : JSON.createObjectNode();
+        if (specialTokens.eos() != null) {
+            json.put("eos_token", specialTokens.eos());
+        }
+        if (chatTemplateSource != null) {
+            json.remove("chat_template");
+            Files.writeString(to.resolve(CHAT_TEMPLATE_FILE), chatTemplateSource);
+        }
+        JSON.writerWithDefaultPrettyPrinter().writeValue(config.toFile(), json);
+    }
+
     /** Copies the tokenizer files present in {@code from} (tokenizer.json, its config, chat template) into {@code to}. */
-    public static void copyFiles(Path from, Path to) throws java.io.IOException {
+    public static void copyFiles(Path from, Path to) throws IOException {
         for (String name : new String[] {TOKENIZER_FILE, CONFIG_FILE, CHAT_TEMPLATE_FILE}) {
             Path file = from.resolve(name);
-            if (java.nio.file.Files.exists(file)) {
-                java.nio.file.Files.copy(file, to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            if (Files.exists(file)) {
+                Files.copy(file, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }

@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.align4j.data.BrownCorpus;
+import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.model.HfModels;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.tensor.BFloat16;
+import org.align4j.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,6 +140,37 @@ class SftCommandTest {
         assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(), "--output",
                 merged.toString()));
         assertTrue(Files.exists(merged.resolve("model.safetensors")));
+    }
+
+    /**
+     * dataset_text_field names the text field, eos_token is appended to every text and saved as the tokenizer's, and
+     * chat_template_path's template renders conversations and is saved with the model, as TRL's SFTTrainer does.
+     */
+    @Test
+    void textFieldEosTokenAndChatTemplateAreTrls() throws IOException {
+        Path contentData = tmp.resolve("content.jsonl");
+        Files.write(contentData, List.of("{\"content\": \"The cat sat on the mat.\"}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}, {\"role\": \"assistant\","
+                        + " \"content\": \"Hi there\"}]}"));
+        Path template = tmp.resolve("plain.jinja");
+        Files.writeString(template, "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+                + "{% if add_generation_prompt %}assistant: {% endif %}");
+        Tokenizer base = Tokenizer.load(model);
+        String eos = base.token(300);
+        Path out = tmp.resolve("sft-trl-options");
+        assertEquals(0, Main.run("sft", "--model", model.toString(), "--data", contentData.toString(), "--output",
+                out.toString(), "--max-steps", "1", "--per-device-train-batch-size", "2", "--disable-tqdm",
+                "--save-strategy", "no", "--dataset-text-field", "content", "--eos-token", eos,
+                "--chat-template-path", template.toString()));
+        assertEquals(Files.readString(template), Files.readString(out.resolve("chat_template.jinja")));
+        Tokenizer saved = Tokenizer.load(out);
+        assertEquals(eos, saved.eosToken().orElseThrow());
+        int[] ids = new org.align4j.data.SftTokenization(saved, true).tokenize(
+                JsonlDataset.read(contentData, "content").getFirst()).ids();
+        assertEquals(base.tokenId(eos).getAsInt(), ids[ids.length - 1], "the eos_token ends the text");
+        assertEquals(2, Main.run("sft", "--model", model.toString(), "--data", contentData.toString(), "--output",
+                tmp.resolve("bad-template").toString(), "--chat-template-path", model.toString()),
+                "a tokenizer folder is refused with the reason");
     }
 
     /** Every SFTConfig and TrainingArguments option is a flag that --help lists with its (TRL) default. */
