@@ -104,6 +104,13 @@ public final class PreferenceTokenization {
     }
 
     private PreferencePair pair(Ids ids, String source) {
+        // a causal LM scores token t from the tokens before it: the first token of a sequence is never scored
+        int unscored = ids.prompt().length == 0 ? 1 : 0;
+        if (ids.chosen().length <= unscored || ids.rejected().length <= unscored) {
+            throw new DataException(source + ": the " + (ids.chosen().length <= unscored ? "chosen" : "rejected")
+                    + " completion has no token to score (an empty text, a tokenizer that does not cover it, or an"
+                    + " empty prompt before a one-token completion)");
+        }
         return new PreferencePair(source, sequence(ids.prompt(), ids.chosen(), source),
                 sequence(ids.prompt(), ids.rejected(), source));
     }

@@ -41,10 +41,9 @@ public final class InapplicableOptions {
                 "dataloader_num_workers", "dataloader_pin_memory", "dataloader_persistent_workers",
                 "dataloader_prefetch_factor", "remove_unused_columns", "dataset_num_proc", "dataset_kwargs",
                 "label_names", "length_column_name");
-        ignored("no experiment tracker or Hub upload here; metrics are in output_dir/metrics.jsonl", "report_to",
-                "run_name",
-                "project", "trackio_space_id", "logging_dir", "hub_token", "hub_private_repo", "hub_model_id",
-                "hub_strategy", "hub_always_push", "hub_revision");
+        ignored("no experiment tracker or Hub upload here; metrics are in output_dir/metrics.jsonl", "run_name",
+                "project", "trackio_space_id", "hub_token", "hub_private_repo", "hub_model_id", "hub_strategy",
+                "hub_always_push", "hub_revision");
         ignored("the log level is fixed: warnings and the progress line", "log_level", "logging_nan_inf_filter",
                 "skip_memory_metrics", "debug");
         ignored("evaluation always computes the loss and the trainer's metrics over the whole set",

@@ -51,6 +51,7 @@ public final class RunFolder {
 
     private final Path directory;
     private boolean echoMetrics;
+    private TensorBoardEvents tensorBoard;
 
     /** The run folder {@code directory} (created by {@link #start}). */
     public RunFolder(Path directory) {
@@ -93,6 +94,17 @@ public final class RunFolder {
         if (echoMetrics) {
             System.out.println(line);
         }
+        if (tensorBoard != null) {
+            tensorBoard.write(entry);
+        }
+    }
+
+    /**
+     * From now on every metrics entry is also written to a new TensorBoard event file in {@code directory}
+     * ({@code report_to: tensorboard}).
+     */
+    public void reportToTensorBoard(Path directory) throws IOException {
+        tensorBoard = TensorBoardEvents.create(directory);
     }
 
     /** Writes the file {@code name} of the folder beside it, then renames it into place. */

@@ -178,6 +178,9 @@ public final class Trainer<B> {
             resume(checkpoint);
         }
         run.start(state.logHistory);
+        if (args.reportsToTensorBoard()) {
+            run.reportToTensorBoard(args.tensorBoardDirectory());
+        }
         run.replace(RunFolder.TRAINING_ARGS_FILE, args::save);
         if (configFile != null) {
             Map<String, Object> all = new LinkedHashMap<>(args.toOptions());

@@ -81,6 +81,11 @@ import org.align4j.InputException;
  * @param resumeFromCheckpoint      {@code resume_from_checkpoint}: a checkpoint folder, or {@code true} /
  *                                  {@code latest} for the newest {@code checkpoint-N} in {@code output_dir}
  * @param disableTqdm               {@code disable_tqdm}: no progress bar
+ * @param reportTo                  {@code report_to}: where metrics go besides {@code metrics.jsonl}: "none"
+ *                                  (default), "tensorboard" or "all" (= tensorboard); other trackers HF knows are
+ *                                  warned about as unavailable
+ * @param loggingDir                {@code logging_dir}: the TensorBoard folder (default
+ *                                  {@code output_dir/runs/<date>_<host>}, as HF's)
  * @param plotLoss                  {@code plot_loss} (LLaMA-Factory's name): write {@code training_loss.png}
  *                                  at the end of training
  */
@@ -120,6 +125,8 @@ public record TrainingArguments(
         Boolean greaterIsBetter,
         String resumeFromCheckpoint,
         boolean disableTqdm,
+        List<String> reportTo,
+        String loggingDir,
         boolean plotLoss) {
 
     /** HF {@code IntervalStrategy}: when evaluation or checkpointing happens. */
@@ -154,6 +161,10 @@ public record TrainingArguments(
     /** The {@code optim} values this trainer implements. */
     public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME, MeZo.NAME);
     private static final Set<String> CHECKPOINTING_KWARGS = Set.of("use_reentrant");
+    private static final Set<String> REPORT_TO = Set.of("none", "all", "tensorboard");
+    /** The integrations HF's report_to knows that have no counterpart here. */
+    private static final Set<String> UNAVAILABLE_TRACKERS = Set.of("azure_ml", "clearml", "codecarbon", "comet_ml",
+            "dagshub", "dvclive", "flyte", "mlflow", "neptune", "swanlab", "trackio", "wandb");
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -201,7 +212,22 @@ public record TrainingArguments(
                     + ") to be a multiple of eval_steps (" + evalSteps + ")");
             metricForBestModel = metricForBestModel == null ? "loss" : metricForBestModel;
         }
+        reportTo = reportTo == null ? List.of("none") : List.copyOf(reportTo);
+        for (String tracker : reportTo) {
+            require(REPORT_TO.contains(tracker) || UNAVAILABLE_TRACKERS.contains(tracker), "report_to: unknown"
+                    + " integration '" + tracker + "' (here: none, tensorboard or all)");
+        }
         parseOptimArgs(optim, optimArgs);
+    }
+
+    /** Whether metrics also go to TensorBoard event files ({@code report_to} tensorboard or all). */
+    public boolean reportsToTensorBoard() {
+        return reportTo.contains("tensorboard") || reportTo.contains("all");
+    }
+
+    /** The folder of TensorBoard event files: {@code logging_dir}, or HF's {@code output_dir/runs/<date>_<host>}. */
+    public Path tensorBoardDirectory() {
+        return loggingDir != null ? Path.of(loggingDir) : outputPath().resolve("runs").resolve(TensorBoardEvents.runName());
     }
 
     private static Map<String, Boolean> checkpointingKwargs(Map<String, Boolean> kwargs) {
@@ -223,7 +249,7 @@ public record TrainingArguments(
     public static TrainingArguments defaults() {
         return new TrainingArguments("trainer_output", 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, 0.0,
                 3.0, -1, 8, 8, 1, false, Map.of(), false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, IntervalStrategy.STEPS, 500,
-                false, IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, false, null, null, null, false, true);
+                false, IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, false, null, null, null, false, List.of("none"), null, true);
     }
 
     /** The snake_case option names, in declaration order. */
@@ -294,10 +320,18 @@ public record TrainingArguments(
      * recomputed on a tape of their own, which is what torch's non-reentrant checkpoint does.
      */
     public List<String> warnings() {
-        return gradientCheckpointingKwargs.containsKey("use_reentrant")
-                ? List.of("gradient_checkpointing_kwargs: use_reentrant is ignored (blocks are always recomputed on a"
-                        + " tape of their own, as with use_reentrant=False)")
-                : List.of();
+        List<String> warnings = new java.util.ArrayList<>();
+        if (gradientCheckpointingKwargs.containsKey("use_reentrant")) {
+            warnings.add("gradient_checkpointing_kwargs: use_reentrant is ignored (blocks are always recomputed on a"
+                    + " tape of their own, as with use_reentrant=False)");
+        }
+        for (String tracker : reportTo) {
+            if (UNAVAILABLE_TRACKERS.contains(tracker)) {
+                warnings.add("report_to: " + tracker + " is not available here; metrics are in metrics.jsonl (and in"
+                        + " TensorBoard event files with report_to tensorboard)");
+            }
+        }
+        return warnings;
     }
 
     /** {@link #outputDir} as a path. */

@@ -97,13 +97,13 @@ class DpoCommandTest {
         Path out = dir.resolve("trl-config-run");
         Path config = dir.resolve("trl.yaml");
         Files.writeString(config, "output_dir: " + out + "\nmax_steps: 1\nper_device_train_batch_size: 4\n"
-                + "save_strategy: 'no'\nreport_to: none\nbf16: true\nremove_unused_columns: false\n"
+                + "save_strategy: 'no'\nreport_to: none\nbf16: true\nremove_unused_columns: false\nrun_name: trl-dpo\n"
                 + "gradient_checkpointing: true\ndisable_tqdm: true\n");
         CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(), "--config",
                 config.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(Files.exists(out.resolve("dpo_config.json")), "the config's output_dir is the run folder");
-        for (String option : List.of("report_to", "bf16", "remove_unused_columns")) {
+        for (String option : List.of("run_name", "bf16", "remove_unused_columns")) {
             assertEquals(1, run.err().lines().filter(l -> l.contains(" " + option + " has no effect here")).count(),
                     option + " in\n" + run.err());
         }

@@ -90,6 +90,17 @@ class PreferenceTokenizationTest {
         }
     }
 
+    /** A side with no token a causal LM can score is refused, not scored as log-probability 0. */
+    @Test
+    void aCompletionWithNothingToScoreIsRefused() {
+        PreferenceTokenization tokenization = new PreferenceTokenization(embedded, null, TruncationMode.KEEP_START);
+        DataException e = org.junit.jupiter.api.Assertions.assertThrows(DataException.class, () ->
+                tokenization.tokenize(new Example.Preference("t:9", new Text.Plain(""), new Text.Plain(""),
+                        new Text.Plain(" green."))));
+        assertEquals("t:9: the chosen completion has no token to score (an empty text, a tokenizer that does not"
+                + " cover it, or an empty prompt before a one-token completion)", e.getMessage());
+    }
+
     @Test
     void conversationalExamplesUseTheChatTemplateWithoutExtraEos() {
         Example.Preference example = new Example.Preference("t:5",

@@ -19,7 +19,7 @@ class InapplicableOptionsTest {
     void optionsWithoutEffectAreDroppedWithOneWarningEach() {
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("learning_rate", 1e-6);
-        options.put("report_to", "none");
+        options.put("run_name", "my-run");
         options.put("bf16", true);
         options.put("dataloader_num_workers", 4);
         options.put("push_to_hub", false);
@@ -30,7 +30,7 @@ class InapplicableOptionsTest {
         });
         String[] lines = err.strip().split("\n");
         assertEquals(5, lines.length, err);
-        assertTrue(lines[0].startsWith("warning: dpo.yaml: report_to has no effect here: "), lines[0]);
+        assertTrue(lines[0].startsWith("warning: dpo.yaml: run_name has no effect here: "), lines[0]);
         assertTrue(lines[1].startsWith("warning: dpo.yaml: bf16 has no effect here: training computes in float32"),
                 lines[1]);
     }

@@ -369,6 +369,25 @@ class TrainerTest {
     }
 
     @Test
+    void reportToTensorBoardWritesAnEventFileUnderRunsAsHfDoes() throws IOException {
+        Path out = root.resolve("tensorboard");
+        new Trainer<>(args(out, Map.of("max_steps", 2, "report_to", "tensorboard")), TokenLanguageModelTask.llamaTiny(),
+                DATA, List.of()).train();
+        List<Path> files;
+        try (var walk = Files.walk(out.resolve("runs"))) {
+            files = walk.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).toList();
+        }
+        assertEquals(1, files.size(), files.toString());
+        // the file-version record, two logged steps and the summary entry
+        assertTrue(Files.size(files.getFirst()) > 200, "scalars were written");
+        assertEquals("report_to: unknown integration 'tensorbored' (here: none, tensorboard or all)",
+                assertThrows(IllegalArgumentException.class, () -> args(out, Map.of("report_to", "tensorbored")))
+                        .getMessage().replaceFirst("^options: ", ""));
+        assertTrue(args(out, Map.of("report_to", List.of("wandb"))).warnings().getFirst()
+                .startsWith("report_to: wandb is not available here"));
+    }
+
+    @Test
     void loggingStrategyChoosesWhenTheTrainingWindowIsLogged() throws IOException {
         Trainer<int[]> epochs = new Trainer<>(args(root.resolve("log-epoch"), Map.of("num_train_epochs", 2,
                 "logging_strategy", "epoch", "logging_steps", 1)), TokenLanguageModelTask.llamaTiny(),

@@ -441,6 +441,9 @@ public final class PpoTrainer {
             resume(resumeFrom);
         }
         run.start(logHistory);
+        if (config.training().reportsToTensorBoard()) {
+            run.reportToTensorBoard(config.training().tensorBoardDirectory());
+        }
         run.replace(PpoConfig.FILE_NAME, config::save);
         startEpisode = episode;
         startNanos = System.nanoTime();
