@@ -32,6 +32,9 @@ public final class HfModels {
     /** Reads {@code dir/config.json}; errors name the file. */
     public static ModelConfig readConfig(Path dir) {
         Path file = dir.resolve("config.json");
+        if (!Files.isDirectory(dir)) {
+            throw new ModelException(dir + ": no such model directory");
+        }
         if (!Files.exists(file) && Files.exists(dir.resolve("adapter_config.json"))) {
             throw new ModelException(dir + " holds a LoRA adapter (adapter_config.json), not a model: fold it into its"
                     + " base model with 'align4j merge --model BASE --adapter " + dir + " --output DIR'");

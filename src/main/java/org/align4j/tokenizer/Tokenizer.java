@@ -158,7 +158,7 @@ public final class Tokenizer {
      */
     public static Tokenizer load(Path directory) {
         if (!Files.isDirectory(directory)) {
-            throw new TokenizerException(directory + ": tokenizer directory not found");
+            throw new TokenizerException(directory + ": no such tokenizer directory");
         }
         Path tokenizerPath = directory.resolve(TOKENIZER_FILE);
         JsonNode root = readJson(tokenizerPath, true);

@@ -53,7 +53,7 @@ class TokenizeCommandTest {
     void badInputIsOneLineAndExitCode2() throws Exception {
         CliRun missingDir = CliRun.of("tokenize", "--tokenizer", dir.resolve("none").toString(), "--text", "x");
         assertEquals(new CliRun(2, "",
-                "align4j tokenize: " + dir.resolve("none") + ": tokenizer directory not found\n"),
+                "align4j tokenize: " + dir.resolve("none") + ": no such tokenizer directory\n"),
                 missingDir);
         CliRun missingFile = CliRun.of("tokenize", "--tokenizer", QWEN3, "--file", dir.resolve("none.txt").toString());
         assertEquals(new CliRun(2, "", "align4j tokenize: " + dir.resolve("none.txt") + ": file not found\n"),

@@ -19,7 +19,7 @@ class TokenizerLoadErrorTest {
 
     @Test
     void missingDirectoryOrTokenizerJson() {
-        assertEquals(dir.resolve("nope") + ": tokenizer directory not found", loadError(dir.resolve("nope")));
+        assertEquals(dir.resolve("nope") + ": no such tokenizer directory", loadError(dir.resolve("nope")));
         assertEquals(dir.resolve("tokenizer.json") + ": file not found", loadError(dir));
     }
 
