@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
         description = "Merge a LoRA adapter (adapter_config.json + adapter_model.safetensors) into its base model: "
                 + "W + alpha/r * B A, written as a Hugging Face checkpoint like the base.")
 final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "base model directory (config.json + safetensors)")
+    @Option(names = "--model", description = "base model directory (config.json + safetensors; default: the"
+            + " adapter's base_model_name_or_path)")
     Path model;
     @Option(names = "--adapter", required = true, description = "adapter directory, as PEFT's save_pretrained writes it")
     Path adapter;
@@ -42,6 +43,9 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (model == null) {
+            model = LoraModel.baseModel(adapter);
+        }
         checkOutput();
         if (LoraModel.taskType(adapter) == PeftTaskType.SEQ_CLS) {
             return mergeRewardModel();

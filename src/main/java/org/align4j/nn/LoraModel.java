@@ -162,6 +162,29 @@ public final class LoraModel extends DelegatingCausalLM {
         return lora;
     }
 
+    /**
+     * The base model folder the adapter in {@code directory} records ({@code base_model_name_or_path}), as PEFT's
+     * {@code AutoPeftModel} finds it.
+     *
+     * @throws ModelException when it records none, or names no local folder (a Hub id cannot be downloaded here)
+     */
+    public static Path baseModel(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new ModelException(directory + ": no such adapter directory");
+        }
+        Path configFile = directory.resolve(CONFIG_FILE);
+        JsonNode base = readJson(configFile).get("base_model_name_or_path");
+        if (base == null || base.isNull() || base.asText().isBlank()) {
+            throw new ModelException(configFile + ": no base_model_name_or_path; give the base model with --model");
+        }
+        Path path = Path.of(base.asText());
+        if (!Files.isDirectory(path)) {
+            throw new ModelException(configFile + ": base_model_name_or_path '" + base.asText() + "' is not a local"
+                    + " folder (nothing is downloaded here); give the base model with --model");
+        }
+        return path;
+    }
+
     /** The task type recorded in the adapter configuration of {@code directory} (CAUSAL_LM when absent). */
     public static PeftTaskType taskType(Path directory) {
         if (!Files.isDirectory(directory)) {

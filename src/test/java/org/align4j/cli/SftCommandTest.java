@@ -139,6 +139,11 @@ class SftCommandTest {
         Path merged = tmp.resolve("peft-merged");
         assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(), "--output",
                 merged.toString()));
+        // without --model, merge takes the base the adapter records (base_model_name_or_path), as AutoPeftModel does
+        Path mergedFromRecord = tmp.resolve("peft-merged-recorded-base");
+        assertEquals(0, Main.run("merge", "--adapter", out.toString(), "--output", mergedFromRecord.toString()));
+        assertEquals(-1, Files.mismatch(merged.resolve("model.safetensors"),
+                mergedFromRecord.resolve("model.safetensors")));
         assertTrue(Files.exists(merged.resolve("model.safetensors")));
     }
 
