@@ -64,6 +64,12 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
     Double topP;
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
+    @Option(names = "--repetition-penalty", description = "divide the logits of tokens already in the row by P (>1"
+            + " discourages repeats; default: generation config, else 1)")
+    Double repetitionPenalty;
+    @Option(names = "--num-return-sequences", description = "continuations per prompt, sampled (default: generation"
+            + " config, else 1)")
+    Integer numReturnSequences;
 
     private String memoryNeeded;
 
@@ -78,14 +84,16 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
         GenerationConfig generationConfig = config(GenerationConfig.load(model, modelConfig));
         int longest = Arrays.stream(prompts).mapToInt(p -> p.length).max().orElse(0);
         int frozenBytes = PackedCheckpoint.isPacked(modelConfig) || !torchDtype.bfloat16(model) ? 4 : 2;
-        memoryNeeded = MemoryEstimate.generation(modelConfig, frozenBytes, prompts.length,
+        memoryNeeded = MemoryEstimate.generation(modelConfig, frozenBytes,
+                prompts.length * generationConfig.numReturnSequences(),
                 longest + generationConfig.maxNewTokens()).describe() + " for " + prompts.length + " prompts of up to " + longest + " tokens";
         CausalLM lm = PackedCheckpoint.isPacked(modelConfig) ? PackedCheckpoint.load(model)
                 : torchDtype.loadFrozen(model);
         Generation generation = new Generator(lm).generate(prompts, generationConfig);
-        for (int row = 0; row < prompts.length; row++) {
+        int copies = generationConfig.numReturnSequences();
+        for (int row = 0; row < prompts.length * copies; row++) {
             int[] completion = generation.completion(row);
-            System.out.println(tokenizer != null ? prompt.texts.get(row) + tokenizer.decode(completion, true)
+            System.out.println(tokenizer != null ? prompt.texts.get(row / copies) + tokenizer.decode(completion, true)
                     : JSON.writeValueAsString(completion));
         }
         return 0;
@@ -142,6 +150,8 @@ final class GenerateCommand implements Callable<Integer>, MemorySized {
                 temperature != null ? temperature : model.temperature(),
                 topK != null ? topK : model.topK(),
                 topP != null ? topP : model.topP(),
-                model.eosTokenIds(), model.padTokenId(), seed);
+                model.eosTokenIds(), model.padTokenId(), seed,
+                repetitionPenalty != null ? repetitionPenalty : model.repetitionPenalty(),
+                numReturnSequences != null ? numReturnSequences : model.numReturnSequences());
     }
 }

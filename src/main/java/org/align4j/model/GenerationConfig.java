@@ -22,9 +22,15 @@ import org.align4j.InputException;
  * @param padTokenId   {@code pad_token_id}: fills the rows that stopped early; null means the first eos id, as in
  *                     transformers
  * @param seed         seed of the sampling streams (one per row, split in row order)
+ * @param repetitionPenalty  {@code repetition_penalty} (CTRL, Keskar et al. 2019): before sampling or picking, the
+ *                           logit of every token already in the row (prompt included) is divided by it when
+ *                           positive and multiplied by it when negative; 1.0 disables (default)
+ * @param numReturnSequences {@code num_return_sequences}: continuations per prompt, in prompt order (default 1;
+ *                           more needs sampling, as in transformers without beam search)
  */
 public record GenerationConfig(int maxNewTokens, boolean doSample, double temperature, int topK, double topP,
-                               List<Integer> eosTokenIds, Integer padTokenId, long seed) {
+                               List<Integer> eosTokenIds, Integer padTokenId, long seed, double repetitionPenalty,
+                               int numReturnSequences) {
     /** transformers' default {@code top_k}. */
     public static final int DEFAULT_TOP_K = 50;
     /** The default {@code max_new_tokens} (transformers' default max_length of 20, counted as new tokens). */
@@ -46,6 +52,22 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
             throw new InputException("top_p must be in [0, 1], got " + topP);
         }
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (!(repetitionPenalty > 0) || !Double.isFinite(repetitionPenalty)) {
+            throw new InputException("repetition_penalty must be a positive number, got " + repetitionPenalty);
+        }
+        if (numReturnSequences <= 0) {
+            throw new InputException("num_return_sequences must be positive, got " + numReturnSequences);
+        }
+        if (numReturnSequences > 1 && !doSample) {
+            throw new InputException("num_return_sequences " + numReturnSequences + " needs do_sample: greedy"
+                    + " decoding without beam search gives one continuation per prompt");
+        }
+    }
+
+    /** A config without repetition penalty, one continuation per prompt. */
+    public GenerationConfig(int maxNewTokens, boolean doSample, double temperature, int topK, double topP,
+                            List<Integer> eosTokenIds, Integer padTokenId, long seed) {
+        this(maxNewTokens, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed, 1.0, 1);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens, no eos. */
@@ -79,7 +101,8 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
                     ModelConfig.number(json, "top_p", 1.0, source),
                     tokenIds(json, "eos_token_id", source),
                     json.hasNonNull("pad_token_id") ? integer(json, "pad_token_id", 0, source) : null,
-                    0);
+                    0, ModelConfig.number(json, "repetition_penalty", 1.0, source),
+                    Math.max(1, integer(json, "num_return_sequences", 1, source)));
         } catch (ModelException e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -89,22 +112,26 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
 
     /** This config with another {@code max_new_tokens}. */
     public GenerationConfig withMaxNewTokens(int n) {
-        return new GenerationConfig(n, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed);
+        return new GenerationConfig(n, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed,
+                repetitionPenalty, numReturnSequences);
     }
 
     /** This config sampling with the given temperature, top_k and top_p. */
     public GenerationConfig withSampling(double temperature, int topK, double topP) {
-        return new GenerationConfig(maxNewTokens, true, temperature, topK, topP, eosTokenIds, padTokenId, seed);
+        return new GenerationConfig(maxNewTokens, true, temperature, topK, topP, eosTokenIds, padTokenId, seed,
+                repetitionPenalty, numReturnSequences);
     }
 
     /** This config stopping at {@code eosTokenIds} and padding with {@code padTokenId} (null: the first eos id). */
     public GenerationConfig withEos(List<Integer> eosTokenIds, Integer padTokenId) {
-        return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed);
+        return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed,
+                repetitionPenalty, numReturnSequences);
     }
 
     /** This config with another sampling seed. */
     public GenerationConfig withSeed(long seed) {
-        return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed);
+        return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, eosTokenIds, padTokenId, seed,
+                repetitionPenalty, numReturnSequences);
     }
 
     /** The id that fills rows after their eos: pad_token_id, else the first eos id (-1 when neither is set). */

@@ -27,8 +27,9 @@ public final class Generator {
     }
 
     /**
-     * Continues each row of {@code prompts} (token ids, lengths may differ) as {@code config} says. Running out of
-     * heap is an {@link OutOfHeapError} saying so.
+     * Continues each row of {@code prompts} (token ids, lengths may differ) as {@code config} says: with
+     * {@code num_return_sequences} n, rows n·i to n·i + n - 1 of the result continue prompt i. Running out of heap is
+     * an {@link OutOfHeapError} saying so.
      */
     public Generation generate(int[][] prompts, GenerationConfig config) {
         try {
@@ -39,9 +40,15 @@ public final class Generator {
         }
     }
 
-    private Generation run(int[][] prompts, GenerationConfig config) {
+    private Generation run(int[][] givenPrompts, GenerationConfig config) {
         int vocab = model.config().vocabSize();
-        checkPrompts(prompts, vocab);
+        checkPrompts(givenPrompts, vocab);
+        // num_return_sequences: each prompt repeated in place, as transformers' generate expands the batch
+        int copies = config.numReturnSequences();
+        int[][] prompts = new int[givenPrompts.length * copies][];
+        for (int i = 0; i < prompts.length; i++) {
+            prompts[i] = givenPrompts[i / copies];
+        }
         ModelInput prompt = ModelInput.leftPadded(prompts, PADDING_INPUT_ID);
         int batch = prompt.batch();
         int maxNew = config.maxNewTokens();
@@ -59,6 +66,7 @@ public final class Generator {
         int[] lengths = new int[batch];
         boolean[] stopped = new boolean[batch];
         Tensor logits = model.nextTokenLogits(prompt, cache);
+        boolean penalised = config.repetitionPenalty() != 1.0;
         int steps = 0;
         while (true) {
             for (int b = 0; b < batch; b++) {
@@ -66,7 +74,9 @@ public final class Generator {
                     tokens[b][steps] = config.fillTokenId();
                     continue;
                 }
-                int token = sampler.next(logits.data(), b * vocab, vocab, random[b]);
+                int token = penalised ? sampler.next(logits.data(), b * vocab, vocab, history(prompts[b], tokens[b],
+                        steps), prompts[b].length + steps, random[b])
+                        : sampler.next(logits.data(), b * vocab, vocab, random[b]);
                 tokens[b][steps] = token;
                 logProbs[b][steps] = (float) TokenSampler.logProb(logits.data(), b * vocab, vocab, token);
                 lengths[b]++;
@@ -100,6 +110,13 @@ public final class Generator {
             positions[b] = nextPosition[b]++;
         }
         return new ModelInput(batch, 1, ids, mask, positions);
+    }
+
+    /** The row so far: its prompt, then its first {@code steps} generated tokens. */
+    private static int[] history(int[] prompt, int[] generated, int steps) {
+        int[] all = Arrays.copyOf(prompt, prompt.length + steps);
+        System.arraycopy(generated, 0, all, prompt.length, steps);
+        return all;
     }
 
     private static void checkPrompts(int[][] prompts, int vocab) {

@@ -24,6 +24,28 @@ public final class TokenSampler {
         return draw(warpedScores(logits, offset, vocab), random);
     }
 
+    /**
+     * As {@link #next(float[], int, int, SplittableRandom)} for a row that holds {@code seen} tokens so far (prompt and
+     * generated), after transformers' {@code RepetitionPenaltyLogitsProcessor}: each distinct seen token's logit is
+     * divided by {@code repetition_penalty} when positive and multiplied by it otherwise, before the warpers.
+     */
+    public int next(float[] logits, int offset, int vocab, int[] seen, int seenLength, SplittableRandom random) {
+        if (config.repetitionPenalty() == 1.0) {
+            return next(logits, offset, vocab, random);
+        }
+        float[] row = Arrays.copyOfRange(logits, offset, offset + vocab);
+        float penalty = (float) config.repetitionPenalty();
+        boolean[] penalised = new boolean[vocab];
+        for (int i = 0; i < seenLength; i++) {
+            int token = seen[i];
+            if (!penalised[token]) {
+                penalised[token] = true;
+                row[token] = row[token] < 0 ? row[token] * penalty : row[token] / penalty;
+            }
+        }
+        return next(row, 0, vocab, random);
+    }
+
     /** log softmax(logits row)[token]: the log-probability of {@code token} under the unmodified distribution. */
     public static double logProb(float[] logits, int offset, int vocab, int token) {
         double max = Double.NEGATIVE_INFINITY;

@@ -62,6 +62,14 @@ class GenerateCommandTest {
         Result topOne = run("generate", "--model", dir, "--prompt-ids", "[[1, 2, 3]]", "--max-new-tokens", "10",
                 "--do-sample", "--top-k", "1", "--seed", "9");
         assertEquals(greedy.out(), topOne.out());
+        Result three = run("generate", "--model", dir, "--prompt-ids", "[[1, 2, 3], [4, 5]]", "--max-new-tokens", "4",
+                "--do-sample", "--num-return-sequences", "3", "--repetition-penalty", "1.3", "--seed", "7");
+        assertEquals(0, three.code(), three.err());
+        assertEquals(6, three.out().strip().split("\n").length, "three continuations per prompt: " + three.out());
+        Result greedyThree = run("generate", "--model", dir, "--prompt-ids", "[[1, 2, 3]]", "--num-return-sequences",
+                "2");
+        assertEquals(2, greedyThree.code());
+        assertTrue(greedyThree.err().contains("num_return_sequences 2 needs do_sample"), greedyThree.err());
     }
 
     /**

@@ -184,6 +184,50 @@ class GeneratorTest {
         assertThrows(IllegalArgumentException.class, () -> GenerationConfig.greedy(1).withSampling(0, 50, 1));
     }
 
+    /** transformers' RepetitionPenaltyLogitsProcessor: seen tokens' positive logits divided, negative multiplied. */
+    @Test
+    void repetitionPenaltyLowersTheTokensAlreadySeen() {
+        float[] logits = {2f, -1f, 0.5f, 0f};
+        GenerationConfig greedy = new GenerationConfig(4, false, 1.0, 50, 1.0, List.of(), null, 0, 2.0, 1);
+        assertEquals(0, new TokenSampler(greedy).next(logits, 0, 4, new int[] {0, 1, 0}, 3, null),
+                "2 / 2 = 1 still beats 0.5");
+        GenerationConfig strong = new GenerationConfig(4, false, 1.0, 50, 1.0, List.of(), null, 0, 5.0, 1);
+        assertEquals(2, new TokenSampler(strong).next(logits, 0, 4, new int[] {0, 1, 0}, 3, null),
+                "2 / 5 = 0.4 falls below 0.5; a seen token counts once");
+        assertEquals(0, new TokenSampler(strong).next(logits, 0, 4, new int[] {1, 9}, 1, null),
+                "only the first seenLength tokens count");
+        Generator generator = new Generator(load("llama-tiny"));
+        Generation plain = generator.generate(PROMPTS, GenerationConfig.greedy(12));
+        Generation penalised = generator.generate(PROMPTS, new GenerationConfig(12, false, 1.0, 50, 1.0, List.of(),
+                null, 0, 1e6, 1));
+        for (int row = 0; row < PROMPTS.length; row++) {
+            int[] tokens = penalised.tokens()[row];
+            assertEquals(tokens.length, Arrays.stream(tokens).distinct().count(), "a huge penalty never repeats");
+        }
+        assertFalse(Arrays.deepEquals(plain.tokens(), penalised.tokens()));
+        assertThrows(IllegalArgumentException.class, () -> new GenerationConfig(4, false, 1.0, 50, 1.0, List.of(),
+                null, 0, 0.0, 1));
+    }
+
+    /** num_return_sequences n: n sampled rows per prompt, in prompt order, as if each prompt were given n times. */
+    @Test
+    void numReturnSequencesRepeatsEachPromptInPlace() {
+        Generator generator = new Generator(load("qwen2-tiny"));
+        GenerationConfig three = new GenerationConfig(6, true, 1.0, 0, 1.0, List.of(), null, 5, 1.0, 3);
+        Generation rows = generator.generate(PROMPTS, three);
+        assertEquals(3 * PROMPTS.length, rows.tokens().length);
+        int[][] repeated = new int[3 * PROMPTS.length][];
+        for (int i = 0; i < repeated.length; i++) {
+            repeated[i] = PROMPTS[i / 3];
+        }
+        Generation explicit = generator.generate(repeated, new GenerationConfig(6, true, 1.0, 0, 1.0, List.of(), null,
+                5));
+        assertTrue(Arrays.deepEquals(explicit.tokens(), rows.tokens()));
+        IllegalArgumentException greedy = assertThrows(IllegalArgumentException.class, () -> new GenerationConfig(6,
+                false, 1.0, 0, 1.0, List.of(), null, 5, 1.0, 3));
+        assertTrue(greedy.getMessage().startsWith("num_return_sequences 3 needs do_sample"), greedy.getMessage());
+    }
+
     @Test
     void badPromptsAreRejected() {
         Generator generator = new Generator(load("llama-tiny"));
