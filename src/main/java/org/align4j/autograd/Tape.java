@@ -21,13 +21,19 @@ public final class Tape {
     private final List<Long> drawnSeeds;
     /** The seeds {@link #seed} hands out again (a checkpointed block's recomputation), or null. */
     private final Iterator<Long> replayedSeeds;
+    /** NEFTune's α for the input embeddings of the forwards run on this tape (0: none). */
+    private final double neftuneNoiseAlpha;
+    private final long neftuneSeed;
+    private long neftuneDraws;
 
     private Tape(boolean recording, boolean gradientCheckpointing, List<Long> drawnSeeds,
-                 Iterator<Long> replayedSeeds) {
+                 Iterator<Long> replayedSeeds, double neftuneNoiseAlpha, long neftuneSeed) {
         this.recording = recording;
         this.gradientCheckpointing = gradientCheckpointing;
         this.drawnSeeds = drawnSeeds;
         this.replayedSeeds = replayedSeeds;
+        this.neftuneNoiseAlpha = neftuneNoiseAlpha;
+        this.neftuneSeed = neftuneSeed;
     }
 
     /** A tape that records backward steps (training). */
@@ -40,22 +46,44 @@ public final class Tape {
      * whether checkpointed blocks keep only their input and are recomputed during {@link #backward}.
      */
     public static Tape recording(boolean gradientCheckpointing) {
-        return new Tape(true, gradientCheckpointing, null, null);
+        return new Tape(true, gradientCheckpointing, null, null, 0, 0);
+    }
+
+    /**
+     * A recording tape as {@link #recording(boolean)} whose model forwards add NEFTune noise of {@code alpha}
+     * (HF's {@code neftune_noise_alpha}) to their input embeddings, the k-th forward drawing it from a stream seeded
+     * with {@code seed} + k, so that a step's noise depends on the seed alone (and a resumed run draws the same).
+     */
+    public static Tape recording(boolean gradientCheckpointing, double neftuneNoiseAlpha, long seed) {
+        if (!(neftuneNoiseAlpha >= 0) || !Double.isFinite(neftuneNoiseAlpha)) {
+            throw new IllegalArgumentException("neftune noise alpha must be finite and >= 0, got " + neftuneNoiseAlpha);
+        }
+        return new Tape(true, gradientCheckpointing, null, null, neftuneNoiseAlpha, seed);
     }
 
     /** A tape that records nothing (inference, reference model). */
     public static Tape inference() {
-        return new Tape(false, false, null, null);
+        return new Tape(false, false, null, null, 0, 0);
     }
 
     /** The tape a checkpointed block's forward pass runs on: it records, and keeps the seeds drawn into {@code seeds}. */
     static Tape blockForward(List<Long> seeds) {
-        return new Tape(true, false, seeds, null);
+        return new Tape(true, false, seeds, null, 0, 0);
     }
 
     /** The tape a checkpointed block is recomputed on: it records, and hands out {@code seeds} again, in order. */
     static Tape blockRecomputation(List<Long> seeds) {
-        return new Tape(true, false, null, seeds.iterator());
+        return new Tape(true, false, null, seeds.iterator(), 0, 0);
+    }
+
+    /** NEFTune's α for the input embeddings of forwards on this tape; 0 when there is no noise. */
+    public double neftuneNoiseAlpha() {
+        return neftuneNoiseAlpha;
+    }
+
+    /** The seed of the next forward's NEFTune noise ({@link #recording(boolean, double, long)}). */
+    public synchronized long nextNeftuneSeed() {
+        return neftuneSeed + neftuneDraws++;
     }
 
     /** Whether backward steps are being recorded. */

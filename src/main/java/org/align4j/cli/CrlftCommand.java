@@ -65,7 +65,7 @@ final class CrlftCommand extends TrainerCommand {
         List<TokenizedSequence> eval = evalData == null ? List.of()
                 : tokenize(tokenization, JsonlDataset.readConditioned(evalData), maxLength);
         TrainOutput out = SftTrainer.forSequences(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(),
-                args, train, eval).savingConfig(CrlftConfig.FILE_NAME, crlft).train();
+                args, train, eval).savingConfig(CrlftConfig.FILE_NAME, crlft).reportTitle("C-RLFT").train();
         System.out.printf("trained %d steps, final training loss %.4f; run folder %s%n", out.globalStep(),
                 out.trainingLoss(), output);
         return 0;

@@ -104,8 +104,9 @@ public final class Gpt2Model implements CausalLM {
                 throw new IllegalArgumentException("position " + pos + " exceeds n_positions " + config.maxPositions());
             }
         }
-        Var h = Ops.add(tape, Ops.embedding(tape, in.inputIds(), p("transformer.wte.weight")),
-                Ops.embedding(tape, in.positionIds(), p("transformer.wpe.weight")));
+        Var tokens = Ops.embedding(tape, in.inputIds(), p("transformer.wte.weight"));
+        Neftune.addNoise(tape, tokens, in.seq());
+        Var h = Ops.add(tape, tokens, Ops.embedding(tape, in.positionIds(), p("transformer.wpe.weight")));
         for (int l = 0; l < config.numLayers(); l++) {
             int layer = l;
             h = Checkpoint.checkpoint(tape, h, (t, x) -> block(t, x, layer, in, cache));

@@ -138,6 +138,7 @@ public final class LlamaModel implements CausalLM {
         }
         Tensor[] rope = ropeTables(maxPos);
         Var h = Ops.embedding(tape, in.inputIds(), p("model.embed_tokens.weight"));
+        Neftune.addNoise(tape, h, in.seq());
         for (int l = 0; l < config.numLayers(); l++) {
             int layer = l;
             h = Checkpoint.checkpoint(tape, h, (t, x) -> block(t, x, layer, in, cache, rope));

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.align4j.InputException;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
@@ -61,6 +62,12 @@ public final class Trainer<B> {
     private final TrainingTask<B> task;
     private final List<B> trainDataset;
     private final List<B> evalDataset;
+    /** A chart drawn at the end of training ({@link #plotting}). */
+    private record Curve(String file, String title, String yAxisTitle, List<MetricCurve.Series> series) {
+    }
+
+    private final List<Curve> curves = new ArrayList<>();
+    private String reportTitle = "Training";
     private final RunFolder run;
     private final Map<String, Var> parameters;
     private final Optimizer optimizer;
@@ -141,6 +148,21 @@ public final class Trainer<B> {
     public Trainer<B> savingConfig(String fileName, Record options) {
         this.configFile = fileName;
         this.configOptions = options;
+        return this;
+    }
+
+    /**
+     * With {@code plot_loss}, also draws {@code file} in the run folder at the end of training: the curves of
+     * {@code series} against the step (e.g. DPO's reward margins); returns this trainer.
+     */
+    public Trainer<B> plotting(String file, String title, String yAxisTitle, List<MetricCurve.Series> series) {
+        curves.add(new Curve(file, title, yAxisTitle, series));
+        return this;
+    }
+
+    /** Heads the run's {@value RunReport#FILE_NAME} with {@code title} (e.g. "DPO"); returns this trainer. */
+    public Trainer<B> reportTitle(String title) {
+        this.reportTitle = title;
         return this;
     }
 
@@ -244,8 +266,21 @@ public final class Trainer<B> {
         run.replace(RunFolder.TRAINER_STATE_FILE, state::write);
         if (args.plotLoss()) {
             LossCurve.write(state.logHistory, run.directory().resolve(LossCurve.FILE_NAME));
+            for (Curve curve : curves) {
+                MetricCurve.write(state.logHistory, run.directory().resolve(curve.file()), curve.title(),
+                        curve.yAxisTitle(), curve.series());
+            }
         }
+        RunReport.write(run, reportTitle);
         return new TrainOutput(state.globalStep, trainLoss, metrics);
+    }
+
+    /**
+     * The seed of NEFTune's noise in micro-batch {@code microBatch} of step {@code step}: a function of the run's seed
+     * and the position alone, so that a resumed run draws the noise an uninterrupted one would.
+     */
+    private long neftuneSeed(long step, int microBatch) {
+        return new SplittableRandom(args.seed()).split().nextLong() + (step << 20) + ((long) microBatch << 10);
     }
 
     /** One optimizer step over the next {@code window} micro-batches of {@code permutation}. */
@@ -260,9 +295,11 @@ public final class Trainer<B> {
             return;
         }
         double stepLoss = 0;
+        int microBatch = 0;
         for (int[] indices : batches) {
             List<B> batch = examples(indices);
-            Tape tape = Tape.recording(args.gradientCheckpointing());
+            Tape tape = Tape.recording(args.gradientCheckpointing(),
+                    args.neftuneNoiseAlpha() == null ? 0 : args.neftuneNoiseAlpha(), neftuneSeed(step, microBatch++));
             TaskOutput out = task.loss(tape, batch);
             double loss = out.lossValue();
             if (!Double.isFinite(loss)) {

@@ -47,6 +47,8 @@ import org.align4j.InputException;
  * @param gradientCheckpointing     {@code gradient_checkpointing}: keep only each block's input in the forward pass
  *                                  and recompute the block in the backward pass (less memory, one more forward;
  *                                  {@link org.align4j.autograd.Checkpoint})
+ * @param neftuneNoiseAlpha         {@code neftune_noise_alpha}: NEFTune's α, uniform noise of α / sqrt(seq · d) on the
+ *                                  input embeddings of training forwards (null: none)
  * @param gradientCheckpointingKwargs {@code gradient_checkpointing_kwargs}: {@code use_reentrant} is accepted and
  *                                  ignored (see {@link #warnings()})
  * @param dataloaderDropLast        {@code dataloader_drop_last}: drop an epoch's last, incomplete micro-batch
@@ -103,6 +105,7 @@ public record TrainingArguments(
         int gradientAccumulationSteps,
         boolean gradientCheckpointing,
         Map<String, Boolean> gradientCheckpointingKwargs,
+        Double neftuneNoiseAlpha,
         boolean dataloaderDropLast,
         double maxGradNorm,
         double weightDecay,
@@ -189,6 +192,8 @@ public record TrainingArguments(
                 "gradient_accumulation_steps must be > 0, got " + gradientAccumulationSteps);
         gradientCheckpointingKwargs = gradientCheckpointingKwargs == null ? Map.of()
                 : checkpointingKwargs(gradientCheckpointingKwargs);
+        require(neftuneNoiseAlpha == null || neftuneNoiseAlpha > 0 && Double.isFinite(neftuneNoiseAlpha),
+                "neftune_noise_alpha must be a positive number or null, got " + neftuneNoiseAlpha);
         require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
         require(adamBeta1 >= 0 && adamBeta1 < 1, "adam_beta1 must be in [0, 1), got " + adamBeta1);
         require(adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta2 must be in [0, 1), got " + adamBeta2);
@@ -248,8 +253,9 @@ public record TrainingArguments(
     /** HF Trainer's defaults ({@code output_dir} "trainer_output", as transformers uses when none is given). */
     public static TrainingArguments defaults() {
         return new TrainingArguments("trainer_output", 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, 0.0,
-                3.0, -1, 8, 8, 1, false, Map.of(), false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42, IntervalStrategy.STEPS, 500,
-                false, IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null, false, null, null, null, false, List.of("none"), null, true);
+                3.0, -1, 8, 8, 1, false, Map.of(), null, false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42,
+                IntervalStrategy.STEPS, 500, false, IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null,
+                false, null, null, null, false, List.of("none"), null, true);
     }
 
     /** The snake_case option names, in declaration order. */

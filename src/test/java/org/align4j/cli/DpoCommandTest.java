@@ -155,8 +155,14 @@ class DpoCommandTest {
         assertTrue(all.get(all.size() - 1).get("train_tokens_per_second").asDouble() > 0, "tokens/s in the summary");
         for (String file : List.of("config.json", "model.safetensors", "generation_config.json", "trainer_state.json",
                 "training_args.json", DpoConfig.FILE_NAME, "training_loss.png", "rewards_margins.png",
-                "rewards_accuracies.png", "checkpoint-4", "checkpoint-8")) {
+                "rewards_accuracies.png", "checkpoint-4", "checkpoint-8", "report.html")) {
             assertTrue(Files.exists(out.resolve(file)), file);
+        }
+        String report = Files.readString(out.resolve("report.html"));
+        for (String part : List.of("<h1>DPO run: ", "<h3>last training log</h3>", "<h3>last evaluation</h3>",
+                "<h3>summary</h3>", "<img src=\"rewards_margins.png\"", "<h3>dpo_config.json</h3>",
+                "<h3>training_args.json</h3>", "<th>beta</th><td>0.1</td>")) {
+            assertTrue(report.contains(part), part + " in report.html");
         }
         JsonNode saved = JSON.readTree(out.resolve(DpoConfig.FILE_NAME).toFile());
         assertEquals(0.005, saved.get("learning_rate").asDouble());

@@ -3,6 +3,7 @@ package org.align4j.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -225,7 +226,7 @@ class TrainerTest {
     @Test
     void checkpointsHoldEverythingNeededToResume() throws IOException {
         assertEquals(Set.of("checkpoint-3", "checkpoint-6", "config.json", "generation_config.json", "metrics.jsonl",
-                "model.safetensors", "trainer_state.json", "training_args.json", "training_loss.png"),
+                "model.safetensors", "report.html", "trainer_state.json", "training_args.json", "training_loss.png"),
                 listing(uninterrupted));
         assertEquals(Set.of("config.json", "generation_config.json", "model.safetensors", "optimizer.safetensors",
                 "rng_state.json", "scheduler.json", "trainer_state.json", "training_args.json"),
@@ -385,6 +386,22 @@ class TrainerTest {
                         .getMessage().replaceFirst("^options: ", ""));
         assertTrue(args(out, Map.of("report_to", List.of("wandb"))).warnings().getFirst()
                 .startsWith("report_to: wandb is not available here"));
+    }
+
+    /** neftune_noise_alpha changes the training losses, and a run with it is reproducible. */
+    @Test
+    void neftuneNoiseReachesTheTrainingForwards() throws IOException {
+        List<Double> plain = losses(root.resolve("neftune-off"), Map.of("max_steps", 2));
+        List<Double> noisy = losses(root.resolve("neftune-on"), Map.of("max_steps", 2, "neftune_noise_alpha", 50.0));
+        List<Double> again = losses(root.resolve("neftune-again"), Map.of("max_steps", 2, "neftune_noise_alpha", 50.0));
+        assertNotEquals(plain, noisy);
+        assertEquals(noisy, again);
+    }
+
+    private static List<Double> losses(Path out, Map<String, ?> options) throws IOException {
+        Trainer<int[]> trainer = new Trainer<>(args(out, options), TokenLanguageModelTask.llamaTiny(), DATA, List.of());
+        trainer.train();
+        return trainingLogs(trainer.state()).stream().map(e -> number(e, "loss")).toList();
     }
 
     @Test

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.align4j.InputException;
 import org.align4j.nn.LoraModel;
 import org.align4j.data.DataException;
@@ -184,16 +183,13 @@ public final class DpoTrainer {
             reference = modelReference;
         }
         DpoTask task = new DpoTask(model, reference, loss, padId, sync, writer);
-        Trainer<PreferencePair> trainer = new Trainer<>(args.training(), task, trainPairs, evalPairs);
+        Trainer<PreferencePair> trainer = new Trainer<>(args.training(), task, trainPairs, evalPairs)
+                .reportTitle("DPO")
+                .plotting(MARGINS_PNG, "Reward margins", "rewards/margins", MetricCurve.trainAndEval("rewards/margins"))
+                .plotting(ACCURACIES_PNG, "Reward accuracies", "rewards/accuracies",
+                        MetricCurve.trainAndEval("rewards/accuracies"));
         callbacks.forEach(trainer::addCallback);
         TrainOutput output = trainer.train();
-        if (args.training().plotLoss()) {
-            List<Map<String, Object>> history = trainer.state().logHistory();
-            MetricCurve.write(history, outputDir.resolve(MARGINS_PNG), "Reward margins", "rewards/margins",
-                    MetricCurve.trainAndEval("rewards/margins"));
-            MetricCurve.write(history, outputDir.resolve(ACCURACIES_PNG), "Reward accuracies", "rewards/accuracies",
-                    MetricCurve.trainAndEval("rewards/accuracies"));
-        }
         return new Result(output, trainer.state(), trainPairs.size(), fromCache);
     }
 

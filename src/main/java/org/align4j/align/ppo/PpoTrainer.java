@@ -42,6 +42,7 @@ import org.align4j.train.NonFiniteLossException;
 import org.align4j.train.Optimizer;
 import org.align4j.train.Optimizers;
 import org.align4j.train.RunFolder;
+import org.align4j.train.RunReport;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
 
@@ -397,6 +398,7 @@ public final class PpoTrainer {
                             new MetricCurve.Series("objective/rlhf_reward", "rlhf reward (score - beta KL)"),
                             new MetricCurve.Series("objective/kl", "KL to the reference")));
         }
+        RunReport.write(run, "PPO");
         return new Result(updates, episode, metrics);
     }
 

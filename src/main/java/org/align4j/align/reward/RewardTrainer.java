@@ -43,7 +43,7 @@ public final class RewardTrainer {
                                                    TrainingArguments args, List<PreferencePair> train,
                                                    List<PreferencePair> eval) {
         return new Trainer<>(args, new RewardTask(model, config.centerRewardsCoefficient(), tokenizerDir), train,
-                eval).savingConfig(RewardConfig.FILE_NAME, config);
+                eval).savingConfig(RewardConfig.FILE_NAME, config).reportTitle("Reward modelling");
     }
 
     /** The examples as TRL's reward trainer prepares them, without the pairs longer than max_length (counted). */

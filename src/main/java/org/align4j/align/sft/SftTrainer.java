@@ -56,7 +56,7 @@ public final class SftTrainer {
                     : SftTokenization.pack(evalSequences, sft.maxLength());
         }
         return forSequences(model, generationConfig, configured, savedTokenizer, args, trainSequences, evalSequences)
-                .savingConfig(SftConfig.FILE_NAME, sft);
+                .savingConfig(SftConfig.FILE_NAME, sft).reportTitle("SFT");
     }
 
     /**
