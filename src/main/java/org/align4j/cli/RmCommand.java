@@ -32,7 +32,7 @@ final class RmCommand extends TrainerCommand {
     private LoraOptions lora;
 
     /** TRL RewardConfig's trainer defaults that differ from HF TrainingArguments'. */
-    static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 1e-4, "logging_steps", 10);
+    static final Map<String, Object> TRL_DEFAULTS = TrainingArguments.trlDefaults(1e-4);
 
     /** Every option as a flag: HF's training arguments with TRL's RewardConfig's defaults, then RewardConfig's own options. */
     static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, RewardConfig.defaults());

@@ -30,7 +30,7 @@ final class SftCommand extends TrainerCommand {
     private TorchDtypeOption torchDtype;
 
     /** TRL SFTConfig's trainer defaults that differ from HF TrainingArguments'. */
-    static final Map<String, Object> TRL_DEFAULTS = Map.of("learning_rate", 2e-5, "logging_steps", 10);
+    static final Map<String, Object> TRL_DEFAULTS = TrainingArguments.trlDefaults(2e-5);
 
     /** Every option as a flag: HF's training arguments with TRL's SFTConfig's defaults, then SFTConfig's own options. */
     static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, SftConfig.defaults());

@@ -258,6 +258,15 @@ public record TrainingArguments(
                 false, null, null, null, false, List.of("none"), null, true);
     }
 
+    /**
+     * The options whose defaults a TRL config changes from HF's: its {@code learning_rate}, and TRL's
+     * {@code _BaseConfig} {@code logging_steps} 10 and {@code gradient_checkpointing} true (results are the same with
+     * and without it; it trades a recomputed forward for memory).
+     */
+    public static Map<String, Object> trlDefaults(double learningRate) {
+        return Map.of("learning_rate", learningRate, "logging_steps", 10, "gradient_checkpointing", true);
+    }
+
     /** The snake_case option names, in declaration order. */
     public static Set<String> optionNames() {
         return OPTION_NAMES;

@@ -14,10 +14,10 @@ import org.align4j.train.TrainingArguments;
 
 /**
  * TRL's {@code DPOConfig} (TRL 1.x names and defaults): the shared {@link TrainingArguments} with DPO's defaults
- * ({@code learning_rate} 1e-6, {@code logging_steps} 10), the loss options of {@link DpoLossConfig} and the data and
- * reference options of {@link Options}. A configuration file (YAML or JSON) uses the snake_case names of all three in
- * one mapping, as a TRL script's config does; the options TRL has and this trainer does not need (devices, precision,
- * dropout, padding-free, vision) are not accepted.
+ * ({@code learning_rate} 1e-6, {@code logging_steps} 10, {@code gradient_checkpointing} true), the loss options of
+ * {@link DpoLossConfig} and the data and reference options of {@link Options}. A configuration file (YAML or JSON)
+ * uses the snake_case names of all three in one mapping, as a TRL script's config does; the options TRL has that
+ * cannot change the result here are accepted with a warning ({@link org.align4j.train.InapplicableOptions}).
  *
  * @param training the shared trainer's options
  * @param loss     the loss options
@@ -80,8 +80,7 @@ public record DpoConfig(TrainingArguments training, DpoLossConfig loss, Options 
 
     /** TRL's defaults: {@code DPOConfig()} with {@code output_dir} "trainer_output". */
     public static DpoConfig defaults() {
-        TrainingArguments training = TrainingArguments.defaults().withOptions(Map.of("learning_rate", 1e-6,
-                "logging_steps", 10));
+        TrainingArguments training = TrainingArguments.defaults().withOptions(TrainingArguments.trlDefaults(1e-6));
         return new DpoConfig(training, DpoLossConfig.defaults(),
                 new Options(1024, TruncationMode.KEEP_START, false, null, false, 0.6, 512));
     }

@@ -130,7 +130,7 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
 
     /** TRL's defaults ({@code output_dir} "trainer_output"). */
     public static PpoConfig defaults() {
-        TrainingArguments training = TrainingArguments.defaults().withOptions(Map.of("logging_steps", 10));
+        TrainingArguments training = TrainingArguments.defaults().withOptions(TrainingArguments.trlDefaults(3e-6));
         return new PpoConfig(training, new Options(4, false, 0.05, "k1", 0.2, 0.1, 0.2, 1.0, 0.95, 1, null, 64, 53,
                 null, null, 0.7, null, false, null, 6.0, 10000.0));
     }
