@@ -80,6 +80,7 @@ public final class LoraModel extends DelegatingCausalLM {
     private SplittableRandom dropoutSeeds;
     private long dropoutMasksDrawn;
     private volatile boolean adaptersEnabled = true;
+    private volatile boolean dropoutDisabled;
 
     private LoraModel(CausalLM base, LoraConfig config, long seed) {
         if (base instanceof LoraModel) {
@@ -229,7 +230,7 @@ public final class LoraModel extends DelegatingCausalLM {
         if (adapter == null) {
             return output;
         }
-        Var x = config.loraDropout() > 0 && tape.isRecording()
+        Var x = config.loraDropout() > 0 && !dropoutDisabled && tape.isRecording()
                 ? Ops.dropout(tape, input, config.loraDropout(), new SplittableRandom(tape.seed(this::nextDropoutSeed)))
                 : input;
         return Ops.addLowRank(tape, output, x, adapter.a(), adapter.b(), scaling);
@@ -242,6 +243,14 @@ public final class LoraModel extends DelegatingCausalLM {
     private synchronized long nextDropoutSeed() {
         dropoutMasksDrawn++;
         return dropoutSeeds.nextLong();
+    }
+
+    /**
+     * Turns the adapters' dropout off for good, as TRL's {@code disable_dropout} sets every dropout module's p to 0;
+     * {@code lora_dropout} stays in the saved configuration, as PEFT keeps it.
+     */
+    public void disableDropout() {
+        dropoutDisabled = true;
     }
 
     /** How many dropout masks have been drawn: the dropout state a training checkpoint saves. */

@@ -200,6 +200,25 @@ class DpoCommandTest {
         assertEquals(HfModels.load(llamaTiny).parameters().keySet(), HfModels.load(merged).parameters().keySet());
     }
 
+    /** disable_dropout (TRL's default true) turns LoRA's dropout off, as TRL's disable_dropout_in_model does. */
+    @Test
+    void disableDropoutTurnsLoraDropoutOff() throws IOException {
+        long[] masks = new long[2];
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("dropout-" + i);
+            CliRun run = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", tokenPairs.toString(), "--output",
+                    out.toString(), "--max-steps", "2", "--save-steps", "2", "--use-peft", "--lora-r", "4",
+                    "--lora-dropout", "0.1", "--per-device-train-batch-size", "4", "--disable-tqdm",
+                    "--disable-dropout", i == 0 ? "true" : "false");
+            assertEquals(0, run.exitCode(), run.err());
+            masks[i] = JSON.readTree(out.resolve("checkpoint-2").resolve("rng_state.json").toFile())
+                    .path("task").path("lora_dropout_masks_drawn").asLong(-1);
+            assertEquals(i == 1, run.err().contains("disable_dropout false: the model's own dropout"), run.err());
+        }
+        assertEquals(0, masks[0], "no dropout mask with disable_dropout");
+        assertTrue(masks[1] > 0, "dropout masks without it: " + masks[1]);
+    }
+
     @Test
     void bfloat16FrozenWeightsServeAsLoraBaseAndAsReference() throws IOException {
         Path lora = dir.resolve("lora-bf16");

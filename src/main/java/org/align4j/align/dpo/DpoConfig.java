@@ -41,10 +41,12 @@ public record DpoConfig(TrainingArguments training, DpoLossConfig loss, Options 
      * @param syncRefModel           {@code sync_ref_model} (false): TR-DPO reference updates
      * @param refModelMixupAlpha     {@code ref_model_mixup_alpha} (0.6)
      * @param refModelSyncSteps      {@code ref_model_sync_steps} (512)
+     * @param disableDropout         {@code disable_dropout} (true): no dropout in the policy; here that turns LoRA's
+     *                               {@code lora_dropout} off (the models apply no dropout of their own)
      */
     public record Options(Integer maxLength, TruncationMode truncationMode, boolean precomputeRefLogProbs,
                           Integer precomputeRefBatchSize, boolean syncRefModel, double refModelMixupAlpha,
-                          int refModelSyncSteps) {
+                          int refModelSyncSteps, boolean disableDropout) {
 
         /** Validates every option (messages name the option). */
         public Options {
@@ -82,7 +84,7 @@ public record DpoConfig(TrainingArguments training, DpoLossConfig loss, Options 
     public static DpoConfig defaults() {
         TrainingArguments training = TrainingArguments.defaults().withOptions(TrainingArguments.trlDefaults(1e-6));
         return new DpoConfig(training, DpoLossConfig.defaults(),
-                new Options(1024, TruncationMode.KEEP_START, false, null, false, 0.6, 512));
+                new Options(1024, TruncationMode.KEEP_START, false, null, false, 0.6, 512, true));
     }
 
     /** The DPO option names (snake_case): the loss options, then the data and reference options. */

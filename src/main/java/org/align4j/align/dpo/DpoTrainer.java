@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.align4j.InputException;
+import org.align4j.align.Dropout;
 import org.align4j.nn.LoraModel;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
@@ -83,6 +84,7 @@ public final class DpoTrainer {
         this.model = model;
         this.refModel = refModel;
         this.args = args;
+        Dropout.apply(model, args.options().disableDropout());
         this.writer = writer;
         this.padId = padId(processingClass, model);
         PreferenceTokenization tokenization = new PreferenceTokenization(processingClass, args.options().maxLength(),

@@ -18,8 +18,11 @@ import org.align4j.train.OptionRecords;
  *                                 Reward Hacking", arXiv 2312.09244, eq. 2; TRL suggests 0.01); null: none
  * @param padToken                 pad_token: the padding token, whose id also locates the pooled token; null: the
  *                                 tokenizer's pad token, else its eos token
+ * @param disableDropout           disable_dropout (true): no dropout in the model; here that turns LoRA's
+ *                                 lora_dropout off (the models apply no dropout of their own)
  */
-public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, String padToken) {
+public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, String padToken,
+                           boolean disableDropout) {
     /** The file a run saves its resolved options to (the training options, then these). */
     public static final String FILE_NAME = "reward_config.json";
     /** The option names, snake_case as in TRL. */
@@ -38,7 +41,7 @@ public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, S
 
     /** TRL's defaults. */
     public static RewardConfig defaults() {
-        return new RewardConfig(1024, null, null);
+        return new RewardConfig(1024, null, null, true);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.align4j.align.reward;
 import java.nio.file.Path;
 import java.util.List;
 import org.align4j.InputException;
+import org.align4j.align.Dropout;
 import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
 import org.align4j.data.RewardTokenization;
@@ -42,6 +43,7 @@ public final class RewardTrainer {
     public static Trainer<PreferencePair> forPairs(RewardModel model, Path tokenizerDir, RewardConfig config,
                                                    TrainingArguments args, List<PreferencePair> train,
                                                    List<PreferencePair> eval) {
+        Dropout.apply(model.backbone(), config.disableDropout());
         return new Trainer<>(args, new RewardTask(model, config.centerRewardsCoefficient(), tokenizerDir), train,
                 eval).savingConfig(RewardConfig.FILE_NAME, config).reportTitle("Reward modelling");
     }
