@@ -56,7 +56,9 @@ final class CrlftCommand extends TrainerCommand {
     @Override
     public Integer call() throws IOException {
         CrlftConfig crlft = CrlftConfig.fromOptions(takeOptions(CrlftConfig.OPTION_NAMES), training.source());
-        int maxLength = SftConfig.fromOptions(takeOptions(Set.of("max_length")), training.source()).maxLength();
+        Integer maxLengthOption = SftConfig.fromOptions(takeOptions(Set.of("max_length")), training.source())
+                .maxLength();
+        int maxLength = maxLengthOption != null ? maxLengthOption : HfModels.readConfig(model).maxPositions();
         TrainingArguments args = trainingArguments(SftCommand.TRL_DEFAULTS);
         CausalLM lm = causalLmToTrain(lora, torchDtype, args, maxLength);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());

@@ -49,7 +49,8 @@ final class SftCommand extends TrainerCommand {
     public Integer call() throws IOException {
         SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), training.source());
         TrainingArguments args = trainingArguments(TRL_DEFAULTS);
-        CausalLM lm = causalLmToTrain(lora, torchDtype, args, sft.maxLength());
+        CausalLM lm = causalLmToTrain(lora, torchDtype, args,
+                sft.maxLength() != null ? sft.maxLength() : HfModels.readConfig(model).maxPositions());
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         TrainOutput out = SftTrainer.create(lm, HfModels.readGenerationConfig(model), tokenizer, tokenizerDirectory(), sft, args,
                 JsonlDataset.read(data, sft.datasetTextField()),

@@ -34,12 +34,18 @@ public final class SftTokenization {
         };
     }
 
-    /** All examples tokenized and truncated to {@code maxLength} (0: no truncation). */
+    /** All examples tokenized and truncated to {@code maxLength} keeping the start (0: no truncation). */
     public List<TokenizedSequence> tokenizeAll(List<Example> examples, int maxLength) {
+        return tokenizeAll(examples, maxLength > 0 ? maxLength : null, TruncationMode.KEEP_START);
+    }
+
+    /** All examples tokenized and truncated to {@code maxLength} (null: none) as {@code truncationMode} says. */
+    public List<TokenizedSequence> tokenizeAll(List<Example> examples, Integer maxLength,
+                                               TruncationMode truncationMode) {
         List<TokenizedSequence> out = new ArrayList<>(examples.size());
         for (Example e : examples) {
             TokenizedSequence s = tokenize(e);
-            out.add(maxLength > 0 ? s.truncate(maxLength) : s);
+            out.add(maxLength != null ? s.truncate(maxLength, truncationMode) : s);
         }
         return out;
     }

@@ -49,10 +49,16 @@ public record TokenizedSequence(int[] ids, boolean[] lossMask, String source, do
 
     /** The first {@code maxLength} tokens (TRL's truncation for SFT keeps the start). */
     public TokenizedSequence truncate(int maxLength) {
+        return truncate(maxLength, TruncationMode.KEEP_START);
+    }
+
+    /** At most {@code maxLength} tokens, the start or the end kept as {@code mode} says. */
+    public TokenizedSequence truncate(int maxLength, TruncationMode mode) {
         if (ids.length <= maxLength) {
             return this;
         }
-        return new TokenizedSequence(java.util.Arrays.copyOf(ids, maxLength), java.util.Arrays.copyOf(lossMask, maxLength),
-                source, weight);
+        int[] kept = mode.keptRange(ids.length, maxLength);
+        return new TokenizedSequence(java.util.Arrays.copyOfRange(ids, kept[0], kept[1]),
+                java.util.Arrays.copyOfRange(lossMask, kept[0], kept[1]), source, weight);
     }
 }

@@ -17,6 +17,8 @@ import org.align4j.tensor.Tensor;
 public final class AdamW implements Optimizer {
     /** The HF Trainer {@code optim} name. */
     public static final String NAME = "adamw_torch";
+    /** transformers 5's default optimizer name on torch >= 2.8: the same AdamW, as a fused CUDA kernel. */
+    public static final String FUSED_NAME = "adamw_torch_fused";
     private static final String EXP_AVG = ".exp_avg";
     private static final String EXP_AVG_SQ = ".exp_avg_sq";
 

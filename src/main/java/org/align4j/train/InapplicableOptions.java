@@ -131,8 +131,9 @@ public final class InapplicableOptions {
     }
 
     /**
-     * {@code options} without the ones no configuration here implements, each accepted one warned about once on
-     * standard error ({@code warning: <source>: <name> has no effect here: <reason>}).
+     * {@code options} without the ones no configuration here implements. The accepted ones given a value that asks
+     * for something (not null, false, 0 or empty) are warned about on standard error, one line per reason:
+     * {@code warning: <source>: no effect here: <names> (<reason>)}.
      *
      * @param known  every name the reading configuration implements (kept, never judged here)
      * @param source where the options came from, for messages
@@ -142,6 +143,7 @@ public final class InapplicableOptions {
     public static Map<String, Object> sieve(Map<String, ?> options, Collection<String> known, String source) {
         Map<String, Object> kept = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
+        Map<String, List<String>> ignoredByReason = new LinkedHashMap<>();
         for (Map.Entry<String, ?> e : options.entrySet()) {
             String name = e.getKey();
             Rule rule = RULES.get(name);
@@ -154,12 +156,16 @@ public final class InapplicableOptions {
             } else if (rule.replacement() != null) {
                 problems.add("option '" + name + "' was removed from TRL/transformers; use " + rule.replacement());
             } else if (rule.anyValue() || isNeutral(rule, e.getValue())) {
-                System.err.println("warning: " + source + ": " + name + " has no effect here: " + rule.reason());
+                if (!isUnset(e.getValue())) {
+                    ignoredByReason.computeIfAbsent(rule.reason(), r -> new ArrayList<>()).add(name);
+                }
             } else {
                 problems.add("option '" + name + "' = " + e.getValue() + " is not supported: " + rule.reason()
                         + (rule.neutral().isEmpty() ? "" : " (accepted: " + neutralText(rule) + ")"));
             }
         }
+        ignoredByReason.forEach((reason, names) -> System.err.println("warning: " + source + ": no effect here: "
+                + String.join(", ", names) + " (" + reason + ")"));
         if (problems.size() == 1) {
             throw new InputException(source + ": " + problems.getFirst());
         }
@@ -168,6 +174,13 @@ public final class InapplicableOptions {
                     + String.join("; ", problems));
         }
         return kept;
+    }
+
+    /** Whether a value asks for nothing: null, false, zero, or an empty text, list or mapping. */
+    private static boolean isUnset(Object value) {
+        return value == null || Boolean.FALSE.equals(value) || value instanceof Number n && n.doubleValue() == 0
+                || value instanceof String s && s.isEmpty() || value instanceof Collection<?> c && c.isEmpty()
+                || value instanceof Map<?, ?> m && m.isEmpty();
     }
 
     private static boolean isNeutral(Rule rule, Object value) {

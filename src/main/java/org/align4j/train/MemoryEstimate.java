@@ -73,7 +73,7 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
     /** Floats of gradient and optimizer state per trainable parameter for {@code optim} (a TrainingArguments name). */
     public static int stateFloatsPerParameter(String optim) {
         return switch (optim) {
-            case AdamW.NAME -> 3;
+            case AdamW.NAME, AdamW.FUSED_NAME -> 3;
             case Sgd.NAME -> 2;
             case MeZo.NAME -> 0;
             default -> throw new IllegalArgumentException("optim '" + optim + "' is not supported");

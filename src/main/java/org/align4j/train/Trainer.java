@@ -110,6 +110,9 @@ public final class Trainer<B> {
         if (this.trainDataset.isEmpty()) {
             throw new InputException("the training set is empty");
         }
+        if (args.evalOnStart() && this.evalDataset.isEmpty()) {
+            throw new InputException("eval_on_start is set but no evaluation set was given");
+        }
         if (args.evalStrategy() != TrainingArguments.IntervalStrategy.NO && this.evalDataset.isEmpty()) {
             throw new InputException("eval_strategy is " + args.evalStrategy()
                     + " but no evaluation set was given");
@@ -210,6 +213,9 @@ public final class Trainer<B> {
             run.replace(configFile, file -> Files.writeString(file, OptionRecords.toJson(all)));
         }
         parameters.values().forEach(Var::zeroGrad);
+        if (args.evalOnStart() && state.globalStep == 0) {
+            evaluate();
+        }
         long tokensAtStart = state.numInputTokensSeen;
         long started = System.nanoTime();
         windowStartNanos = started;
@@ -218,7 +224,7 @@ public final class Trainer<B> {
         int[] permutation = null;
         int permutationEpoch = -1;
         try (RunFolder.Progress bar = run.progress("train", state.maxSteps, state.globalStep,
-                args.disableTqdm())) {
+                args.progressBarDisabled())) {
             while (state.globalStep < state.maxSteps && epoch < state.numTrainEpochs) {
                 if (permutationEpoch != epoch) {
                     permutation = sampler.permutation(epoch);

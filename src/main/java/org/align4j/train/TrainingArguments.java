@@ -35,9 +35,11 @@ import org.align4j.InputException;
  * @param lrSchedulerKwargs         {@code lr_scheduler_kwargs}: the type's keyword arguments in transformers, e.g.
  *                                  {@code num_cycles} (cosine), {@code min_lr} (cosine_with_min_lr), {@code lr_end}
  *                                  and {@code power} (polynomial), {@code num_decay_steps} (warmup_stable_decay)
- * @param warmupSteps               {@code warmup_steps}: linear warmup steps; overrides {@code warmup_ratio} when
- *                                  positive
- * @param warmupRatio               {@code warmup_ratio}: warmup as a fraction of the training steps (rounded up)
+ * @param warmupSteps               {@code warmup_steps}: linear warmup steps, or below 1 a fraction of the training
+ *                                  steps (rounded up), as transformers 5 reads it; overrides {@code warmup_ratio}
+ *                                  when positive
+ * @param warmupRatio               {@code warmup_ratio} (deprecated in transformers 5; null: 0): warmup as a fraction
+ *                                  of the training steps (rounded up)
  * @param numTrainEpochs            {@code num_train_epochs}: passes over the training set (may be fractional;
  *                                  ignored when {@code max_steps} is positive)
  * @param maxSteps                  {@code max_steps}: total optimizer steps; -1 derives them from the epochs
@@ -67,6 +69,7 @@ import org.align4j.InputException;
  * @param loggingSteps              {@code logging_steps}: log every this many optimizer steps
  * @param loggingFirstStep          {@code logging_first_step}: also log after the first step
  * @param evalStrategy              {@code eval_strategy}: when to evaluate, no (default), steps or epoch
+ * @param evalOnStart               {@code eval_on_start}: evaluate once before the first step (a sanity check)
  * @param evalSteps                 {@code eval_steps}: evaluation interval for the steps strategy (default:
  *                                  {@code logging_steps})
  * @param saveStrategy              {@code save_strategy}: when to checkpoint, steps (default), epoch or no
@@ -82,7 +85,7 @@ import org.align4j.InputException;
  *                                  for metrics ending in "loss", true otherwise)
  * @param resumeFromCheckpoint      {@code resume_from_checkpoint}: a checkpoint folder, or {@code true} /
  *                                  {@code latest} for the newest {@code checkpoint-N} in {@code output_dir}
- * @param disableTqdm               {@code disable_tqdm}: no progress bar
+ * @param disableTqdm               {@code disable_tqdm}: no progress bar (null, HF's default: false here)
  * @param reportTo                  {@code report_to}: where metrics go besides {@code metrics.jsonl}: "none"
  *                                  (default), "tensorboard" or "all" (= tensorboard); other trackers HF knows are
  *                                  warned about as unavailable
@@ -96,8 +99,8 @@ public record TrainingArguments(
         double learningRate,
         LearningRateSchedule.Type lrSchedulerType,
         Map<String, Object> lrSchedulerKwargs,
-        int warmupSteps,
-        double warmupRatio,
+        double warmupSteps,
+        Double warmupRatio,
         double numTrainEpochs,
         long maxSteps,
         int perDeviceTrainBatchSize,
@@ -119,6 +122,7 @@ public record TrainingArguments(
         double loggingSteps,
         boolean loggingFirstStep,
         IntervalStrategy evalStrategy,
+        boolean evalOnStart,
         Double evalSteps,
         IntervalStrategy saveStrategy,
         double saveSteps,
@@ -127,7 +131,7 @@ public record TrainingArguments(
         String metricForBestModel,
         Boolean greaterIsBetter,
         String resumeFromCheckpoint,
-        boolean disableTqdm,
+        Boolean disableTqdm,
         List<String> reportTo,
         String loggingDir,
         boolean plotLoss) {
@@ -161,8 +165,10 @@ public record TrainingArguments(
         }
     }
 
-    /** The {@code optim} values this trainer implements. */
-    public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, Sgd.NAME, MeZo.NAME);
+    /** transformers' {@code output_dir} when none is given. */
+    public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
+    /** The {@code optim} values this trainer implements (adamw_torch_fused is the same AdamW). */
+    public static final Set<String> OPTIMIZERS = Set.of(AdamW.NAME, AdamW.FUSED_NAME, Sgd.NAME, MeZo.NAME);
     private static final Set<String> CHECKPOINTING_KWARGS = Set.of("use_reentrant");
     private static final Set<String> REPORT_TO = Set.of("none", "all", "tensorboard");
     /** The integrations HF's report_to knows that have no counterpart here. */
@@ -179,10 +185,13 @@ public record TrainingArguments(
         require(lrSchedulerType != null, "lr_scheduler_type must be set");
         lrSchedulerKwargs = LearningRateSchedule.checkKwargs(lrSchedulerType, learningRate,
                 lrSchedulerKwargs == null ? Map.of() : lrSchedulerKwargs);
-        require(outputDir != null && !outputDir.isBlank(), "output_dir must be set");
+        outputDir = outputDir == null ? DEFAULT_OUTPUT_DIR : outputDir;
+        require(!outputDir.isBlank(), "output_dir must not be blank");
         require(learningRate >= 0, "learning_rate must be >= 0, got " + learningRate);
-        require(warmupSteps >= 0, "warmup_steps must be >= 0, got " + warmupSteps);
-        require(warmupRatio >= 0 && warmupRatio <= 1, "warmup_ratio must be in [0, 1], got " + warmupRatio);
+        require(warmupSteps >= 0 && Double.isFinite(warmupSteps)
+                && (warmupSteps < 1 || warmupSteps == Math.rint(warmupSteps)), "warmup_steps must be a whole number of steps or a fraction below 1, got " + warmupSteps);
+        require(warmupRatio == null || warmupRatio >= 0 && warmupRatio <= 1,
+                "warmup_ratio must be in [0, 1], got " + warmupRatio);
         require(maxSteps > 0 || numTrainEpochs > 0,
                 "num_train_epochs must be > 0 when max_steps is not set, got " + numTrainEpochs);
         require(perDeviceTrainBatchSize > 0,
@@ -225,6 +234,11 @@ public record TrainingArguments(
         parseOptimArgs(optim, optimArgs);
     }
 
+    /** Whether the progress bar is off ({@code disable_tqdm}; null shows it). */
+    public boolean progressBarDisabled() {
+        return disableTqdm != null && disableTqdm;
+    }
+
     /** Whether metrics also go to TensorBoard event files ({@code report_to} tensorboard or all). */
     public boolean reportsToTensorBoard() {
         return reportTo.contains("tensorboard") || reportTo.contains("all");
@@ -252,9 +266,9 @@ public record TrainingArguments(
 
     /** HF Trainer's defaults ({@code output_dir} "trainer_output", as transformers uses when none is given). */
     public static TrainingArguments defaults() {
-        return new TrainingArguments("trainer_output", 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, 0.0,
+        return new TrainingArguments(DEFAULT_OUTPUT_DIR, 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, null,
                 3.0, -1, 8, 8, 1, false, Map.of(), null, false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42,
-                IntervalStrategy.STEPS, 500, false, IntervalStrategy.NO, null, IntervalStrategy.STEPS, 500, null,
+                IntervalStrategy.STEPS, 500, false, IntervalStrategy.NO, false, null, IntervalStrategy.STEPS, 500, null,
                 false, null, null, null, false, List.of("none"), null, true);
     }
 
@@ -356,7 +370,11 @@ public record TrainingArguments(
 
     /** HF {@code get_warmup_steps}: {@code warmup_steps} if positive, else {@code ceil(trainingSteps * warmup_ratio)}. */
     public long warmupStepsFor(long trainingSteps) {
-        return warmupSteps > 0 ? warmupSteps : (long) Math.ceil(trainingSteps * warmupRatio);
+        if (warmupSteps >= 1) {
+            return (long) warmupSteps;
+        }
+        double ratio = warmupSteps > 0 ? warmupSteps : warmupRatio == null ? 0 : warmupRatio;
+        return (long) Math.ceil(trainingSteps * ratio);
     }
 
     /** The learning-rate schedule over {@code trainingSteps} optimizer steps. */

@@ -15,24 +15,30 @@ import org.junit.jupiter.api.Test;
 /** TRL's and HF's options that do not apply here: warned about, refused with a reason, or named as removed. */
 class InapplicableOptionsTest {
 
+    /** Options that ask for something are warned about, one line per reason; unset values (false, 0, null) are not. */
     @Test
-    void optionsWithoutEffectAreDroppedWithOneWarningEach() {
+    void optionsWithoutEffectAreDroppedWithOneWarningPerReason() {
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("learning_rate", 1e-6);
         options.put("run_name", "my-run");
+        options.put("hub_model_id", "me/model");
         options.put("bf16", true);
         options.put("dataloader_num_workers", 4);
+        options.put("dataloader_pin_memory", false);
         options.put("push_to_hub", false);
         options.put("label_smoothing_factor", 0);
+        options.put("fsdp", "");
         String err = stderrOf(() -> {
             TrainingArguments args = TrainingArguments.fromOptions(options, "dpo.yaml", TrainingArguments.defaults());
             assertEquals(1e-6, args.learningRate());
         });
         String[] lines = err.strip().split("\n");
-        assertEquals(5, lines.length, err);
-        assertTrue(lines[0].startsWith("warning: dpo.yaml: run_name has no effect here: "), lines[0]);
-        assertTrue(lines[1].startsWith("warning: dpo.yaml: bf16 has no effect here: training computes in float32"),
+        assertEquals(3, lines.length, err);
+        assertTrue(lines[0].startsWith("warning: dpo.yaml: no effect here: run_name, hub_model_id (no experiment"),
+                lines[0]);
+        assertTrue(lines[1].startsWith("warning: dpo.yaml: no effect here: bf16 (training computes in float32"),
                 lines[1]);
+        assertTrue(lines[2].startsWith("warning: dpo.yaml: no effect here: dataloader_num_workers ("), lines[2]);
     }
 
     @Test

@@ -133,7 +133,7 @@ class TrainingArgumentsTest {
         assertEquals(file + ": gradient_accumulation_steps must be > 0, got 0", e.getMessage());
         Files.writeString(file, "optim: adafactor\n");
         e = assertThrows(IllegalArgumentException.class, () -> TrainingArguments.load(file));
-        assertEquals(file + ": optim must be one of adamw_torch, mezo, sgd; got 'adafactor'", e.getMessage());
+        assertEquals(file + ": optim must be one of adamw_torch, adamw_torch_fused, mezo, sgd; got 'adafactor'", e.getMessage());
         Files.writeString(file, "- learning_rate\n");
         e = assertThrows(IllegalArgumentException.class, () -> TrainingArguments.load(file));
         assertEquals(file + ": the top level must be a mapping of option names to values", e.getMessage());

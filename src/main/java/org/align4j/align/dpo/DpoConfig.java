@@ -43,10 +43,12 @@ public record DpoConfig(TrainingArguments training, DpoLossConfig loss, Options 
      * @param refModelSyncSteps      {@code ref_model_sync_steps} (512)
      * @param disableDropout         {@code disable_dropout} (true): no dropout in the policy; here that turns LoRA's
      *                               {@code lora_dropout} off (the models apply no dropout of their own)
+     * @param padToken               {@code pad_token} (null: the tokenizer's pad token, else its eos token; deprecated
+     *                               in TRL, which takes the tokenizer's): the padding id
      */
     public record Options(Integer maxLength, TruncationMode truncationMode, boolean precomputeRefLogProbs,
                           Integer precomputeRefBatchSize, boolean syncRefModel, double refModelMixupAlpha,
-                          int refModelSyncSteps, boolean disableDropout) {
+                          int refModelSyncSteps, boolean disableDropout, String padToken) {
 
         /** Validates every option (messages name the option). */
         public Options {
@@ -84,7 +86,7 @@ public record DpoConfig(TrainingArguments training, DpoLossConfig loss, Options 
     public static DpoConfig defaults() {
         TrainingArguments training = TrainingArguments.defaults().withOptions(TrainingArguments.trlDefaults(1e-6));
         return new DpoConfig(training, DpoLossConfig.defaults(),
-                new Options(1024, TruncationMode.KEEP_START, false, null, false, 0.6, 512, true));
+                new Options(1024, TruncationMode.KEEP_START, false, null, false, 0.6, 512, true, null));
     }
 
     /** The DPO option names (snake_case): the loss options, then the data and reference options. */

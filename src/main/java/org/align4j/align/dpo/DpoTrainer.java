@@ -86,7 +86,7 @@ public final class DpoTrainer {
         this.args = args;
         Dropout.apply(model, args.options().disableDropout());
         this.writer = writer;
-        this.padId = padId(processingClass, model);
+        this.padId = padId(processingClass, model, args.options().padToken());
         PreferenceTokenization tokenization = new PreferenceTokenization(processingClass, args.options().maxLength(),
                 args.options().truncationMode());
         this.trainPairs = prepare(tokenization, trainDataset, "train");
@@ -122,9 +122,10 @@ public final class DpoTrainer {
     }
 
     /** The padding id: the tokenizer's pad, else its eos, else the model config's, else 0 (padding is masked). */
-    private static int padId(Tokenizer tokenizer, CausalLM model) {
-        if (tokenizer != null && (tokenizer.padTokenId().isPresent() || tokenizer.eosTokenId().isPresent())) {
-            return tokenizer.paddingId(null);
+    private static int padId(Tokenizer tokenizer, CausalLM model, String padToken) {
+        if (tokenizer != null && (padToken != null || tokenizer.padTokenId().isPresent()
+                || tokenizer.eosTokenId().isPresent())) {
+            return tokenizer.paddingId(padToken);
         }
         int configured = model.config().json().path("pad_token_id").asInt(-1);
         if (configured >= 0) {

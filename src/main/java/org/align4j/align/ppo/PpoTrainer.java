@@ -380,7 +380,7 @@ public final class PpoTrainer {
         }
         Map<String, Double> metrics = Map.of();
         try (RunFolder.Progress bar = run.progress("ppo", maxUpdates, updates,
-                config.training().disableTqdm())) {
+                config.training().progressBarDisabled())) {
             while (updates < maxUpdates) {
                 metrics = step();
                 bar.update(updates, " score %.4f, kl %.4f", metrics.get("objective/scores"),

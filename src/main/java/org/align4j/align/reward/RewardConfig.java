@@ -20,9 +20,12 @@ import org.align4j.train.OptionRecords;
  *                                 tokenizer's pad token, else its eos token
  * @param disableDropout           disable_dropout (true): no dropout in the model; here that turns LoRA's
  *                                 lora_dropout off (the models apply no dropout of their own)
+ * @param eosToken                 eos_token: the token appended to each side (null: the tokenizer's eos)
+ * @param chatTemplatePath         chat_template_path: a Jinja file whose chat template renders conversational pairs and
+ *                                 is saved with the model (null: the tokenizer's)
  */
 public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, String padToken,
-                           boolean disableDropout) {
+                           boolean disableDropout, String eosToken, String chatTemplatePath) {
     /** The file a run saves its resolved options to (the training options, then these). */
     public static final String FILE_NAME = "reward_config.json";
     /** The option names, snake_case as in TRL. */
@@ -41,7 +44,7 @@ public record RewardConfig(Integer maxLength, Double centerRewardsCoefficient, S
 
     /** TRL's defaults. */
     public static RewardConfig defaults() {
-        return new RewardConfig(1024, null, null, true);
+        return new RewardConfig(1024, null, null, true, null, null);
     }
 
     /**

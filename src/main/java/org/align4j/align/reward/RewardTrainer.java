@@ -3,6 +3,7 @@ package org.align4j.align.reward;
 import java.nio.file.Path;
 import java.util.List;
 import org.align4j.InputException;
+import org.align4j.align.ConfiguredTokenizer;
 import org.align4j.align.Dropout;
 import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
@@ -32,11 +33,13 @@ public final class RewardTrainer {
     public static Trainer<PreferencePair> create(RewardModel model, Tokenizer tokenizer, Path tokenizerDir,
                                                  RewardConfig config, TrainingArguments args, List<Example> train,
                                                  List<Example> eval) {
-        RewardTokenization tokenization = new RewardTokenization(new SftTokenization(tokenizer, true));
+        ConfiguredTokenizer processing = ConfiguredTokenizer.of(tokenizer, tokenizerDir, config.eosToken(),
+                config.chatTemplatePath(), args.outputPath());
+        RewardTokenization tokenization = new RewardTokenization(new SftTokenization(processing.tokenizer(), true));
         List<PreferencePair> trainPairs = pairs(tokenization, train, config, "training");
         List<PreferencePair> evalPairs = eval.isEmpty() ? List.of() : pairs(tokenization, eval, config, "evaluation");
-        RewardModel padded = model.withPadTokenId(tokenizer.paddingId(config.padToken()));
-        return forPairs(padded, tokenizerDir, config, args, trainPairs, evalPairs);
+        RewardModel padded = model.withPadTokenId(processing.tokenizer().paddingId(config.padToken()));
+        return forPairs(padded, processing.filesDir(), config, args, trainPairs, evalPairs);
     }
 
     /** A trainer of {@code model} (which has a pad token id) on pairs already tokenized. */

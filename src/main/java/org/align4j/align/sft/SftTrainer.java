@@ -1,12 +1,12 @@
 package org.align4j.align.sft;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import org.align4j.InputException;
+import java.util.Random;
+import org.align4j.align.ConfiguredTokenizer;
 import org.align4j.data.Example;
 import org.align4j.data.SftTokenization;
 import org.align4j.data.TokenizedSequence;
@@ -34,58 +34,28 @@ public final class SftTrainer {
     public static Trainer<TokenizedSequence> create(CausalLM model, ObjectNode generationConfig, Tokenizer tokenizer,
                                                     Path tokenizerDir, SftConfig sft, TrainingArguments args,
                                                     List<Example> train, List<Example> eval) {
-        Tokenizer configured = configured(tokenizer, sft);
-        Path savedTokenizer = tokenizerDir;
-        if (configured != tokenizer && tokenizerDir != null) {
-            // the run folder's tokenizer files are the configured tokenizer's, as TRL saves its processing class
-            savedTokenizer = args.outputPath();
-            try {
-                Files.createDirectories(savedTokenizer);
-                configured.writeFiles(tokenizerDir, savedTokenizer);
-            } catch (IOException e) {
-                throw new UncheckedIOException(savedTokenizer + ": " + e.getMessage(), e);
-            }
+        ConfiguredTokenizer processing = ConfiguredTokenizer.of(tokenizer, tokenizerDir, sft.eosToken(),
+                sft.chatTemplatePath(), args.outputPath());
+        Tokenizer configured = processing.tokenizer();
+        SftTokenization tokenization = new SftTokenization(configured, sft.trainsOnCompletionsOnly());
+        List<Example> trainExamples = train;
+        if (sft.shuffleDataset()) {
+            trainExamples = new ArrayList<>(train);
+            Collections.shuffle(trainExamples, new Random(args.seed()));
         }
-        SftTokenization tokenization = new SftTokenization(configured, sft.completionOnlyLoss());
-        int truncateTo = sft.packing() ? 0 : sft.maxLength();
-        List<TokenizedSequence> trainSequences = tokenization.tokenizeAll(train, truncateTo);
-        List<TokenizedSequence> evalSequences = tokenization.tokenizeAll(eval, truncateTo);
+        List<TokenizedSequence> trainSequences = tokenization.tokenizeAll(trainExamples,
+                sft.packing() ? null : sft.maxLength(), sft.truncationMode());
+        List<TokenizedSequence> evalSequences = tokenization.tokenizeAll(eval,
+                sft.packsEvaluation() ? null : sft.maxLength(), sft.truncationMode());
         if (sft.packing()) {
             trainSequences = SftTokenization.pack(trainSequences, sft.maxLength());
-            evalSequences = evalSequences.isEmpty() ? evalSequences
-                    : SftTokenization.pack(evalSequences, sft.maxLength());
         }
-        return forSequences(model, generationConfig, configured, savedTokenizer, args, trainSequences, evalSequences)
+        if (sft.packsEvaluation() && !evalSequences.isEmpty()) {
+            evalSequences = SftTokenization.pack(evalSequences, sft.maxLength());
+        }
+        return forSequences(model, generationConfig, configured, processing.filesDir(), args, trainSequences,
+                evalSequences, sft.padToken())
                 .savingConfig(SftConfig.FILE_NAME, sft).reportTitle("SFT");
-    }
-
-    /**
-     * {@code tokenizer} with SFTConfig's {@code eos_token} and the template of {@code chat_template_path} (a Jinja
-     * file; TRL's cloning of another tokenizer's template, which adds tokens and resizes the embeddings, is not
-     * supported).
-     *
-     * @throws InputException naming the option for a template that cannot be read or an eos token not in the vocabulary
-     */
-    static Tokenizer configured(Tokenizer tokenizer, SftConfig sft) {
-        Tokenizer configured = tokenizer;
-        if (sft.eosToken() != null) {
-            configured = configured.withEosToken(sft.eosToken());
-        }
-        if (sft.chatTemplatePath() != null) {
-            Path path = Path.of(sft.chatTemplatePath());
-            String name = path.getFileName().toString();
-            if (!Files.isRegularFile(path) || !(name.endsWith(".jinja") || name.endsWith(".j2"))) {
-                throw new InputException("chat_template_path " + path + ": expected a .jinja or .j2 file (copying the"
-                        + " template of another tokenizer, which adds its tokens and resizes the embeddings, is not"
-                        + " supported; pass its chat_template.jinja)");
-            }
-            try {
-                configured = configured.withChatTemplate(Files.readString(path));
-            } catch (IOException e) {
-                throw new InputException("chat_template_path " + path + ": " + e.getMessage(), e);
-            }
-        }
-        return configured;
     }
 
     /** A trainer of {@code model} on sequences already tokenized (plain, or weighted as C-RLFT's). */
@@ -93,7 +63,16 @@ public final class SftTrainer {
                                                           Tokenizer tokenizer, Path tokenizerDir,
                                                           TrainingArguments args, List<TokenizedSequence> train,
                                                           List<TokenizedSequence> eval) {
-        SftTask task = new SftTask(model, tokenizer.paddingId(null), generationConfig, tokenizerDir);
+        return forSequences(model, generationConfig, tokenizer, tokenizerDir, args, train, eval, null);
+    }
+
+    /** As {@link #forSequences(CausalLM, ObjectNode, Tokenizer, Path, TrainingArguments, List, List)}, padding with
+     * {@code padToken} (TRL's {@code pad_token}; null: the tokenizer's pad token, else its eos token). */
+    public static Trainer<TokenizedSequence> forSequences(CausalLM model, ObjectNode generationConfig,
+                                                          Tokenizer tokenizer, Path tokenizerDir,
+                                                          TrainingArguments args, List<TokenizedSequence> train,
+                                                          List<TokenizedSequence> eval, String padToken) {
+        SftTask task = new SftTask(model, tokenizer.paddingId(padToken), generationConfig, tokenizerDir);
         return new Trainer<>(args, task, train, eval);
     }
 }
