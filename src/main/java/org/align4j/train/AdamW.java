@@ -19,6 +19,11 @@ public final class AdamW implements Optimizer {
     public static final String NAME = "adamw_torch";
     /** transformers 5's default optimizer name on torch >= 2.8: the same AdamW, as a fused CUDA kernel. */
     public static final String FUSED_NAME = "adamw_torch_fused";
+
+    /** Whether {@code optim} names this optimizer ({@value #NAME} or {@value #FUSED_NAME}). */
+    public static boolean isNamed(String optim) {
+        return NAME.equals(optim) || FUSED_NAME.equals(optim);
+    }
     private static final String EXP_AVG = ".exp_avg";
     private static final String EXP_AVG_SQ = ".exp_avg_sq";
 

@@ -67,6 +67,18 @@ public final class InapplicableOptions {
         neutral("evaluation starts at step 0", "eval_delay", 0, 0.0);
         neutral("the training set is shuffled each epoch from seed", "train_sampling_strategy", "random");
         neutral("data_seed is not separate from seed here; shuffling uses seed", "data_seed", (Object) null);
+        for (String computed : List.of("num_total_batches", "micro_batch_size", "local_batch_size", "batch_size",
+                "local_mini_batch_size", "mini_batch_size")) {
+            neutral("PPO computes it from per_device_train_batch_size, gradient_accumulation_steps and"
+                    + " num_mini_batches", computed, (Object) null);
+        }
+        neutral("named adapters are not supported; a LoRA policy has one adapter, and its reference is the base",
+                "model_adapter_name", (Object) null);
+        neutral("named adapters are not supported; a LoRA policy has one adapter, and its reference is the base",
+                "ref_adapter_name", (Object) null);
+        ignored("the models come from the command's --model and --reward-model", "sft_model_path",
+                "reward_model_path");
+        ignored("no table of samples is generated during PPO training here", "num_sample_generations");
         removed("eval_strategy", "evaluation_strategy", "evaluate_during_training");
         removed("use_cpu (no effect here: training runs on the CPU)", "no_cuda", "use_mps_device");
         removed("resume_from_checkpoint (output_dir is overwritten by default)", "overwrite_output_dir");
@@ -93,7 +105,7 @@ public final class InapplicableOptions {
         removed("loss_type [sigmoid, sft] with loss_weights (the sft weight is rpo_alpha)", "rpo_alpha");
         removed("pad_token", "padding_value", "label_pad_token_id");
         removed("nothing (TRL 1.x dropped it)", "generate_during_eval", "is_encoder_decoder", "use_logits_to_keep",
-                "use_num_logits_to_keep", "model_adapter_name", "ref_adapter_name", "force_use_ref_model",
+                "use_num_logits_to_keep", "force_use_ref_model",
                 "ref_model_init_kwargs", "tools", "base_model_attribute_name");
         removed("run_name", "exp_name");
         removed("report_to", "log_with");

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig and RewardConfig with every option (theirs and
- * transformers' TrainingArguments') at its default, as {@code asdict(config)} dumps it, drive dpo, sft and rm.
+ * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig, RewardConfig and PPOConfig with every option
+ * (theirs and transformers' TrainingArguments') at its default, as {@code asdict(config)} dumps it, drive dpo, sft, rm
+ * and ppo.
  */
 class TrlConfigsTest {
     @TempDir
@@ -40,16 +41,23 @@ class TrlConfigsTest {
     }
 
     @Test
-    void dpoSftAndRewardConfigsOfTrlRunUnchanged() throws Exception {
+    void dpoSftRewardAndPpoConfigsOfTrlRunUnchanged() throws Exception {
+        Path prompts = tmp.resolve("prompts.jsonl");
+        Files.write(prompts, java.util.stream.IntStream.range(0, 8).mapToObj(i -> "{\"prompt\": \"Once upon a time "
+                + i + "\"}").toList());
         String[][] runs = {
-            {"dpo", "dpo_config.yaml", pairs.toString()},
-            {"sft", "sft_config.yaml", texts.toString()},
-            {"rm", "reward_config.yaml", pairs.toString()},
+            {"dpo", "dpo_config.yaml", pairs.toString(), "--max-steps", "1"},
+            {"sft", "sft_config.yaml", texts.toString(), "--max-steps", "1"},
+            {"rm", "reward_config.yaml", pairs.toString(), "--max-steps", "1"},
+            {"ppo", "ppo_config.yaml", prompts.toString(), "--total-episodes", "8", "--response-length", "4",
+                "--reward-model", tmp.resolve("rm").toString()},
         };
         for (String[] r : runs) {
             Path out = tmp.resolve(r[0]);
-            CliRun run = CliRun.of(r[0], "--model", model.toString(), "--data", r[2], "--config",
-                    config(r[1]).toString(), "--output", out.toString(), "--max-steps", "1", "--save-strategy", "no");
+            List<String> args = new java.util.ArrayList<>(List.of(r[0], "--model", model.toString(), "--data", r[2],
+                    "--config", config(r[1]).toString(), "--output", out.toString(), "--save-strategy", "no"));
+            args.addAll(List.of(r).subList(3, r.length));
+            CliRun run = CliRun.of(args.toArray(String[]::new));
             assertEquals(0, run.exitCode(), r[0] + ": " + run.err());
             assertTrue(Files.exists(out.resolve("report.html")), r[0]);
             List<String> warnings = run.err().lines().filter(l -> l.startsWith("warning: ")).toList();
