@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.align4j.InputException;
+import org.align4j.train.InapplicableOptions;
 import org.align4j.train.OptionRecords;
 import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,15 +93,28 @@ final class ConfigFlags {
             }
             spec.addOption(b.build());
         }
+        for (String option : InapplicableOptions.names()) {
+            if (spec.findOption(flag(option)) == null) {
+                spec.addOption(OptionSpec.builder(flag(option)).type(String.class).arity("0..1").fallbackValue("true")
+                        .hidden(true).build());
+            }
+        }
     }
 
-    /** The options among {@code names} given on the command line, by option name, converted as described above. */
+    /**
+     * The options among {@code names} given on the command line, by option name, converted as described above, and
+     * the TRL/HF options that do not apply here given as (hidden) flags, for {@link InapplicableOptions} to judge.
+     */
     static Map<String, Object> given(CommandSpec spec, Set<String> names) {
         ParseResult parsed = spec.commandLine().getParseResult();
         Map<String, Object> values = new LinkedHashMap<>();
-        for (String option : names) {
+        Set<String> all = new LinkedHashSet<>(names);
+        all.addAll(InapplicableOptions.names());
+        for (String option : all) {
             OptionSpec flag = spec.findOption(flag(option));
-            if (flag != null && parsed.hasMatchedOption(flag)) {
+            // a command's own flag of the same name (score's --batch-size, ppo's --reward-model) is not an option
+            boolean optionFlag = flag != null && (names.contains(option) || flag.hidden());
+            if (optionFlag && parsed.hasMatchedOption(flag)) {
                 values.put(option, value(option, flag.getValue()));
             }
         }

@@ -59,7 +59,7 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cli = commandLine();
         try {
-            return cli.execute(args);
+            return cli.execute(kebabCaseFlags(args));
         } catch (OutOfMemoryError e) {
             CommandLine command = cli;
             for (ParseResult parsed = cli.getParseResult(); parsed != null;
@@ -99,6 +99,25 @@ public final class Main {
             return EXIT_BAD_INPUT;
         });
         return cli;
+    }
+
+    /**
+     * {@code args} with option names written in snake_case ({@code --max_steps 10}, as TRL's and HF's command lines
+     * accept them) turned into the kebab-case flags declared here ({@code --max-steps 10}); values are untouched.
+     */
+    static String[] kebabCaseFlags(String[] args) {
+        String[] out = args.clone();
+        for (int i = 0; i < out.length; i++) {
+            String arg = out[i];
+            if (arg.equals("--")) {
+                break;
+            }
+            if (arg.startsWith("--")) {
+                int end = arg.indexOf('=') < 0 ? arg.length() : arg.indexOf('=');
+                out[i] = arg.substring(0, end).replace('_', '-') + arg.substring(end);
+            }
+        }
+        return out;
     }
 
     /**

@@ -125,6 +125,11 @@ public final class InapplicableOptions {
     private InapplicableOptions() {
     }
 
+    /** Every option name this catalogue judges, for commands that accept them as flags too. */
+    public static Set<String> names() {
+        return java.util.Collections.unmodifiableSet(RULES.keySet());
+    }
+
     private static void ignored(String reason, String... names) {
         for (String name : names) {
             RULES.put(name, new Rule(reason, Set.of(), true, null));

@@ -65,4 +65,20 @@ class TrlConfigsTest {
             assertFalse(run.err().contains("dataloader_num_workers"), "a default that asks for nothing (0) is not warned");
         }
     }
+
+    /** A TRL command line runs too: snake_case flags, and TRL's flags that do not apply here warned about or refused. */
+    @Test
+    void trlCommandLinesRunUnchanged() {
+        CliRun run = CliRun.of("dpo", "--model", model.toString(), "--data", pairs.toString(), "--output_dir",
+                tmp.resolve("dpo-flags").toString(), "--max_steps", "1", "--per_device_train_batch_size=2", "--bf16",
+                "--report_to", "none", "--save_strategy", "no");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("warning: command line: no effect here: bf16 (training computes in float32"),
+                run.err());
+        CliRun removed = CliRun.of("sft", "--model", model.toString(), "--data", texts.toString(), "--output",
+                tmp.resolve("sft-flags").toString(), "--evaluation_strategy", "steps");
+        assertEquals(2, removed.exitCode());
+        assertTrue(removed.err().contains("option 'evaluation_strategy' was removed from TRL/transformers; use"
+                + " eval_strategy"), removed.err());
+    }
 }
