@@ -147,13 +147,11 @@ public final class LoraModel extends DelegatingCausalLM {
      */
     public static LoraModel load(CausalLM base, Path directory, long seed, PeftTaskType task,
                                  Map<String, Var> savedModules) {
-        if (!Files.isDirectory(directory)) {
-            throw new ModelException(directory + ": no such adapter directory");
-        }
         Path configFile = directory.resolve(CONFIG_FILE);
+        JsonNode json = adapterConfig(directory);
         LoraModel lora;
         try {
-            lora = new LoraModel(base, LoraConfig.fromJson(readJson(configFile), task), seed);
+            lora = new LoraModel(base, LoraConfig.fromJson(json, task), seed);
         } catch (ModelException e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -170,11 +168,8 @@ public final class LoraModel extends DelegatingCausalLM {
      * @throws ModelException when it records none, or names no local folder (a Hub id cannot be downloaded here)
      */
     public static Path baseModel(Path directory) {
-        if (!Files.isDirectory(directory)) {
-            throw new ModelException(directory + ": no such adapter directory");
-        }
         Path configFile = directory.resolve(CONFIG_FILE);
-        JsonNode base = readJson(configFile).get("base_model_name_or_path");
+        JsonNode base = adapterConfig(directory).get("base_model_name_or_path");
         if (base == null || base.isNull() || base.asText().isBlank()) {
             throw new ModelException(configFile + ": no base_model_name_or_path; give the base model with --model");
         }
@@ -188,11 +183,8 @@ public final class LoraModel extends DelegatingCausalLM {
 
     /** The task type recorded in the adapter configuration of {@code directory} (CAUSAL_LM when absent). */
     public static PeftTaskType taskType(Path directory) {
-        if (!Files.isDirectory(directory)) {
-            throw new ModelException(directory + ": no such adapter directory");
-        }
         Path configFile = directory.resolve(CONFIG_FILE);
-        JsonNode task = readJson(configFile).get("task_type");
+        JsonNode task = adapterConfig(directory).get("task_type");
         if (task == null || task.isNull()) {
             return PeftTaskType.CAUSAL_LM;
         }
@@ -202,6 +194,14 @@ public final class LoraModel extends DelegatingCausalLM {
             throw new ModelException(configFile + ": task_type " + task + " is not supported (supported: "
                     + Arrays.toString(PeftTaskType.values()) + ")");
         }
+    }
+
+    /** The adapter configuration of {@code directory}, read (errors name the folder or the file). */
+    private static JsonNode adapterConfig(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new ModelException(directory + ": no such adapter directory");
+        }
+        return readJson(directory.resolve(CONFIG_FILE));
     }
 
     private static JsonNode readJson(Path file) {
