@@ -17,11 +17,22 @@ import org.align4j.tokenizer.Tokenizer;
 public final class SftTokenization {
     private final Tokenizer tokenizer;
     private final boolean completionOnlyLoss;
+    private final boolean assistantOnlyLoss;
 
     /** A tokenization with TRL's default completion_only_loss = true for prompt-completion data. */
     public SftTokenization(Tokenizer tokenizer, boolean completionOnlyLoss) {
+        this(tokenizer, completionOnlyLoss, false);
+    }
+
+    /**
+     * A tokenization that, with {@code assistantOnlyLoss} (TRL's {@code assistant_only_loss}), keeps in the loss of
+     * conversational examples only the tokens the chat template's {@code {% generation %}} blocks produce (and, for
+     * prompt-completion ones under completion_only_loss, only those of the completion).
+     */
+    public SftTokenization(Tokenizer tokenizer, boolean completionOnlyLoss, boolean assistantOnlyLoss) {
         this.tokenizer = tokenizer;
         this.completionOnlyLoss = completionOnlyLoss;
+        this.assistantOnlyLoss = assistantOnlyLoss;
     }
 
     /** The training sequence of one example. */
@@ -51,6 +62,9 @@ public final class SftTokenization {
     }
 
     private TokenizedSequence whole(Text text, String source) {
+        if (assistantOnlyLoss && text instanceof Text.Conversation c) {
+            return assistantTokens(c.messages(), null, source);
+        }
         int[] ids = switch (text) {
             case Text.Plain p -> tokenizer.encode(withEos(p.text()), true);
             case Text.Conversation c -> tokenizer.encode(render(c.messages(), false, source), false);
@@ -58,6 +72,48 @@ public final class SftTokenization {
         boolean[] mask = new boolean[ids.length];
         java.util.Arrays.fill(mask, true);
         return new TokenizedSequence(ids, mask, source);
+    }
+
+    /**
+     * {@code messages} rendered with the assistant spans of the chat template, the loss mask true on the tokens inside
+     * them (and, when {@code promptTokens} is given, after the prompt's tokens).
+     *
+     * @throws DataException when the template marks no assistant tokens (it has no generation blocks), or a span
+     *                       boundary falls inside a token
+     */
+    private TokenizedSequence assistantTokens(List<Message> messages, Integer promptTokens, String source) {
+        ChatTemplate.Rendering rendering = tokenizer.chatTemplate().orElseThrow(() -> new DataException(source
+                + ": conversational example, but the tokenizer has no chat_template"))
+                .renderWithGenerationSpans(maps(messages), false, Map.of());
+        String text = rendering.text();
+        int[] ids = tokenizer.encode(text, false);
+        boolean[] mask = new boolean[ids.length];
+        for (int[] span : rendering.spans()) {
+            int from = tokenIndex(text, span[0], ids, source);
+            int to = tokenIndex(text, span[1], ids, source);
+            for (int t = from; t < to; t++) {
+                mask[t] = promptTokens == null || t >= promptTokens;
+            }
+        }
+        boolean any = false;
+        for (boolean m : mask) {
+            any |= m;
+        }
+        if (!any) {
+            throw new DataException(source + ": assistant_only_loss, but the chat template marks no assistant tokens"
+                    + " (it needs {% generation %} ... {% endgeneration %} around the assistant's turns)");
+        }
+        return new TokenizedSequence(ids, mask, source);
+    }
+
+    /** The number of tokens of {@code text} before character {@code at}: those of the prefix, which must tokenize alike. */
+    private int tokenIndex(String text, int at, int[] ids, String source) {
+        int[] prefix = tokenizer.encode(text.substring(0, at), false);
+        if (prefix.length > ids.length || !java.util.Arrays.equals(prefix, 0, prefix.length, ids, 0, prefix.length)) {
+            throw new DataException(source + ": an assistant span of the chat template starts or ends inside a token"
+                    + " (character " + at + "), so its tokens cannot be told apart");
+        }
+        return prefix.length;
     }
 
     private TokenizedSequence promptCompletion(Example.PromptCompletion pc) {
@@ -68,6 +124,9 @@ public final class SftTokenization {
             promptIds = tokenizer.encode(render(p.messages(), true, source), false);
             List<Message> all = new ArrayList<>(p.messages());
             all.addAll(c.messages());
+            if (assistantOnlyLoss) {
+                return assistantTokens(all, completionOnlyLoss ? promptIds.length : null, source);
+            }
             fullIds = tokenizer.encode(render(all, false, source), false);
         } else if (pc.prompt() instanceof Text.Plain p && pc.completion() instanceof Text.Plain c) {
             promptIds = tokenizer.encode(p.text(), true);
@@ -91,6 +150,10 @@ public final class SftTokenization {
     public String render(List<Message> messages, boolean addGenerationPrompt, String source) {
         ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> new DataException(source
                 + ": conversational example, but the tokenizer has no chat_template"));
+        return template.render(maps(messages), addGenerationPrompt, Map.of());
+    }
+
+    private static List<Map<String, Object>> maps(List<Message> messages) {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Message m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
@@ -98,7 +161,7 @@ public final class SftTokenization {
             map.put("content", m.content());
             list.add(map);
         }
-        return template.render(list, addGenerationPrompt, Map.of());
+        return list;
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.align4j.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,5 +91,34 @@ class SftTokenizationTest {
         assertArrayEquals(new boolean[] {false, true, true}, rows.get(1).lossMask());
         assertArrayEquals(new int[] {7}, rows.get(2).ids());
         assertEquals(2, a.truncate(2).length());
+    }
+
+    /** assistant_only_loss: only the tokens of the template's generation blocks are in the loss, as transformers masks. */
+    @Test
+    void assistantOnlyLossKeepsTheGenerationBlocks() {
+        Tokenizer templated = embedded.withChatTemplate("{% for m in messages %}{% if m.role == 'assistant' %}"
+                + "{% generation %}{{ m.content }}{{ eos_token }}{% endgeneration %}{% else %}{{ m.role }}: "
+                + "{{ m.content }}\n{% endif %}{% endfor %}");
+        List<Message> chat = List.of(new Message("user", "Hello"), new Message("assistant", "Hi there"),
+                new Message("user", "Bye"), new Message("assistant", "Farewell"));
+        Example.LanguageModeling example = new Example.LanguageModeling("c:1", new Text.Conversation(chat));
+        TokenizedSequence s = new SftTokenization(templated, true, true).tokenize(example);
+        String text = "user: Hello\nHi there<|endoftext|>user: Bye\nFarewell<|endoftext|>";
+        assertArrayEquals(embedded.encode(text, false), s.ids(), "the markers leave the text as rendered");
+        int firstStart = embedded.encode("user: Hello\n", false).length;
+        int firstEnd = embedded.encode("user: Hello\nHi there<|endoftext|>", false).length;
+        int secondStart = embedded.encode("user: Hello\nHi there<|endoftext|>user: Bye\n", false).length;
+        for (int t = 0; t < s.length(); t++) {
+            boolean assistant = t >= firstStart && t < firstEnd || t >= secondStart;
+            assertEquals(assistant, s.lossMask()[t], "token " + t);
+        }
+        assertEquals(text, templated.chatTemplate().orElseThrow().render(List.of(
+                Map.of("role", "user", "content", "Hello"), Map.of("role", "assistant", "content", "Hi there"),
+                Map.of("role", "user", "content", "Bye"), Map.of("role", "assistant", "content", "Farewell")),
+                false, Map.of()), "a plain rendering has no markers");
+        Tokenizer plain = embedded.withChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}");
+        DataException e = assertThrows(DataException.class,
+                () -> new SftTokenization(plain, true, true).tokenize(example));
+        assertTrue(e.getMessage().contains("the chat template marks no assistant tokens"), e.getMessage());
     }
 }

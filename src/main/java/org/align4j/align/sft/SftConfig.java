@@ -19,8 +19,8 @@ import org.align4j.train.OptionRecords;
  * @param evalPacking        eval_packing: pack the evaluation set (null: as packing)
  * @param completionOnlyLoss completion_only_loss: train only on completions of prompt-completion data (null, TRL's
  *                           default: true)
- * @param assistantOnlyLoss  assistant_only_loss: train only on assistant turns (false; true is refused: it needs the
- *                           chat template's generation blocks, not supported here)
+ * @param assistantOnlyLoss  assistant_only_loss: train only on the tokens of conversational data that the chat
+ *                           template's {% generation %} blocks produce (false)
  * @param lossType           loss_type: "nll" (null means it); TRL's "dft" is refused
  * @param datasetTextField   dataset_text_field: the JSONL field of language-modelling text ("text")
  * @param eosToken           eos_token: the token appended to each text and completion (null: the tokenizer's eos)
@@ -78,10 +78,6 @@ public record SftConfig(Integer maxLength, TruncationMode truncationMode, boolea
         if ((packing || Boolean.TRUE.equals(evalPacking)) && packingStrategy.equals("bfd")) {
             throw new InputException("packing_strategy bfd (best-fit decreasing, each document attending only to"
                     + " itself) is not implemented; use packing_strategy wrapped (rows filled by concatenation)");
-        }
-        if (assistantOnlyLoss) {
-            throw new InputException("assistant_only_loss is not implemented (it needs the chat template's"
-                    + " {% generation %} blocks); use prompt-completion data with completion_only_loss");
         }
         if (lossType != null && !lossType.equals("nll")) {
             throw new InputException("loss_type '" + lossType + "' is not implemented for SFT (here: nll)");

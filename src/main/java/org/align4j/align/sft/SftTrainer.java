@@ -37,7 +37,8 @@ public final class SftTrainer {
         ConfiguredTokenizer processing = ConfiguredTokenizer.of(tokenizer, tokenizerDir, sft.eosToken(),
                 sft.chatTemplatePath(), args.outputPath());
         Tokenizer configured = processing.tokenizer();
-        SftTokenization tokenization = new SftTokenization(configured, sft.trainsOnCompletionsOnly());
+        SftTokenization tokenization = new SftTokenization(configured, sft.trainsOnCompletionsOnly(),
+                sft.assistantOnlyLoss());
         List<Example> trainExamples = train;
         if (sft.shuffleDataset()) {
             trainExamples = new ArrayList<>(train);
