@@ -15,13 +15,36 @@ import java.util.stream.Stream;
 /**
  * The HTML page at the end of a run ({@value #FILE_NAME} in the run folder), made from what the folder holds so that
  * every trainer gets the same page: the final training, evaluation and summary metrics of {@code metrics.jsonl},
- * the PNG curves beside it, and the resolved configuration ({@code training_args.json} and the algorithm's
+ * the completions of a trainer that generates ({@value #COMPLETIONS_FILE}), the PNG curves beside it, and the
+ * resolved configuration ({@code training_args.json} and the algorithm's
  * {@code *_config.json}). It is rewritten whenever a trainer adds to the folder (DPO's curves, say), and written to a
  * temporary file, then renamed.
  */
 public final class RunReport {
     /** The report's file name in the run folder. */
     public static final String FILE_NAME = "report.html";
+    /** Completions a trainer that generates shows (one JSON object a line: prompt, completion, score). */
+    public static final String COMPLETIONS_FILE = "completions.jsonl";
+
+    /**
+     * One completion a trainer generated, for the report's samples table.
+     *
+     * @param prompt     the prompt's text
+     * @param completion the generated text
+     * @param score      its reward
+     */
+    public record Completion(String prompt, String completion, double score) {
+    }
+
+    /** Writes {@code completions} as {@value #COMPLETIONS_FILE} of the run folder (replaced atomically). */
+    public static void writeCompletions(RunFolder run, List<Completion> completions) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (Completion c : completions) {
+            lines.append(JSON.writeValueAsString(JSON.createObjectNode().put("prompt", c.prompt())
+                    .put("completion", c.completion()).put("score", c.score()))).append('\n');
+        }
+        run.replace(COMPLETIONS_FILE, file -> Files.writeString(file, lines, StandardCharsets.UTF_8));
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RunReport() {
@@ -53,6 +76,16 @@ public final class RunReport {
         }
         if (entries.isEmpty()) {
             html.append("<p>nothing was logged</p>\n");
+        }
+        List<JsonNode> samples = metrics(dir.resolve(COMPLETIONS_FILE));
+        if (!samples.isEmpty()) {
+            html.append("<h2>Samples</h2>\n<table>\n<tr><th>prompt</th><th>completion</th><th>score</th></tr>\n");
+            for (JsonNode s : samples) {
+                html.append("<tr><td>").append(escape(s.path("prompt").asText())).append("</td><td>")
+                        .append(escape(s.path("completion").asText())).append("</td><td>")
+                        .append(s.path("score").asDouble()).append("</td></tr>\n");
+            }
+            html.append("</table>\n");
         }
         html.append("<h2>Curves</h2>\n");
         try (Stream<Path> files = Files.list(dir)) {

@@ -17,6 +17,7 @@ import org.align4j.model.HfModels;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.train.RunFolder;
+import org.align4j.train.RunReport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,6 +128,14 @@ class PpoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
         assertTrue(Files.isRegularFile(out.resolve(PpoTrainer.CURVES_PNG)));
         assertEquals(HfModels.load(model).parameters().keySet(), HfModels.load(out).parameters().keySet());
+        // the last update's completions, decoded, in completions.jsonl and in the report's samples table
+        List<String> completions = Files.readAllLines(out.resolve(RunReport.COMPLETIONS_FILE));
+        assertFalse(completions.isEmpty());
+        JsonNode first = JSON.readTree(completions.getFirst());
+        assertTrue(first.get("prompt").isTextual() && first.get("completion").isTextual() && first.get("score")
+                .isNumber(), first.toString());
+        String report = Files.readString(out.resolve(RunReport.FILE_NAME));
+        assertTrue(report.contains("<h2>Samples</h2>") && report.contains("<h1>PPO run: "), "samples in the report");
     }
 
     @Test

@@ -33,6 +33,7 @@ import org.align4j.model.HfModelWriter;
 import org.align4j.model.RewardModel;
 import org.align4j.model.io.Dtype;
 import org.align4j.tensor.Tensor;
+import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.CheckpointFolders;
 import org.align4j.train.EpochSampler;
 import org.align4j.train.GradientClipping;
@@ -126,6 +127,8 @@ public final class PpoTrainer {
     private final int[][] prompts;
     private final PpoConfig config;
     private final PpoConfig.Options options;
+    /** How many of the last update's completions the run shows. */
+    private static final int SHOWN_COMPLETIONS = 8;
     private final HfModelWriter writer;
     private final Generator generator;
     private final GenerationConfig generation;
@@ -150,6 +153,8 @@ public final class PpoTrainer {
     private int batchInEpoch;
     private int[] permutation;
     private boolean started;
+    /** The last update's rollouts, for the completions the run shows at the end. */
+    private PpoRollout lastRollout;
     private long startNanos;
     private long startEpisode;
 
@@ -398,6 +403,7 @@ public final class PpoTrainer {
                             new MetricCurve.Series("objective/rlhf_reward", "rlhf reward (score - beta KL)"),
                             new MetricCurve.Series("objective/kl", "KL to the reference")));
         }
+        writeCompletions();
         RunReport.write(run, "PPO");
         return new Result(updates, episode, metrics);
     }
@@ -421,6 +427,7 @@ public final class PpoTrainer {
         double lr = schedule.learningRate(Math.min(updates, maxUpdates));
         Draws draws = draw();
         PpoRollout rollout = rollout(nextPrompts(), beta, draws.generationSeeds());
+        lastRollout = rollout;
         PpoUpdate.Statistics passes = optimise(rollout, lr, update, draws.orders());
         double seconds = Math.max((System.nanoTime() - startNanos) / 1e9, 1e-9);
         Map<String, Double> metrics = PpoMetrics.of(rollout, passes, beta, lr, episode,
@@ -527,6 +534,27 @@ public final class PpoTrainer {
             batch[i] = prompts[indices[i]];
         }
         return batch;
+    }
+
+    /**
+     * The last update's first rollouts as {@value RunReport#COMPLETIONS_FILE} (prompt, completion and score, as TRL's
+     * PPO trainer shows a table of completions), decoded with the tokenizer the run saves; nothing before the first
+     * update.
+     */
+    private void writeCompletions() throws IOException {
+        if (lastRollout == null) {
+            return;
+        }
+        Tokenizer tokenizer = writer.tokenizerDirectory() == null ? null : Tokenizer.load(writer.tokenizerDirectory());
+        List<RunReport.Completion> rows = new ArrayList<>();
+        for (int i = 0; i < Math.min(SHOWN_COMPLETIONS, lastRollout.prompts().length); i++) {
+            int[] prompt = lastRollout.prompts()[i];
+            int[] response = lastRollout.responses()[i];
+            rows.add(new RunReport.Completion(tokenizer != null ? tokenizer.decode(prompt, true)
+                    : Arrays.toString(prompt), tokenizer != null ? tokenizer.decode(response, true)
+                    : Arrays.toString(response), lastRollout.scores()[i]));
+        }
+        RunReport.writeCompletions(run, rows);
     }
 
     private PpoRollout rollout(int[][] batch, double beta, long[] seeds) {
