@@ -1,13 +1,20 @@
 package org.align4j.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.MalformedInputException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,7 +30,11 @@ import org.align4j.ClosestName;
  * {@link DataException} naming {@code file:line} and the field; nothing is silently dropped.
  */
 public final class JsonlDataset {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** One JSON value per line, nothing after it, no key twice. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     /** The field of language-modelling text in TRL's standard format. */
     public static final String TEXT_FIELD = "text";
 
@@ -79,19 +90,30 @@ public final class JsonlDataset {
      */
     public static <T> List<T> readLines(Path file, LineParser<T> parser) {
         List<T> examples = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
             int lineNo = 0;
-            while ((line = in.readLine()) != null) {
+            boolean more = true;
+            while (more) {
+                int b = in.read();
+                more = b >= 0;
+                if (more && b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                if (!more && line.size() == 0) {
+                    break;
+                }
                 lineNo++;
-                if (!line.isBlank()) {
-                    examples.add(parser.parse(line, file.getFileName() + ":" + lineNo));
+                String source = file.getFileName() + ":" + lineNo;
+                String text = decodeLine(line.toByteArray(), source);
+                line.reset();
+                if (!text.isBlank()) {
+                    examples.add(parser.parse(text, source));
                 }
             }
         } catch (NoSuchFileException e) {
             throw new DataException(file + ": no such file");
-        } catch (MalformedInputException e) {
-            throw new DataException(file + ": not UTF-8 text");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -99,6 +121,27 @@ public final class JsonlDataset {
             throw new DataException(file + ": no examples");
         }
         return examples;
+    }
+
+    /**
+     * A line's bytes (a line ends at {@code \n}, one {@code \r} before it dropped) as strict UTF-8 text.
+     *
+     * @throws DataException naming {@code source} for bytes that are not UTF-8, or a byte-order mark
+     */
+    private static String decodeLine(byte[] bytes, String source) {
+        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, length))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new DataException(source + ": not UTF-8 text");
+        }
+        if (text.startsWith("\uFEFF")) {
+            throw new DataException(source + ": starts with a byte-order mark (save the file as UTF-8 without one)");
+        }
+        return text;
     }
 
     /** One line as a JSON object; malformed JSON or another kind of value is a {@link DataException}. */

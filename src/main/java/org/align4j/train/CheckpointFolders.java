@@ -48,6 +48,18 @@ public final class CheckpointFolders {
         }
     }
 
+    /** The half-written checkpoint folders ({@code checkpoint-N.tmp}) of {@code outputDir}. */
+    private static List<Path> partial(Path outputDir) throws IOException {
+        if (!Files.isDirectory(outputDir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(outputDir)) {
+            return entries.filter(p -> Files.isDirectory(p) && p.getFileName().toString().endsWith(".tmp")
+                    && stepOf(p.resolveSibling(p.getFileName().toString().replaceFirst("\\.tmp$", ""))) >= 0)
+                    .toList();
+        }
+    }
+
     /** The newest checkpoint folder of {@code outputDir}, or null when there is none. */
     public static Path latest(Path outputDir) throws IOException {
         List<Path> all = list(outputDir);
@@ -56,9 +68,12 @@ public final class CheckpointFolders {
 
     /**
      * The checkpoint a {@code resume_from_checkpoint} value names: null for none (unset, blank or "false"), the
-     * {@link #latest} of {@code outputDir} for "true" (or "latest"), else the folder at that path.
+     * {@link #latest} of {@code outputDir} for "true" (or "latest"), else the folder at that path. A run stopped
+     * while writing its first checkpoint leaves only {@code checkpoint-N.tmp}: then the leftover is deleted and the
+     * run starts from scratch (null), with a warning.
      *
-     * @throws InputException naming the option when "true" finds no checkpoint or the path is no folder
+     * @throws InputException naming the option when "true" finds no checkpoint, complete or partial, or the path is
+     *                        no folder
      */
     public static Path toResume(String resumeFromCheckpoint, Path outputDir) throws IOException {
         String value = resumeFromCheckpoint;
@@ -67,10 +82,19 @@ public final class CheckpointFolders {
         }
         if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("latest")) {
             Path latest = latest(outputDir);
-            if (latest == null) {
+            if (latest != null) {
+                return latest;
+            }
+            List<Path> partial = partial(outputDir);
+            if (partial.isEmpty()) {
                 throw new InputException("resume_from_checkpoint: no " + PREFIX + "N folder in " + outputDir);
             }
-            return latest;
+            for (Path leftover : partial) {
+                AtomicDirectory.delete(leftover);
+            }
+            System.err.println("warning: resume_from_checkpoint: " + outputDir + " has no complete checkpoint (the"
+                    + " run stopped while writing its first); starting from scratch");
+            return null;
         }
         Path folder = Path.of(value);
         if (!Files.isDirectory(folder)) {

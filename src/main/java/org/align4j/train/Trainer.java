@@ -252,7 +252,9 @@ public final class Trainer<B> {
             }
         }
         double runtime = (System.nanoTime() - started) / 1e9;
-        double trainLoss = runSteps > 0 ? runLossSum / runSteps : 0.0;
+        // over every step of the run, a resumed one included; a state saved without the total: the steps run here
+        double trainLoss = !Double.isNaN(state.totalLoss) && state.globalStep > 0 ? state.totalLoss / state.globalStep
+                : runSteps > 0 ? runLossSum / runSteps : 0.0;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("train_runtime", runtime);
         summary.put("train_samples_per_second", runSamples / Math.max(runtime, 1e-9));
@@ -380,6 +382,7 @@ public final class Trainer<B> {
         lastStepLoss = stepLoss;
         runLossSum += stepLoss;
         runSteps++;
+        state.totalLoss += stepLoss;
     }
 
     /** HF's {@code DefaultFlowCallback} decisions after a step, in HF's order: log, evaluate, save. */
@@ -553,6 +556,7 @@ public final class Trainer<B> {
         state.bestGlobalStep = saved.bestGlobalStep;
         state.bestModelCheckpoint = saved.bestModelCheckpoint;
         state.numInputTokensSeen = saved.numInputTokensSeen;
+        state.totalLoss = saved.totalLoss;
     }
 
     private void appendLog(Map<String, Object> entry) throws IOException {

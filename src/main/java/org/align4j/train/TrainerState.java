@@ -36,6 +36,11 @@ public final class TrainerState {
     long saveSteps;
     long trainBatchSize;
     long numInputTokensSeen;
+    /**
+     * The sum of every step's training loss so far ({@code total_loss}, not an HF field), so that a resumed run's
+     * {@code train_loss} is the uninterrupted run's; NaN when read from a state written without it.
+     */
+    double totalLoss;
 
     TrainerState() {
     }
@@ -96,6 +101,7 @@ public final class TrainerState {
         node.put("num_train_epochs", numTrainEpochs);
         node.put("save_steps", saveSteps);
         node.put("train_batch_size", trainBatchSize);
+        node.put("total_loss", totalLoss);
         return node;
     }
 
@@ -137,6 +143,7 @@ public final class TrainerState {
         state.saveSteps = node.path("save_steps").asLong();
         state.trainBatchSize = node.path("train_batch_size").asLong();
         state.numInputTokensSeen = node.path("num_input_tokens_seen").asLong();
+        state.totalLoss = node.path("total_loss").isNumber() ? node.get("total_loss").asDouble() : Double.NaN;
         return state;
     }
 }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,5 +76,33 @@ class JsonlDatasetTest {
         assertThrows(DataException.class, () -> JsonlDataset.read(file("{\"label\": true}")));
         assertEquals(tmp.resolve("none.jsonl") + ": no such file",
                 assertThrows(DataException.class, () -> JsonlDataset.read(tmp.resolve("none.jsonl"))).getMessage());
+    }
+
+    /** Nothing is read past or around a line's object, and lines are counted as the file's \n-ended lines. */
+    @Test
+    void linesAreStrictJsonCountedByNewlines() throws IOException {
+        for (String bad : List.of("{\"text\": \"a\"} x", "{\"text\": \"a\"}]", "{\"text\": \"a\"} {\"text\": \"b\"}",
+                "{\"text\": \"a\", \"text\": \"b\"}")) {
+            DataException e = assertThrows(DataException.class, () -> JsonlDataset.read(file("{\"text\": \"ok\"}", bad)),
+                    bad);
+            assertTrue(e.getMessage().startsWith("data.jsonl:2: malformed JSON: "), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count());
+        }
+        Path crlf = tmp.resolve("crlf.jsonl");
+        Files.write(crlf, "{\"text\": \"a\"}\r\n\r\r\n{\"text\": 3}\r\n".getBytes(StandardCharsets.UTF_8));
+        DataException e = assertThrows(DataException.class, () -> JsonlDataset.read(crlf));
+        assertTrue(e.getMessage().startsWith("crlf.jsonl:3: "), "\\r\\r\\n ends one line: " + e.getMessage());
+        Path latin1 = tmp.resolve("latin1.jsonl");
+        byte[] good = "{\"text\": \"ok\"}\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xE9, '"', '}'};
+        byte[] both = java.util.Arrays.copyOf(good, good.length + bad.length);
+        System.arraycopy(bad, 0, both, good.length, bad.length);
+        Files.write(latin1, both);
+        assertEquals("latin1.jsonl:2: not UTF-8 text",
+                assertThrows(DataException.class, () -> JsonlDataset.read(latin1)).getMessage());
+        Path bom = tmp.resolve("bom.jsonl");
+        Files.write(bom, "\uFEFF{\"text\": \"a\"}\n".getBytes(StandardCharsets.UTF_8));
+        assertTrue(assertThrows(DataException.class, () -> JsonlDataset.read(bom)).getMessage()
+                .startsWith("bom.jsonl:1: starts with a byte-order mark"));
     }
 }

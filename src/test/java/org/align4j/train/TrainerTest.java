@@ -79,12 +79,14 @@ class TrainerTest {
         }
     }
 
+    private double uninterruptedTrainLoss;
+
     @BeforeAll
     void trainUninterrupted() throws Throwable {
         uninterrupted = root.resolve("uninterrupted");
         uninterruptedTask = TokenLanguageModelTask.llamaTiny();
         Trainer<int[]> trainer = new Trainer<>(resumableArgs(uninterrupted), uninterruptedTask, DATA, List.of());
-        trainer.train();
+        uninterruptedTrainLoss = trainer.train().trainingLoss();
         uninterruptedState = trainer.state();
     }
 
@@ -204,6 +206,8 @@ class TrainerTest {
                 "latest")), fresh, DATA, List.of());
         TrainOutput out = resumed.train();
         assertEquals(6, out.globalStep());
+        assertEquals(uninterruptedTrainLoss, out.trainingLoss(), 1e-12,
+                "train_loss averages every step of the run, not only the resumed ones");
 
         List<Map<String, Object>> expected = trainingLogs(uninterruptedState);
         List<Map<String, Object>> actual = trainingLogs(resumed.state());
@@ -439,5 +443,18 @@ class TrainerTest {
                 TokenLanguageModelTask.llamaTiny(), DATA, List.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, trainer::train);
         assertEquals("resume_from_checkpoint: no checkpoint-N folder in " + out, e.getMessage());
+    }
+
+    /** A run killed while writing its first checkpoint leaves only checkpoint-N.tmp: resuming starts from scratch. */
+    @Test
+    void resumingARunKilledInItsFirstCheckpointStartsFromScratch() throws IOException {
+        Path out = root.resolve("killed-in-first-checkpoint");
+        Files.createDirectories(out.resolve("checkpoint-2.tmp"));
+        Files.writeString(out.resolve("checkpoint-2.tmp").resolve("model.safetensors"), "half written");
+        Trainer<int[]> trainer = new Trainer<>(args(out, Map.of("max_steps", 2, "resume_from_checkpoint", true)),
+                TokenLanguageModelTask.llamaTiny(), DATA, List.of());
+        assertEquals(2, trainer.train().globalStep());
+        assertFalse(Files.exists(out.resolve("checkpoint-2.tmp")), "the leftover is gone");
+        assertEquals(2, trainingLogs(trainer.state()).size(), "every step ran");
     }
 }

@@ -56,8 +56,17 @@ final class VectorLogSoftmax {
                 float rowLse = lse[outOff + r];
                 float max = VectorMath.max(logits, row, vocab);
                 int best = 0;
-                while (logits[row + best] != max) {
-                    best++;
+                if (Float.isNaN(max)) {
+                    // a row with NaN (a diverged model): the scalar twin's rule, the first of the largest by >
+                    for (int j = 1; j < vocab; j++) {
+                        if (logits[row + j] > logits[row + best]) {
+                            best = j;
+                        }
+                    }
+                } else {
+                    while (logits[row + best] != max) {
+                        best++;
+                    }
                 }
                 argmax[outOff + r] = best;
                 double expected = 0;

@@ -417,6 +417,16 @@ class VectorKernelsTest {
             }
             assertEquals(h, entropy.get(1), 1e-6, k.name());
         }
+        // a diverged row (NaN among the logits) gets the scalar twin's argmax, not an out-of-bounds read
+        float[] diverged = new float[40];
+        diverged[3] = 2f;
+        diverged[17] = Float.NaN;
+        diverged[29] = 5f;
+        int[] scalar = new int[1];
+        int[] vector = new int[1];
+        SCALAR.logitStatistics(t(diverged), 0, Tensor.zeros(1), 0, 1, 40, scalar, Tensor.zeros(1));
+        VECTOR.logitStatistics(t(diverged), 0, Tensor.zeros(1), 0, 1, 40, vector, Tensor.zeros(1));
+        assertArrayEquals(scalar, vector);
     }
 
     @Test
