@@ -1,11 +1,8 @@
 package org.align4j.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.align4j.ClosestName;
+import org.align4j.StrictJson;
 
 /**
  * Reads a JSONL file of examples in TRL's formats, detecting each line's format from its keys. Every problem is a
@@ -31,10 +29,7 @@ import org.align4j.ClosestName;
  */
 public final class JsonlDataset {
     /** One JSON value per line, nothing after it, no key twice. */
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
     /** The field of language-modelling text in TRL's standard format. */
     public static final String TEXT_FIELD = "text";
 

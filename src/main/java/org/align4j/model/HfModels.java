@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.align4j.autograd.Var;
+import org.align4j.StrictJson;
 import org.align4j.model.io.Dtype;
 import org.align4j.model.io.HfCheckpoint;
 import org.align4j.model.io.SafeTensorsWriter;
@@ -46,11 +47,17 @@ public final class HfModels {
         return ModelConfig.fromJson(obj, file.toString());
     }
 
-    private static JsonNode readJson(Path file) {
+    /**
+     * A JSON file of a model or adapter folder, read strictly ({@link StrictJson}).
+     *
+     * @throws ModelException naming the file (and line) for a missing, unreadable or malformed file
+     */
+    public static JsonNode readJson(Path file) {
         try {
-            return JSON.readTree(file.toFile());
+            return StrictJson.read(file);
         } catch (JsonProcessingException e) {
-            throw new ModelException(file + ":" + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage());
+            throw new ModelException(file + (e.getLocation() != null ? ":" + e.getLocation().getLineNr() : "")
+                    + ": invalid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             if (!Files.exists(file)) {
                 throw new ModelException(file + ": no such file");

@@ -1,6 +1,5 @@
 package org.align4j.nn;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -21,6 +20,7 @@ import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.DelegatingCausalLM;
+import org.align4j.model.HfModels;
 import org.align4j.model.LinearModule;
 import org.align4j.model.ModelException;
 import org.align4j.model.Models;
@@ -201,17 +201,7 @@ public final class LoraModel extends DelegatingCausalLM {
         if (!Files.isDirectory(directory)) {
             throw new ModelException(directory + ": no such adapter directory");
         }
-        return readJson(directory.resolve(CONFIG_FILE));
-    }
-
-    private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new ModelException(file + ":" + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ModelException(file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file"));
-        }
+        return HfModels.readJson(directory.resolve(CONFIG_FILE));
     }
 
     /** The configuration; "all-linear" is resolved to the module names it chose, as PEFT saves it. */

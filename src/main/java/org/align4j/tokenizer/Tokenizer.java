@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import org.align4j.StrictJson;
 
 /**
  * A Hugging Face tokenizer loaded from a model directory: {@code tokenizer.json} (the {@code tokenizers} pipeline)
@@ -196,7 +197,7 @@ public final class Tokenizer {
 
     private static JsonNode readJson(Path path, boolean required) {
         try {
-            JsonNode node = JSON.readTree(path.toFile());
+            JsonNode node = StrictJson.read(path);
             if (node == null || !node.isObject()) {
                 throw new TokenizerException(path + ": expected a JSON object");
             }
