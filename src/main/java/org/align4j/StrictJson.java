@@ -37,16 +37,26 @@ public final class StrictJson {
      */
     public static JsonNode read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
+        return MAPPER.readTree(text(bytes, bytes.length));
+    }
+
+    /**
+     * The first {@code length} bytes of {@code bytes} as strict UTF-8 text.
+     *
+     * @throws JsonParseException for bytes that are not UTF-8, or a byte-order mark at the start
+     */
+    public static String text(byte[] bytes, int length) throws JsonParseException {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, length))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new JsonParseException(null, "not UTF-8 text");
         }
         if (text.startsWith("\uFEFF")) {
             throw new JsonParseException(null, "starts with a byte-order mark (save it as UTF-8 without one)");
         }
-        return MAPPER.readTree(text);
+        return text;
     }
 }

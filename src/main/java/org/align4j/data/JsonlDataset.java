@@ -9,10 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -125,18 +121,11 @@ public final class JsonlDataset {
      */
     private static String decodeLine(byte[] bytes, String source) {
         int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, length))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new DataException(source + ": not UTF-8 text");
+            return StrictJson.text(bytes, length);
+        } catch (JsonProcessingException e) {
+            throw new DataException(source + ": " + e.getOriginalMessage());
         }
-        if (text.startsWith("\uFEFF")) {
-            throw new DataException(source + ": starts with a byte-order mark (save the file as UTF-8 without one)");
-        }
-        return text;
     }
 
     /** One line as a JSON object; malformed JSON or another kind of value is a {@link DataException}. */
