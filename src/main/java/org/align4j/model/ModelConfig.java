@@ -44,6 +44,8 @@ public record ModelConfig(
 
     /** The config.json fields that record the weights' dtype: transformers 5 writes {@code dtype}, 4 {@code torch_dtype}. */
     private static final List<String> DTYPE_FIELDS = List.of("dtype", "torch_dtype");
+    /** Valid torch dtype names a config may record that the engine does not store weights in (read as float32). */
+    private static final List<String> OTHER_DTYPE_NAMES = List.of("float64", "auto");
 
     /**
      * The dtype of the model's weights as config.json records it ({@code dtype}, else {@code torch_dtype}:
@@ -93,12 +95,63 @@ public record ModelConfig(
      */
     public static ModelConfig fromJson(ObjectNode json, String source) {
         String type = text(json, "model_type", null, source);
-        return switch (type) {
+        ModelConfig config = switch (type) {
             case "gpt2" -> gpt2(json, source);
             case "llama", "qwen2", "qwen3" -> llamaFamily(type, json, source);
             default -> throw new ModelException(source + ": unknown model_type '" + type + "' (supported: "
                     + String.join(", ", SUPPORTED) + ")");
         };
+        config.checkValues(source);
+        return config;
+    }
+
+    /**
+     * Refuses the values no model can have: a non-positive or non-finite norm epsilon or rope_theta, token ids that
+     * are not non-negative integers (a pad id also below vocab_size; -1 means none), a dtype no checkpoint stores, and
+     * a tensor too large for one array.
+     */
+    private void checkValues(String src) {
+        String epsField = isGpt2() ? "layer_norm_epsilon" : "rms_norm_eps";
+        if (!(normEps > 0) || !Float.isFinite(normEps)) {
+            throw new ModelException(src + ": field '" + epsField + "' must be a positive number, got " + normEps);
+        }
+        if (rope != null && (!(rope.theta() > 0) || !Double.isFinite(rope.theta()))) {
+            throw new ModelException(src + ": field 'rope_theta' must be a positive number, got " + rope.theta());
+        }
+        for (String field : List.of("eos_token_id", "bos_token_id", "pad_token_id")) {
+            JsonNode n = json.get(field);
+            for (JsonNode id : n == null || n.isNull() ? List.<JsonNode>of() : n.isArray() ? List.copyOf(
+                    java.util.stream.StreamSupport.stream(n.spliterator(), false).toList()) : List.of(n)) {
+                // pad_token_id -1 is an old "no pad token" convention some checkpoints keep. The pad id is fed to the
+                // model, so it must be in the vocabulary; transformers' own small configs keep GPT-2's eos and bos
+                // 50256 beside a smaller vocabulary, which only means generation never meets them
+                boolean pad = field.equals("pad_token_id");
+                boolean none = pad && id.isIntegralNumber() && id.asLong() == -1;
+                if (!none && (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0
+                        || pad && id.asInt() >= vocabSize)) {
+                    throw new ModelException(src + ": field '" + field + "' must hold token ids (non-negative"
+                            + " integers" + (pad ? " below vocab_size " + vocabSize : "") + "), got " + n);
+                }
+            }
+        }
+        for (String field : DTYPE_FIELDS) {
+            JsonNode n = json.get(field);
+            if (n != null && !n.isNull() && (!n.isTextual() || Dtype.fromTorchName(n.asText()).isEmpty()
+                    && !OTHER_DTYPE_NAMES.contains(n.asText()))) {
+                throw new ModelException(src + ": field '" + field + "' must name a torch dtype (float32, bfloat16,"
+                        + " float16, float64, auto), got " + n);
+            }
+        }
+        // the largest tensors of each kind: embeddings (and wpe), the fused or separate attention, the MLP
+        long attention = isGpt2() ? 3L * hiddenSize : (long) (numHeads + 2 * numKvHeads) * headDim;
+        long[][] largest = {{vocabSize, hiddenSize}, {isGpt2() ? maxPositions : 1, hiddenSize},
+            {attention, hiddenSize}, {intermediateSize, hiddenSize}};
+        for (long[] shape : largest) {
+            if (shape[0] * shape[1] > Integer.MAX_VALUE - 8) {
+                throw new ModelException(src + ": a " + shape[0] + " x " + shape[1] + " weight has more elements than"
+                        + " one array holds (check vocab_size, hidden_size, intermediate_size and the head counts)");
+            }
+        }
     }
 
     private static ModelConfig gpt2(ObjectNode j, String src) {

@@ -102,7 +102,7 @@ class HfModelsTest {
     }
 
     @Test
-    void configRecordsTheDtypeInTheFieldsItHas() {
+    void configRecordsTheDtypeInTheFieldsItHas() throws Exception {
         ModelConfig neither = Presets.config("llama", "tiny");
         assertEquals(Dtype.F32, neither.dtype());
         ModelConfig added = neither.withDtype(Dtype.BF16);
@@ -117,6 +117,21 @@ class HfModelsTest {
         assertEquals(Dtype.F16, ModelConfig.fromJson(both, "test").dtype());
         assertEquals(Dtype.F32, ModelConfig.fromJson(neither.json().deepCopy().put("torch_dtype", "float64"), "test")
                 .dtype(), "a dtype the engine cannot write");
+        ModelException unknown = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class,
+                () -> ModelConfig.fromJson(neither.json().deepCopy().put("dtype", "floatx"), "test"));
+        assertEquals("test: field 'dtype' must name a torch dtype (float32, bfloat16, float16, float64, auto), got"
+                + " \"floatx\"", unknown.getMessage());
+        for (String[] bad : new String[][] {{"rms_norm_eps", "0"}, {"rms_norm_eps", "-1e-6"}, {"rope_theta", "-10000"},
+            {"eos_token_id", "-3"}, {"pad_token_id", "99999"}, {"eos_token_id", "1.5"}}) {
+            ObjectNode json = neither.json().deepCopy();
+            json.set(bad[0], new com.fasterxml.jackson.databind.ObjectMapper().readTree(bad[1]));
+            ModelException e = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class,
+                    () -> ModelConfig.fromJson(json, "test"), bad[0] + " " + bad[1]);
+            assertTrue(e.getMessage().startsWith("test: field '" + bad[0] + "' must "), e.getMessage());
+        }
+        ObjectNode huge = neither.json().deepCopy().put("vocab_size", 2_000_000_000);
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(ModelException.class,
+                () -> ModelConfig.fromJson(huge, "test")).getMessage().contains("more elements than one array holds"));
     }
 
     private Path copyOf(String name) throws IOException {
