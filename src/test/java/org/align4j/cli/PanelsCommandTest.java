@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.align4j.Captured;
 import org.align4j.data.ConditionedExample;
 import org.align4j.data.JsonlDataset;
 import org.align4j.data.panels.ConditionPanel;
@@ -65,7 +63,7 @@ class PanelsCommandTest {
     @Test
     void modelBuilderRetriesThenFailsOrFallsBack() {
         Path out = tmp.resolve("model-panels.jsonl");
-        String err = stderrOf(() -> assertEquals(2, Main.run("panels", "build", "--input", texts.toString(),
+        String err = Captured.stderr(() -> assertEquals(2, Main.run("panels", "build", "--input", texts.toString(),
                 "--output", out.toString(), "--builder", "model", "--model", model.toString(), "--attempts", "2",
                 "--max-new-tokens", "6")));
         assertTrue(err.startsWith("align4j build: farm:1: the model's panel did not parse in 2 attempts"), err);
@@ -98,7 +96,7 @@ class PanelsCommandTest {
         Files.write(bad, List.of("{\"paragraphs\": [\"a\", \"b\"]}", "{\"paragraphs\": \"a b\"}"));
         Path badPanel = tmp.resolve("bad-panel.json");
         Files.writeString(badPanel, "{\"characters\": [{\"description\": \"no name\"}]}");
-        String err = stderrOf(() -> {
+        String err = Captured.stderr(() -> {
             assertEquals(2, Main.run("panels", "build", "--input", bad.toString(), "--output",
                     tmp.resolve("x.jsonl").toString()));
             assertEquals(2, Main.run("write", "--model", model.toString(), "--panel", badPanel.toString()));
@@ -110,17 +108,5 @@ class PanelsCommandTest {
         assertTrue(lines[0].contains("bad.jsonl:2: field 'paragraphs' must be a list of strings"), lines[0]);
         assertTrue(lines[1].contains("bad-panel.json: field 'characters[0]': a name must not be blank"), lines[1]);
         assertTrue(lines[2].contains("--builder model needs --model DIR"), lines[2]);
-    }
-
-    static String stderrOf(Runnable body) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setErr(err);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 }

@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.align4j.Captured;
 import org.align4j.data.BrownCorpus;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
@@ -58,7 +56,7 @@ class RmCommandTest {
         pairs = tmp.resolve("pairs.jsonl");
         Files.write(pairs, lines);
         run = tmp.resolve("run");
-        trainOutput = captureOut(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data",
+        trainOutput = Captured.stdout(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data",
                 pairs.toString(), "--eval-data", pairs.toString(), "--output", run.toString(), "--max-steps", "12",
                 "--learning-rate", "3e-3", "--per-device-train-batch-size", "4", "--logging-steps", "2",
                 "--eval-strategy", "steps", "--eval-steps", "6", "--save-steps", "6",
@@ -119,7 +117,7 @@ class RmCommandTest {
     @Test
     void rewardScoresPairsAsTheSavedModelDoes() throws IOException {
         Path scores = tmp.resolve("scores.jsonl");
-        String out = captureOut(() -> assertEquals(0, Main.run("reward", "--model", run.toString(), "--data",
+        String out = Captured.stdout(() -> assertEquals(0, Main.run("reward", "--model", run.toString(), "--data",
                 pairs.toString(), "--out", scores.toString(), "--batch-size", "3")));
         assertTrue(out.contains("chosen wins in 8 of 8 pairs (accuracy 1.0000)"), out);
         List<String> lines = Files.readAllLines(scores);
@@ -145,7 +143,7 @@ class RmCommandTest {
         Path texts = tmp.resolve("texts.jsonl");
         Files.write(texts, List.of("{\"text\": \"He felt wonderful.\"}",
                 "{\"prompt\": \"He felt\", \"completion\": \" wonderful.\"}", "{\"text\": \"He felt terrible.\"}"));
-        String out = captureOut(() -> assertEquals(0, Main.run("reward", "--model", run.toString(), "--data",
+        String out = Captured.stdout(() -> assertEquals(0, Main.run("reward", "--model", run.toString(), "--data",
                 texts.toString())));
         String[] lines = out.strip().split("\n");
         assertEquals(3, lines.length, out);
@@ -168,7 +166,7 @@ class RmCommandTest {
         String[] args = {"rm", "--model", model.toString(), "--data", pairs.toString(), "--output", out.toString(),
             "--max-steps", "6", "--learning-rate", "3e-2", "--per-device-train-batch-size", "4", "--logging-steps", "1",
             "--save-steps", "3", "--disable-tqdm", "--use-peft", "--lora-r", "4"};
-        captureOut(() -> assertEquals(0, Main.run(args)));
+        Captured.stdout(() -> assertEquals(0, Main.run(args)));
         assertTrue(Files.notExists(out.resolve("model.safetensors")), "the base is not written again");
         JsonNode adapterConfig = JSON.readTree(out.resolve("adapter_config.json").toFile());
         assertEquals("SEQ_CLS", adapterConfig.get("task_type").asText());
@@ -186,18 +184,18 @@ class RmCommandTest {
         Path resumed = tmp.resolve("peft-resumed");
         String[] interrupted = args.clone();
         interrupted[6] = resumed.toString();
-        captureOut(() -> assertEquals(0, Main.run(interrupted)));
+        Captured.stdout(() -> assertEquals(0, Main.run(interrupted)));
         org.align4j.model.io.AtomicDirectory.delete(resumed.resolve("checkpoint-6"));
         Files.delete(resumed.resolve("adapter_model.safetensors"));
         List<String> resume = new ArrayList<>(List.of(interrupted));
         resume.addAll(List.of("--resume-from-checkpoint", resumed.resolve("checkpoint-3").toString()));
-        captureOut(() -> assertEquals(0, Main.run(resume.toArray(String[]::new))));
+        Captured.stdout(() -> assertEquals(0, Main.run(resume.toArray(String[]::new))));
         assertEquals(-1, Files.mismatch(out.resolve("adapter_model.safetensors"),
                 resumed.resolve("adapter_model.safetensors")), "a resumed run ends with the same adapter");
 
         // --adapter continues from the trained adapter and head: the first loss is below the fresh run's
         Path continued = tmp.resolve("peft-continued");
-        captureOut(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(),
+        Captured.stdout(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(),
                 "--output", continued.toString(), "--max-steps", "1", "--learning-rate", "1e-9",
                 "--per-device-train-batch-size", "4", "--logging-steps", "1", "--disable-tqdm", "--use-peft",
                 "--lora-r", "4", "--adapter", out.toString())));
@@ -206,14 +204,14 @@ class RmCommandTest {
         assertTrue(continuedLoss < losses.getFirst() - 0.05, continuedLoss + " vs " + losses);
 
         // an adapter is not a model: scoring with it says how to merge it
-        String err = captureErr(() -> assertEquals(2, Main.run("reward", "--model", out.toString(), "--data",
+        String err = Captured.stderr(() -> assertEquals(2, Main.run("reward", "--model", out.toString(), "--data",
                 pairs.toString())));
         assertTrue(err.contains("holds a LoRA adapter (adapter_config.json), not a model: fold it into its base model"
                 + " with 'align4j merge"), err);
 
         // merged, it is a reward model that scores as the base with the adapter
         Path merged = tmp.resolve("peft-merged");
-        captureOut(() -> assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(),
+        Captured.stdout(() -> assertEquals(0, Main.run("merge", "--model", model.toString(), "--adapter", out.toString(),
                 "--output", merged.toString())));
         RewardModel whole = RewardModel.load(merged, 0);
         RewardModel base = RewardModel.load(model, 0);
@@ -234,7 +232,7 @@ class RmCommandTest {
     @Test
     void saveDtypeChoosesTheSavedTensorsDtype() throws IOException {
         Path out = tmp.resolve("bf16-run");
-        captureOut(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(),
+        Captured.stdout(() -> assertEquals(0, Main.run("rm", "--model", model.toString(), "--data", pairs.toString(),
                 "--output", out.toString(), "--max-steps", "1", "--per-device-train-batch-size", "4",
                 "--save-strategy", "no", "--disable-tqdm", "--save-dtype", "bfloat16")));
         assertEquals(Set.of("BF16"), SftCommandTest.dtypes(out));
@@ -245,7 +243,7 @@ class RmCommandTest {
 
     @Test
     void pairsLongerThanMaxLengthAreDroppedWithACountedWarning() {
-        String err = captureErr(() -> assertEquals(2, Main.run("rm", "--model", model.toString(), "--data",
+        String err = Captured.stderr(() -> assertEquals(2, Main.run("rm", "--model", model.toString(), "--data",
                 pairs.toString(), "--output", tmp.resolve("short").toString(), "--max-length", "8", "--max-steps", "1",
                 "--disable-tqdm")));
         assertTrue(err.contains("dropped 8 of 8 training pairs longer than max_length 8 tokens"), err);
@@ -260,7 +258,7 @@ class RmCommandTest {
         Files.write(badMargin, List.of("{\"chosen\": \"a\", \"rejected\": \"b\", \"margin\": [1]}"));
         Path prompts = tmp.resolve("prompts.jsonl");
         Files.write(prompts, List.of("{\"prompt\": \"only a prompt\"}"));
-        String err = captureErr(() -> {
+        String err = Captured.stderr(() -> {
             assertEquals(2, Main.run("rm", "--model", model.toString(), "--data", bad.toString(), "--output",
                     tmp.resolve("bad-run").toString()));
             assertEquals(2, Main.run("rm", "--model", model.toString(), "--data", badMargin.toString(), "--output",
@@ -278,29 +276,5 @@ class RmCommandTest {
                 + " '--center-rewards-coefficient'?)"), lines[2]);
         assertTrue(lines[3].contains("not a reward model"), lines[3]);
         assertTrue(lines[4].contains("prompts.jsonl:1: expected text, messages or prompt/completion"), lines[4]);
-    }
-
-    private static String captureOut(Runnable action) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setOut(saved);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
-    }
-
-    private static String captureErr(Runnable action) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(saved);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 }

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.align4j.Captured;
 import org.align4j.InputException;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +26,7 @@ class InapplicableOptionsTest {
         options.put("push_to_hub", false);
         options.put("label_smoothing_factor", 0);
         options.put("fsdp", "");
-        String err = stderrOf(() -> {
+        String err = Captured.stderr(() -> {
             TrainingArguments args = TrainingArguments.fromOptions(options, "dpo.yaml", TrainingArguments.defaults());
             assertEquals(1e-6, args.learningRate());
         });
@@ -65,17 +63,5 @@ class InapplicableOptionsTest {
         Map<String, Object> kept = InapplicableOptions.sieve(Map.of("max_length", 64, "loss_type", "sigmoid"),
                 java.util.Set.of("max_length", "loss_type"), "dpo.yaml");
         assertEquals(Map.of("max_length", 64, "loss_type", "sigmoid"), kept);
-    }
-
-    private static String stderrOf(Runnable action) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(original);
-        }
-        return buffer.toString(StandardCharsets.UTF_8);
     }
 }
