@@ -72,6 +72,14 @@ class MainTest {
         }
     }
 
+    /** A name holding a line break or a control character is escaped: the message stays one line. */
+    @Test
+    void controlCharactersInNamesAreEscaped() {
+        Outcome out = run(new DataException("bad\nname\u0007.jsonl:3: missing field 'text'"), "fail");
+        assertEquals(Main.EXIT_BAD_INPUT, out.exitCode());
+        assertEquals("align4j fail: bad\\nname\\u0007.jsonl:3: missing field 'text'", out.err().strip());
+    }
+
     @Test
     void inputErrorsAreOneLineWithExitCode2() {
         for (Exception e : new Exception[] {new DataException("train.jsonl:12: field 'chosen' must be a string"),
