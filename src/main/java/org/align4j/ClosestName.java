@@ -1,7 +1,10 @@
 package org.align4j;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The known name closest to a misspelt one, for "did you mean" hints: an option, a command, a dataset field. Closeness
@@ -15,6 +18,25 @@ public final class ClosestName {
     public static String among(String given, Collection<String> names) {
         return names.stream().min(Comparator.comparingInt(name -> editDistance(given, name)))
                 .filter(name -> editDistance(given, name) <= Math.max(2, given.length() / 4)).orElse(null);
+    }
+
+    /**
+     * The one of {@code values} whose name ({@code nameOf}) is {@code given}.
+     *
+     * @param what the kind of name, for the message (e.g. "DPO loss type")
+     * @throws InputException naming {@code given}, the closest valid name and every valid name, when none matches
+     */
+    public static <E> E pick(E[] values, Function<E, String> nameOf, String given, String what) {
+        for (E value : values) {
+            if (nameOf.apply(value).equals(given)) {
+                return value;
+            }
+        }
+        List<String> names = Arrays.stream(values).map(nameOf).toList();
+        String closest = among(String.valueOf(given), names);
+        throw new InputException("unknown " + what + " '" + given + "'"
+                + (closest != null ? " (did you mean '" + closest + "'?)" : "") + "; valid names: "
+                + String.join(", ", names));
     }
 
     /** Levenshtein distance (insertions, deletions and substitutions cost 1). */

@@ -29,18 +29,17 @@ import picocli.CommandLine.Mixin;
         "Options: --condition-weights GPT4=1.0,GPT3=0.1, --user-prefix, --assistant-prefix, --end-of-turn, --max-length,",
         "and any HF TrainingArguments option, as flags or in --config (snake_case names)."})
 final class CrlftCommand extends TrainerCommand {
-    /** Every option as a flag: HF's training arguments with TRL's SFT defaults, C-RLFT's options and max_length. */
-    static final Map<String, Object> OPTION_DEFAULTS = optionDefaultsWithMaxLength();
-
-    private static Map<String, Object> optionDefaultsWithMaxLength() {
-        Map<String, Object> defaults = ConfigFlags.trainerDefaults(SftCommand.TRL_DEFAULTS, CrlftConfig.defaults());
-        defaults.put("max_length", SftConfig.defaults().maxLength());
-        return defaults;
+    @Override
+    Map<String, Object> trlDefaults() {
+        return SftCommand.TRL_DEFAULTS;
     }
 
+    /** HF's training arguments with TRL's SFT defaults, C-RLFT's options, and SFTConfig's max_length. */
     @Override
     Map<String, Object> optionDefaults() {
-        return OPTION_DEFAULTS;
+        Map<String, Object> defaults = super.optionDefaults();
+        defaults.put("max_length", SftConfig.defaults().maxLength());
+        return defaults;
     }
 
     @Override
@@ -59,7 +58,7 @@ final class CrlftCommand extends TrainerCommand {
         Integer maxLengthOption = SftConfig.fromOptions(takeOptions(Set.of("max_length")), training.source())
                 .maxLength();
         int maxLength = maxLengthOption != null ? maxLengthOption : HfModels.readConfig(model).maxPositions();
-        TrainingArguments args = trainingArguments(SftCommand.TRL_DEFAULTS);
+        TrainingArguments args = trainingArguments();
         CausalLM lm = causalLmToTrain(lora, torchDtype, args, maxLength);
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());
         CrlftTokenization tokenization = new CrlftTokenization(tokenizer, crlft);

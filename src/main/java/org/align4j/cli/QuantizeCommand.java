@@ -48,11 +48,15 @@ import picocli.CommandLine.Spec;
                 + " after quantisation-aware training (--qat --data F.jsonl ...: the options of align4j sft).",
         "The output loads in align4j generate."})
 final class QuantizeCommand implements Callable<Integer> {
+    /** The --qat options: sft's (HF's training arguments with TRL's SFT defaults, then SFTConfig's own). */
+    private static final Map<String, Object> QAT_OPTION_DEFAULTS = ConfigFlags.trainerDefaults(SftCommand.TRL_DEFAULTS,
+            SftConfig.defaults());
+
     /** Declares the options of {@code align4j sft} as flags, for {@code --qat}. */
     public static final class Flags implements CommandLine.IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            ConfigFlags.addTrainer(spec, SftCommand.OPTION_DEFAULTS, SftConfig.defaults());
+            ConfigFlags.addTrainer(spec, QAT_OPTION_DEFAULTS, SftConfig.defaults());
             return spec;
         }
     }
@@ -87,7 +91,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         WeightQuantization quantization = WeightQuantization.ofBits(bits);
-        Map<String, Object> options = training.given(SftCommand.OPTION_DEFAULTS.keySet());
+        Map<String, Object> options = training.given(QAT_OPTION_DEFAULTS.keySet());
         if (!qat && (data != null || !options.isEmpty())) {
             throw new CommandLine.ParameterException(spec.commandLine(), "training options need --qat");
         }

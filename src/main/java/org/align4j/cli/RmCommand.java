@@ -34,12 +34,9 @@ final class RmCommand extends TrainerCommand {
     /** TRL RewardConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = TrainingArguments.trlDefaults(1e-4);
 
-    /** Every option as a flag: HF's training arguments with TRL's RewardConfig's defaults, then RewardConfig's own options. */
-    static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, RewardConfig.defaults());
-
     @Override
-    Map<String, Object> optionDefaults() {
-        return OPTION_DEFAULTS;
+    Map<String, Object> trlDefaults() {
+        return TRL_DEFAULTS;
     }
 
     @Override
@@ -50,7 +47,7 @@ final class RmCommand extends TrainerCommand {
     @Override
     public Integer call() throws IOException {
         RewardConfig config = RewardConfig.fromOptions(takeOptions(RewardConfig.OPTION_NAMES), training.source());
-        TrainingArguments args = trainingArguments(TRL_DEFAULTS);
+        TrainingArguments args = trainingArguments();
         ModelConfig modelConfig = HfModels.readConfig(model);
         int maxLength = config.maxLength() != null ? config.maxLength() : modelConfig.maxPositions();
         sizeRun(modelConfig, args, 2, maxLength);

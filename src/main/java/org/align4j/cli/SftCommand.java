@@ -32,12 +32,9 @@ final class SftCommand extends TrainerCommand {
     /** TRL SFTConfig's trainer defaults that differ from HF TrainingArguments'. */
     static final Map<String, Object> TRL_DEFAULTS = TrainingArguments.trlDefaults(2e-5);
 
-    /** Every option as a flag: HF's training arguments with TRL's SFTConfig's defaults, then SFTConfig's own options. */
-    static final Map<String, Object> OPTION_DEFAULTS = ConfigFlags.trainerDefaults(TRL_DEFAULTS, SftConfig.defaults());
-
     @Override
-    Map<String, Object> optionDefaults() {
-        return OPTION_DEFAULTS;
+    Map<String, Object> trlDefaults() {
+        return TRL_DEFAULTS;
     }
 
     @Override
@@ -48,7 +45,7 @@ final class SftCommand extends TrainerCommand {
     @Override
     public Integer call() throws IOException {
         SftConfig sft = SftConfig.fromOptions(takeOptions(SftConfig.OPTION_NAMES), training.source());
-        TrainingArguments args = trainingArguments(TRL_DEFAULTS);
+        TrainingArguments args = trainingArguments();
         CausalLM lm = causalLmToTrain(lora, torchDtype, args,
                 sft.maxLength() != null ? sft.maxLength() : HfModels.readConfig(model).maxPositions());
         Tokenizer tokenizer = tokenizer(lm.config().vocabSize());

@@ -49,14 +49,20 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
     private Map<String, Object> options;
     private String memoryNeeded;
 
-    /**
-     * Every option this command takes as a flag, with its default ({@link ConfigFlags#trainerDefaults}); the
-     * {@link Flags} transformer declares them.
-     */
-    abstract Map<String, Object> optionDefaults();
+    /** The trainer defaults the algorithm's TRL config sets ({@link TrainingArguments#trlDefaults}). */
+    abstract Map<String, Object> trlDefaults();
 
     /** The algorithm's own option record, with its defaults (for the flags' types). */
     abstract Record algorithmDefaults();
+
+    /**
+     * Every option this command takes as a flag, with its default: HF's training arguments over
+     * {@link #trlDefaults}, then the algorithm's own ({@link ConfigFlags#trainerDefaults}); the {@link Flags}
+     * transformer declares them.
+     */
+    Map<String, Object> optionDefaults() {
+        return ConfigFlags.trainerDefaults(trlDefaults(), algorithmDefaults());
+    }
 
     /** Declares a trainer command's options ({@link #optionDefaults}) as flags. */
     public static final class Flags implements CommandLine.IModelTransformer {
@@ -81,10 +87,10 @@ abstract class TrainerCommand implements Callable<Integer>, MemorySized {
         return TrainingOptions.take(options(), names);
     }
 
-    /** The trainer options left after the algorithm's, over {@code trlDefaults} (the algorithm's TRL defaults). */
-    final TrainingArguments trainingArguments(Map<String, Object> trlDefaults) {
+    /** The trainer options left after the algorithm's, over {@link #trlDefaults}. */
+    final TrainingArguments trainingArguments() {
         TrainingArguments args = training.trainingArguments(options(),
-                TrainingArguments.defaults().withOptions(trlDefaults), output);
+                TrainingArguments.defaults().withOptions(trlDefaults()), output);
         output = args.outputPath();
         return args;
     }

@@ -73,7 +73,7 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
     /** Floats of gradient and optimizer state per trainable parameter for {@code optim} (a TrainingArguments name). */
     public static int stateFloatsPerParameter(String optim) {
         return switch (optim) {
-            case AdamW.NAME, AdamW.FUSED_NAME -> 3;
+            case AdamW.NAME -> 3;
             case Sgd.NAME -> 2;
             case MeZo.NAME -> 0;
             default -> throw new IllegalArgumentException("optim '" + optim + "' is not supported");
@@ -96,7 +96,7 @@ public record MemoryEstimate(long weightBytes, long trainingStateBytes, long ref
                                           long seqLength) {
         long parameters = Models.parameterCount(config);
         long weights = (trainableParameters < parameters ? frozenBytes : 4) * parameters;
-        long state = 4L * stateFloatsPerParameter(args.optim()) * trainableParameters;
+        long state = 4L * stateFloatsPerParameter(args.optimizer()) * trainableParameters;
         long tokens = sequencesPerExample * args.perDeviceTrainBatchSize() * seqLength;
         long perLayer = activationFloatsPerToken(config);
         long layers = config.numLayers();

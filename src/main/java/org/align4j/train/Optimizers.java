@@ -23,8 +23,8 @@ public final class Optimizers {
     public static Optimizer create(TrainingArguments args, Map<String, Var> parameters) {
         Predicate<String> decayed = name -> parameters.get(name).value().rank() >= 2;
         Map<String, String> options = args.optimizerOptions();
-        return switch (args.optim()) {
-            case AdamW.NAME, AdamW.FUSED_NAME -> new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(), args.weightDecay(),
+        return switch (args.optimizer()) {
+            case AdamW.NAME -> new AdamW(args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(), args.weightDecay(),
                     decayed);
             case Sgd.NAME -> new Sgd(Double.parseDouble(options.getOrDefault("momentum", "0")),
                     Double.parseDouble(options.getOrDefault("dampening", "0")),

@@ -101,7 +101,7 @@ public final class TensorBoardEvents {
         ByteBuffer frame = ByteBuffer.allocate(8 + 4 + record.length + 4).order(ByteOrder.LITTLE_ENDIAN);
         byte[] length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(record.length).array();
         frame.put(length).putInt(maskedCrc(length)).put(record).putInt(maskedCrc(record));
-        Files.write(file, frame.array(), StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        Files.write(file, frame.array(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** TFRecord's masked CRC-32C: the checksum rotated right by 15 bits plus a constant. */

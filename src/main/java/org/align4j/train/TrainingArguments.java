@@ -234,6 +234,11 @@ public record TrainingArguments(
         parseOptimArgs(optim, optimArgs);
     }
 
+    /** The optimizer {@code optim} names, one name per optimizer: adamw_torch_fused is adamw_torch. */
+    public String optimizer() {
+        return AdamW.isNamed(optim) ? AdamW.NAME : optim;
+    }
+
     /** Whether the progress bar is off ({@code disable_tqdm}; null shows it). */
     public boolean progressBarDisabled() {
         return disableTqdm != null && disableTqdm;

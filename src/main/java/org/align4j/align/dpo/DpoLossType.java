@@ -2,10 +2,7 @@ package org.align4j.align.dpo;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.List;
 import org.align4j.ClosestName;
-import org.align4j.InputException;
 
 /**
  * The preference losses of TRL's {@code DPOTrainer} ({@code DPOConfig.loss_type}, TRL 1.13), plus TYPO. Each loss is a
@@ -125,16 +122,7 @@ public enum DpoLossType {
     /** The loss type called {@code name} in TRL (e.g. "sigmoid", "aot_unpaired"); "typo" for TYPO. */
     @JsonCreator
     public static DpoLossType fromName(String name) {
-        for (DpoLossType t : values()) {
-            if (t.trlName.equals(name)) {
-                return t;
-            }
-        }
-        List<String> names = Arrays.stream(values()).map(DpoLossType::trlName).toList();
-        String closest = ClosestName.among(String.valueOf(name), names);
-        throw new InputException("unknown DPO loss type '" + name + "'"
-                + (closest != null ? " (did you mean '" + closest + "'?)" : "") + "; valid names: "
-                + String.join(", ", names));
+        return ClosestName.pick(values(), DpoLossType::trlName, name, "DPO loss type");
     }
 
     @Override

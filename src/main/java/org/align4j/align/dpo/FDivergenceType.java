@@ -2,9 +2,7 @@ package org.align4j.align.dpo;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.stream.Collectors;
-import org.align4j.InputException;
+import org.align4j.ClosestName;
 import org.align4j.align.Logistic;
 
 /**
@@ -46,13 +44,7 @@ public enum FDivergenceType {
     /** The divergence called {@code name} in TRL (e.g. "js_divergence"). */
     @JsonCreator
     public static FDivergenceType fromName(String name) {
-        for (FDivergenceType t : values()) {
-            if (t.trlName.equals(name)) {
-                return t;
-            }
-        }
-        throw new InputException("unknown f_divergence_type '" + name + "'; valid names: "
-                + Arrays.stream(values()).map(FDivergenceType::trlName).collect(Collectors.joining(", ")));
+        return ClosestName.pick(values(), FDivergenceType::trlName, name, "f_divergence_type");
     }
 
     /** The score s(r) of log-ratio r; {@code alpha} is used by {@link #ALPHA_DIVERGENCE} only. */

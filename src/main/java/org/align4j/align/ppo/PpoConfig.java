@@ -114,7 +114,7 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
     /** Validates the parts and the batch sizes. */
     public PpoConfig {
         require(training != null && options != null, "a PPO configuration needs training arguments and PPO options");
-        require(AdamW.isNamed(training.optim()), "optim: PPO trains with " + AdamW.NAME + ", got '"
+        require(training.optimizer().equals(AdamW.NAME), "optim: PPO trains with " + AdamW.NAME + ", got '"
                 + training.optim() + "'");
         int batch = training.perDeviceTrainBatchSize() * training.gradientAccumulationSteps();
         require(batch % options.numMiniBatches() == 0, "batch_size (per_device_train_batch_size x "

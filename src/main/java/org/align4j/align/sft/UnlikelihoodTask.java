@@ -1,6 +1,7 @@
 package org.align4j.align.sft;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -122,5 +123,15 @@ public final class UnlikelihoodTask implements TrainingTask<PreferencePair> {
     @Override
     public void loadModel(Path directory) {
         likelihood.loadModel(directory);
+    }
+
+    @Override
+    public JsonNode rngState() {
+        return likelihood.rngState();
+    }
+
+    @Override
+    public void restoreRngState(JsonNode state) {
+        likelihood.restoreRngState(state);
     }
 }
