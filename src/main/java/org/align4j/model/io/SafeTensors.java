@@ -1,10 +1,7 @@
 package org.align4j.model.io;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.align4j.StrictJson;
 import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.Tensor;
 
@@ -29,7 +27,9 @@ import org.align4j.tensor.Tensor;
  *
  * <p>The file is an 8-byte little-endian header length {@code N}, {@code N} bytes of JSON header mapping each tensor
  * name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} (plus an optional {@code "__metadata__"} object of
- * strings), then the data region. {@link #open} validates the whole header up front; {@link #read} converts one
+ * strings), then the data region. {@link #open} validates the whole header up front, as the reference implementation
+ * does: strict UTF-8 JSON starting with {@code '{'}, and tensors that cover the data region exactly (no byte of it in
+ * two tensors or in none), so a wrong header length cannot shift every tensor; {@link #read} converts one
  * tensor from the mapping into a new float32 {@link Tensor}, so the heap holds only the tensors asked for. Files over
  * 2 GB are mapped as one {@link MemorySegment}.
  *
@@ -48,10 +48,6 @@ public final class SafeTensors implements AutoCloseable {
     private static final ValueLayout.OfLong LONG_LE =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int CONVERSION_CHUNK = 1 << 14;
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     private final Path file;
     private final Arena arena;
@@ -108,15 +104,16 @@ public final class SafeTensors implements AutoCloseable {
                                                        Map<String, String> metadataOut) {
         JsonNode root;
         try {
-            root = JSON.readTree(headerBytes);
+            root = StrictJson.MAPPER.readTree(StrictJson.text(headerBytes, headerBytes.length));
         } catch (JacksonException e) {
             throw error(file, "header is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""),
                     e);
         } catch (IOException e) {
             throw error(file, "cannot parse header: " + e, e);
         }
-        if (root == null || !root.isObject()) {
-            throw error(file, "header is not a JSON object");
+        if (root == null || !root.isObject() || headerBytes[0] != '{') {
+            throw error(file, "header is not a JSON object" + (root != null && root.isObject()
+                    ? " starting at its first byte" : ""));
         }
         List<TensorInfo> entries = new ArrayList<>();
         for (Map.Entry<String, JsonNode> field : root.properties()) {
@@ -128,15 +125,22 @@ public final class SafeTensors implements AutoCloseable {
         }
         entries.sort(Comparator.comparingLong(TensorInfo::dataBegin).thenComparingLong(TensorInfo::dataEnd));
         TensorInfo previous = null;
+        long covered = 0;
         for (TensorInfo t : entries) {
-            if (t.byteSize() == 0) {
-                continue;
-            }
-            if (previous != null && t.dataBegin() < previous.dataEnd()) {
+            if (t.dataBegin() < covered) {
                 throw error(file, "tensors " + quoted(previous.name()) + " " + offsets(previous) + " and "
                         + quoted(t.name()) + " " + offsets(t) + " overlap");
             }
+            if (t.dataBegin() > covered) {
+                throw error(file, "bytes [" + covered + ", " + t.dataBegin() + ") of the data region belong to no"
+                        + " tensor (before " + quoted(t.name()) + " " + offsets(t) + "): header length wrong?");
+            }
+            covered = t.dataEnd();
             previous = t;
+        }
+        if (covered != dataSize) {
+            throw error(file, "bytes [" + covered + ", " + dataSize + ") at the end of the data region belong to no"
+                    + " tensor: header length wrong, or data appended?");
         }
         Map<String, TensorInfo> byName = new LinkedHashMap<>();
         for (TensorInfo t : entries) {

@@ -2,11 +2,16 @@ package org.align4j.model.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,6 +111,67 @@ class MalformedSafeTensorsTest {
         header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
         assertEquals(file + ": tensors 'a' [0, 8] and 'b' [4, 12] overlap", openFails());
+    }
+
+    @Test
+    void dataRegionMustBeCoveredExactly() throws IOException {
+        header("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12);
+        assertEquals(file + ": bytes [4, 8) of the data region belong to no tensor (before 'b' [8, 12]): header"
+                + " length wrong?", openFails());
+        header("{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        assertEquals(file + ": bytes [0, 4) of the data region belong to no tensor (before 'b' [4, 8]): header"
+                + " length wrong?", openFails());
+        header(ONE_TENSOR, 9);
+        assertEquals(file + ": bytes [8, 9) at the end of the data region belong to no tensor: header length wrong,"
+                + " or data appended?", openFails());
+        header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]}}", 8);
+        assertEquals(file + ": tensors 'a' [0, 8] and 'e' [4, 4] overlap", openFails());
+        header("{\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
+        try (SafeTensors st = SafeTensors.open(file)) {
+            assertEquals(List.of("a", "e"), List.copyOf(st.names()));
+        }
+    }
+
+    /** A header length a few bytes short of the real one (the fuzz run's find) moves bytes into the data region. */
+    @Test
+    void headerLengthShortOfTheHeaderIsRefused() throws IOException {
+        Path whole = TestFiles.resource("/fixtures/models/llama-tiny/model.safetensors");
+        byte[] bytes = Files.readAllBytes(whole);
+        ByteBuffer length = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long real = length.getLong(0);
+        for (int shortBy = 1; shortBy <= 8; shortBy++) {
+            length.putLong(0, real - shortBy);
+            file = Files.write(dir.resolve("model.safetensors"), bytes);
+            String message = openFails();
+            assertTrue(message.startsWith(file + ": header is not") || message.contains("belong to no tensor"),
+                    message);
+        }
+        for (int longBy = 1; longBy <= 8; longBy++) {
+            length.putLong(0, real + longBy);
+            file = Files.write(dir.resolve("model.safetensors"), bytes);
+            String message = openFails();
+            assertTrue(message.startsWith(file + ": header is not valid JSON"), message);
+        }
+    }
+
+    @Test
+    void headerTextIsStrictUtf8Json() throws IOException {
+        header("\uFEFF" + ONE_TENSOR, 8);
+        assertEquals(file + ": header is not valid JSON: starts with a byte-order mark (save it as UTF-8 without"
+                + " one)", openFails());
+        byte[] utf16 = ONE_TENSOR.getBytes(StandardCharsets.UTF_16);
+        file = TestFiles.raw(dir.resolve("model.safetensors"), utf16.length, utf16, new byte[8]);
+        assertEquals(file + ": header is not valid JSON: not UTF-8 text", openFails());
+        utf16 = ONE_TENSOR.getBytes(StandardCharsets.UTF_16LE);
+        file = TestFiles.raw(dir.resolve("model.safetensors"), utf16.length, utf16, new byte[8]);
+        assertTrue(openFails().startsWith(file + ": header is not valid JSON: Illegal character"));
+        header(" " + ONE_TENSOR, 8);
+        assertEquals(file + ": header is not a JSON object starting at its first byte", openFails());
+        header(ONE_TENSOR + "   ", 8);
+        SafeTensors.open(file).close();
     }
 
     @Test

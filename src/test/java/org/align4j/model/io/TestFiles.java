@@ -32,7 +32,11 @@ final class TestFiles {
 
     /** A file made of the given 8-byte header length, header text and data bytes, written as is. */
     static Path raw(Path file, long headerLength, String header, byte[] data) throws IOException {
-        byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
+        return raw(file, headerLength, header.getBytes(StandardCharsets.UTF_8), data);
+    }
+
+    /** As {@link #raw(Path, long, String, byte[])} with the header's bytes as given (any encoding). */
+    static Path raw(Path file, long headerLength, byte[] headerBytes, byte[] data) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(8 + headerBytes.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(headerLength).put(headerBytes).put(data);
         return Files.write(file, b.array());
