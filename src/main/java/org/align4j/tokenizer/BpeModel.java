@@ -32,9 +32,10 @@ final class BpeModel {
     private final boolean ignoreMerges;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    private BpeModel(Map<String, Integer> vocab, MergeTable merges, int unkId, boolean fuseUnk, int[] byteFallbackIds,
-            String continuingSubwordPrefix, String endOfWordSuffix, boolean ignoreMerges) {
+    private BpeModel(Map<String, Integer> vocab, String[] tokenOfId, MergeTable merges, int unkId, boolean fuseUnk,
+            int[] byteFallbackIds, String continuingSubwordPrefix, String endOfWordSuffix, boolean ignoreMerges) {
         this.vocab = vocab;
+        this.tokenOfId = tokenOfId;
         this.merges = merges;
         this.unkId = unkId;
         this.fuseUnk = fuseUnk;
@@ -42,9 +43,6 @@ final class BpeModel {
         this.continuingSubwordPrefix = continuingSubwordPrefix;
         this.endOfWordSuffix = endOfWordSuffix;
         this.ignoreMerges = ignoreMerges;
-        int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
-        this.tokenOfId = new String[maxId + 1];
-        vocab.forEach((token, id) -> tokenOfId[id] = token);
     }
 
     /** Reads a {@code model} object of {@code tokenizer.json}. */
@@ -62,11 +60,24 @@ final class BpeModel {
             throw file.error("BPE model: missing object field \"vocab\"");
         }
         Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
+        String[] tokenOfId = new String[vocabNode.size()];
         for (Map.Entry<String, JsonNode> entry : vocabNode.properties()) {
-            if (!entry.getValue().canConvertToInt() || entry.getValue().asInt() < 0) {
-                throw file.error("BPE model: vocab entry '" + entry.getKey() + "' has no valid id");
+            JsonNode idNode = entry.getValue();
+            if (!idNode.isIntegralNumber() || !idNode.canConvertToInt() || idNode.intValue() < 0) {
+                throw file.error("BPE model: vocab entry '" + entry.getKey() + "' has no valid id: " + idNode);
             }
-            vocab.put(entry.getKey(), entry.getValue().asInt());
+            int id = idNode.intValue();
+            if (id >= tokenOfId.length) {
+                throw file.error("BPE model: vocab entry '" + entry.getKey() + "' has id " + id + ", but the "
+                        + tokenOfId.length + " entries must have the ids 0.." + (tokenOfId.length - 1)
+                        + " (a gap or a duplicate id)");
+            }
+            if (tokenOfId[id] != null) {
+                throw file.error("BPE model: vocab entries '" + tokenOfId[id] + "' and '" + entry.getKey()
+                        + "' have the same id " + id);
+            }
+            tokenOfId[id] = entry.getKey();
+            vocab.put(entry.getKey(), id);
         }
         String prefix = emptyToNull(file.optionalText(node, "continuing_subword_prefix"));
         MergeTable merges = parseMerges(file.array(node, "merges", "BPE model"), vocab, prefix, file);
@@ -83,10 +94,15 @@ final class BpeModel {
         if (file.bool(node, "byte_fallback", false)) {
             byteFallbackIds = new int[256];
             for (int b = 0; b < 256; b++) {
-                byteFallbackIds[b] = vocab.getOrDefault(byteToken(b), -1);
+                Integer id = vocab.get(byteToken(b));
+                if (id == null && unkId < 0) {
+                    throw file.error("BPE model: byte_fallback is on but the vocab has no byte token '"
+                            + byteToken(b) + "' and no unk_token to stand in for it");
+                }
+                byteFallbackIds[b] = id == null ? -1 : id;
             }
         }
-        return new BpeModel(vocab, merges, unkId, file.bool(node, "fuse_unk", false), byteFallbackIds, prefix,
+        return new BpeModel(vocab, tokenOfId, merges, unkId, file.bool(node, "fuse_unk", false), byteFallbackIds, prefix,
                 emptyToNull(file.optionalText(node, "end_of_word_suffix")), file.bool(node, "ignore_merges", false));
     }
 
@@ -317,6 +333,16 @@ final class BpeModel {
     /** The id of a vocabulary token, or null. */
     Integer id(String token) {
         return vocab.get(token);
+    }
+
+    /** Whether a symbol missing from the vocabulary becomes {@code unk_token} (else it is dropped). */
+    boolean hasUnk() {
+        return unkId >= 0;
+    }
+
+    /** The number of vocabulary tokens; their ids are {@code 0..size()-1}. */
+    int size() {
+        return tokenOfId.length;
     }
 
     /** The vocabulary token of an id, or null. */

@@ -26,6 +26,15 @@ sealed interface PreTokenizer {
 
     void split(String text, boolean atTextStart, PieceSink sink);
 
+    /** Whether the pieces come out as {@link ByteLevelAlphabet} text, whose 256 characters the vocabulary must hold. */
+    default boolean writesByteLevelText() {
+        return switch (this) {
+            case ByteLevel byteLevel -> true;
+            case Sequence sequence -> sequence.steps().stream().anyMatch(PreTokenizer::writesByteLevelText);
+            default -> false;
+        };
+    }
+
     /** The regex of GPT-2's encoder, used by {@code ByteLevel} with {@code use_regex: true}. */
     Pattern GPT2_REGEX = Pattern.compile(
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",

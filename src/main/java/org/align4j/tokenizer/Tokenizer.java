@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.align4j.StrictJson;
 
@@ -175,7 +176,10 @@ public final class Tokenizer {
         PostProcessor postProcessor = optional(root, "post_processor") == null ? null
                 : PostProcessor.parse(root.get("post_processor"), file);
         Decoder decoder = optional(root, "decoder") == null ? null : Decoder.parse(root.get("decoder"), file);
-        AddedVocabulary addedVocabulary = new AddedVocabulary(addedTokens(root, file), normalizer);
+        if (preTokenizer != null && preTokenizer.writesByteLevelText()) {
+            checkByteLevelAlphabet(model, file);
+        }
+        AddedVocabulary addedVocabulary = new AddedVocabulary(addedTokens(root, model, file), normalizer);
 
         Path configPath = directory.resolve(CONFIG_FILE);
         JsonNode config = Files.exists(configPath) ? readJson(configPath, false) : JSON.createObjectNode();
@@ -219,21 +223,62 @@ public final class Tokenizer {
         return node == null || node.isNull() ? null : node;
     }
 
-    private static List<AddedVocabulary.AddedToken> addedTokens(JsonNode root, TokenizerFile file) {
+    /**
+     * The vocabulary of a ByteLevel pre-tokenizer holds its 256 characters, or has an {@code unk_token}: else text
+     * with a missing byte would lose it silently.
+     */
+    private static void checkByteLevelAlphabet(BpeModel model, TokenizerFile file) {
+        for (int b = 0; b < 256 && !model.hasUnk(); b++) {
+            String symbol = String.valueOf(ByteLevelAlphabet.charOf(b));
+            if (model.id(symbol) == null) {
+                throw file.error(String.format("the ByteLevel pre_tokenizer needs every byte in the vocab, but byte"
+                        + " 0x%02X ('%s') is missing and there is no unk_token to stand in for it", b, symbol));
+            }
+        }
+    }
+
+    /**
+     * The {@code added_tokens}: each id non-negative and the vocab's own id for a token that is in the vocab; the
+     * others continue the vocab's ids without a gap or a repeat, as the files of {@code tokenizers} do.
+     */
+    private static List<AddedVocabulary.AddedToken> addedTokens(JsonNode root, BpeModel model, TokenizerFile file) {
         List<AddedVocabulary.AddedToken> tokens = new ArrayList<>();
         JsonNode list = optional(root, "added_tokens");
         if (list == null) {
             return tokens;
         }
+        Map<Integer, String> beyondVocab = new TreeMap<>();
         for (JsonNode token : list) {
-            if (!token.has("id") || !token.get("id").canConvertToInt()) {
-                throw file.error("added token without an integer \"id\": " + token);
+            JsonNode idNode = token.get("id");
+            if (idNode == null || !idNode.isIntegralNumber() || !idNode.canConvertToInt() || idNode.intValue() < 0) {
+                throw file.error("added token without a non-negative integer \"id\": " + token);
+            }
+            int id = idNode.intValue();
+            String content = file.requiredText(token, "content", "added token " + id);
+            Integer vocabId = model.id(content);
+            if (vocabId != null && vocabId != id) {
+                throw file.error("added token '" + content + "' has id " + id + " but the vocab gives it " + vocabId);
+            }
+            if (vocabId == null && id < model.size()) {
+                throw file.error("added token '" + content + "' has id " + id + ", which is the vocab's '"
+                        + model.token(id) + "'");
+            }
+            if (vocabId == null && beyondVocab.putIfAbsent(id, content) != null) {
+                throw file.error("added tokens '" + beyondVocab.get(id) + "' and '" + content + "' have the same id "
+                        + id);
             }
             boolean special = file.bool(token, "special", false);
-            tokens.add(new AddedVocabulary.AddedToken(token.get("id").asInt(),
-                    file.requiredText(token, "content", "added token " + token.get("id").asInt()),
-                    file.bool(token, "single_word", false), file.bool(token, "lstrip", false),
-                    file.bool(token, "rstrip", false), file.bool(token, "normalized", !special), special));
+            tokens.add(new AddedVocabulary.AddedToken(id, content, file.bool(token, "single_word", false),
+                    file.bool(token, "lstrip", false), file.bool(token, "rstrip", false),
+                    file.bool(token, "normalized", !special), special));
+        }
+        int next = model.size();
+        for (Map.Entry<Integer, String> entry : beyondVocab.entrySet()) {
+            if (entry.getKey() != next) {
+                throw file.error("added token '" + entry.getValue() + "' has id " + entry.getKey()
+                        + ", leaving no token with id " + next);
+            }
+            next++;
         }
         return tokens;
     }

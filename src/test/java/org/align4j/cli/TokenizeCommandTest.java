@@ -3,6 +3,7 @@ package org.align4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,10 +67,13 @@ class TokenizeCommandTest {
         assertEquals(1, malformed.err().lines().count());
         Path notMessages = Files.writeString(dir.resolve("obj.json"), "{\"role\": \"user\"}");
         assertEquals(2, CliRun.of("tokenize", "--tokenizer", QWEN3, "--chat", notMessages.toString()).exitCode());
-        Path gpt2Chat = Files.writeString(dir.resolve("c.json"), "[]");
-        CliRun noTemplate = CliRun.of("tokenize", "--tokenizer", fixture("gpt2"), "--chat", gpt2Chat.toString());
-        assertEquals(new CliRun(2, "",
-                "align4j tokenize: " + fixture("gpt2") + ": the tokenizer has no chat template\n"),
+        Path emptyChat = Files.writeString(dir.resolve("c.json"), "[]");
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        try (InputStream json = TokenizeCommandTest.class.getResourceAsStream("/embedded/tokenizer/tokenizer.json")) {
+            Files.copy(json, plain.resolve("tokenizer.json"));
+        }
+        CliRun noTemplate = CliRun.of("tokenize", "--tokenizer", plain.toString(), "--chat", emptyChat.toString());
+        assertEquals(new CliRun(2, "", "align4j tokenize: " + plain + ": the tokenizer has no chat template\n"),
                 noTemplate);
     }
 

@@ -98,4 +98,29 @@ class BpeModelTest {
         assertEquals("t/tokenizer.json: unsupported model type 'WordPiece'", assertThrows(TokenizerException.class,
                 () -> BpeModel.parse(JSON.readTree("{\"type\": \"WordPiece\"}"), FILE)).getMessage());
     }
+
+    /** Ids run 0..n-1, each once: a gap, a repeat or a huge id is refused before any array is sized by it. */
+    @Test
+    void vocabIdsRunFromZeroWithoutGapsOrRepeats() {
+        assertEquals("t/tokenizer.json: BPE model: vocab entries 'a' and 'b' have the same id 0",
+                assertThrows(TokenizerException.class, () -> model("{\"a\": 0, \"b\": 0}", "[]", "")).getMessage());
+        assertEquals("t/tokenizer.json: BPE model: vocab entry 'b' has id 2, but the 2 entries must have the ids 0..1"
+                + " (a gap or a duplicate id)",
+                assertThrows(TokenizerException.class, () -> model("{\"a\": 0, \"b\": 2}", "[]", "")).getMessage());
+        assertEquals("t/tokenizer.json: BPE model: vocab entry 'b' has id 2147483647, but the 2 entries must have the"
+                + " ids 0..1 (a gap or a duplicate id)", assertThrows(TokenizerException.class,
+                        () -> model("{\"a\": 0, \"b\": 2147483647}", "[]", "")).getMessage());
+        for (String id : new String[] {"-1", "1.5", "\"1\"", "2147483648", "null"}) {
+            assertEquals("t/tokenizer.json: BPE model: vocab entry 'b' has no valid id: " + id,
+                    assertThrows(TokenizerException.class, () -> model("{\"a\": 0, \"b\": " + id + "}", "[]", ""))
+                            .getMessage());
+        }
+    }
+
+    @Test
+    void byteFallbackWithoutByteTokensNeedsAnUnkToken() {
+        assertEquals("t/tokenizer.json: BPE model: byte_fallback is on but the vocab has no byte token '<0x00>' and no"
+                + " unk_token to stand in for it", assertThrows(TokenizerException.class,
+                        () -> model("{\"a\": 0}", "[]", "\"byte_fallback\": true")).getMessage());
+    }
 }

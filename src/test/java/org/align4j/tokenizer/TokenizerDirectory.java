@@ -72,6 +72,19 @@ final class TokenizerDirectory {
         return this;
     }
 
+    /** Gives vocabulary entry {@code from}'s id to a new entry {@code to}, removing {@code from}. */
+    TokenizerDirectory renameVocabEntry(String from, String to) {
+        ObjectNode vocab = (ObjectNode) tokenizer.get("model").get("vocab");
+        vocab.set(to, vocab.remove(from));
+        return this;
+    }
+
+    /** Sets a field of the BPE model object, e.g. {@code unk_token}. */
+    TokenizerDirectory modelField(String field, String valueJson) {
+        ((ObjectNode) tokenizer.get("model")).set(field, json(valueJson));
+        return this;
+    }
+
     TokenizerDirectory config(String configJson) {
         this.config = configJson;
         return this;
