@@ -2,9 +2,7 @@ package org.align4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
+import org.align4j.OutputFile;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.ModelPanelBuilder;
 import org.align4j.data.panels.ModelTextCompleter;
@@ -125,26 +124,26 @@ public final class PanelsCommand implements Runnable {
             String source = condition != null ? condition : builder;
             int context = extractive.sizes().latestParagraphs() + extractive.sizes().shortTermParagraphs();
             Map<PanelTask, Integer> counts = new EnumMap<>(PanelTask.class);
+            StringBuilder lines = new StringBuilder();
             int panelCount = 0;
-            Files.createDirectories(output.toAbsolutePath().getParent());
-            try (BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-                for (Story story : stories) {
-                    for (ParagraphPanel p : panels.build(story)) {
-                        panelCount++;
-                        if (format.equals("panels")) {
-                            ObjectNode row = JSON.createObjectNode().put("source", p.source())
-                                    .put("paragraph", p.paragraph());
-                            row.set("panel", JSON.readTree(p.panel().toJson()));
-                            out.write(JSON.writeValueAsString(row) + "\n");
-                            continue;
-                        }
-                        for (PanelTask task : taskSet) {
-                            out.write(JSON.writeValueAsString(task.example(p, context, source).toJson()) + "\n");
-                            counts.merge(task, 1, Integer::sum);
-                        }
+            for (Story story : stories) {
+                for (ParagraphPanel p : panels.build(story)) {
+                    panelCount++;
+                    if (format.equals("panels")) {
+                        ObjectNode row = JSON.createObjectNode().put("source", p.source())
+                                .put("paragraph", p.paragraph());
+                        row.set("panel", JSON.readTree(p.panel().toJson()));
+                        lines.append(JSON.writeValueAsString(row)).append('\n');
+                        continue;
+                    }
+                    for (PanelTask task : taskSet) {
+                        lines.append(JSON.writeValueAsString(task.example(p, context, source).toJson())).append('\n');
+                        counts.merge(task, 1, Integer::sum);
                     }
                 }
             }
+            Files.createDirectories(output.toAbsolutePath().getParent());
+            OutputFile.writeString(output, lines.toString());
             System.out.printf("built %d panels of %d texts with the %s builder%s; wrote %s to %s%n", panelCount,
                     stories.size(), builder, panels instanceof ModelPanelBuilder m ? " (" + m.completions()
                             + " model calls, " + m.fallbacks() + " extractive fallbacks)" : "",

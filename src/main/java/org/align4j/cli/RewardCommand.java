@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
+import org.align4j.OutputFile;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
 import org.align4j.data.RewardTokenization;
@@ -113,10 +111,10 @@ final class RewardCommand implements Callable<Integer> {
             System.err.println(summary);
             return;
         }
-        try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            w.write(lines.toString());
+        try {
+            OutputFile.writeString(out, lines.toString());
         } catch (IOException ex) {
-            throw new UncheckedIOException(out + ": " + ex.getMessage(), ex);
+            throw new UncheckedIOException(ex);
         }
         System.out.println(summary + "; scores in " + out);
     }

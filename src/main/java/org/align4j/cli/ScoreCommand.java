@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
+import org.align4j.OutputFile;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoLossConfig;
 import org.align4j.align.dpo.ModelReference;
@@ -125,6 +124,9 @@ public final class ScoreCommand implements Callable<Integer> {
             pairs.add(tokenization.tokenize(e));
         }
         CausalLM policy = torchDtype.loadFrozen(model);
+        for (PreferencePair pair : pairs) {
+            pair.requireFits(policy.config().vocabSize(), policy.config().maxPositions());
+        }
         ModelReference reference = refModel == null ? null : new ModelReference(torchDtype.loadFrozen(refModel));
         int padId = processingClass != null ? processingClass.paddingId(null) : 0;
         List<PreferenceScorer.PairScore> scores = new PreferenceScorer(policy, reference, lossConfig, padId)
@@ -138,34 +140,31 @@ public final class ScoreCommand implements Callable<Integer> {
     }
 
     private void write(List<PreferenceScorer.PairScore> scores, boolean withReference) throws IOException {
-        Path temporary = out.resolveSibling(out.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-            for (PreferenceScorer.PairScore s : scores) {
-                ObjectNode row = JSON.createObjectNode();
-                row.put("source", s.source());
-                row.put("policy_chosen_logps", s.policyChosen());
-                row.put("policy_rejected_logps", s.policyRejected());
-                if (withReference) {
-                    row.put("ref_chosen_logps", s.refChosen());
-                    row.put("ref_rejected_logps", s.refRejected());
+        OutputFile.write(out, file -> {
+            try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                for (PreferenceScorer.PairScore s : scores) {
+                    w.write(JSON.writeValueAsString(row(s, withReference)) + "\n");
                 }
-                row.put("chosen_reward", s.chosenReward());
-                row.put("rejected_reward", s.rejectedReward());
-                row.put("chosen_tokens", s.chosenTokens());
-                row.put("rejected_tokens", s.rejectedTokens());
-                ObjectNode losses = row.putObject("losses");
-                s.losses().forEach(losses::put);
-                w.write(JSON.writeValueAsString(row) + "\n");
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temporary);
-            throw e;
+        });
+    }
+
+    private static ObjectNode row(PreferenceScorer.PairScore s, boolean withReference) {
+        ObjectNode row = JSON.createObjectNode();
+        row.put("source", s.source());
+        row.put("policy_chosen_logps", s.policyChosen());
+        row.put("policy_rejected_logps", s.policyRejected());
+        if (withReference) {
+            row.put("ref_chosen_logps", s.refChosen());
+            row.put("ref_rejected_logps", s.refRejected());
         }
-        try {
-            Files.move(temporary, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": " + e.getMessage(), e);
-        }
+        row.put("chosen_reward", s.chosenReward());
+        row.put("rejected_reward", s.rejectedReward());
+        row.put("chosen_tokens", s.chosenTokens());
+        row.put("rejected_tokens", s.rejectedTokens());
+        ObjectNode losses = row.putObject("losses");
+        s.losses().forEach(losses::put);
+        return row;
     }
 
     /** The options of a config file that say how pairs are scored; any other name is an error naming the file. */

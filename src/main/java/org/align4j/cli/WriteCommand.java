@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
+import org.align4j.OutputFile;
 import org.align4j.data.panels.ConditionPanel;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.ModelTextCompleter;
@@ -92,7 +93,7 @@ final class WriteCommand implements Callable<Integer> {
                         row.put("paragraph", step.paragraph());
                         steps.write(JSON.writeValueAsString(row) + "\n");
                     } catch (IOException e) {
-                        throw new UncheckedIOException(output + ": " + e.getMessage(), e);
+                        throw new UncheckedIOException(OutputFile.naming(output, e));
                     }
                 }
             });

@@ -26,6 +26,27 @@ public record PreferencePair(String source, TokenizedSequence chosen, TokenizedS
         this(source, chosen, rejected, 0);
     }
 
+    /**
+     * Checks that the pair fits a model of {@code vocabSize} token ids and {@code positions} positions.
+     *
+     * @throws DataException naming the pair's source and the sequence at fault
+     */
+    public void requireFits(int vocabSize, int positions) {
+        for (TokenizedSequence s : new TokenizedSequence[] {chosen, rejected}) {
+            String side = s == chosen ? "chosen" : "rejected";
+            for (int id : s.ids()) {
+                if (id < 0 || id >= vocabSize) {
+                    throw new DataException(source + ": " + side + " sequence: token id " + id + " is outside the"
+                            + " model's vocabulary of " + vocabSize + " ids (do tokenizer, data and model match?)");
+                }
+            }
+            if (s.length() > positions) {
+                throw new DataException(source + ": " + side + " sequence: " + s.length() + " tokens exceed the"
+                        + " model's " + positions + " positions; set max_length");
+            }
+        }
+    }
+
     /** The longer of the two sequences' lengths. */
     public int maxLength() {
         return Math.max(chosen.length(), rejected.length());

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.align4j.OutputFile;
 import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
 import org.align4j.align.dice.DicePrompt;
@@ -230,7 +231,7 @@ public final class DiceExperiment {
                         settings.samplesPerPrompt(), settings.samplesPerPrompt() / 2),
                 sftPoint, variants, verdict(round0Point, variants.get("dice").last()),
                 (System.nanoTime() - started) / 1e9);
-        JSON.writeValue(output.resolve("dice.json").toFile(), result);
+        OutputFile.writeString(output.resolve("dice.json"), JSON.writeValueAsString(result));
         DiceExperimentReport.write(result, output);
         return result;
     }

@@ -1,18 +1,17 @@
 package org.align4j.experiments;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import org.align4j.OutputFile;
 import org.align4j.experiments.DiceExperimentResult.RoundPoint;
 import org.align4j.experiments.DiceExperimentResult.VariantResult;
-import org.knowm.xchart.BitmapEncoder;
+import org.align4j.train.MetricCurve;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
@@ -28,13 +27,13 @@ public final class DiceExperimentReport {
 
     /** Writes the figures and the report of {@code result} into {@code dir}. */
     public static void write(DiceExperimentResult result, Path dir) throws IOException {
-        save(chart(result, "Held-out ground-truth reward (AFINN) per DICE round", "mean reward",
+        MetricCurve.savePng(chart(result, "Held-out ground-truth reward (AFINN) per DICE round", "mean reward",
                 RoundPoint::reward, result.sft().reward(), "SFT model"), dir.resolve("reward.png"));
-        save(chart(result, "Win rate against the round-0 DPO policy (ties 1/2)", "win rate", RoundPoint::winRate, 0.5,
+        MetricCurve.savePng(chart(result, "Win rate against the round-0 DPO policy (ties 1/2)", "win rate", RoundPoint::winRate, 0.5,
                 "1/2"), dir.resolve("win_rate.png"));
-        save(chart(result, "Mean response length per DICE round", "characters", RoundPoint::meanResponseChars,
+        MetricCurve.savePng(chart(result, "Mean response length per DICE round", "characters", RoundPoint::meanResponseChars,
                 result.sft().meanResponseChars(), "SFT model"), dir.resolve("length.png"));
-        Files.writeString(dir.resolve("report.md"), markdown(result));
+        OutputFile.writeString(dir.resolve("report.md"), markdown(result));
     }
 
     private static XYChart chart(DiceExperimentResult result, String title, String yTitle,
@@ -52,12 +51,6 @@ public final class DiceExperimentReport {
         }
         chart.addSeries(markLabel, new double[] {0, result.setup().rounds()}, new double[] {mark, mark});
         return chart;
-    }
-
-    private static void save(XYChart chart, Path file) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        }
     }
 
     static String markdown(DiceExperimentResult r) {

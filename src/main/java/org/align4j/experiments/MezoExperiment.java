@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.align4j.OutputFile;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.align.dpo.PreferenceBatch;
@@ -197,7 +198,7 @@ public final class MezoExperiment {
         MezoExperimentResult result = new MezoExperimentResult(QUESTION, settings.budget().label(), seed, parameters,
                 JSON.convertValue(settings.modelConfig(), Map.class), startPoint, tasks,
                 (System.nanoTime() - started) / 1e9);
-        JSON.writeValue(output.resolve(RESULTS_FILE).toFile(), result);
+        OutputFile.writeString(output.resolve(RESULTS_FILE), JSON.writeValueAsString(result));
         MezoExperimentReport.write(result, output);
         return result;
     }

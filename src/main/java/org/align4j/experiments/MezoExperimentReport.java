@@ -1,17 +1,16 @@
 package org.align4j.experiments;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import org.align4j.OutputFile;
 import org.align4j.experiments.MezoExperimentResult.Point;
 import org.align4j.experiments.MezoExperimentResult.RunResult;
 import org.align4j.experiments.MezoExperimentResult.TaskResult;
-import org.knowm.xchart.BitmapEncoder;
+import org.align4j.train.MetricCurve;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -38,11 +37,11 @@ public final class MezoExperimentReport {
         for (Map.Entry<String, TaskResult> e : result.tasks().entrySet()) {
             List<String> files = figures(e.getKey());
             String title = e.getKey().toUpperCase(Locale.ROOT) + " loss, MeZO vs AdamW";
-            save(chart(title + " (against steps)", "step", e.getValue(), p -> p.step()), dir.resolve(files.get(0)));
-            save(chart(title + " (against training seconds)", "seconds", e.getValue(), Point::seconds),
+            MetricCurve.savePng(chart(title + " (against steps)", "step", e.getValue(), p -> p.step()), dir.resolve(files.get(0)));
+            MetricCurve.savePng(chart(title + " (against training seconds)", "seconds", e.getValue(), Point::seconds),
                     dir.resolve(files.get(1)));
         }
-        Files.writeString(dir.resolve("report.md"), markdown(result));
+        OutputFile.writeString(dir.resolve("report.md"), markdown(result));
     }
 
     private static XYChart chart(String title, String xTitle, TaskResult task, ToDoubleFunction<Point> x) {
@@ -67,12 +66,6 @@ public final class MezoExperimentReport {
 
     private static double[] ys(List<Point> points) {
         return points.stream().mapToDouble(Point::loss).toArray();
-    }
-
-    private static void save(XYChart chart, Path file) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        }
     }
 
     private static String markdown(MezoExperimentResult r) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.align4j.OutputFile;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
 import org.align4j.align.sft.SftTask;
@@ -239,7 +240,7 @@ public final class PanelsExperiment {
                         settings.learningRate(), settings.evaluations()),
                 variants, removedAtTest, verdict(variants.get("plain").last(), variants.get("panel").last()),
                 (System.nanoTime() - started) / 1e9);
-        JSON.writeValue(output.resolve("results.json").toFile(), result);
+        OutputFile.writeString(output.resolve("results.json"), JSON.writeValueAsString(result));
         PanelsExperimentReport.write(result, output);
         return result;
     }

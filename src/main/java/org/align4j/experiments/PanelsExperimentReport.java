@@ -1,22 +1,20 @@
 package org.align4j.experiments;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import org.align4j.OutputFile;
 import org.align4j.experiments.PanelsExperimentResult.EvalPoint;
 import org.align4j.experiments.PanelsExperimentResult.VariantResult;
-import org.knowm.xchart.BitmapEncoder;
+import org.align4j.train.MetricCurve;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * The figures and the report of {@link PanelsExperiment}: {@code eval_loss.png} and {@code eval_accuracy.png} (held-out
@@ -30,12 +28,12 @@ public final class PanelsExperimentReport {
 
     /** Writes the figures and the report of {@code result} into {@code dir}. */
     public static void write(PanelsExperimentResult result, Path dir) throws IOException {
-        save(curves(result, "Held-out loss (paragraph tokens)", "eval loss", EvalPoint::loss, 2.3, "2.3 (claim)"),
+        MetricCurve.savePng(curves(result, "Held-out loss (paragraph tokens)", "eval loss", EvalPoint::loss, 2.3, "2.3 (claim)"),
                 dir.resolve("eval_loss.png"));
-        save(curves(result, "Held-out next-token accuracy (paragraph tokens)", "accuracy", EvalPoint::accuracy, 0.5,
+        MetricCurve.savePng(curves(result, "Held-out next-token accuracy (paragraph tokens)", "accuracy", EvalPoint::accuracy, 0.5,
                 "0.5 (claim)"), dir.resolve("eval_accuracy.png"));
-        save(ablation(result), dir.resolve("ablation.png"));
-        Files.writeString(dir.resolve("report.md"), markdown(result));
+        MetricCurve.savePng(ablation(result), dir.resolve("ablation.png"));
+        OutputFile.writeString(dir.resolve("report.md"), markdown(result));
     }
 
     private static XYChart curves(PanelsExperimentResult result, String title, String yTitle,
@@ -92,12 +90,6 @@ public final class PanelsExperimentReport {
         chart.addSeries("removed at test (panel model)", categories, atTest);
         chart.addSeries("removed in training and test", categories, retrained);
         return chart;
-    }
-
-    private static void save(Chart<?, ?> chart, Path file) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        }
     }
 
     static String markdown(PanelsExperimentResult r) {

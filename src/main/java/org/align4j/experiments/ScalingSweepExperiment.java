@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.align4j.OutputFile;
 import org.align4j.align.sft.SftTask;
 import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.BrownCorpus;
@@ -280,10 +281,10 @@ public final class ScalingSweepExperiment {
             root.put("measured", "too few runs to fit (" + result.runs().size() + ", at least 6 needed)");
             root.put("held", false);
             root.set("data", data);
-            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(output.resolve("results.json").toFile(),
-                    root);
-            Files.writeString(output.resolve("report.md"), "# Scaling sweep of the embedded model family\n\n**Claim.** "
-                    + ScalingLawReport.CLAIM + "\n\n**Measured.** too few runs to fit.\n\n**Held:** no\n\n" + md);
+            OutputFile.writeString(output.resolve("results.json"),
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            OutputFile.writeString(output.resolve("report.md"), "# Scaling sweep of the embedded model family\n\n"
+                    + "**Claim.** " + ScalingLawReport.CLAIM + "\n\n**Measured.** too few runs to fit.\n\n**Held:** no\n\n" + md);
         }
     }
 }

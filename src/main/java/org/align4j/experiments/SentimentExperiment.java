@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.align4j.OutputFile;
 import org.align4j.align.reward.RewardConfig;
 import org.align4j.align.reward.RewardTrainer;
 import org.align4j.data.Example;
@@ -244,7 +245,7 @@ public final class SentimentExperiment {
                 trainPairs.size(), task.heldOutPrompts().size(), heldOutPairs.size()), rm, sftPoint, results,
                 comparison, timings, seconds(started), cpuSeconds() - cpuStarted);
         Files.createDirectories(output);
-        JSON.writeValue(output.resolve(SentimentExperimentResult.FILE_NAME).toFile(), result);
+        OutputFile.writeString(output.resolve(SentimentExperimentResult.FILE_NAME), JSON.writeValueAsString(result));
         SentimentExperimentReport.write(result, output);
         return result;
     }

@@ -1,12 +1,12 @@
 package org.align4j.experiments;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import org.align4j.OutputFile;
 import org.align4j.experiments.SentimentExperimentResult.MethodResult;
 import org.align4j.scaling.ScalingCharts;
 import org.knowm.xchart.XYChart;
@@ -30,7 +30,7 @@ public final class SentimentExperimentReport {
     /** Writes the figure and the report of {@code result} into {@code dir}. */
     public static void write(SentimentExperimentResult result, Path dir) throws IOException {
         ScalingCharts.write(List.of(chart(result)), 1, 1, dir.resolve(FIGURE));
-        Files.writeString(dir.resolve(REPORT), markdown(result));
+        OutputFile.writeString(dir.resolve(REPORT), markdown(result));
     }
 
     private static XYChart chart(SentimentExperimentResult result) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.align4j.OutputFile;
 import org.align4j.scaling.ParityMlp;
 import org.align4j.scaling.PowerLaw;
 import org.align4j.scaling.ScalingCharts;
@@ -245,8 +245,8 @@ public final class SparseParityExperiment {
         law.put("coefficient", result.meanLossLaw().coefficient());
         law.put("exponent", result.meanLossLaw().exponent());
         law.put("predicted_exponent", -(plan.exponent() - 1));
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(output.resolve("results.json").toFile(),
-                root);
+        OutputFile.writeString(output.resolve("results.json"),
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         writeFigures(result, plan, output);
 
         StringBuilder md = new StringBuilder("# Multitask sparse parity: the quantization model of neural scaling\n\n");
@@ -268,7 +268,7 @@ public final class SparseParityExperiment {
                     result.learnedAtWidth()[t] == 0 ? "not learned" : Integer.toString(result.learnedAtWidth()[t])));
         }
         md.append("\n![mean loss](mean-loss.png)\n![per-task loss](task-loss.png)\n");
-        Files.writeString(output.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
+        OutputFile.writeString(output.resolve("report.md"), md.toString());
     }
 
     private static void writeFigures(Result result, Plan plan, Path output) throws IOException {

@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.align4j.OutputFile;
 
 /**
  * Results of a {@link ScalingLawAnalysis} as JSON, Markdown and PNG figures, and the claim they test: Hoffmann et
@@ -46,12 +46,12 @@ public final class ScalingLawReport {
         root.put("held", held);
         root.set("data", data);
         root.setAll(json(a));
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(),
-                root);
+        OutputFile.writeString(dir.resolve("results.json"),
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         writeFigures(a, dir);
         String md = "# " + title + "\n\n**Claim.** " + CLAIM + "\n\n**Measured.** " + measured(a) + "\n\n**Held:** "
                 + (held ? "yes" : "no") + "\n\n" + dataMarkdown + "\n" + markdown(a);
-        Files.writeString(dir.resolve("report.md"), md, StandardCharsets.UTF_8);
+        OutputFile.writeString(dir.resolve("report.md"), md);
     }
 
     /** Whether {@link #CLAIM} held on this analysis. */

@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.align4j.OutputFile;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * A PNG chart of logged metrics against the optimizer step, one line per metric, read from a run's
@@ -61,15 +62,17 @@ public final class MetricCurve {
         if (!plotted) {
             return false;
         }
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(temporary)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temporary);
-            throw e;
-        }
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        savePng(chart, file);
         return true;
+    }
+
+    /** Writes {@code chart} as a PNG into {@code file} through {@link OutputFile} (whole, or not at all). */
+    public static void savePng(Chart<?, ?> chart, Path file) throws IOException {
+        OutputFile.write(file, temporary -> {
+            try (OutputStream out = Files.newOutputStream(temporary)) {
+                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+        });
     }
 
     private static boolean addSeries(XYChart chart, List<Map<String, Object>> logHistory, Series series,

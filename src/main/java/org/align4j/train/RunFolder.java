@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,6 +20,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.align4j.InputException;
+import org.align4j.OutputFile;
 import org.align4j.model.io.AtomicDirectory;
 
 /**
@@ -50,6 +52,8 @@ public final class RunFolder {
     private static final int PLAIN_LINE_WIDTH = 120;
 
     private final Path directory;
+    /** The folder's {@link #identity} when the run started, or null before. */
+    private Object identity;
     private boolean echoMetrics;
     private TensorBoardEvents tensorBoard;
 
@@ -63,16 +67,10 @@ public final class RunFolder {
         return directory;
     }
 
-    /** Writes one file. */
-    @FunctionalInterface
-    public interface FileContents {
-        /** Writes the contents to {@code file}. */
-        void writeTo(Path file) throws IOException;
-    }
-
     /** Creates the folder and rewrites {@value #METRICS_FILE} as {@code history} (empty for a fresh run). */
     public void start(List<Map<String, Object>> history) throws IOException {
         Files.createDirectories(directory);
+        identity = null;
         replace(METRICS_FILE, file -> {
             try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 for (Map<String, Object> entry : history) {
@@ -80,17 +78,21 @@ public final class RunFolder {
                 }
             }
         });
+        identity = identity();
     }
 
     /**
      * Appends one log entry to {@value #METRICS_FILE}, and prints it as a line on standard output when the progress
-     * is not drawn as a bar ({@link #progress}), as HF's trainer prints its log dicts.
+     * is not drawn as a bar ({@link #progress}), as HF's trainer prints its log dicts. Before {@link #start} (an
+     * evaluation before training) the folder is created if need be.
      */
     public void appendMetrics(Map<String, Object> entry) throws IOException {
-        Files.createDirectories(directory);
+        if (identity == null) {
+            Files.createDirectories(directory);
+        }
+        requireFolder();
         String line = JSON.writeValueAsString(entry);
-        Files.writeString(directory.resolve(METRICS_FILE), line + "\n", StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        OutputFile.append(directory.resolve(METRICS_FILE), (line + "\n").getBytes(StandardCharsets.UTF_8));
         if (echoMetrics) {
             System.out.println(line);
         }
@@ -108,14 +110,37 @@ public final class RunFolder {
     }
 
     /** Writes the file {@code name} of the folder beside it, then renames it into place. */
-    public void replace(String name, FileContents contents) throws IOException {
-        Path file = directory.resolve(name);
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    public void replace(String name, OutputFile.Contents contents) throws IOException {
+        requireFolder();
+        OutputFile.write(directory.resolve(name), contents);
+    }
+
+    /**
+     * Stops the run when its folder was removed or replaced since {@link #start} (its metrics, arguments and
+     * checkpoints gone): going on would leave a folder that looks complete but is not.
+     *
+     * @throws InputException naming the folder
+     */
+    private void requireFolder() {
+        if (identity != null && !identity.equals(identity())) {
+            throw new InputException(directory + ": the output folder was removed or replaced during the run, taking"
+                    + " its metrics and checkpoints; the run stops (resume from a checkpoint kept elsewhere)");
+        }
+    }
+
+    /**
+     * What identifies the folder on disk: its device and inode where the platform tells them, and whether it holds
+     * {@value #METRICS_FILE} (a folder made anew in its place may reuse the inode, but not the file); or "absent".
+     */
+    private Object identity() {
         try {
-            contents.writeTo(temporary);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
+            BasicFileAttributes attributes = Files.readAttributes(directory, BasicFileAttributes.class);
+            if (!attributes.isDirectory()) {
+                return "not a directory";
+            }
+            return Arrays.asList(attributes.fileKey(), Files.exists(directory.resolve(METRICS_FILE)));
+        } catch (IOException e) {
+            return "absent";
         }
     }
 
@@ -125,6 +150,7 @@ public final class RunFolder {
      */
     public Path writeCheckpoint(long step, Integer saveTotalLimit, Path keep, AtomicDirectory.Contents contents)
             throws IOException {
+        requireFolder();
         Path folder = CheckpointFolders.of(directory, step);
         AtomicDirectory.write(folder, contents);
         if (saveTotalLimit != null) {
@@ -161,6 +187,7 @@ public final class RunFolder {
      * place, so that no file of the final model is ever seen half-written.
      */
     public void saveFinalModel(AtomicDirectory.Contents model) throws IOException {
+        requireFolder();
         Path staging = directory.resolve(FINAL_MODEL_STAGING);
         AtomicDirectory.write(staging, model);
         List<Path> entries;

@@ -7,9 +7,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import org.align4j.OutputFile;
 
 /**
  * A TensorBoard event file ({@code events.out.tfevents.<seconds>.<host>}) that HF's {@code TensorBoardCallback}
@@ -101,7 +101,7 @@ public final class TensorBoardEvents {
         ByteBuffer frame = ByteBuffer.allocate(8 + 4 + record.length + 4).order(ByteOrder.LITTLE_ENDIAN);
         byte[] length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(record.length).array();
         frame.put(length).putInt(maskedCrc(length)).put(record).putInt(maskedCrc(record));
-        Files.write(file, frame.array(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        OutputFile.append(file, frame.array());
     }
 
     /** TFRecord's masked CRC-32C: the checksum rotated right by 15 bits plus a constant. */

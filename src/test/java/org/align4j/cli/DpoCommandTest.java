@@ -379,7 +379,8 @@ class DpoCommandTest {
         CliRun vocab = CliRun.of("dpo", "--model", llamaTiny.toString(), "--data", big.toString(), "--output",
                 dir.resolve("r4").toString());
         assertEquals(2, vocab.exitCode());
-        assertTrue(vocab.err().contains("big.jsonl:1: token id 2000 is outside the model's vocabulary of 1000"),
+        assertTrue(vocab.err().contains("big.jsonl:1: chosen sequence: token id 2000 is outside the model's"
+                + " vocabulary of 1000 ids"),
                 vocab.err());
     }
 }

@@ -3,6 +3,7 @@ package org.align4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -101,5 +102,30 @@ class ScoreCommandTest {
                 fromFile.toString());
         assertEquals(2, refused.exitCode());
         assertTrue(refused.err().contains("option 'learning_rate' does not apply to scoring"), refused.err());
+    }
+
+    /** A full disk while the scores are written (/dev/full fails every write as ENOSPC): one line naming the file. */
+    @Test
+    void fullDiskNamesTheOutputFile() throws IOException {
+        assumeTrue(Files.isWritable(Path.of("/dev/full")), "needs /dev/full");
+        Fixture f = Fixture.load("gpt2-tiny");
+        Path out = dir.resolve("scores.jsonl");
+        Files.createSymbolicLink(dir.resolve("scores.jsonl.tmp"), Path.of("/dev/full"));
+        CliRun run = CliRun.of("score", "--model", f.dir().toString(), "--data",
+                goldenPairs(f.golden().get("dpo")).toString(), "--out", out.toString());
+        assertEquals(new CliRun(2, "", "align4j score: " + out + ": cannot write: No space left on device\n"), run);
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void tokenIdsOutsideTheVocabularyNameFileAndLine() throws IOException {
+        Fixture f = Fixture.load("gpt2-tiny");
+        Path pairs = Files.write(dir.resolve("ids.jsonl"), List.of(
+                "{\"prompt_ids\": [1, 2], \"chosen_ids\": [3], \"rejected_ids\": [4]}",
+                "{\"prompt_ids\": [1, 2], \"chosen_ids\": [3, 1000], \"rejected_ids\": [4]}"));
+        CliRun run = CliRun.of("score", "--model", f.dir().toString(), "--data", pairs.toString(), "--out",
+                dir.resolve("s.jsonl").toString());
+        assertEquals(new CliRun(2, "", "align4j score: ids.jsonl:2: chosen sequence: token id 1000 is outside"
+                + " the model's vocabulary of 1000 ids (do tokenizer, data and model match?)\n"), run);
     }
 }

@@ -12,7 +12,6 @@ import org.align4j.data.DataException;
 import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
 import org.align4j.data.PreferenceTokenization;
-import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.tokenizer.Tokenizer;
@@ -102,21 +101,8 @@ public final class DpoTrainer {
         PreferenceTokenization.Result result = tokenization.tokenizeAll(examples);
         result.warnings(examples.size(), args.options().maxLength())
                 .forEach(w -> System.err.println("dpo: warning: " + split + " dataset: " + w));
-        int vocab = model.config().vocabSize();
-        int positions = model.config().maxPositions();
         for (PreferencePair pair : result.pairs()) {
-            for (TokenizedSequence s : List.of(pair.chosen(), pair.rejected())) {
-                for (int id : s.ids()) {
-                    if (id >= vocab) {
-                        throw new DataException(pair.source() + ": token id " + id + " is outside the model's "
-                                + "vocabulary of " + vocab + " (tokenizer and model do not match)");
-                    }
-                }
-                if (s.length() > positions) {
-                    throw new DataException(pair.source() + ": " + s.length() + " tokens exceed the model's "
-                            + positions + " positions; set max_length");
-                }
-            }
+            pair.requireFits(model.config().vocabSize(), model.config().maxPositions());
         }
         return result.pairs();
     }

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.stream.Stream;
+import org.align4j.OutputFile;
 
 /**
  * Writes a directory (a checkpoint: weights, config, optimizer state...) so that readers see either the complete
@@ -21,7 +22,8 @@ import java.util.stream.Stream;
  * file is flushed to disk, and the directory is then renamed to {@code <target>} atomically. An existing target is
  * first renamed to {@code <target>.old} and deleted once the new one is in place; if the process dies between those
  * two renames, {@code <target>.old} holds the previous complete checkpoint (the next successful write deletes it).
- * If writing fails, the temporary directory is removed and an existing target is left untouched.
+ * If writing fails, the temporary directory is removed and an existing target is left untouched; the failure is
+ * an {@link IOException} naming the directory ({@link OutputFile#naming}).
  */
 public final class AtomicDirectory {
 
@@ -60,7 +62,11 @@ public final class AtomicDirectory {
         try {
             contents.writeTo(temporary);
             syncTree(temporary);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            IOException named = OutputFile.naming(temporary, e);
+            deleteAfterFailure(temporary, named);
+            throw named;
+        } catch (RuntimeException | Error e) {
             deleteAfterFailure(temporary, e);
             throw e;
         }

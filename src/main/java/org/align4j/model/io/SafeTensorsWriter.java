@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.align4j.OutputFile;
 import org.align4j.tensor.BFloat16;
 import org.align4j.tensor.Tensor;
 
@@ -109,7 +110,7 @@ public final class SafeTensorsWriter {
             }
         } catch (IOException e) {
             deletePartial(file, e);
-            throw SafeTensors.error(file, "cannot write: " + e, e);
+            throw SafeTensors.error(file, "cannot write: " + OutputFile.reason(e), e);
         } catch (RuntimeException e) {
             deletePartial(file, e);
             throw e;

@@ -68,7 +68,9 @@ class AtomicDirectoryTest {
                 throw failure;
             }
         }));
-        assertSame(failure, thrown);
+        assertSame(failure, thrown.getCause());
+        assertEquals(AtomicDirectory.temporaryFor(target.toAbsolutePath()) + ": cannot write: disk full",
+                thrown.getMessage());
         assertEquals(List.of(), listing(root));
     }
 

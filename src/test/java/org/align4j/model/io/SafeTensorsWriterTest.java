@@ -208,7 +208,6 @@ class SafeTensorsWriterTest {
         Path file = dir.resolve("missing-dir").resolve("w.safetensors");
         CheckpointException e = assertThrows(CheckpointException.class, () -> SafeTensorsWriter.write(file,
                 SafeTensorsWriter.entries(Map.of("w", Tensor.zeros(2)), Dtype.F32)));
-        assertTrue(e.getMessage().startsWith(file + ": cannot write: java.nio.file.NoSuchFileException"),
-                e.getMessage());
+        assertEquals(file + ": cannot write: no such file or folder", e.getMessage());
     }
 }
