@@ -14,6 +14,8 @@ import org.align4j.autograd.Var;
  * Each block runs through {@link Checkpoint#checkpoint}, so a tape with gradient checkpointing recomputes it.
  */
 public final class Gpt2Model implements CausalLM {
+    /** The name prefix of layer {@code l}'s tensors is this, then {@code l.} */
+    static final String LAYER_PREFIX = "transformer.h.";
     private final ModelConfig config;
     private final Map<String, Var> params;
     private final LinearAdapter adapter;
@@ -32,12 +34,17 @@ public final class Gpt2Model implements CausalLM {
 
     /** Names and shapes of the parameters, as in a transformers checkpoint. */
     public static Map<String, int[]> parameterShapes(ModelConfig c) {
+        return parameterShapes(c, c.numLayers());
+    }
+
+    /** {@link #parameterShapes(ModelConfig)} as if the model had {@code layers} layers. */
+    static Map<String, int[]> parameterShapes(ModelConfig c, int layers) {
         int d = c.hiddenSize();
         Map<String, int[]> s = new LinkedHashMap<>();
         s.put("transformer.wte.weight", new int[] {c.vocabSize(), d});
         s.put("transformer.wpe.weight", new int[] {c.maxPositions(), d});
-        for (int l = 0; l < c.numLayers(); l++) {
-            String p = "transformer.h." + l + ".";
+        for (int l = 0; l < layers; l++) {
+            String p = LAYER_PREFIX + l + ".";
             s.put(p + "ln_1.weight", new int[] {d});
             s.put(p + "ln_1.bias", new int[] {d});
             s.put(p + "attn.c_attn.weight", new int[] {d, 3 * d});
@@ -120,7 +127,7 @@ public final class Gpt2Model implements CausalLM {
         int nh = config.numHeads();
         int hd = config.headDim();
         float eps = config.normEps();
-        String pre = "transformer.h." + l + ".";
+        String pre = LAYER_PREFIX + l + ".";
         float scale = (float) (1.0 / Math.sqrt(hd));
         if (config.scaleAttnByInverseLayerIdx()) {
             scale /= (l + 1);

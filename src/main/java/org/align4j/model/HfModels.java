@@ -84,6 +84,7 @@ public final class HfModels {
         }
         ModelConfig config = readConfig(dir);
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            Models.requireLayers(config, ckpt.names(), dir.resolve("model.safetensors").toString());
             ModelConfig stored = config.withDtype(dtype != null ? dtype : checkpointDtype(ckpt, config));
             return Models.create(stored, name -> ckpt.contains(name) ? ckpt.read(name) : null,
                     dir.resolve("model.safetensors").toString());
@@ -104,6 +105,7 @@ public final class HfModels {
         }
         ModelConfig config = readConfig(dir);
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            Models.requireLayers(config, ckpt.names(), dir.resolve("model.safetensors").toString());
             ModelConfig stored = config.withDtype(configDtype != null ? configDtype : checkpointDtype(ckpt, config));
             return Models.frozenWithAdapter(Models.create(stored, name -> !ckpt.contains(name) ? null
                     : Models.isWeightMatrix(ckpt.info(name).shape()) && storage == Dtype.BF16 ? ckpt.readBfloat16(name)

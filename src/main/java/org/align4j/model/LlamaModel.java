@@ -16,6 +16,8 @@ import org.align4j.tensor.Tensor;
  * through {@link Checkpoint#checkpoint}, so a tape with gradient checkpointing recomputes it.
  */
 public final class LlamaModel implements CausalLM {
+    /** The name prefix of layer {@code l}'s tensors is this, then {@code l.} */
+    static final String LAYER_PREFIX = "model.layers.";
     private final ModelConfig config;
     private final Map<String, Var> params;
     private final LinearAdapter adapter;
@@ -36,14 +38,19 @@ public final class LlamaModel implements CausalLM {
 
     /** Names and shapes of the parameters, as in a transformers checkpoint. */
     public static Map<String, int[]> parameterShapes(ModelConfig c) {
+        return parameterShapes(c, c.numLayers());
+    }
+
+    /** {@link #parameterShapes(ModelConfig)} as if the model had {@code layers} layers. */
+    static Map<String, int[]> parameterShapes(ModelConfig c, int layers) {
         int d = c.hiddenSize();
         int q = c.numHeads() * c.headDim();
         int kv = c.numKvHeads() * c.headDim();
         int ff = c.intermediateSize();
         Map<String, int[]> s = new LinkedHashMap<>();
         s.put("model.embed_tokens.weight", new int[] {c.vocabSize(), d});
-        for (int l = 0; l < c.numLayers(); l++) {
-            String p = "model.layers." + l + ".";
+        for (int l = 0; l < layers; l++) {
+            String p = LAYER_PREFIX + l + ".";
             s.put(p + "input_layernorm.weight", new int[] {d});
             s.put(p + "self_attn.q_proj.weight", new int[] {q, d});
             s.put(p + "self_attn.k_proj.weight", new int[] {kv, d});
@@ -153,7 +160,7 @@ public final class LlamaModel implements CausalLM {
         int hd = config.headDim();
         float eps = config.normEps();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        String pre = "model.layers." + l + ".";
+        String pre = LAYER_PREFIX + l + ".";
         String at = pre + "self_attn.";
         Var a = Ops.rmsNorm(tape, h, p(pre + "input_layernorm.weight"), eps);
         Var q = linear(tape, a, at + "q_proj");

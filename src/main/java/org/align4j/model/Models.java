@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.align4j.autograd.Var;
@@ -22,9 +23,18 @@ public final class Models {
         return config.isGpt2() ? Gpt2Model.parameterShapes(config) : LlamaModel.parameterShapes(config);
     }
 
-    /** The number of parameters of the configured architecture (tied weights once). */
+    /**
+     * The number of parameters of the configured architecture (tied weights once), counted from one layer's shapes
+     * (every layer has the same), so that a huge {@code num_hidden_layers} costs nothing to count.
+     */
     public static long parameterCount(ModelConfig config) {
-        return count(parameterShapes(config));
+        long outside = count(parameterShapes(config, 0));
+        long perLayer = count(parameterShapes(config, 1)) - outside;
+        return outside + perLayer * config.numLayers();
+    }
+
+    private static Map<String, int[]> parameterShapes(ModelConfig config, int layers) {
+        return config.isGpt2() ? Gpt2Model.parameterShapes(config, layers) : LlamaModel.parameterShapes(config, layers);
     }
 
     private static long count(Map<String, int[]> shapes) {
@@ -54,6 +64,34 @@ public final class Models {
         Map<String, int[]> shapes = parameterShapes(config);
         shapes.remove("lm_head.weight");
         return shapes;
+    }
+
+    /**
+     * Checks, before any weight is allocated or read, that a checkpoint's tensor {@code names} hold every layer its
+     * config asks for: a layer count far beyond the checkpoint's (a config edited by hand, or the wrong one) would
+     * otherwise read layer after layer before failing at the first one missing.
+     *
+     * @throws ModelException naming {@code where}, the config field and the layers the checkpoint holds
+     */
+    public static void requireLayers(ModelConfig config, Set<String> names, String where) {
+        String prefix = config.isGpt2() ? Gpt2Model.LAYER_PREFIX : LlamaModel.LAYER_PREFIX;
+        int held = 0;
+        for (String name : names) {
+            int end = name.indexOf('.', prefix.length());
+            if (name.startsWith(prefix) && end > prefix.length()) {
+                try {
+                    held = Math.max(held, Integer.parseInt(name, prefix.length(), end, 10) + 1);
+                } catch (NumberFormatException notALayerIndex) {
+                    // another tensor under the prefix: not a layer of its own
+                }
+            }
+        }
+        if (config.numLayers() > held) {
+            throw new ModelException(where + ": config.json's " + (config.isGpt2() ? "n_layer" : "num_hidden_layers")
+                    + " is " + config.numLayers() + " but the checkpoint holds " + held + " layers ("
+                    + (held == 0 ? "no tensor named " + prefix + "N.*" : prefix + "0 to " + prefix + (held - 1))
+                    + ")");
+        }
     }
 
     /**

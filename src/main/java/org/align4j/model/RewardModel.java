@@ -115,6 +115,7 @@ public final class RewardModel {
         ModelConfig read = HfModels.readConfig(dir);
         String where = dir.resolve(HfCheckpoint.SINGLE_FILE).toString();
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+            Models.requireLayers(read, ckpt.names(), where);
             ModelConfig config = read.withDtype(HfModels.checkpointDtype(ckpt, read));
             Function<String, Tensor> source = name -> ckpt.contains(name) ? ckpt.read(name) : null;
             if (!isSequenceClassification(config)) {

@@ -177,6 +177,26 @@ class HfModelsTest {
                 + " [176, 63], config.json implies [176, 64]", shape.getMessage());
     }
 
+    /** A layer count far beyond the checkpoint's is refused from the headers, before a weight is allocated. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"llama-tiny, num_hidden_layers, model.layers.",
+        "gpt2-tiny, n_layer, transformer.h."})
+    void moreLayersThanTheCheckpointHoldsAreRefusedUpFront(String fixture, String field, String prefix)
+            throws IOException {
+        Path dir = copyOf(fixture);
+        ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        int held = config.get(field).asInt();
+        config.put(field, 1_000_000);
+        JSON.writeValue(dir.resolve("config.json").toFile(), config);
+        String expected = dir.resolve("model.safetensors") + ": config.json's " + field + " is 1000000 but the"
+                + " checkpoint holds " + held + " layers (" + prefix + "0 to " + prefix + (held - 1) + ")";
+        assertEquals(expected, assertThrows(ModelException.class, () -> HfModels.load(dir)).getMessage());
+        assertEquals(expected, assertThrows(ModelException.class,
+                () -> HfModels.loadFrozen(dir, Dtype.F32, null)).getMessage());
+        assertEquals(expected, assertThrows(ModelException.class, () -> RewardModel.load(dir, 0)).getMessage());
+        assertTrue(Models.parameterCount(ModelConfig.fromJson(config, "c")) > 1_000_000L * held);
+    }
+
     @Test
     void invalidConfigFieldIsNamed() throws IOException {
         Path dir = copyOf("qwen2-tiny");
