@@ -83,10 +83,10 @@ public final class Main {
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String badInput = badInputLine(ex);
             if (badInput != null) {
-                cmd.getErr().println("align4j " + cmd.getCommandName() + ": " + oneLine(badInput));
+                cmd.getErr().println("align4j " + cmd.getCommandName() + ": " + InputException.oneLine(badInput));
                 return EXIT_BAD_INPUT;
             }
-            cmd.getErr().println("align4j " + cmd.getCommandName() + ": internal error: " + oneLine(ex.toString())
+            cmd.getErr().println("align4j " + cmd.getCommandName() + ": internal error: " + InputException.oneLine(ex.toString())
                     + " (" + writeLog(cmd.getCommandName(), ex) + ")");
             if (debug(parsed)) {
                 ex.printStackTrace(cmd.getErr());
@@ -95,7 +95,7 @@ public final class Main {
         });
         cli.setParameterExceptionHandler((ex, args) -> {
             CommandLine command = ex.getCommandLine();
-            command.getErr().println(oneLine(parameterProblem(command, ex, args)));
+            command.getErr().println(InputException.oneLine(parameterProblem(command, ex, args)));
             return EXIT_BAD_INPUT;
         });
         return cli;
@@ -169,30 +169,6 @@ public final class Main {
     private static String closest(String given, Collection<String> names) {
         String closest = ClosestName.among(given, names);
         return closest == null ? "" : " (did you mean '" + closest + "'?)";
-    }
-
-    /**
-     * {@code message} on one line whatever the names in it hold: line breaks, tabs and other control characters are
-     * escaped ({@code \n}, {@code \t}, {@code \u0007}), so that a file named with a newline cannot break the one-line
-     * rule.
-     */
-    static String oneLine(String message) {
-        StringBuilder out = new StringBuilder(message.length());
-        message.codePoints().forEach(c -> {
-            switch (c) {
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c)) {
-                        out.append(String.format("\\u%04x", c));
-                    } else {
-                        out.appendCodePoint(c);
-                    }
-                }
-            }
-        });
-        return out.toString();
     }
 
     /** Whether {@code --debug} was given to the command or to any of its subcommands. */

@@ -99,7 +99,7 @@ public final class JsonlDataset {
                 String source = file.getFileName() + ":" + lineNo;
                 String text = decodeLine(line.toByteArray(), source);
                 line.reset();
-                if (!text.isBlank()) {
+                if (!isJsonWhitespace(text)) {
                     examples.add(parser.parse(text, source));
                 }
             }
@@ -112,6 +112,11 @@ public final class JsonlDataset {
             throw new DataException(file + ": no examples");
         }
         return examples;
+    }
+
+    /** Whether a line holds only JSON's whitespace (space, tab, carriage return): a blank line, skipped. */
+    private static boolean isJsonWhitespace(String line) {
+        return line.chars().allMatch(c -> c == ' ' || c == '\t' || c == '\r');
     }
 
     /**

@@ -18,6 +18,7 @@ import org.align4j.tensor.Tensor;
 public final class LlamaModel implements CausalLM {
     /** The name prefix of layer {@code l}'s tensors is this, then {@code l.} */
     static final String LAYER_PREFIX = "model.layers.";
+    private static final int FIRST_ROPE_POSITIONS = 256;
     private final ModelConfig config;
     private final Map<String, Var> params;
     private final LinearAdapter adapter;
@@ -114,10 +115,14 @@ public final class LlamaModel implements CausalLM {
                 : adapter.apply(tape, module, x, Ops.linear(tape, x, p(module + ".weight"), p(module + ".bias")));
     }
 
-    /** The rotary tables, grown to cover {@code maxPosition}. */
+    /**
+     * The rotary tables, grown (doubling, from {@value #FIRST_ROPE_POSITIONS} positions) to cover {@code maxPosition}:
+     * sized by the positions used, not by {@code max_position_embeddings}, which may be far larger (or absurd).
+     */
     private synchronized Tensor[] ropeTables(int maxPosition) {
         if (cos == null || cos.dim(0) <= maxPosition) {
-            Tensor[] t = config.rope().tables(Math.max(maxPosition + 1, config.maxPositions()));
+            long grown = Math.max(cos == null ? FIRST_ROPE_POSITIONS : 2L * cos.dim(0), maxPosition + 1L);
+            Tensor[] t = config.rope().tables((int) Math.min(grown, Integer.MAX_VALUE - 8));
             cos = t[0];
             sin = t[1];
         }
