@@ -54,7 +54,7 @@ public final class OutputFile {
         write(file, temporary -> Files.writeString(temporary, text));
     }
 
-    /** Appends {@code text} as UTF-8 to {@code file} (created if absent); a failure names the file. */
+    /** Appends {@code bytes} to {@code file} (created if absent); a failure names the file. */
     public static void append(Path file, byte[] bytes) throws IOException {
         try {
             Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -45,7 +45,7 @@ public final class JsonlDataset {
         return textField.equals(TEXT_FIELD) ? read(file) : readLines(file, (line, source) -> {
             ObjectNode obj = object(line, source);
             return obj.has(textField) ? new Example.LanguageModeling(source, text(obj, textField, source))
-                    : parse(line, source);
+                    : parse(obj, source);
         });
     }
 
@@ -55,13 +55,9 @@ public final class JsonlDataset {
      */
     public static List<ConditionedExample> readConditioned(Path file) {
         return readLines(file, (line, source) -> {
-            Example example = parse(line, source);
-            JsonNode condition;
-            try {
-                condition = JSON.readTree(line).get("condition");
-            } catch (JsonProcessingException e) {
-                throw new DataException(source + ": malformed JSON: " + e.getOriginalMessage());
-            }
+            ObjectNode obj = object(line, source);
+            Example example = parse(obj, source);
+            JsonNode condition = obj.get("condition");
             if (condition == null || !condition.isTextual() || condition.asText().isBlank()) {
                 throw new DataException(source + ": field 'condition' must be a non-empty string (the data source)");
             }
@@ -149,7 +145,10 @@ public final class JsonlDataset {
 
     /** Parses one JSON line; {@code source} is {@code file:line} for messages. */
     public static Example parse(String line, String source) {
-        ObjectNode obj = object(line, source);
+        return parse(object(line, source), source);
+    }
+
+    private static Example parse(ObjectNode obj, String source) {
         Set<String> keys = new TreeSet<>();
         obj.fieldNames().forEachRemaining(keys::add);
         if (keys.contains("prompt_ids") || keys.contains("chosen_ids")) {

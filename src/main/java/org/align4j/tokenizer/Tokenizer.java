@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,9 +90,8 @@ public final class Tokenizer {
         }
         this.specialIdSet = Set.copyOf(special);
         this.specialIds = special.stream().mapToInt(Integer::intValue).toArray();
-        Set<Integer> ids = new HashSet<>(model.vocab().values());
-        addedVocabulary.tokens().forEach(token -> ids.add(token.id()));
-        this.vocabSize = ids.size();
+        this.vocabSize = Math.max(model.size(),
+                addedVocabulary.tokens().stream().mapToInt(token -> token.id() + 1).max().orElse(0));
         this.chatTemplateSource = chatTemplateSource;
         this.chatTemplate = chatTemplateSource == null ? null
                 : new ChatTemplate(chatTemplateSource, specialTokenVariables(specialTokens));

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -52,8 +52,10 @@ public final class RunFolder {
     private static final int PLAIN_LINE_WIDTH = 120;
 
     private final Path directory;
-    /** The folder's {@link #identity} when the run started, or null before. */
-    private Object identity;
+    /** Whether {@link #start} ran: from then on the folder must stay the one it made. */
+    private boolean started;
+    /** The folder's device and inode at {@link #start}, where the platform tells them (else null). */
+    private Object folderKey;
     private boolean echoMetrics;
     private TensorBoardEvents tensorBoard;
 
@@ -70,7 +72,6 @@ public final class RunFolder {
     /** Creates the folder and rewrites {@value #METRICS_FILE} as {@code history} (empty for a fresh run). */
     public void start(List<Map<String, Object>> history) throws IOException {
         Files.createDirectories(directory);
-        identity = null;
         replace(METRICS_FILE, file -> {
             try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 for (Map<String, Object> entry : history) {
@@ -78,7 +79,8 @@ public final class RunFolder {
                 }
             }
         });
-        identity = identity();
+        started = true;
+        folderKey = folderKey();
     }
 
     /**
@@ -87,7 +89,7 @@ public final class RunFolder {
      * evaluation before training) the folder is created if need be.
      */
     public void appendMetrics(Map<String, Object> entry) throws IOException {
-        if (identity == null) {
+        if (!started) {
             Files.createDirectories(directory);
         }
         requireFolder();
@@ -122,25 +124,21 @@ public final class RunFolder {
      * @throws InputException naming the folder
      */
     private void requireFolder() {
-        if (identity != null && !identity.equals(identity())) {
+        if (started && !(Files.exists(directory.resolve(METRICS_FILE)) && Objects.equals(folderKey, folderKey()))) {
             throw new InputException(directory + ": the output folder was removed or replaced during the run, taking"
                     + " its metrics and checkpoints; the run stops (resume from a checkpoint kept elsewhere)");
         }
     }
 
     /**
-     * What identifies the folder on disk: its device and inode where the platform tells them, and whether it holds
-     * {@value #METRICS_FILE} (a folder made anew in its place may reuse the inode, but not the file); or "absent".
+     * The folder's device and inode where the platform tells them, or null. A folder made anew in its place may reuse
+     * the inode, but it lacks {@value #METRICS_FILE}, which {@link #requireFolder} checks too.
      */
-    private Object identity() {
+    private Object folderKey() {
         try {
-            BasicFileAttributes attributes = Files.readAttributes(directory, BasicFileAttributes.class);
-            if (!attributes.isDirectory()) {
-                return "not a directory";
-            }
-            return Arrays.asList(attributes.fileKey(), Files.exists(directory.resolve(METRICS_FILE)));
+            return Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
         } catch (IOException e) {
-            return "absent";
+            return null;
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.align4j.model.HfModels;
 import org.align4j.train.CheckpointFolders;
@@ -61,7 +62,7 @@ class CheckpointFaultTest {
         assertEquals(Main.EXIT_BAD_INPUT, full.exitCode(), full.err());
         List<String> lines = full.errorLines();
         assertEquals(1, lines.size(), full.err());
-        assertTrue(lines.getFirst().matches("align4j sft: " + java.util.regex.Pattern.quote(run.toString())
+        assertTrue(lines.getFirst().matches("align4j sft: " + Pattern.quote(run.toString())
                 + "/checkpoint-1\\.tmp/\\w+\\.safetensors: cannot write: File too large"), lines.getFirst());
         assertEquals(List.of(), checkpointFolders(run), "no checkpoint folder, complete-looking or partial");
         assertTrue(Files.notExists(run.resolve(WEIGHTS)));
