@@ -23,7 +23,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "align4j", mixinStandardHelpOptions = true, version = "align4j 0.1.0",
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, DiceCommand.class,
-                RmCommand.class, PpoCommand.class,
+                RmCommand.class, PpoCommand.class, GrpoCommand.class, RlooCommand.class,
                 RewardCommand.class, ScoreCommand.class, MergeCommand.class, QuantizeCommand.class,
                 PanelsCommand.class, WriteCommand.class, ForwardCommand.class, GenerateCommand.class,
                 TokenizeCommand.class, TrainTokenizerCommand.class, ScalingCommand.class, ExperimentCommand.class,

@@ -1,5 +1,10 @@
 package org.align4j.data;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * One training example in one of TRL's dataset formats
  * (https://huggingface.co/docs/trl/dataset_formats). Fields may be plain strings or message lists.
@@ -17,8 +22,22 @@ public sealed interface Example {
     record PromptCompletion(String source, Text prompt, Text completion) implements Example {
     }
 
-    /** Prompt only: {@code {"prompt"}} (for sampling stages such as PPO, DICE, Best-of-N). */
-    record PromptOnly(String source, Text prompt) implements Example {
+    /**
+     * Prompt only: {@code {"prompt"}} (for sampling stages such as PPO, GRPO, DICE, Best-of-N), with the line's
+     * other fields as {@code columns} (TRL hands them to reward functions, e.g. a reference answer).
+     */
+    record PromptOnly(String source, Text prompt, Map<String, JsonNode> columns) implements Example {
+        /** Copies the columns (the JSON values are deep-copied, so the example cannot change). */
+        public PromptOnly {
+            Map<String, JsonNode> copy = new LinkedHashMap<>();
+            columns.forEach((name, value) -> copy.put(name, value.deepCopy()));
+            columns = Collections.unmodifiableMap(copy);
+        }
+
+        /** A prompt without other columns. */
+        public PromptOnly(String source, Text prompt) {
+            this(source, prompt, Map.of());
+        }
     }
 
     /**

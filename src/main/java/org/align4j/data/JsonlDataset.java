@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.align4j.ClosestName;
@@ -171,7 +173,10 @@ public final class JsonlDataset {
             return new Example.LanguageModeling(source, text(obj, "messages", source));
         }
         if (keys.contains("prompt")) {
-            return new Example.PromptOnly(source, text(obj, "prompt", source));
+            Map<String, JsonNode> columns = new LinkedHashMap<>();
+            obj.properties().forEach(e -> columns.put(e.getKey(), e.getValue()));
+            columns.remove("prompt");
+            return new Example.PromptOnly(source, text(obj, "prompt", source), columns);
         }
         throw new DataException(source + ": no known dataset fields in " + keys
                 + " (expected text, messages, prompt/completion, prompt/chosen/rejected or *_ids)");

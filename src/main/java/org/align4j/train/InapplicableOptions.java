@@ -79,6 +79,38 @@ public final class InapplicableOptions {
         ignored("the models come from the command's --model and --reward-model", "sft_model_path",
                 "reward_model_path");
         ignored("no table of samples is generated during PPO training here", "num_sample_generations");
+        neutral("no vLLM here: the online trainers sample with the engine's own KV-cache generator", "use_vllm",
+                false);
+        ignored("they configure vLLM or transformers' generation engines, which are not used here", "vllm_mode",
+                "vllm_model_impl", "vllm_enable_sleep_mode", "vllm_structured_outputs_regex", "vllm_server_base_url",
+                "vllm_server_host", "vllm_server_port", "vllm_server_timeout", "vllm_group_port",
+                "vllm_gpu_memory_utilization", "vllm_max_model_length", "vllm_tensor_parallel_size",
+                "vllm_importance_sampling_correction", "vllm_importance_sampling_mode",
+                "vllm_importance_sampling_clip_max", "vllm_importance_sampling_clip_min",
+                "use_transformers_continuous_batching", "transformers_continuous_batching_config",
+                "use_transformers_paged", "cache_implementation", "vllm_importance_sampling_cap");
+        ignored("the lm_head computes in float32 already", "cast_lm_head_to_fp32");
+        ignored("the online trainers do not evaluate yet (eval_strategy must be no)", "num_generations_eval");
+        ignored("they apply only to loss_type sapo or vespo, which are not implemented here",
+                "sapo_temperature_neg", "sapo_temperature_pos", "vespo_k_pos", "vespo_lambda_pos", "vespo_k_neg",
+                "vespo_lambda_neg");
+        ignored("they apply only with use_adaptive_entropy", "entropy_coef_min", "entropy_coef_max",
+                "entropy_coef_delta", "entropy_target");
+        ignored("no completion tables are logged here; the rewards are in metrics.jsonl", "log_completions",
+                "log_multimodal", "num_completions_to_print", "log_unique_prompts", "log_completions_hub_repo");
+        neutral("min_p sampling is not implemented", "min_p", (Object) null);
+        neutral("extra generation arguments are not supported; use temperature, top_p, top_k, repetition_penalty",
+                "generation_kwargs", (Object) null);
+        neutral("chat templates take no extra arguments here", "chat_template_kwargs", (Object) null);
+        neutral("the online trainers keep their reference fixed", "sync_ref_model", false);
+        ignored("they apply only with sync_ref_model", "ref_model_mixup_alpha", "ref_model_sync_steps");
+        neutral("every completion token counts in the loss", "top_entropy_quantile", 1, 1.0);
+        neutral("the entropy bonus is not implemented", "entropy_coef", 0, 0.0);
+        neutral("the entropy bonus is not implemented", "use_adaptive_entropy", false);
+        neutral("tool calling is not supported", "max_tool_calling_iterations", (Object) null);
+        neutral("off-policy sequence masking is not implemented", "off_policy_mask_threshold", (Object) null);
+        neutral("the importance-sampling correction of the KL term is not implemented", "use_bias_correction_kl",
+                false);
         removed("eval_strategy", "evaluation_strategy", "evaluate_during_training");
         removed("use_cpu (no effect here: training runs on the CPU)", "no_cuda", "use_mps_device");
         removed("resume_from_checkpoint (output_dir is overwritten by default)", "overwrite_output_dir");
@@ -120,6 +152,7 @@ public final class InapplicableOptions {
                 "use_score_scaling", "use_score_norm", "score_clip", "is_peft_model", "backward_batch_size",
                 "global_backward_batch_size", "global_batch_size");
         removed("dtype (--torch-dtype here)", "torch_dtype");
+
     }
 
     private InapplicableOptions() {
@@ -149,7 +182,8 @@ public final class InapplicableOptions {
 
     /**
      * {@code options} without the ones no configuration here implements. The accepted ones given a value that asks
-     * for something (not null, false, 0 or empty) are warned about on standard error, one line per reason:
+     * for something (not null, false, 0 or empty, nor the neutral value of an option accepted only at it) are warned
+     * about on standard error, one line per reason:
      * {@code warning: <source>: no effect here: <names> (<reason>)}.
      *
      * @param known  every name the reading configuration implements (kept, never judged here)
@@ -173,7 +207,7 @@ public final class InapplicableOptions {
             } else if (rule.replacement() != null) {
                 problems.add("option '" + name + "' was removed from TRL/transformers; use " + rule.replacement());
             } else if (rule.anyValue() || isNeutral(rule, e.getValue())) {
-                if (!isUnset(e.getValue())) {
+                if (!isUnset(e.getValue()) && !isNeutral(rule, e.getValue())) {
                     ignoredByReason.computeIfAbsent(rule.reason(), r -> new ArrayList<>()).add(name);
                 }
             } else {

@@ -25,7 +25,8 @@ import org.align4j.model.OutOfHeapError;
  * supplies a {@link TrainingTask} (its model(s) and loss), the trainer does the rest.
  *
  * <p>Each epoch visits the training set in a seeded random order ({@link EpochSampler}: seed + epoch) in micro-batches
- * of {@code per_device_train_batch_size}. An optimizer step accumulates the gradients of
+ * of {@code per_device_train_batch_size} ({@link DatasetBatches}), or takes the micro-batches of another
+ * {@link BatchSource} (an online algorithm's sampled completions). An optimizer step accumulates the gradients of
  * {@code gradient_accumulation_steps} micro-batches (an epoch's last window may be shorter), each micro-batch's loss
  * scaled by 1 / (micro-batches in the window) as HF scales it; then it clips the global gradient norm to
  * {@code max_grad_norm}, steps the optimizer ({@code optim}) at the scheduled learning rate, and zeroes the gradients.
@@ -60,7 +61,7 @@ public final class Trainer<B> {
 
     private final TrainingArguments args;
     private final TrainingTask<B> task;
-    private final List<B> trainDataset;
+    private final BatchSource<B> trainBatches;
     private final List<B> evalDataset;
     /** A chart drawn at the end of training ({@link #plotting}). */
     private record Curve(String file, String title, String yAxisTitle, List<MetricCurve.Series> series) {
@@ -71,7 +72,6 @@ public final class Trainer<B> {
     private final RunFolder run;
     private final Map<String, Var> parameters;
     private final Optimizer optimizer;
-    private final EpochSampler sampler;
     private final LearningRateSchedule schedule;
     private final TrainerState state = new TrainerState();
     private final List<TrainerCallback> callbacks = new ArrayList<>();
@@ -101,15 +101,22 @@ public final class Trainer<B> {
      *                                  asked for without an evaluation set
      */
     public Trainer(TrainingArguments args, TrainingTask<B> task, List<B> trainDataset, List<B> evalDataset) {
+        this(args, task, datasetBatches(args, trainDataset), evalDataset);
+    }
+
+    /**
+     * A trainer for {@code task} on the micro-batches of {@code trainBatches} (an online algorithm's sampled
+     * completions, say), evaluating on {@code evalDataset} (may be empty when {@code eval_strategy} is {@code no}).
+     *
+     * @throws InputException when evaluation is asked for without an evaluation set
+     */
+    public Trainer(TrainingArguments args, TrainingTask<B> task, BatchSource<B> trainBatches, List<B> evalDataset) {
         this.args = args;
         this.task = task;
-        this.trainDataset = List.copyOf(trainDataset);
+        this.trainBatches = trainBatches;
         this.evalDataset = evalDataset == null ? List.of() : List.copyOf(evalDataset);
         this.run = new RunFolder(args.outputPath());
         this.parameters = task.trainableParameters();
-        if (this.trainDataset.isEmpty()) {
-            throw new InputException("the training set is empty");
-        }
         if (args.evalOnStart() && this.evalDataset.isEmpty()) {
             throw new InputException("eval_on_start is set but no evaluation set was given");
         }
@@ -117,13 +124,9 @@ public final class Trainer<B> {
             throw new InputException("eval_strategy is " + args.evalStrategy()
                     + " but no evaluation set was given");
         }
-        this.sampler = new EpochSampler(this.trainDataset.size(), args.perDeviceTrainBatchSize(),
-                args.dataloaderDropLast(), args.seed());
-        int microBatches = sampler.microBatchesPerEpoch();
-        if (microBatches == 0) {
-            throw new InputException("a training set of " + this.trainDataset.size()
-                    + " examples yields no full micro-batch of per_device_train_batch_size "
-                    + args.perDeviceTrainBatchSize() + " with dataloader_drop_last");
+        int microBatches = trainBatches.microBatchesPerEpoch();
+        if (microBatches <= 0) {
+            throw new IllegalArgumentException("a batch source must yield at least one micro-batch per epoch");
         }
         long updatesPerEpoch = Math.ceilDiv(microBatches, args.gradientAccumulationSteps());
         if (args.maxSteps() > 0) {
@@ -141,6 +144,20 @@ public final class Trainer<B> {
         this.schedule = args.scheduleFor(state.maxSteps);
         this.optimizer = Optimizers.create(args, parameters);
         args.warnings().forEach(w -> System.err.println("warning: " + w));
+    }
+
+    private static <B> DatasetBatches<B> datasetBatches(TrainingArguments args, List<B> trainDataset) {
+        if (trainDataset.isEmpty()) {
+            throw new InputException("the training set is empty");
+        }
+        DatasetBatches<B> batches = new DatasetBatches<>(trainDataset, args.perDeviceTrainBatchSize(),
+                args.dataloaderDropLast(), args.seed());
+        if (batches.microBatchesPerEpoch() == 0) {
+            throw new InputException("a training set of " + trainDataset.size()
+                    + " examples yields no full micro-batch of per_device_train_batch_size "
+                    + args.perDeviceTrainBatchSize() + " with dataloader_drop_last");
+        }
+        return batches;
     }
 
     /**
@@ -220,19 +237,13 @@ public final class Trainer<B> {
         long started = System.nanoTime();
         windowStartNanos = started;
         windowStartTokens = state.numInputTokensSeen;
-        int microBatches = sampler.microBatchesPerEpoch();
-        int[] permutation = null;
-        int permutationEpoch = -1;
+        int microBatches = trainBatches.microBatchesPerEpoch();
         try (RunFolder.Progress bar = run.progress("train", state.maxSteps, state.globalStep,
                 args.progressBarDisabled())) {
             while (state.globalStep < state.maxSteps && epoch < state.numTrainEpochs) {
-                if (permutationEpoch != epoch) {
-                    permutation = sampler.permutation(epoch);
-                    permutationEpoch = epoch;
-                }
                 int window = Math.min(args.gradientAccumulationSteps(), microBatches - microBatchesConsumed);
                 try {
-                    optimizerStep(permutation, window);
+                    optimizerStep(window);
                 } catch (OutOfMemoryError e) {
                     throw OutOfHeapError.of("running training step " + (state.globalStep + 1) + " (micro-batches of "
                             + args.perDeviceTrainBatchSize() + " examples through forward and backward, then the "
@@ -291,12 +302,12 @@ public final class Trainer<B> {
         return new SplittableRandom(args.seed()).split().nextLong() + (step << 20) + ((long) microBatch << 10);
     }
 
-    /** One optimizer step over the next {@code window} micro-batches of {@code permutation}. */
-    private void optimizerStep(int[] permutation, int window) {
+    /** One optimizer step over the next {@code window} micro-batches of the epoch. */
+    private void optimizerStep(int window) {
         long step = state.globalStep + 1;
-        List<int[]> batches = new ArrayList<>(window);
+        List<BatchSource.MicroBatch<B>> batches = new ArrayList<>(window);
         for (int j = 0; j < window; j++) {
-            batches.add(sampler.microBatch(permutation, microBatchesConsumed + j));
+            batches.add(trainBatches.microBatch(epoch, microBatchesConsumed + j));
         }
         if (optimizer instanceof ClosureOptimizer closure) {
             closureStep(closure, batches, step);
@@ -304,14 +315,14 @@ public final class Trainer<B> {
         }
         double stepLoss = 0;
         int microBatch = 0;
-        for (int[] indices : batches) {
-            List<B> batch = examples(indices);
+        for (BatchSource.MicroBatch<B> micro : batches) {
+            List<B> batch = micro.items();
             Tape tape = Tape.recording(args.gradientCheckpointing(),
                     args.neftuneNoiseAlpha() == null ? 0 : args.neftuneNoiseAlpha(), neftuneSeed(step, microBatch++));
             TaskOutput out = task.loss(tape, batch);
             double loss = out.lossValue();
             if (!Double.isFinite(loss)) {
-                throw new NonFiniteLossException("loss", loss, step, indices);
+                throw new NonFiniteLossException("loss", loss, step, micro.indices());
             }
             tape.backward(window == 1 ? out.loss() : Ops.weightedSum(tape, out.loss(), new float[] {1f / window}));
             stepLoss += loss / window;
@@ -320,7 +331,7 @@ public final class Trainer<B> {
         double gradNorm = GradientClipping.clipGradNorm(parameters.values(), args.maxGradNorm());
         if (!Double.isFinite(gradNorm)) {
             throw new NonFiniteLossException("gradient norm", gradNorm, step,
-                    batches.stream().flatMapToInt(Arrays::stream).toArray());
+                    batches.stream().flatMapToInt(b -> Arrays.stream(b.indices())).toArray());
         }
         optimizer.step(parameters, schedule.learningRate(state.globalStep));
         parameters.values().forEach(Var::zeroGrad);
@@ -332,16 +343,16 @@ public final class Trainer<B> {
      * window's mean loss on inference tapes (forward only, no activations kept), and its metrics are recorded once
      * per step. The step's seed derives from the run seed and the step, so a resumed run draws the same directions.
      */
-    private void closureStep(ClosureOptimizer closure, List<int[]> batches, long step) {
+    private void closureStep(ClosureOptimizer closure, List<BatchSource.MicroBatch<B>> batches, long step) {
         boolean[] first = {true};
         ClosureOptimizer.StepReport report = closure.step(parameters, schedule.learningRate(state.globalStep),
                 args.seed() * 1_000_003L + step, () -> {
                     double loss = 0;
-                    for (int[] indices : batches) {
-                        List<B> batch = examples(indices);
+                    for (BatchSource.MicroBatch<B> micro : batches) {
+                        List<B> batch = micro.items();
                         TaskOutput out = task.loss(Tape.inference(), batch);
                         if (!Double.isFinite(out.lossValue())) {
-                            throw new NonFiniteLossException("loss", out.lossValue(), step, indices);
+                            throw new NonFiniteLossException("loss", out.lossValue(), step, micro.indices());
                         }
                         loss += out.lossValue() / batches.size();
                         if (first[0]) {
@@ -352,14 +363,6 @@ public final class Trainer<B> {
                     return loss;
                 });
         finishStep(step, report.loss(), report.gradNorm());
-    }
-
-    private List<B> examples(int[] indices) {
-        List<B> batch = new ArrayList<>(indices.length);
-        for (int i : indices) {
-            batch.add(trainDataset.get(i));
-        }
-        return batch;
     }
 
     private void recordMicroBatch(TaskOutput out, int size) {
@@ -521,11 +524,12 @@ public final class Trainer<B> {
         ObjectNode node = JSON.createObjectNode();
         ObjectNode position = node.putObject("sampler");
         position.put("seed", args.seed());
-        position.put("num_examples", sampler.size());
-        position.put("micro_batches_per_epoch", sampler.microBatchesPerEpoch());
+        position.put("num_examples", trainBatches.examples());
+        position.put("micro_batches_per_epoch", trainBatches.microBatchesPerEpoch());
         position.put("epoch", epoch);
         position.put("micro_batches_consumed", microBatchesConsumed);
         node.set("task", task.rngState());
+        node.set("batches", trainBatches.state());
         return node;
     }
 
@@ -534,18 +538,19 @@ public final class Trainer<B> {
         RunFolder.requireScheduleAt(checkpoint, saved.globalStep);
         JsonNode rng = RunFolder.readJson(checkpoint.resolve(RunFolder.RNG_STATE_FILE));
         JsonNode position = rng.path("sampler");
-        if (position.path("num_examples").asLong(-1) != sampler.size()) {
+        if (position.path("num_examples").asLong(-1) != trainBatches.examples()) {
             throw new InputException(checkpoint + ": written for a training set of "
-                    + position.path("num_examples") + " examples, this run has " + sampler.size());
+                    + position.path("num_examples") + " examples, this run has " + trainBatches.examples());
         }
-        if (position.path("micro_batches_per_epoch").asLong(-1) != sampler.microBatchesPerEpoch()) {
+        if (position.path("micro_batches_per_epoch").asLong(-1) != trainBatches.microBatchesPerEpoch()) {
             throw new InputException(checkpoint + ": written with " + position.path("micro_batches_per_epoch")
-                    + " micro-batches per epoch, this run has " + sampler.microBatchesPerEpoch()
+                    + " micro-batches per epoch, this run has " + trainBatches.microBatchesPerEpoch()
                     + " (per_device_train_batch_size or dataloader_drop_last changed)");
         }
         task.loadModel(checkpoint);
         optimizer.load(checkpoint.resolve(RunFolder.OPTIMIZER_FILE), parameters);
         task.restoreRngState(rng.path("task"));
+        trainBatches.restoreState(rng.path("batches"));
         epoch = position.path("epoch").asInt();
         microBatchesConsumed = position.path("micro_batches_consumed").asInt();
         state.globalStep = saved.globalStep;

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig, RewardConfig and PPOConfig with every option
- * (theirs and transformers' TrainingArguments') at its default, as {@code asdict(config)} dumps it, drive dpo, sft, rm
- * and ppo.
+ * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig, RewardConfig, PPOConfig, GRPOConfig and
+ * RLOOConfig with every option (theirs and transformers' TrainingArguments') at its default, as {@code asdict(config)}
+ * dumps it, drive dpo, sft, rm, ppo, grpo and rloo.
  */
 class TrlConfigsTest {
     @TempDir
@@ -41,7 +41,7 @@ class TrlConfigsTest {
     }
 
     @Test
-    void dpoSftRewardAndPpoConfigsOfTrlRunUnchanged() throws Exception {
+    void dpoSftRewardPpoGrpoAndRlooConfigsOfTrlRunUnchanged() throws Exception {
         Path prompts = tmp.resolve("prompts.jsonl");
         Files.write(prompts, java.util.stream.IntStream.range(0, 8).mapToObj(i -> "{\"prompt\": \"Once upon a time "
                 + i + "\"}").toList());
@@ -51,6 +51,10 @@ class TrlConfigsTest {
             {"rm", "reward_config.yaml", pairs.toString(), "--max-steps", "1"},
             {"ppo", "ppo_config.yaml", prompts.toString(), "--total-episodes", "8", "--response-length", "4",
                 "--reward-model", tmp.resolve("rm").toString()},
+            {"grpo", "grpo_config.yaml", prompts.toString(), "--max-steps", "1", "--max-completion-length", "4",
+                "--reward-funcs", "afinn"},
+            {"rloo", "rloo_config.yaml", prompts.toString(), "--max-steps", "1", "--max-completion-length", "4",
+                "--reward-funcs", "afinn"},
         };
         for (String[] r : runs) {
             Path out = tmp.resolve(r[0]);

@@ -19,12 +19,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.align4j.InputException;
+import org.align4j.align.CompletionRows;
 import org.align4j.align.PolicyFiles;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.reward.BestOfN;
-import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
-import org.align4j.autograd.TokenStatistics;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
@@ -172,7 +171,7 @@ public final class PpoTrainer {
             return (prompts, responses) -> {
                 List<int[]> sequences = new ArrayList<>(prompts.length);
                 for (int b = 0; b < prompts.length; b++) {
-                    sequences.add(PpoSequences.concat(prompts[b], responses[b]));
+                    sequences.add(CompletionRows.concat(prompts[b], responses[b]));
                 }
                 return scorer.score(sequences);
             };
@@ -574,10 +573,10 @@ public final class PpoTrainer {
         double[][] values = new double[size][];
         for (int from = 0; from < size; from += chunk) {
             int to = Math.min(size, from + chunk);
-            PpoSequences s = PpoSequences.of(Arrays.copyOfRange(batch, from, to),
+            CompletionRows s = CompletionRows.of(Arrays.copyOfRange(batch, from, to),
                     Arrays.copyOfRange(responses, from, to));
-            Var lp = logProbs(Tape.inference(), policy, s, null);
-            Var ref = logProbs(Tape.inference(), reference, s, null);
+            Var lp = s.logProbs(Tape.inference(), policy, temperature, null);
+            Var ref = s.logProbs(Tape.inference(), reference, temperature, null);
             Var v = valueModel.values(Tape.inference(), s.input());
             for (int b = from; b < to; b++) {
                 logprobs[b] = s.gather(lp.value(), b - from);
@@ -591,13 +590,6 @@ public final class PpoTrainer {
                     + " sequences");
         }
         return PpoRollout.of(batch, responses, logprobs, refLogprobs, values, scores, beta, options, eosTokenId);
-    }
-
-    /** The temperature-scaled log-probabilities of every response token of {@code s} under {@code model}. */
-    private Var logProbs(Tape tape, CausalLM model, PpoSequences s, TokenStatistics statistics) {
-        Var hidden = model.hiddenStates(tape, s.input());
-        Var scaled = Ops.scale(tape, hidden, (float) (1 / temperature));
-        return Ops.tokenLogProbs(tape, scaled, model.lmHead(), s.targets(), statistics);
     }
 
     private PpoUpdate.Statistics optimise(PpoRollout rollout, double lr, long update, int[][] orders) {

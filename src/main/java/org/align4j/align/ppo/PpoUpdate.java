@@ -3,6 +3,7 @@ package org.align4j.align.ppo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.align4j.align.CompletionRows;
 import org.align4j.align.LossWithGradient;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
@@ -66,11 +67,9 @@ final class PpoUpdate {
      */
     static MicroBatchLoss microBatchLoss(Tape tape, CausalLM policy, RewardModel valueModel, MicroBatch batch,
                                          PpoConfig.Options options, double temperature, double scale) {
-        PpoSequences s = PpoSequences.of(batch.prompts(), batch.responses());
+        CompletionRows s = CompletionRows.of(batch.prompts(), batch.responses());
         TokenStatistics tokenStatistics = TokenStatistics.forRows(s.targets().length);
-        Var hidden = policy.hiddenStates(tape, s.input());
-        Var scaled = Ops.scale(tape, hidden, (float) (1 / temperature));
-        Var logp = Ops.tokenLogProbs(tape, scaled, policy.lmHead(), s.targets(), tokenStatistics);
+        Var logp = s.logProbs(tape, policy, temperature, tokenStatistics);
         Var values = valueModel.values(tape, s.input());
         int tokens = Arrays.stream(batch.responses()).mapToInt(r -> r.length).sum();
         double[] newLogp = new double[tokens];

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.align4j.align.CompletionRows;
 import org.align4j.align.TinyModels;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.autograd.Ops;
@@ -195,7 +196,7 @@ class PpoTrainerTest {
         double[][] oldValues = new double[2][];
         double[][] advantages = {{0.9, -1.1, 0.4}, {-0.3, 1.2, 0.8, -0.7}};
         double[][] returns = {{1.0, -0.5, 0.2}, {0.3, 0.9, -1.2, 0.4}};
-        PpoSequences s = PpoSequences.of(prompts, responses);
+        CompletionRows s = CompletionRows.of(prompts, responses);
         Var logp = Ops.tokenLogProbs(Tape.inference(), Ops.scale(Tape.inference(),
                 policy.hiddenStates(Tape.inference(), s.input()), (float) (1 / temperature)), policy.lmHead(),
                 s.targets());
