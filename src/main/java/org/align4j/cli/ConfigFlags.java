@@ -101,6 +101,13 @@ final class ConfigFlags {
         }
     }
 
+    /** The option names that are a trainer command's flags: {@code names} but output_dir (its --output). */
+    static Set<String> flagOptions(Set<String> names) {
+        Set<String> flags = new LinkedHashSet<>(names);
+        flags.remove("output_dir");
+        return flags;
+    }
+
     /**
      * The options among {@code names} given on the command line, by option name, converted as described above, and
      * the TRL/HF options that do not apply here given as (hidden) flags, for {@link InapplicableOptions} to judge.

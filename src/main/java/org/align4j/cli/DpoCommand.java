@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,7 +46,7 @@ import picocli.CommandLine.Spec;
                 "Options: TRL's DPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config (beta: 0.1)."})
 public final class DpoCommand implements Callable<Integer>, MemorySized {
     /** The configuration options that are flags: every option but output_dir (--output). */
-    static final Set<String> FLAG_OPTIONS = flagOptions();
+    static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(DpoConfig.allOptionNames());
 
     @Spec
     private CommandSpec spec;
@@ -100,12 +99,6 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
                     DpoLossConfig.class, DpoConfig.Options.class));
             return commandSpec;
         }
-    }
-
-    private static Set<String> flagOptions() {
-        Set<String> names = new LinkedHashSet<>(DpoConfig.allOptionNames());
-        names.remove("output_dir");
-        return names;
     }
 
     @Override

@@ -33,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Options: TRL's GRPOConfig / TrainingArguments names as flags (--num-generations 8) or in --config."})
 public final class GrpoCommand extends OnlineTrainerCommand<GrpoConfig> {
     /** The configuration options that are flags: every option but output_dir (--output). */
-    static final Set<String> FLAG_OPTIONS = withoutOutputDir(GrpoConfig.allOptionNames());
+    static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(GrpoConfig.allOptionNames());
 
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {

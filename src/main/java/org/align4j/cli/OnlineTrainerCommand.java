@@ -3,7 +3,6 @@ package org.align4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -147,12 +146,5 @@ abstract class OnlineTrainerCommand<C extends AlgorithmConfig> implements Callab
         return "--use-peft (LoRA adapters; with beta > 0 the reference is the policy with its adapters disabled), "
                 + "a smaller --max-completion-length or --num-generations, "
                 + TrainerCommand.TRAINING_MEMORY_OPTIONS;
-    }
-
-    /** Every option name but output_dir (--output). */
-    static Set<String> withoutOutputDir(Set<String> names) {
-        Set<String> flags = new LinkedHashSet<>(names);
-        flags.remove("output_dir");
-        return flags;
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +44,7 @@ import picocli.CommandLine.Spec;
                         + "(kl_coef: 0.05), plus adap_kl_ctrl / init_kl_coef / target / horizon."})
 public final class PpoCommand implements Callable<Integer> {
     /** The configuration options that are flags: every option but output_dir (--output). */
-    static final Set<String> FLAG_OPTIONS = flagOptions();
+    static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(PpoConfig.allOptionNames());
 
     @Spec
     private CommandSpec spec;
@@ -97,12 +96,6 @@ public final class PpoCommand implements Callable<Integer> {
                     PpoConfig.Options.class));
             return commandSpec;
         }
-    }
-
-    private static Set<String> flagOptions() {
-        Set<String> names = new LinkedHashSet<>(PpoConfig.allOptionNames());
-        names.remove("output_dir");
-        return names;
     }
 
     @Override

@@ -34,7 +34,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Options: TRL's RLOOConfig / TrainingArguments names as flags (--num-generations 4) or in --config."})
 public final class RlooCommand extends OnlineTrainerCommand<RlooConfig> {
     /** The configuration options that are flags: every option but output_dir (--output). */
-    static final Set<String> FLAG_OPTIONS = withoutOutputDir(RlooConfig.allOptionNames());
+    static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(RlooConfig.allOptionNames());
 
     /** Adds the configuration flags to the command. */
     public static final class Flags implements CommandLine.IModelTransformer {

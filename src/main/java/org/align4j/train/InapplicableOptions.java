@@ -129,14 +129,18 @@ public final class InapplicableOptions {
                 "tpu_metrics_debug", "past_index", "ray_scope", "fsdp_min_num_params",
                 "fsdp_transformer_layer_cls_to_wrap", "dispatch_batches", "split_batches",
                 "use_legacy_prediction_loop", "tp_size", "mp_parameters");
-        removed("max_length", "max_seq_length", "num_of_sequences", "chars_per_token", "max_completion_length",
-                "max_target_length");
+        removed("max_length", "max_seq_length", "num_of_sequences", "chars_per_token", "max_target_length");
+        neutral("a pair longer than max_length is truncated as DPO's are (truncation_mode); completions are not "
+                + "truncated apart", "max_completion_length", (Object) null);
         removed("nothing: sequences are tokenized once", "dataset_batch_size");
         removed("use_liger_kernel", "use_liger", "use_liger_loss");
         removed("nothing in TRL 1.x: truncate with max_length and truncation_mode", "max_prompt_length");
         removed("loss_type [sigmoid, sft] with loss_weights (the sft weight is rpo_alpha)", "rpo_alpha");
-        removed("pad_token", "padding_value", "label_pad_token_id");
-        removed("nothing (TRL 1.x dropped it)", "generate_during_eval", "is_encoder_decoder", "use_logits_to_keep",
+        removed("pad_token", "label_pad_token_id");
+        neutral("padding is masked; the tokenizer's pad (else eos) id fills it", "padding_value", (Object) null);
+        neutral("no samples are generated during evaluation", "generate_during_eval", false);
+        neutral("the supported architectures are decoder-only", "is_encoder_decoder", (Object) null, false);
+        removed("nothing (TRL 1.x dropped it)", "use_logits_to_keep",
                 "use_num_logits_to_keep", "force_use_ref_model",
                 "ref_model_init_kwargs", "tools", "base_model_attribute_name");
         removed("run_name", "exp_name");

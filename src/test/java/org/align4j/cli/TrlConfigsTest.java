@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig, RewardConfig, PPOConfig, GRPOConfig and
- * RLOOConfig with every option (theirs and transformers' TrainingArguments') at its default, as {@code asdict(config)}
- * dumps it, drive dpo, sft, rm, ppo, grpo and rloo.
+ * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig, RewardConfig, PPOConfig, GRPOConfig,
+ * RLOOConfig, CPOConfig and ORPOConfig with every option (theirs and transformers' TrainingArguments') at its default,
+ * as {@code asdict(config)} dumps it, drive dpo, sft, rm, ppo, grpo, rloo, cpo and orpo.
  */
 class TrlConfigsTest {
     @TempDir
@@ -41,7 +41,7 @@ class TrlConfigsTest {
     }
 
     @Test
-    void dpoSftRewardPpoGrpoAndRlooConfigsOfTrlRunUnchanged() throws Exception {
+    void everyTrainersTrlConfigRunsUnchanged() throws Exception {
         Path prompts = tmp.resolve("prompts.jsonl");
         Files.write(prompts, java.util.stream.IntStream.range(0, 8).mapToObj(i -> "{\"prompt\": \"Once upon a time "
                 + i + "\"}").toList());
@@ -55,6 +55,8 @@ class TrlConfigsTest {
                 "--reward-funcs", "afinn"},
             {"rloo", "rloo_config.yaml", prompts.toString(), "--max-steps", "1", "--max-completion-length", "4",
                 "--reward-funcs", "afinn"},
+            {"cpo", "cpo_config.yaml", pairs.toString(), "--max-steps", "1"},
+            {"orpo", "orpo_config.yaml", pairs.toString(), "--max-steps", "1"},
         };
         for (String[] r : runs) {
             Path out = tmp.resolve(r[0]);

@@ -85,7 +85,7 @@ public final class DpoTrainer {
         this.args = args;
         Dropout.apply(model, args.options().disableDropout());
         this.writer = writer;
-        this.padId = padId(processingClass, model, args.options().padToken());
+        this.padId = PreferencePairs.padId(processingClass, model, args.options().padToken());
         PreferenceTokenization tokenization = new PreferenceTokenization(processingClass, args.options().maxLength(),
                 args.options().truncationMode());
         this.trainPairs = prepare(tokenization, trainDataset, "train");
@@ -98,26 +98,7 @@ public final class DpoTrainer {
     }
 
     private List<PreferencePair> prepare(PreferenceTokenization tokenization, List<Example> examples, String split) {
-        PreferenceTokenization.Result result = tokenization.tokenizeAll(examples);
-        result.warnings(examples.size(), args.options().maxLength())
-                .forEach(w -> System.err.println("dpo: warning: " + split + " dataset: " + w));
-        for (PreferencePair pair : result.pairs()) {
-            pair.requireFits(model.config().vocabSize(), model.config().maxPositions());
-        }
-        return result.pairs();
-    }
-
-    /** The padding id: the tokenizer's pad, else its eos, else the model config's, else 0 (padding is masked). */
-    private static int padId(Tokenizer tokenizer, CausalLM model, String padToken) {
-        if (tokenizer != null && (padToken != null || tokenizer.padTokenId().isPresent()
-                || tokenizer.eosTokenId().isPresent())) {
-            return tokenizer.paddingId(padToken);
-        }
-        int configured = model.config().json().path("pad_token_id").asInt(-1);
-        if (configured >= 0) {
-            return configured;
-        }
-        return model.config().eosTokenIds().isEmpty() ? 0 : model.config().eosTokenIds().get(0);
+        return PreferencePairs.prepare(tokenization, examples, model, args.options().maxLength(), "dpo", split);
     }
 
     /** Adds {@code callback} to the run's trainer (TRL's {@code callbacks}); returns this trainer. */

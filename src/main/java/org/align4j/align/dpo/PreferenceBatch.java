@@ -73,6 +73,25 @@ public final class PreferenceBatch {
         return rows.targets();
     }
 
+    /**
+     * Next-token targets [2n * seq] where the chosen rows target every next real token, prompt included (ORPO's
+     * negative log-likelihood), and the rejected rows their completion tokens only.
+     */
+    public int[] targetsWithChosenPrompts() {
+        int[] targets = targets().clone();
+        ModelInput in = input();
+        int seq = in.seq();
+        for (int i = 0; i < size(); i++) {
+            for (int t = 0; t + 1 < seq; t++) {
+                int at = i * seq + t;
+                if (in.attentionMask()[at] == 1 && in.attentionMask()[at + 1] == 1) {
+                    targets[at] = in.inputIds()[at + 1];
+                }
+            }
+        }
+        return targets;
+    }
+
     /** Real (non-padding) tokens of all rows, prompts counted in both rows of a pair (TRL's {@code num_tokens}). */
     public int tokens() {
         return rows.tokens();

@@ -1,0 +1,165 @@
+package org.align4j.align.cpo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.align4j.align.LossWithGradient;
+import org.align4j.align.PolicyFiles;
+import org.align4j.align.dpo.CompletionLogitStatistics;
+import org.align4j.align.dpo.DpoMetrics;
+import org.align4j.align.dpo.PreferenceBatch;
+import org.align4j.autograd.Ops;
+import org.align4j.autograd.Tape;
+import org.align4j.autograd.Var;
+import org.align4j.data.PreferencePair;
+import org.align4j.model.CausalLM;
+import org.align4j.model.HfModelWriter;
+import org.align4j.model.io.Dtype;
+import org.align4j.train.TaskOutput;
+import org.align4j.train.TrainingTask;
+
+/**
+ * CPO, SimPO and ORPO as a {@link TrainingTask} of the shared trainer: a {@link PairLoss} on a micro-batch of
+ * preference pairs with no reference model. One forward pass of the policy runs over [chosen..., rejected...]
+ * ({@link PreferenceBatch}); each completion's log-probability is the sum (or mean) of its token log-probabilities;
+ * the chosen responses' negative log-likelihood is the mean over their completion tokens (over prompt and completion
+ * for ORPO, as TRL computes it). The gradient of mean(loss_i) + w·NLL goes back into the model as per-token weights
+ * of one weighted sum.
+ *
+ * <p>Logged metrics, TRL's names: {@code entropy}, {@code mean_token_accuracy}, {@code logits/chosen},
+ * {@code logits/rejected} ({@link CompletionLogitStatistics}), {@code rewards/chosen}, {@code rewards/rejected},
+ * {@code rewards/accuracies}, {@code rewards/margins}, {@code logps/chosen}, {@code logps/rejected}
+ * ({@link DpoMetrics}, with the rewards β·r), {@code nll_loss} (0 when its weight is 0, as TRL logs it) and the
+ * loss's own ({@code log_odds_ratio}, {@code log_odds_chosen} for ORPO).
+ */
+public final class ReferenceFreeTask implements TrainingTask<PreferencePair> {
+    private final CausalLM policy;
+    private final PairLoss loss;
+    private final int padId;
+    private final HfModelWriter writer;
+
+    /**
+     * A task training {@code policy} with {@code loss}.
+     *
+     * @param padId  the id padding the rows (any id: padding is masked)
+     * @param writer how checkpoints and the final model are written
+     */
+    public ReferenceFreeTask(CausalLM policy, PairLoss loss, int padId, HfModelWriter writer) {
+        this.policy = policy;
+        this.loss = loss;
+        this.padId = padId;
+        this.writer = writer;
+    }
+
+    @Override
+    public Map<String, Var> trainableParameters() {
+        return policy.parameters();
+    }
+
+    @Override
+    public TaskOutput loss(Tape tape, List<PreferencePair> pairs) {
+        PreferenceBatch batch = PreferenceBatch.of(pairs, padId);
+        int n = batch.size();
+        int seq = batch.input().seq();
+        Var hidden = policy.hiddenStates(tape, batch.input());
+        CompletionLogitStatistics statistics = new CompletionLogitStatistics(batch, false);
+        int[] targets = loss.nllOverPrompt() ? batch.targetsWithChosenPrompts() : batch.targets();
+        Var logp = Ops.tokenLogProbs(tape, hidden, policy.lmHead(), targets, statistics);
+        double[][] chosenTokens = batch.chosenValues(logp);
+        double[][] rejectedTokens = batch.rejectedValues(logp);
+        int[] chosenLengths = lengths(batch.chosenMask());
+        int[] rejectedLengths = lengths(batch.rejectedMask());
+        double[] chosen = sequenceLogps(chosenTokens, batch.chosenMask(), chosenLengths);
+        double[] rejected = sequenceLogps(rejectedTokens, batch.rejectedMask(), rejectedLengths);
+        PairLoss.Result result = loss.compute(chosen, rejected);
+        float[] weights = new float[2 * n * seq];
+        double nllSum = 0;
+        int nllTokens = 0;
+        for (int i = 0; i < n; i++) {
+            for (int t = 0; t < seq; t++) {
+                if (targets[i * seq + t] >= 0 && (loss.nllOverPrompt() || batch.chosenMask()[i][t])) {
+                    nllSum -= chosenTokens[i][t];
+                    nllTokens++;
+                }
+            }
+        }
+        double nllSlope = loss.nllWeight() == 0 ? 0 : -loss.nllWeight() / Math.max(nllTokens, 1);
+        for (int i = 0; i < n; i++) {
+            double perChosen = result.chosenGradient()[i] / (loss.averagesTokens() ? chosenLengths[i] : 1);
+            double perRejected = result.rejectedGradient()[i] / (loss.averagesTokens() ? rejectedLengths[i] : 1);
+            for (int t = 0; t < seq; t++) {
+                int c = i * seq + t;
+                double w = batch.chosenMask()[i][t] ? perChosen : 0;
+                if (targets[c] >= 0 && (loss.nllOverPrompt() || batch.chosenMask()[i][t])) {
+                    w += nllSlope;
+                }
+                weights[c] = (float) w;
+                weights[(n + i) * seq + t] = (float) (batch.rejectedMask()[i][t] ? perRejected : 0);
+            }
+        }
+        double nll = nllSum / Math.max(nllTokens, 1);
+        double meanLoss = 0;
+        for (double l : result.losses()) {
+            meanLoss += l / n;
+        }
+        double total = meanLoss + loss.nllWeight() * nll;
+        Map<String, Double> metrics = new LinkedHashMap<>(statistics.metrics());
+        metrics.putAll(DpoMetrics.of(result.chosenRewards(), result.rejectedRewards(), chosen, rejected).asMap());
+        metrics.put("nll_loss", loss.nllWeight() == 0 ? 0 : nll);
+        metrics.putAll(result.metrics());
+        return new TaskOutput(LossWithGradient.of(tape, logp, weights, total), metrics, batch.tokens());
+    }
+
+    private static int[] lengths(boolean[][] mask) {
+        int[] lengths = new int[mask.length];
+        for (int i = 0; i < mask.length; i++) {
+            for (boolean m : mask[i]) {
+                lengths[i] += m ? 1 : 0;
+            }
+        }
+        return lengths;
+    }
+
+    /** Σ of each row's masked values, or their mean when the loss averages tokens. */
+    private double[] sequenceLogps(double[][] tokens, boolean[][] mask, int[] lengths) {
+        double[] out = new double[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
+            for (int t = 0; t < tokens[i].length; t++) {
+                out[i] += mask[i][t] ? tokens[i][t] : 0;
+            }
+            if (loss.averagesTokens()) {
+                out[i] /= lengths[i];
+            }
+        }
+        return out;
+    }
+
+    /** A checkpoint's model files: the policy's float32 weights, or its adapter. */
+    @Override
+    public void saveModel(Path directory) {
+        PolicyFiles.write(policy, writer, directory, Dtype.F32);
+    }
+
+    /** The final model files: the policy in its dtype (the input checkpoint's unless chosen), or its adapter. */
+    @Override
+    public void saveFinalModel(Path directory) {
+        PolicyFiles.write(policy, writer, directory, policy.config().dtype());
+    }
+
+    @Override
+    public void loadModel(Path directory) {
+        PolicyFiles.load(policy, directory);
+    }
+
+    @Override
+    public JsonNode rngState() {
+        return PolicyFiles.rngState(policy);
+    }
+
+    @Override
+    public void restoreRngState(JsonNode state) {
+        PolicyFiles.restoreRngState(policy, state);
+    }
+}

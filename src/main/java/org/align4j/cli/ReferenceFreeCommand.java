@@ -1,0 +1,136 @@
+package org.align4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.align4j.align.cpo.CpoTrainer;
+import org.align4j.data.Example;
+import org.align4j.data.JsonlDataset;
+import org.align4j.model.CausalLM;
+import org.align4j.model.HfModelWriter;
+import org.align4j.model.HfModels;
+import org.align4j.model.ModelConfig;
+import org.align4j.model.Models;
+import org.align4j.tokenizer.Tokenizer;
+import org.align4j.train.AlgorithmConfig;
+import org.align4j.train.MemoryEstimate;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * What {@code align4j cpo} and {@code align4j orpo} share: the model, the preference data (as DPO's), LoRA and the
+ * options (a {@code --config} file overridden by kebab-case flags named as TRL names them); no reference model.
+ *
+ * @param <C> the algorithm's configuration
+ */
+abstract class ReferenceFreeCommand<C extends AlgorithmConfig> implements Callable<Integer>, MemorySized {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train (HF folder).")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training preference JSONL.")
+    Path data;
+
+    @Option(names = "--eval-data", paramLabel = "FILE", description = "Evaluation preference JSONL (eval_strategy).")
+    Path evalData;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "Tokenizer folder (default: --model; not needed for pre-tokenized data).")
+    Path tokenizer;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of the trainer's options.")
+    Path config;
+
+    @Option(names = {"--output", "--output-dir"}, paramLabel = "DIR", description = "run folder (output_dir; default:"
+            + " the config file's output_dir, else trainer_output)")
+    Path output;
+
+    @Mixin
+    LoraOptions lora;
+
+    @Mixin
+    SaveDtypeOption saveDtype;
+
+    @Mixin
+    TorchDtypeOption torchDtype;
+
+    private String memoryNeeded;
+
+    /** The algorithm's name, as the command is called. */
+    abstract String name();
+
+    /** The configuration file's options over the algorithm's defaults, or the defaults. */
+    abstract C load(Path configFile);
+
+    /** {@code base} with {@code options} (from the command line) replaced. */
+    abstract C withOptions(C base, Map<String, Object> options);
+
+    /** The option names that are flags. */
+    abstract Set<String> flagOptions();
+
+    /** {@code max_length} of {@code config}. */
+    abstract Integer maxLength(C config);
+
+    /** Runs the trainer. */
+    abstract CpoTrainer.Result train(CausalLM policy, C config, List<Example> train, List<Example> eval,
+                                     Tokenizer tokenizer, HfModelWriter writer) throws IOException;
+
+    @Override
+    public final Integer call() throws IOException {
+        C resolved = load(config);
+        Map<String, Object> flags = ConfigFlags.given(spec, flagOptions());
+        if (output != null) {
+            flags.put("output_dir", output.toString());
+        }
+        resolved = withOptions(resolved, flags);
+        Path outputDir = resolved.training().outputPath();
+        List<Example> train = JsonlDataset.read(data);
+        List<Example> eval = evalData == null ? List.of() : JsonlDataset.read(evalData);
+        Path tokenizerDir = tokenizer != null ? tokenizer : model;
+        ModelConfig modelConfig = HfModels.readConfig(model);
+        Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
+                ? TrainerCommand.loadTokenizer(tokenizerDir, modelConfig.vocabSize()) : null;
+        int maxLength = maxLength(resolved) != null ? maxLength(resolved) : modelConfig.maxPositions();
+        long trainable = lora.enabled() ? 0 : Models.parameterCount(modelConfig);
+        sizeRun(modelConfig, resolved, trainable, maxLength);
+        CausalLM policy = lora.modelToTrain(model, torchDtype, saveDtype, resolved.training().seed());
+        if (lora.enabled()) {
+            sizeRun(modelConfig, resolved, TrainerCommand.trainableCount(policy.parameters()), maxLength);
+        }
+        CpoTrainer.Result result = train(policy, resolved, train, eval, processingClass,
+                HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "%s: %d steps on %d pairs, train_loss %.6f; wrote %s%n", name(),
+                result.output().globalStep(), result.trainPairs(), result.output().trainingLoss(), outputDir);
+        out.flush();
+        return 0;
+    }
+
+    /** Sizes the run for the out-of-memory report: the chosen and rejected rows of each pair, no reference. */
+    private void sizeRun(ModelConfig modelConfig, C resolved, long trainable, int maxLength) {
+        long rows = 2L * resolved.training().perDeviceTrainBatchSize();
+        memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(modelConfig, resolved.training(), trainable,
+                false, torchDtype.storage(model).byteSize(), 2, maxLength), rows, maxLength);
+    }
+
+    @Override
+    public final String memoryNeeded() {
+        return memoryNeeded;
+    }
+
+    @Override
+    public final String memoryOptions() {
+        return "--use-peft (LoRA adapters: gradients and optimizer state for the adapters only), "
+                + TrainerCommand.TRAINING_MEMORY_OPTIONS;
+    }
+}
