@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Train a model with CPO or SimPO (TRL's CPOTrainer) on a preference JSONL file; no reference.",
                 "Data: as dpo's ({prompt, chosen, rejected}, or their *_ids).",
                 "Options: TRL's CPOConfig / TrainingArguments names as flags (--loss-type simpo) or in --config."})
-public final class CpoCommand extends ReferenceFreeCommand<CpoConfig> {
+public final class CpoCommand extends PreferenceCommand<CpoConfig> {
     /** The configuration options that are flags: every option but output_dir (--output). */
     static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(CpoConfig.allOptionNames());
 
@@ -70,8 +70,9 @@ public final class CpoCommand extends ReferenceFreeCommand<CpoConfig> {
     }
 
     @Override
-    CpoTrainer.Result train(CausalLM policy, CpoConfig config, List<Example> train, List<Example> eval,
-                            Tokenizer tokenizer, HfModelWriter writer) throws IOException {
-        return new CpoTrainer(policy, config, train, eval, tokenizer, writer).train();
+    Trained train(CausalLM policy, CpoConfig config, List<Example> train, List<Example> eval, Tokenizer tokenizer,
+                  HfModelWriter writer) throws IOException {
+        CpoTrainer.Result result = new CpoTrainer(policy, config, train, eval, tokenizer, writer).train();
+        return new Trained(result.output(), result.trainPairs(), "pairs");
     }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Pure-Java training and preference alignment of language models.",
         subcommands = {DemoCommand.class, SftCommand.class, CrlftCommand.class, DpoCommand.class, DiceCommand.class,
                 RmCommand.class, PpoCommand.class, GrpoCommand.class, RlooCommand.class, CpoCommand.class,
-                OrpoCommand.class,
+                OrpoCommand.class, KtoCommand.class,
                 RewardCommand.class, ScoreCommand.class, MergeCommand.class, QuantizeCommand.class,
                 PanelsCommand.class, WriteCommand.class, ForwardCommand.class, GenerateCommand.class,
                 TokenizeCommand.class, TrainTokenizerCommand.class, ScalingCommand.class, ExperimentCommand.class,

@@ -29,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Train a model with ORPO (TRL's ORPOTrainer) on a preference JSONL file; no reference.",
                 "Data: as dpo's ({prompt, chosen, rejected}, or their *_ids).",
                 "Options: TRL's ORPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config."})
-public final class OrpoCommand extends ReferenceFreeCommand<OrpoConfig> {
+public final class OrpoCommand extends PreferenceCommand<OrpoConfig> {
     /** The configuration options that are flags: every option but output_dir (--output). */
     static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(OrpoConfig.allOptionNames());
 
@@ -71,8 +71,9 @@ public final class OrpoCommand extends ReferenceFreeCommand<OrpoConfig> {
     }
 
     @Override
-    CpoTrainer.Result train(CausalLM policy, OrpoConfig config, List<Example> train, List<Example> eval,
-                            Tokenizer tokenizer, HfModelWriter writer) throws IOException {
-        return new OrpoTrainer(policy, config, train, eval, tokenizer, writer).train();
+    Trained train(CausalLM policy, OrpoConfig config, List<Example> train, List<Example> eval, Tokenizer tokenizer,
+                  HfModelWriter writer) throws IOException {
+        CpoTrainer.Result result = new OrpoTrainer(policy, config, train, eval, tokenizer, writer).train();
+        return new Trained(result.output(), result.trainPairs(), "pairs");
     }
 }

@@ -53,6 +53,13 @@ public sealed interface Example {
         }
     }
 
+    /**
+     * Unpaired preference: {@code {"prompt", "completion", "label"}}, the label saying whether the completion is
+     * desirable (KTO's data).
+     */
+    record UnpairedPreference(String source, Text prompt, Text completion, boolean label) implements Example {
+    }
+
     /** Pre-tokenized preference: {@code {"prompt_ids", "chosen_ids", "rejected_ids"}}. */
     record TokenizedPreference(String source, int[] promptIds, int[] chosenIds, int[] rejectedIds) implements Example {
     }

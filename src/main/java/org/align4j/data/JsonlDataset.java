@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -162,6 +163,15 @@ public final class JsonlDataset {
             Double margin = keys.contains("margin") ? number(obj, "margin", source) : null;
             return new Example.Preference(source, prompt, text(obj, "chosen", source), text(obj, "rejected", source),
                     margin);
+        }
+        if (keys.contains("completion") && keys.contains("label")) {
+            JsonNode label = obj.get("label");
+            if (!label.isBoolean()) {
+                throw new DataException(source + ": field 'label' must be true or false, got "
+                        + label.getNodeType().name().toLowerCase(Locale.ROOT));
+            }
+            return new Example.UnpairedPreference(source, text(obj, "prompt", source), text(obj, "completion", source),
+                    label.booleanValue());
         }
         if (keys.contains("completion")) {
             return new Example.PromptCompletion(source, text(obj, "prompt", source), text(obj, "completion", source));

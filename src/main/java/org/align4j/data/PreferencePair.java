@@ -32,19 +32,8 @@ public record PreferencePair(String source, TokenizedSequence chosen, TokenizedS
      * @throws DataException naming the pair's source and the sequence at fault
      */
     public void requireFits(int vocabSize, int positions) {
-        for (TokenizedSequence s : new TokenizedSequence[] {chosen, rejected}) {
-            String side = s == chosen ? "chosen" : "rejected";
-            for (int id : s.ids()) {
-                if (id < 0 || id >= vocabSize) {
-                    throw new DataException(source + ": " + side + " sequence: token id " + id + " is outside the"
-                            + " model's vocabulary of " + vocabSize + " ids (do tokenizer, data and model match?)");
-                }
-            }
-            if (s.length() > positions) {
-                throw new DataException(source + ": " + side + " sequence: " + s.length() + " tokens exceed the"
-                        + " model's " + positions + " positions; set max_length");
-            }
-        }
+        chosen.requireFits(vocabSize, positions, source + ": chosen sequence");
+        rejected.requireFits(vocabSize, positions, source + ": rejected sequence");
     }
 
     /** The longer of the two sequences' lengths. */

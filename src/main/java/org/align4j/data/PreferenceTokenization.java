@@ -81,6 +81,17 @@ public final class PreferenceTokenization {
     private record Ids(int[] prompt, int[] chosen, int[] rejected, boolean mismatch) {
     }
 
+    /**
+     * The ids of one prompt and one completion before truncation, tokenized as one side of a pair is (KTO's unpaired
+     * examples).
+     *
+     * @param prompt     the prompt's ids
+     * @param completion the completion's ids (the tail of prompt + completion after the prompt's length)
+     * @param mismatch   whether the prompt's ids are not a prefix of the prompt + completion's
+     */
+    public record PromptCompletionIds(int[] prompt, int[] completion, boolean mismatch) {
+    }
+
     /** Tokenizes every example; see the class description for what is dropped. */
     public Result tokenizeAll(List<Example> examples) {
         List<PreferencePair> pairs = new ArrayList<>(examples.size());
@@ -88,7 +99,7 @@ public final class PreferenceTokenization {
         int mismatches = 0;
         for (Example example : examples) {
             Ids ids = ids(example);
-            if (truncationMode == TruncationMode.KEEP_START && maxLength != null && ids.prompt().length >= maxLength) {
+            if (drops(ids.prompt().length)) {
                 dropped++;
                 continue;
             }
@@ -103,6 +114,20 @@ public final class PreferenceTokenization {
         return pair(ids(example), example.source());
     }
 
+    /**
+     * The ids of an unpaired example ({@code {"prompt", "completion"}}, text or messages), tokenized as one side of
+     * a pair is: the EOS appended to a text completion, a conversation rendered with the chat template.
+     */
+    public PromptCompletionIds ids(String source, Text prompt, Text completion) {
+        Encoded e = encode(source, prompt, completion);
+        return new PromptCompletionIds(e.prompt(), e.completions()[0], e.mismatch());
+    }
+
+    /** Whether an example with {@code promptLength} prompt tokens is dropped: its prompt alone reaches max_length. */
+    public boolean drops(int promptLength) {
+        return truncationMode == TruncationMode.KEEP_START && maxLength != null && promptLength >= maxLength;
+    }
+
     private PreferencePair pair(Ids ids, String source) {
         // a causal LM scores token t from the tokens before it: the first token of a sequence is never scored
         int unscored = ids.prompt().length == 0 ? 1 : 0;
@@ -115,7 +140,11 @@ public final class PreferenceTokenization {
                 sequence(ids.prompt(), ids.rejected(), source));
     }
 
-    private TokenizedSequence sequence(int[] prompt, int[] completion, String source) {
+    /**
+     * Prompt + completion as one sequence whose completion tokens are in the loss, truncated to {@code max_length} by
+     * {@code truncation_mode}.
+     */
+    public TokenizedSequence sequence(int[] prompt, int[] completion, String source) {
         int length = prompt.length + completion.length;
         int[] all = Arrays.copyOf(prompt, length);
         System.arraycopy(completion, 0, all, prompt.length, completion.length);
@@ -140,37 +169,58 @@ public final class PreferenceTokenization {
     }
 
     private Ids textIds(Example.Preference p) {
-        String source = p.source();
+        Encoded e = encode(p.source(), p.prompt(), p.chosen(), p.rejected());
+        return new Ids(e.prompt(), e.completions()[0], e.completions()[1], e.mismatch());
+    }
+
+    /** A prompt's ids and the ids of each of its completions (the tails of prompt + completion). */
+    private record Encoded(int[] prompt, int[][] completions, boolean mismatch) {
+    }
+
+    private Encoded encode(String source, Text prompt, Text... completions) {
         if (tokenizer == null) {
             throw new DataException(source + ": text preference examples need a tokenizer");
         }
-        if (p.prompt() instanceof Text.Plain prompt && p.chosen() instanceof Text.Plain chosen
-                && p.rejected() instanceof Text.Plain rejected) {
-            int[] promptIds = tokenizer.encode(prompt.text(), true);
-            int[] fullChosen = tokenizer.encode(prompt.text() + withEos(chosen.text()), true);
-            int[] fullRejected = tokenizer.encode(prompt.text() + withEos(rejected.text()), true);
-            return split(promptIds, fullChosen, fullRejected);
-        }
-        if (p.prompt() instanceof Text.Conversation prompt && p.chosen() instanceof Text.Conversation chosen
-                && p.rejected() instanceof Text.Conversation rejected) {
+        int[] promptIds;
+        int[][] full = new int[completions.length][];
+        if (prompt instanceof Text.Plain plain && allOf(completions, Text.Plain.class)) {
+            promptIds = tokenizer.encode(plain.text(), true);
+            for (int k = 0; k < completions.length; k++) {
+                full[k] = tokenizer.encode(plain.text() + withEos(((Text.Plain) completions[k]).text()), true);
+            }
+        } else if (prompt instanceof Text.Conversation conversation && allOf(completions, Text.Conversation.class)) {
             SftTokenization renderer = new SftTokenization(tokenizer, true);
-            int[] promptIds = tokenizer.encode(renderer.render(prompt.messages(), true, source), false);
-            int[] fullChosen = tokenizer.encode(renderer.render(concat(prompt, chosen), false, source), false);
-            int[] fullRejected = tokenizer.encode(renderer.render(concat(prompt, rejected), false, source), false);
-            return split(promptIds, fullChosen, fullRejected);
+            promptIds = tokenizer.encode(renderer.render(conversation.messages(), true, source), false);
+            for (int k = 0; k < completions.length; k++) {
+                full[k] = tokenizer.encode(renderer.render(concat(conversation, (Text.Conversation) completions[k]),
+                        false, source), false);
+            }
+        } else {
+            throw new DataException(source + ": the prompt and the completions must all be strings or all message "
+                    + "lists");
         }
-        throw new DataException(source + ": prompt, chosen and rejected must all be strings or all message lists");
+        boolean mismatch = false;
+        int[][] tails = new int[completions.length][];
+        for (int k = 0; k < completions.length; k++) {
+            mismatch |= !startsWith(full[k], promptIds);
+            tails[k] = tail(full[k], promptIds.length);
+        }
+        return new Encoded(promptIds, tails, mismatch);
+    }
+
+    private static boolean allOf(Text[] texts, Class<? extends Text> type) {
+        for (Text t : texts) {
+            if (!type.isInstance(t)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<Message> concat(Text.Conversation prompt, Text.Conversation completion) {
         List<Message> all = new ArrayList<>(prompt.messages());
         all.addAll(completion.messages());
         return all;
-    }
-
-    private static Ids split(int[] prompt, int[] fullChosen, int[] fullRejected) {
-        boolean mismatch = !startsWith(fullChosen, prompt) || !startsWith(fullRejected, prompt);
-        return new Ids(prompt, tail(fullChosen, prompt.length), tail(fullRejected, prompt.length), mismatch);
     }
 
     private static boolean startsWith(int[] ids, int[] prefix) {

@@ -61,4 +61,23 @@ public record TokenizedSequence(int[] ids, boolean[] lossMask, String source, do
         return new TokenizedSequence(java.util.Arrays.copyOfRange(ids, kept[0], kept[1]),
                 java.util.Arrays.copyOfRange(lossMask, kept[0], kept[1]), source, weight);
     }
+
+    /**
+     * Checks that the sequence fits a model of {@code vocabSize} token ids and {@code positions} positions.
+     *
+     * @param what names the sequence in the message (its source and role)
+     * @throws DataException naming {@code what} and the problem
+     */
+    public void requireFits(int vocabSize, int positions, String what) {
+        for (int id : ids) {
+            if (id < 0 || id >= vocabSize) {
+                throw new DataException(what + ": token id " + id + " is outside the model's vocabulary of "
+                        + vocabSize + " ids (do tokenizer, data and model match?)");
+            }
+        }
+        if (length() > positions) {
+            throw new DataException(what + ": " + length() + " tokens exceed the model's " + positions
+                    + " positions; set max_length");
+        }
+    }
 }

@@ -65,7 +65,6 @@ public final class InapplicableOptions {
         neutral("label smoothing of the language-model loss is not implemented", "label_smoothing_factor", 0, 0.0);
         neutral("GaLore and APOLLO optimizers are not implemented", "optim_target_modules", (Object) null);
         neutral("evaluation starts at step 0", "eval_delay", 0, 0.0);
-        neutral("the training set is shuffled each epoch from seed", "train_sampling_strategy", "random");
         neutral("data_seed is not separate from seed here; shuffling uses seed", "data_seed", (Object) null);
         for (String computed : List.of("num_total_batches", "micro_batch_size", "local_batch_size", "batch_size",
                 "local_mini_batch_size", "mini_batch_size")) {
@@ -102,8 +101,11 @@ public final class InapplicableOptions {
         neutral("extra generation arguments are not supported; use temperature, top_p, top_k, repetition_penalty",
                 "generation_kwargs", (Object) null);
         neutral("chat templates take no extra arguments here", "chat_template_kwargs", (Object) null);
-        neutral("the online trainers keep their reference fixed", "sync_ref_model", false);
+        neutral("the reference stays fixed (TR-DPO's reference updates are dpo's sync_ref_model)", "sync_ref_model",
+                false);
         ignored("they apply only with sync_ref_model", "ref_model_mixup_alpha", "ref_model_sync_steps");
+        neutral("KTO computes the reference log-probabilities at each step", "precompute_ref_log_probs", false);
+        ignored("it applies only with precompute_ref_log_probs", "precompute_ref_batch_size");
         neutral("every completion token counts in the loss", "top_entropy_quantile", 1, 1.0);
         neutral("the entropy bonus is not implemented", "entropy_coef", 0, 0.0);
         neutral("the entropy bonus is not implemented", "use_adaptive_entropy", false);

@@ -24,7 +24,8 @@ import org.align4j.model.OutOfHeapError;
  * The training loop every algorithm shares, following HF Trainer's {@code _inner_training_loop}: the algorithm
  * supplies a {@link TrainingTask} (its model(s) and loss), the trainer does the rest.
  *
- * <p>Each epoch visits the training set in a seeded random order ({@link EpochSampler}: seed + epoch) in micro-batches
+ * <p>Each epoch visits the training set in a seeded random order ({@link EpochSampler}: seed + epoch; in order with
+ * {@code train_sampling_strategy} sequential) in micro-batches
  * of {@code per_device_train_batch_size} ({@link DatasetBatches}), or takes the micro-batches of another
  * {@link BatchSource} (an online algorithm's sampled completions). An optimizer step accumulates the gradients of
  * {@code gradient_accumulation_steps} micro-batches (an epoch's last window may be shorter), each micro-batch's loss
@@ -151,7 +152,7 @@ public final class Trainer<B> {
             throw new InputException("the training set is empty");
         }
         DatasetBatches<B> batches = new DatasetBatches<>(trainDataset, args.perDeviceTrainBatchSize(),
-                args.dataloaderDropLast(), args.seed());
+                args.dataloaderDropLast(), args.seed(), args.shufflesTrainingSet());
         if (batches.microBatchesPerEpoch() == 0) {
             throw new InputException("a training set of " + trainDataset.size()
                     + " examples yields no full micro-batch of per_device_train_batch_size "

@@ -54,6 +54,8 @@ import org.align4j.InputException;
  * @param gradientCheckpointingKwargs {@code gradient_checkpointing_kwargs}: {@code use_reentrant} is accepted and
  *                                  ignored (see {@link #warnings()})
  * @param dataloaderDropLast        {@code dataloader_drop_last}: drop an epoch's last, incomplete micro-batch
+ * @param trainSamplingStrategy     {@code train_sampling_strategy}: {@code random} (each epoch a seeded shuffle) or
+ *                                  {@code sequential} (dataset order, as KTO needs)
  * @param maxGradNorm               {@code max_grad_norm}: gradient clipping threshold (global L2 norm); 0 disables
  * @param weightDecay               {@code weight_decay}: decoupled (AdamW) or L2 (SGD) weight decay, applied to
  *                                  every parameter except biases and normalisation weights
@@ -110,6 +112,7 @@ public record TrainingArguments(
         Map<String, Boolean> gradientCheckpointingKwargs,
         Double neftuneNoiseAlpha,
         boolean dataloaderDropLast,
+        String trainSamplingStrategy,
         double maxGradNorm,
         double weightDecay,
         double adamBeta1,
@@ -165,6 +168,11 @@ public record TrainingArguments(
         }
     }
 
+    /** Whether each epoch visits the training set in a seeded random order ({@code train_sampling_strategy}). */
+    public boolean shufflesTrainingSet() {
+        return trainSamplingStrategy.equals("random");
+    }
+
     /** transformers' {@code output_dir} when none is given. */
     public static final String DEFAULT_OUTPUT_DIR = "trainer_output";
     /** The {@code optim} values this trainer implements (adamw_torch_fused is the same AdamW). */
@@ -197,6 +205,9 @@ public record TrainingArguments(
         require(perDeviceTrainBatchSize > 0,
                 "per_device_train_batch_size must be > 0, got " + perDeviceTrainBatchSize);
         require(perDeviceEvalBatchSize > 0, "per_device_eval_batch_size must be > 0, got " + perDeviceEvalBatchSize);
+        require("random".equals(trainSamplingStrategy) || "sequential".equals(trainSamplingStrategy),
+                "train_sampling_strategy must be random or sequential (group_by_length is not implemented), got '"
+                        + trainSamplingStrategy + "'");
         require(gradientAccumulationSteps > 0,
                 "gradient_accumulation_steps must be > 0, got " + gradientAccumulationSteps);
         gradientCheckpointingKwargs = gradientCheckpointingKwargs == null ? Map.of()
@@ -272,7 +283,8 @@ public record TrainingArguments(
     /** HF Trainer's defaults ({@code output_dir} "trainer_output", as transformers uses when none is given). */
     public static TrainingArguments defaults() {
         return new TrainingArguments(DEFAULT_OUTPUT_DIR, 5e-5, LearningRateSchedule.Type.LINEAR, Map.of(), 0, null,
-                3.0, -1, 8, 8, 1, false, Map.of(), null, false, 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null, 42,
+                3.0, -1, 8, 8, 1, false, Map.of(), null, false, "random", 1.0, 0.0, 0.9, 0.999, 1e-8, AdamW.NAME, null,
+                42,
                 IntervalStrategy.STEPS, 500, false, IntervalStrategy.NO, false, null, IntervalStrategy.STEPS, 500, null,
                 false, null, null, null, false, List.of("none"), null, true);
     }

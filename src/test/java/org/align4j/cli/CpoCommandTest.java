@@ -9,11 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.align4j.align.cpo.CpoConfig;
 import org.align4j.align.cpo.OrpoConfig;
+import org.align4j.align.kto.KtoConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code align4j cpo} and {@code align4j orpo} end to end on a small random model, and their refusals. */
+/** {@code align4j cpo}, {@code align4j orpo} and {@code align4j kto} end to end on a small random model, and their refusals. */
 class CpoCommandTest {
     @TempDir
     static Path tmp;
@@ -71,5 +72,34 @@ class CpoCommandTest {
         assertEquals(2, completion.exitCode());
         assertTrue(completion.err().contains("option 'max_completion_length' = 64 is not supported"),
                 completion.err());
+    }
+
+    @Test
+    void ktoTrainsOnUnpairedData() throws IOException {
+        Path unpaired = Files.write(tmp.resolve("unpaired.jsonl"), List.of(
+                "{\"prompt\": \"She felt\", \"completion\": \" happy.\", \"label\": true}",
+                "{\"prompt\": \"She felt\", \"completion\": \" awful.\", \"label\": false}",
+                "{\"prompt\": \"The day was\", \"completion\": \" bright.\", \"label\": true}",
+                "{\"prompt\": \"The day was\", \"completion\": \" grim.\", \"label\": false}"));
+        Path out = tmp.resolve("kto");
+        CliRun run = CliRun.of("kto", "--model", model.toString(), "--data", unpaired.toString(), "--output",
+                out.toString(), "--per-device-train-batch-size", "2", "--max-steps", "2", "--logging-steps", "1",
+                "--disable-tqdm");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("kto: 2 steps on 4 examples"), run.out());
+        String metrics = Files.readString(out.resolve("metrics.jsonl"));
+        assertTrue(metrics.contains("\"kl\"") && metrics.contains("\"rewards/margins\""), metrics);
+        assertTrue(Files.readString(out.resolve(KtoConfig.FILE_NAME)).contains("\"desirable_weight\" : 1.0"));
+        Path badLabel = Files.write(tmp.resolve("bad-label.jsonl"), List.of(
+                "{\"prompt\": \"a\", \"completion\": \"b\", \"label\": \"yes\"}"));
+        CliRun label = CliRun.of("kto", "--model", model.toString(), "--data", badLabel.toString(), "--output",
+                tmp.resolve("kto-bad").toString());
+        assertEquals(2, label.exitCode());
+        assertEquals("align4j kto: bad-label.jsonl:1: field 'label' must be true or false, got string",
+                label.err().strip());
+        CliRun shuffled = CliRun.of("kto", "--model", model.toString(), "--data", unpaired.toString(), "--output",
+                tmp.resolve("kto-random").toString(), "--train-sampling-strategy", "random");
+        assertEquals(2, shuffled.exitCode());
+        assertTrue(shuffled.err().contains("needs train_sampling_strategy sequential"), shuffled.err());
     }
 }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A config written for TRL runs unchanged: TRL's DPOConfig, SFTConfig, RewardConfig, PPOConfig, GRPOConfig,
- * RLOOConfig, CPOConfig and ORPOConfig with every option (theirs and transformers' TrainingArguments') at its default,
- * as {@code asdict(config)} dumps it, drive dpo, sft, rm, ppo, grpo, rloo, cpo and orpo.
+ * RLOOConfig, CPOConfig, ORPOConfig and KTOConfig with every option (theirs and transformers' TrainingArguments') at
+ * its default, as {@code asdict(config)} dumps it, drive dpo, sft, rm, ppo, grpo, rloo, cpo, orpo and kto.
  */
 class TrlConfigsTest {
     @TempDir
@@ -57,6 +57,7 @@ class TrlConfigsTest {
                 "--reward-funcs", "afinn"},
             {"cpo", "cpo_config.yaml", pairs.toString(), "--max-steps", "1"},
             {"orpo", "orpo_config.yaml", pairs.toString(), "--max-steps", "1"},
+            {"kto", "kto_config.yaml", pairs.toString(), "--max-steps", "1"},
         };
         for (String[] r : runs) {
             Path out = tmp.resolve(r[0]);

@@ -2,6 +2,7 @@ package org.align4j.align.dpo;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.align4j.autograd.Ops;
 import org.align4j.tensor.Parallel;
 import org.align4j.tensor.Tensor;
@@ -23,7 +24,7 @@ import org.align4j.tensor.Tensor;
  */
 public final class CompletionLogitStatistics implements Ops.LogitsObserver {
     private final int[] targets;
-    private final int half;
+    private final IntPredicate chosen;
     private final double[] entropy;
     private final double[] meanLogit;
     private final boolean[] correct;
@@ -32,8 +33,16 @@ public final class CompletionLogitStatistics implements Ops.LogitsObserver {
 
     /** Statistics of {@code batch}'s completion positions; with {@code withSquaredProbs}, also log Σ p² (WPO). */
     public CompletionLogitStatistics(PreferenceBatch batch, boolean withSquaredProbs) {
-        targets = batch.targets();
-        half = targets.length / 2;
+        this(batch.targets(), row -> row < batch.targets().length / 2, withSquaredProbs);
+    }
+
+    /**
+     * Statistics of the positions of {@code targets} that have a target, {@code chosen} saying which flattened
+     * positions belong to chosen (desirable) completions; with {@code withSquaredProbs}, also log Σ p² (WPO).
+     */
+    public CompletionLogitStatistics(int[] targets, IntPredicate chosen, boolean withSquaredProbs) {
+        this.targets = targets;
+        this.chosen = chosen;
         entropy = new double[targets.length];
         meanLogit = new double[targets.length];
         correct = new boolean[targets.length];
@@ -101,7 +110,7 @@ public final class CompletionLogitStatistics implements Ops.LogitsObserver {
             }
             requireSeen(r);
             entropySum += entropy[r];
-            if (r < half) {
+            if (chosen.test(r)) {
                 chosenTokens++;
                 chosenLogits += meanLogit[r];
                 chosenCorrect += correct[r] ? 1 : 0;

@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.align4j.InputException;
 import org.align4j.align.CompletionRows;
+import org.align4j.align.ReferencePolicy;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
-import org.align4j.nn.LoraModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.BatchSource;
 import org.align4j.train.EpochSampler;
@@ -91,7 +91,7 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
     }
 
     private final CausalLM policy;
-    private final CausalLM reference;
+    private final ReferencePolicy reference;
     private final Tokenizer tokenizer;
     private final Prompts prompts;
     private final RolloutOptions options;
@@ -115,22 +115,21 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
     /**
      * Rollouts of {@code policy}.
      *
-     * @param reference       the reference model, or null: then β must be 0 or the policy a LoRA model (its adapters
-     *                        disabled are the reference)
+     * @param reference       the reference, or null when β is 0
      * @param recordOldLogps  whether log π_θold is recorded at sampling time (RLOO always; GRPO when the policy may
      *                        change between sampling and use)
      * @param eosTokenIds     the ids that end a completion
      * @param padTokenId      the padding id (a completion ending in it is not truncated), or null
      */
-    public GrpoRollouts(CausalLM policy, CausalLM reference, Tokenizer tokenizer,
+    public GrpoRollouts(CausalLM policy, ReferencePolicy reference, Tokenizer tokenizer,
                         Prompts prompts, RolloutOptions options, TrainingArguments training,
                         List<RewardFunction> rewardFunctions, AdvantageRule rule, boolean recordOldLogps,
                         List<Integer> eosTokenIds, Integer padTokenId) {
         if (rewardFunctions.isEmpty()) {
             throw new InputException("at least one reward function is needed");
         }
-        if (options.beta() != 0 && reference == null && !(policy instanceof LoraModel)) {
-            throw new IllegalArgumentException("beta != 0 needs a reference model or a LoRA policy");
+        if (options.beta() != 0 && reference == null) {
+            throw new IllegalArgumentException("beta != 0 needs a reference");
         }
         this.policy = policy;
         this.reference = reference;
@@ -261,9 +260,9 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
         for (int i = 0; i < n; i++) {
             masked[i] = options.maskTruncatedCompletions() && truncated[i];
         }
-        double[][] oldLogps = recordOldLogps ? logps(policy, false, promptIds, completionIds) : null;
-        double[][] refLogps = options.beta() != 0 ? logps(reference, reference == null, promptIds, completionIds)
-                : null;
+        double[][] oldLogps = recordOldLogps ? logps(policy, promptIds, completionIds) : null;
+        double[][] refLogps = options.beta() != 0
+                ? reference.apply(model -> logps(model, promptIds, completionIds)) : null;
         double[] sequenceKl = null;
         int activeTokens = 0;
         for (int i = 0; i < n; i++) {
@@ -299,15 +298,10 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
     }
 
     /**
-     * log π(token) of every completion token under {@code model} (the policy with its adapters disabled when
-     * {@code baseOfPolicy}), teacher-forced on inference tapes in micro-batches, logits divided by the temperature.
+     * log π(token) of every completion token under {@code model}, teacher-forced on inference tapes in micro-batches,
+     * logits divided by the temperature.
      */
-    private double[][] logps(CausalLM model, boolean baseOfPolicy, int[][] promptIds, int[][] completionIds) {
-        if (baseOfPolicy) {
-            try (LoraModel.AdapterDisabled off = ((LoraModel) policy).disableAdapter()) {
-                return logps(policy, false, promptIds, completionIds);
-            }
-        }
+    private double[][] logps(CausalLM model, int[][] promptIds, int[][] completionIds) {
         int n = promptIds.length;
         double[][] out = new double[n][];
         for (int from = 0; from < n; from += microBatchSize) {

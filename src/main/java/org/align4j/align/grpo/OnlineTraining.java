@@ -8,14 +8,12 @@ import java.util.Locale;
 import java.util.Map;
 import org.align4j.InputException;
 import org.align4j.align.Dropout;
+import org.align4j.align.ReferencePolicy;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
 import org.align4j.data.PromptTokenization;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.Models;
-import org.align4j.model.io.Dtype;
-import org.align4j.nn.LoraModel;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.MetricCurve;
@@ -64,10 +62,7 @@ final class OnlineTraining {
         Dropout.apply(model, options.disableDropout());
         GrpoRollouts.Prompts prepared = prompts(tokenizer, trainDataset, model, options.maxCompletionLength());
         this.prompts = prepared.ids().length;
-        CausalLM reference = options.beta() == 0 ? null
-                : refModel != null ? refModel
-                : model instanceof LoraModel ? null
-                : Models.frozenCopy(model, Dtype.F32);
+        ReferencePolicy reference = options.beta() == 0 ? null : ReferencePolicy.of(model, refModel);
         List<Integer> eos = tokenizer.eosTokenId().isPresent() ? List.of(tokenizer.eosTokenId().getAsInt())
                 : model.config().eosTokenIds();
         Integer pad = tokenizer.padTokenId().isPresent() ? tokenizer.padTokenId().getAsInt() : null;

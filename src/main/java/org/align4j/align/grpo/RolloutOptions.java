@@ -97,6 +97,8 @@ public interface RolloutOptions {
 
     /** Checks these options against each other and {@code training}'s batch sizes, as TRL's {@code __post_init__}. */
     default void check(TrainingArguments training) {
+        require(training.shufflesTrainingSet(), "train_sampling_strategy: the prompts' order is set by shuffle_dataset"
+                + " (false: dataset order), got '" + training.trainSamplingStrategy() + "'");
         require(numGenerations() >= 2, "num_generations must be at least 2 (the advantages compare completions of "
                 + "one prompt), got " + numGenerations());
         require(maxCompletionLength() > 0, "max_completion_length must be > 0, got " + maxCompletionLength());

@@ -116,6 +116,8 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
         require(training != null && options != null, "a PPO configuration needs training arguments and PPO options");
         require(training.optimizer().equals(AdamW.NAME), "optim: PPO trains with " + AdamW.NAME + ", got '"
                 + training.optim() + "'");
+        require(training.shufflesTrainingSet(), "train_sampling_strategy: PPO shuffles its prompts each pass (as "
+                + "TRL's data loader), got '" + training.trainSamplingStrategy() + "'");
         int batch = training.perDeviceTrainBatchSize() * training.gradientAccumulationSteps();
         require(batch % options.numMiniBatches() == 0, "batch_size (per_device_train_batch_size x "
                 + "gradient_accumulation_steps = " + batch + ") must be a multiple of num_mini_batches "

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.align4j.align.cpo.CpoTrainer;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
@@ -20,18 +19,19 @@ import org.align4j.model.Models;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.MemoryEstimate;
+import org.align4j.train.TrainOutput;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * What {@code align4j cpo} and {@code align4j orpo} share: the model, the preference data (as DPO's), LoRA and the
- * options (a {@code --config} file overridden by kebab-case flags named as TRL names them); no reference model.
+ * What {@code align4j cpo}, {@code align4j orpo} and {@code align4j kto} share: the model, the preference data,
+ * LoRA and the options (a {@code --config} file overridden by kebab-case flags named as TRL names them).
  *
  * @param <C> the algorithm's configuration
  */
-abstract class ReferenceFreeCommand<C extends AlgorithmConfig> implements Callable<Integer>, MemorySized {
+abstract class PreferenceCommand<C extends AlgorithmConfig> implements Callable<Integer>, MemorySized {
     @Spec
     CommandSpec spec;
 
@@ -81,9 +81,24 @@ abstract class ReferenceFreeCommand<C extends AlgorithmConfig> implements Callab
     /** {@code max_length} of {@code config}. */
     abstract Integer maxLength(C config);
 
+    /**
+     * What a run did.
+     *
+     * @param output   the trainer's summary
+     * @param examples the training examples used
+     * @param unit     what an example is ("pairs", "examples")
+     */
+    record Trained(TrainOutput output, int examples, String unit) {
+    }
+
     /** Runs the trainer. */
-    abstract CpoTrainer.Result train(CausalLM policy, C config, List<Example> train, List<Example> eval,
-                                     Tokenizer tokenizer, HfModelWriter writer) throws IOException;
+    abstract Trained train(CausalLM policy, C config, List<Example> train, List<Example> eval, Tokenizer tokenizer,
+                           HfModelWriter writer) throws IOException;
+
+    /** Whether the run keeps a frozen copy of the weights as its reference (sizes the out-of-memory report). */
+    boolean keepsReferenceCopy() {
+        return false;
+    }
 
     @Override
     public final Integer call() throws IOException {
@@ -107,20 +122,21 @@ abstract class ReferenceFreeCommand<C extends AlgorithmConfig> implements Callab
         if (lora.enabled()) {
             sizeRun(modelConfig, resolved, TrainerCommand.trainableCount(policy.parameters()), maxLength);
         }
-        CpoTrainer.Result result = train(policy, resolved, train, eval, processingClass,
+        Trained result = train(policy, resolved, train, eval, processingClass,
                 HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s: %d steps on %d pairs, train_loss %.6f; wrote %s%n", name(),
-                result.output().globalStep(), result.trainPairs(), result.output().trainingLoss(), outputDir);
+        out.printf(Locale.ROOT, "%s: %d steps on %d %s, train_loss %.6f; wrote %s%n", name(),
+                result.output().globalStep(), result.examples(), result.unit(), result.output().trainingLoss(),
+                outputDir);
         out.flush();
         return 0;
     }
 
-    /** Sizes the run for the out-of-memory report: the chosen and rejected rows of each pair, no reference. */
+    /** Sizes the run for the out-of-memory report: two rows per example (chosen and rejected, or KTO's mismatched). */
     private void sizeRun(ModelConfig modelConfig, C resolved, long trainable, int maxLength) {
         long rows = 2L * resolved.training().perDeviceTrainBatchSize();
         memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(modelConfig, resolved.training(), trainable,
-                false, torchDtype.storage(model).byteSize(), 2, maxLength), rows, maxLength);
+                keepsReferenceCopy(), torchDtype.storage(model).byteSize(), 2, maxLength), rows, maxLength);
     }
 
     @Override
@@ -130,7 +146,7 @@ abstract class ReferenceFreeCommand<C extends AlgorithmConfig> implements Callab
 
     @Override
     public final String memoryOptions() {
-        return "--use-peft (LoRA adapters: gradients and optimizer state for the adapters only), "
-                + TrainerCommand.TRAINING_MEMORY_OPTIONS;
+        return "--use-peft (LoRA adapters: gradients and optimizer state for the adapters only; a reference is the "
+                + "policy with its adapters disabled), " + TrainerCommand.TRAINING_MEMORY_OPTIONS;
     }
 }
