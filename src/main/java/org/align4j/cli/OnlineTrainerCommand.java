@@ -5,9 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import org.align4j.align.grpo.GrpoTrainer;
 import org.align4j.align.grpo.RewardFunction;
 import org.align4j.align.grpo.RewardFunctions;
@@ -22,10 +19,7 @@ import org.align4j.model.Models;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.MemoryEstimate;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * What {@code align4j grpo} and {@code align4j rloo} share: the policy, the prompt-only data, the reward functions
@@ -34,13 +28,7 @@ import picocli.CommandLine.Spec;
  *
  * @param <C> the algorithm's configuration
  */
-abstract class OnlineTrainerCommand<C extends AlgorithmConfig> implements Callable<Integer>, MemorySized {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train (HF folder).")
-    Path model;
-
+abstract class OnlineTrainerCommand<C extends AlgorithmConfig> extends AlgorithmCommand<C> {
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Prompt-only JSONL: {prompt} (text or messages); other fields reach the reward functions.")
     Path data;
@@ -54,41 +42,8 @@ abstract class OnlineTrainerCommand<C extends AlgorithmConfig> implements Callab
             + "the LoRA base, else a frozen copy of --model).")
     Path refModel;
 
-    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: --model).")
-    Path tokenizer;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of the trainer's options.")
-    Path config;
-
-    @Option(names = {"--output", "--output-dir"}, paramLabel = "DIR", description = "run folder (output_dir; default:"
-            + " the config file's output_dir, else trainer_output)")
-    Path output;
-
-    @Mixin
-    LoraOptions lora;
-
-    @Mixin
-    SaveDtypeOption saveDtype;
-
-    @Mixin
-    TorchDtypeOption torchDtype;
-
-    private String memoryNeeded;
-
-    /** The algorithm's name, as the command is called. */
-    abstract String name();
-
-    /** The configuration file's options over the algorithm's defaults, or the defaults. */
-    abstract C load(Path configFile);
-
-    /** {@code base} with {@code options} (from the command line) replaced. */
-    abstract C withOptions(C base, Map<String, Object> options);
-
     /** The sampling options of {@code config}. */
     abstract RolloutOptions rollout(C config);
-
-    /** The option names that are flags. */
-    abstract Set<String> flagOptions();
 
     /** Runs the trainer. */
     abstract GrpoTrainer.Result train(CausalLM policy, CausalLM reference, C config, List<RewardFunction> functions,
@@ -97,16 +52,11 @@ abstract class OnlineTrainerCommand<C extends AlgorithmConfig> implements Callab
 
     @Override
     public final Integer call() throws IOException {
-        C resolved = load(config);
-        Map<String, Object> flags = ConfigFlags.given(spec, flagOptions());
-        if (output != null) {
-            flags.put("output_dir", output.toString());
-        }
-        resolved = withOptions(resolved, flags);
+        C resolved = resolvedConfig();
         Path outputDir = resolved.training().outputPath();
         RolloutOptions options = rollout(resolved);
         List<Example> train = JsonlDataset.read(data);
-        Path tokenizerDir = tokenizer != null ? tokenizer : model;
+        Path tokenizerDir = tokenizerDirectory();
         ModelConfig modelConfig = HfModels.readConfig(model);
         Tokenizer processingClass = TrainerCommand.loadTokenizer(tokenizerDir, modelConfig.vocabSize());
         sizeRun(modelConfig, resolved, options, lora.enabled() ? 0 : Models.parameterCount(modelConfig));
@@ -134,11 +84,6 @@ abstract class OnlineTrainerCommand<C extends AlgorithmConfig> implements Callab
         boolean referenceCopy = options.beta() != 0 && (refModel != null || !lora.enabled());
         memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(modelConfig, resolved.training(), trainable,
                 referenceCopy, torchDtype.storage(model).byteSize(), 1, maxLength), rows, maxLength);
-    }
-
-    @Override
-    public final String memoryNeeded() {
-        return memoryNeeded;
     }
 
     @Override

@@ -6,9 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
@@ -20,10 +17,7 @@ import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.AlgorithmConfig;
 import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainOutput;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * What {@code align4j cpo}, {@code align4j orpo} and {@code align4j kto} share: the model, the preference data,
@@ -31,52 +25,12 @@ import picocli.CommandLine.Spec;
  *
  * @param <C> the algorithm's configuration
  */
-abstract class PreferenceCommand<C extends AlgorithmConfig> implements Callable<Integer>, MemorySized {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model to train (HF folder).")
-    Path model;
-
+abstract class PreferenceCommand<C extends AlgorithmConfig> extends AlgorithmCommand<C> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training preference JSONL.")
     Path data;
 
     @Option(names = "--eval-data", paramLabel = "FILE", description = "Evaluation preference JSONL (eval_strategy).")
     Path evalData;
-
-    @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Tokenizer folder (default: --model; not needed for pre-tokenized data).")
-    Path tokenizer;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of the trainer's options.")
-    Path config;
-
-    @Option(names = {"--output", "--output-dir"}, paramLabel = "DIR", description = "run folder (output_dir; default:"
-            + " the config file's output_dir, else trainer_output)")
-    Path output;
-
-    @Mixin
-    LoraOptions lora;
-
-    @Mixin
-    SaveDtypeOption saveDtype;
-
-    @Mixin
-    TorchDtypeOption torchDtype;
-
-    private String memoryNeeded;
-
-    /** The algorithm's name, as the command is called. */
-    abstract String name();
-
-    /** The configuration file's options over the algorithm's defaults, or the defaults. */
-    abstract C load(Path configFile);
-
-    /** {@code base} with {@code options} (from the command line) replaced. */
-    abstract C withOptions(C base, Map<String, Object> options);
-
-    /** The option names that are flags. */
-    abstract Set<String> flagOptions();
 
     /** {@code max_length} of {@code config}. */
     abstract Integer maxLength(C config);
@@ -102,16 +56,11 @@ abstract class PreferenceCommand<C extends AlgorithmConfig> implements Callable<
 
     @Override
     public final Integer call() throws IOException {
-        C resolved = load(config);
-        Map<String, Object> flags = ConfigFlags.given(spec, flagOptions());
-        if (output != null) {
-            flags.put("output_dir", output.toString());
-        }
-        resolved = withOptions(resolved, flags);
+        C resolved = resolvedConfig();
         Path outputDir = resolved.training().outputPath();
         List<Example> train = JsonlDataset.read(data);
         List<Example> eval = evalData == null ? List.of() : JsonlDataset.read(evalData);
-        Path tokenizerDir = tokenizer != null ? tokenizer : model;
+        Path tokenizerDir = tokenizerDirectory();
         ModelConfig modelConfig = HfModels.readConfig(model);
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? TrainerCommand.loadTokenizer(tokenizerDir, modelConfig.vocabSize()) : null;
@@ -137,11 +86,6 @@ abstract class PreferenceCommand<C extends AlgorithmConfig> implements Callable<
         long rows = 2L * resolved.training().perDeviceTrainBatchSize();
         memoryNeeded = TrainerCommand.needed(MemoryEstimate.training(modelConfig, resolved.training(), trainable,
                 keepsReferenceCopy(), torchDtype.storage(model).byteSize(), 2, maxLength), rows, maxLength);
-    }
-
-    @Override
-    public final String memoryNeeded() {
-        return memoryNeeded;
     }
 
     @Override

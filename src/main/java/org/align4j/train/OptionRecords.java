@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import org.align4j.InputException;
 
 /**
@@ -129,6 +130,28 @@ public final class OptionRecords {
                 : type == String.class ? "text" : "a " + type.getSimpleName();
         Object value = e instanceof InvalidFormatException invalid ? invalid.getValue() : null;
         return "expected " + expected + (value != null ? ", got '" + value + "'" : "");
+    }
+
+    /**
+     * An algorithm configuration ({@link AlgorithmConfig}: training arguments and the algorithm's own record of type
+     * {@code type}) with {@code options} (snake_case names of both) replaced over {@code baseTraining} and
+     * {@code baseOptions}, built by {@code constructor}, whose checks of the two together are reported as coming
+     * from {@code source}.
+     *
+     * @throws InputException naming {@code source} and the option for an unknown name (with the closest known one),
+     *                        a value of the wrong type or an invalid value
+     */
+    public static <O extends Record, C extends AlgorithmConfig> C algorithmConfig(
+            Map<String, ?> options, String source, TrainingArguments baseTraining, O baseOptions, Class<O> type,
+            BiFunction<TrainingArguments, O, C> constructor) {
+        Split split = split(options, names(type), source);
+        TrainingArguments training = TrainingArguments.fromOptions(split.training(), source, baseTraining);
+        O own = merge(baseOptions, split.own(), type, source);
+        try {
+            return constructor.apply(training, own);
+        } catch (InputException e) {
+            throw new InputException(source + ": " + e.getMessage(), e);
+        }
     }
 
     /** Every component of {@code record} by its snake_case name. */

@@ -86,9 +86,8 @@ public record CpoConfig(TrainingArguments training, Options options) implements 
      * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
     public static CpoConfig fromOptions(Map<String, ?> options, String source, CpoConfig base) {
-        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
-        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
-        return new CpoConfig(args, OptionRecords.merge(base.options(), split.own(), Options.class, source));
+        return OptionRecords.algorithmConfig(options, source, base.training(), base.options(), Options.class,
+                CpoConfig::new);
     }
 
     /** This configuration with the given options replaced (see {@link #fromOptions}). */

@@ -70,9 +70,8 @@ public record OrpoConfig(TrainingArguments training, Options options) implements
      * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
     public static OrpoConfig fromOptions(Map<String, ?> options, String source, OrpoConfig base) {
-        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
-        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
-        return new OrpoConfig(args, OptionRecords.merge(base.options(), split.own(), Options.class, source));
+        return OptionRecords.algorithmConfig(options, source, base.training(), base.options(), Options.class,
+                OrpoConfig::new);
     }
 
     /** This configuration with the given options replaced (see {@link #fromOptions}). */

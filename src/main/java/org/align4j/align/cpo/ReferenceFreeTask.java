@@ -1,12 +1,10 @@
 package org.align4j.align.cpo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.align.LossWithGradient;
-import org.align4j.align.PolicyFiles;
+import org.align4j.align.PolicyTask;
 import org.align4j.align.dpo.CompletionLogitStatistics;
 import org.align4j.align.dpo.DpoMetrics;
 import org.align4j.align.dpo.PreferenceBatch;
@@ -16,7 +14,6 @@ import org.align4j.autograd.Var;
 import org.align4j.data.PreferencePair;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.io.Dtype;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
 
@@ -34,11 +31,9 @@ import org.align4j.train.TrainingTask;
  * ({@link DpoMetrics}, with the rewards β·r), {@code nll_loss} (0 when its weight is 0, as TRL logs it) and the
  * loss's own ({@code log_odds_ratio}, {@code log_odds_chosen} for ORPO).
  */
-public final class ReferenceFreeTask implements TrainingTask<PreferencePair> {
-    private final CausalLM policy;
+public final class ReferenceFreeTask extends PolicyTask<PreferencePair> {
     private final PairLoss loss;
     private final int padId;
-    private final HfModelWriter writer;
 
     /**
      * A task training {@code policy} with {@code loss}.
@@ -47,15 +42,9 @@ public final class ReferenceFreeTask implements TrainingTask<PreferencePair> {
      * @param writer how checkpoints and the final model are written
      */
     public ReferenceFreeTask(CausalLM policy, PairLoss loss, int padId, HfModelWriter writer) {
-        this.policy = policy;
+        super(policy, writer);
         this.loss = loss;
         this.padId = padId;
-        this.writer = writer;
-    }
-
-    @Override
-    public Map<String, Var> trainableParameters() {
-        return policy.parameters();
     }
 
     @Override
@@ -134,32 +123,5 @@ public final class ReferenceFreeTask implements TrainingTask<PreferencePair> {
             }
         }
         return out;
-    }
-
-    /** A checkpoint's model files: the policy's float32 weights, or its adapter. */
-    @Override
-    public void saveModel(Path directory) {
-        PolicyFiles.write(policy, writer, directory, Dtype.F32);
-    }
-
-    /** The final model files: the policy in its dtype (the input checkpoint's unless chosen), or its adapter. */
-    @Override
-    public void saveFinalModel(Path directory) {
-        PolicyFiles.write(policy, writer, directory, policy.config().dtype());
-    }
-
-    @Override
-    public void loadModel(Path directory) {
-        PolicyFiles.load(policy, directory);
-    }
-
-    @Override
-    public JsonNode rngState() {
-        return PolicyFiles.rngState(policy);
-    }
-
-    @Override
-    public void restoreRngState(JsonNode state) {
-        PolicyFiles.restoreRngState(policy, state);
     }
 }

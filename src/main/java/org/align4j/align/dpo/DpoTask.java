@@ -1,24 +1,23 @@
 package org.align4j.align.dpo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.align4j.InputException;
-import org.align4j.align.PolicyFiles;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
+import org.align4j.align.LossWithGradient;
+import org.align4j.align.PolicyTask;
 import org.align4j.autograd.Ops;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
 import org.align4j.data.PreferencePair;
 import org.align4j.model.CausalLM;
-import org.align4j.model.HfModels;
 import org.align4j.model.HfModelWriter;
+import org.align4j.model.HfModels;
 import org.align4j.model.io.Dtype;
-import org.align4j.tensor.Tensor;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
 
@@ -42,16 +41,14 @@ import org.align4j.train.TrainingTask;
  * steps (TR-DPO), and checkpoints carry the updated reference in {@value #REF_MODEL_FOLDER} so that a resumed run
  * continues from it.
  */
-public final class DpoTask implements TrainingTask<PreferencePair> {
+public final class DpoTask extends PolicyTask<PreferencePair> {
     /** The subfolder of a checkpoint holding the TR-DPO-updated reference model. */
     public static final String REF_MODEL_FOLDER = "ref_model";
 
-    private final CausalLM policy;
     private final ReferenceLogProbs reference;
     private final DpoLoss loss;
     private final int padId;
     private final ReferenceSync sync;
-    private final HfModelWriter writer;
 
     /**
      * TR-DPO's reference updates (TRL's {@code sync_ref_model}).
@@ -84,25 +81,14 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
      */
     public DpoTask(CausalLM policy, ReferenceLogProbs reference, DpoLossConfig lossConfig, int padId,
                    ReferenceSync sync, HfModelWriter writer) {
-        if (policy == null || reference == null || lossConfig == null || writer == null) {
-            throw new IllegalArgumentException("policy, reference, loss configuration and writer are required");
+        super(policy, writer);
+        if (reference == null || lossConfig == null) {
+            throw new IllegalArgumentException("a reference and a loss configuration are required");
         }
-        this.policy = policy;
         this.reference = reference;
         this.loss = new DpoLoss(lossConfig);
         this.padId = padId;
         this.sync = sync;
-        this.writer = writer;
-    }
-
-    /** The policy being trained. */
-    public CausalLM policy() {
-        return policy;
-    }
-
-    @Override
-    public Map<String, Var> trainableParameters() {
-        return policy.parameters();
     }
 
     /**
@@ -139,19 +125,8 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
                     WpoWeighting.sequenceWeights(rejected, batch.rejectedValues(squared), batch.rejectedMask()));
         }
         DpoLoss.Result result = loss.compute(lossInput);
-        Var value = lossWithGradient(tape, logp, batch.rowWeights(reduction.tokenGradients(result)), result.loss());
+        Var value = LossWithGradient.of(tape, logp, batch.rowWeights(reduction.tokenGradients(result)), result.loss());
         return new Computation(result, statistics, value, batch.tokens());
-    }
-
-    /**
-     * A scalar whose value is {@code lossValue} and whose gradient with respect to {@code logp} is {@code weights}:
-     * Σ weights · logp plus the constant that makes up the difference (the loss is not linear in logp, but its
-     * gradient at this point is).
-     */
-    private static Var lossWithGradient(Tape tape, Var logp, float[] weights, double lossValue) {
-        Var linear = Ops.weightedSum(tape, logp, weights);
-        Var offset = Var.constant(Tensor.of(new float[] {(float) (lossValue - linear.value().get(0))}, 1));
-        return Ops.add(tape, linear, offset);
     }
 
     @Override
@@ -164,17 +139,18 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
     /** A checkpoint's model files: the policy's float32 weights (or its adapter), and a synced reference's. */
     @Override
     public void saveModel(Path directory) {
-        save(directory, Dtype.F32);
+        super.saveModel(directory);
+        saveReference(directory);
     }
 
     /** The final model files: the policy in its dtype (the input checkpoint's unless chosen), or its adapter. */
     @Override
     public void saveFinalModel(Path directory) {
-        save(directory, policy.config().dtype());
+        super.saveFinalModel(directory);
+        saveReference(directory);
     }
 
-    private void save(Path directory, Dtype dtype) {
-        PolicyFiles.write(policy, writer, directory, dtype);
+    private void saveReference(Path directory) {
         if (sync != null) {
             Path ref = directory.resolve(REF_MODEL_FOLDER);
             try {
@@ -187,18 +163,8 @@ public final class DpoTask implements TrainingTask<PreferencePair> {
     }
 
     @Override
-    public JsonNode rngState() {
-        return PolicyFiles.rngState(policy);
-    }
-
-    @Override
-    public void restoreRngState(JsonNode state) {
-        PolicyFiles.restoreRngState(policy, state);
-    }
-
-    @Override
     public void loadModel(Path directory) {
-        PolicyFiles.load(policy, directory);
+        super.loadModel(directory);
         if (sync != null) {
             HfModels.loadWeights(sync.reference().model(), directory.resolve(REF_MODEL_FOLDER));
         }

@@ -100,11 +100,6 @@ public record GrpoConfig(TrainingArguments training, Options options) implements
                 GrpoLossType.DAPO, false));
     }
 
-    /** The GRPO option names (snake_case), in declaration order. */
-    public static Set<String> optionNames() {
-        return OPTION_NAMES;
-    }
-
     /** Every option name a GRPO configuration accepts: the training options and the GRPO options. */
     public static Set<String> allOptionNames() {
         return OptionRecords.withTrainingNames(OPTION_NAMES);
@@ -122,14 +117,8 @@ public record GrpoConfig(TrainingArguments training, Options options) implements
      * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
     public static GrpoConfig fromOptions(Map<String, ?> options, String source, GrpoConfig base) {
-        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
-        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
-        Options parsed = OptionRecords.merge(base.options(), split.own(), Options.class, source);
-        try {
-            return new GrpoConfig(args, parsed);
-        } catch (InputException e) {
-            throw new InputException(source + ": " + e.getMessage(), e);
-        }
+        return OptionRecords.algorithmConfig(options, source, base.training(), base.options(), Options.class,
+                GrpoConfig::new);
     }
 
     /** This configuration with the given options replaced (see {@link #fromOptions}). */

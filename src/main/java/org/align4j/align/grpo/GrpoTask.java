@@ -1,19 +1,16 @@
 package org.align4j.align.grpo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.align.CompletionRows;
 import org.align4j.align.LossWithGradient;
-import org.align4j.align.PolicyFiles;
+import org.align4j.align.PolicyTask;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.TokenStatistics;
 import org.align4j.autograd.Var;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.io.Dtype;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
 
@@ -30,11 +27,9 @@ import org.align4j.train.TrainingTask;
  * and {@code entropy} (mean over the active completion tokens of the predicted distributions' entropy). The token
  * count is the prompt and completion tokens, once per generation batch (TRL's {@code num_tokens}).
  */
-public final class GrpoTask implements TrainingTask<GrpoSample> {
-    private final CausalLM policy;
+public final class GrpoTask extends PolicyTask<GrpoSample> {
     private final PolicyLoss loss;
     private final double temperature;
-    private final HfModelWriter writer;
 
     /**
      * A task training {@code policy} with {@code loss}.
@@ -43,15 +38,9 @@ public final class GrpoTask implements TrainingTask<GrpoSample> {
      * @param writer      how checkpoints and the final model are written
      */
     public GrpoTask(CausalLM policy, PolicyLoss loss, double temperature, HfModelWriter writer) {
-        this.policy = policy;
+        super(policy, writer);
         this.loss = loss;
         this.temperature = temperature;
-        this.writer = writer;
-    }
-
-    @Override
-    public Map<String, Var> trainableParameters() {
-        return policy.parameters();
     }
 
     @Override
@@ -106,32 +95,5 @@ public final class GrpoTask implements TrainingTask<GrpoSample> {
         metrics.put("entropy", entropy / Math.max(active, 1));
         return new TaskOutput(LossWithGradient.of(tape, logp, weights, result.loss()), metrics,
                 context.countsTokens() ? tokens : 0);
-    }
-
-    /** A checkpoint's model files: the policy's float32 weights, or its adapter. */
-    @Override
-    public void saveModel(Path directory) {
-        PolicyFiles.write(policy, writer, directory, Dtype.F32);
-    }
-
-    /** The final model files: the policy in its dtype (the input checkpoint's unless chosen), or its adapter. */
-    @Override
-    public void saveFinalModel(Path directory) {
-        PolicyFiles.write(policy, writer, directory, policy.config().dtype());
-    }
-
-    @Override
-    public void loadModel(Path directory) {
-        PolicyFiles.load(policy, directory);
-    }
-
-    @Override
-    public JsonNode rngState() {
-        return PolicyFiles.rngState(policy);
-    }
-
-    @Override
-    public void restoreRngState(JsonNode state) {
-        PolicyFiles.restoreRngState(policy, state);
     }
 }

@@ -86,11 +86,6 @@ public record RlooConfig(TrainingArguments training, Options options) implements
                 null, null, false, null, false));
     }
 
-    /** The RLOO option names (snake_case), in declaration order. */
-    public static Set<String> optionNames() {
-        return OPTION_NAMES;
-    }
-
     /** Every option name an RLOO configuration accepts: the training options and the RLOO options. */
     public static Set<String> allOptionNames() {
         return OptionRecords.withTrainingNames(OPTION_NAMES);
@@ -108,14 +103,8 @@ public record RlooConfig(TrainingArguments training, Options options) implements
      * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
     public static RlooConfig fromOptions(Map<String, ?> options, String source, RlooConfig base) {
-        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
-        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
-        Options parsed = OptionRecords.merge(base.options(), split.own(), Options.class, source);
-        try {
-            return new RlooConfig(args, parsed);
-        } catch (InputException e) {
-            throw new InputException(source + ": " + e.getMessage(), e);
-        }
+        return OptionRecords.algorithmConfig(options, source, base.training(), base.options(), Options.class,
+                RlooConfig::new);
     }
 
     /** This configuration with the given options replaced (see {@link #fromOptions}). */

@@ -91,14 +91,8 @@ public record KtoConfig(TrainingArguments training, Options options) implements 
      * @throws InputException naming {@code source} and the option for an unknown name, a wrong type or a bad value
      */
     public static KtoConfig fromOptions(Map<String, ?> options, String source, KtoConfig base) {
-        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
-        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
-        Options parsed = OptionRecords.merge(base.options(), split.own(), Options.class, source);
-        try {
-            return new KtoConfig(args, parsed);
-        } catch (InputException e) {
-            throw new InputException(source + ": " + e.getMessage(), e);
-        }
+        return OptionRecords.algorithmConfig(options, source, base.training(), base.options(), Options.class,
+                KtoConfig::new);
     }
 
     /** This configuration with the given options replaced (see {@link #fromOptions}). */

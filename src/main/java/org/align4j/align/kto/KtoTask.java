@@ -1,13 +1,11 @@
 package org.align4j.align.kto;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.align.LossWithGradient;
-import org.align4j.align.PolicyFiles;
+import org.align4j.align.PolicyTask;
 import org.align4j.align.ReferencePolicy;
 import org.align4j.align.dpo.CompletionLogitStatistics;
 import org.align4j.autograd.Ops;
@@ -17,7 +15,6 @@ import org.align4j.data.SequenceBatch;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.io.Dtype;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
 
@@ -31,12 +28,10 @@ import org.align4j.train.TrainingTask;
  * (desirable and undesirable completions), and where the micro-batch has them {@code rewards/chosen},
  * {@code logps/chosen}, {@code rewards/rejected}, {@code logps/rejected}, {@code rewards/margins}.
  */
-public final class KtoTask implements TrainingTask<KtoExample> {
-    private final CausalLM policy;
+public final class KtoTask extends PolicyTask<KtoExample> {
     private final ReferencePolicy reference;
     private final KtoLoss loss;
     private final int padId;
-    private final HfModelWriter writer;
 
     /**
      * A task training {@code policy} against {@code reference}.
@@ -45,16 +40,10 @@ public final class KtoTask implements TrainingTask<KtoExample> {
      * @param writer how checkpoints and the final model are written
      */
     public KtoTask(CausalLM policy, ReferencePolicy reference, KtoLoss loss, int padId, HfModelWriter writer) {
-        this.policy = policy;
+        super(policy, writer);
         this.reference = reference;
         this.loss = loss;
         this.padId = padId;
-        this.writer = writer;
-    }
-
-    @Override
-    public Map<String, Var> trainableParameters() {
-        return policy.parameters();
     }
 
     @Override
@@ -137,32 +126,5 @@ public final class KtoTask implements TrainingTask<KtoExample> {
             out[r / seq] += values[r];
         }
         return out;
-    }
-
-    /** A checkpoint's model files: the policy's float32 weights, or its adapter. */
-    @Override
-    public void saveModel(Path directory) {
-        PolicyFiles.write(policy, writer, directory, Dtype.F32);
-    }
-
-    /** The final model files: the policy in its dtype (the input checkpoint's unless chosen), or its adapter. */
-    @Override
-    public void saveFinalModel(Path directory) {
-        PolicyFiles.write(policy, writer, directory, policy.config().dtype());
-    }
-
-    @Override
-    public void loadModel(Path directory) {
-        PolicyFiles.load(policy, directory);
-    }
-
-    @Override
-    public JsonNode rngState() {
-        return PolicyFiles.rngState(policy);
-    }
-
-    @Override
-    public void restoreRngState(JsonNode state) {
-        PolicyFiles.restoreRngState(policy, state);
     }
 }

@@ -160,14 +160,8 @@ public record PpoConfig(TrainingArguments training, Options options) implements 
      *                                  known one), a value of the wrong type or an invalid value
      */
     public static PpoConfig fromOptions(Map<String, ?> options, String source, PpoConfig base) {
-        OptionRecords.Split split = OptionRecords.split(options, OPTION_NAMES, source);
-        TrainingArguments args = TrainingArguments.fromOptions(split.training(), source, base.training());
-        Options parsed = OptionRecords.merge(base.options(), split.own(), Options.class, source);
-        try {
-            return new PpoConfig(args, parsed);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(source + ": " + e.getMessage(), e);
-        }
+        return OptionRecords.algorithmConfig(options, source, base.training(), base.options(), Options.class,
+                PpoConfig::new);
     }
 
     /** This configuration with the given options replaced (see {@link #fromOptions}). */
