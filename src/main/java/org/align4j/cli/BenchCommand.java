@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Micro-benchmarks of the compute kernels.",
         subcommands = {BenchCommand.Gemm.class, BenchTrainStepCommand.class, BenchDpoStepCommand.class,
-                BenchBitnetCommand.class, BenchGenerateCommand.class})
+                BenchBitnetCommand.class, BenchGenerateCommand.class, BenchGrpoStepCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

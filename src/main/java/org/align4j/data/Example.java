@@ -60,6 +60,11 @@ public sealed interface Example {
     record UnpairedPreference(String source, Text prompt, Text completion, boolean label) implements Example {
     }
 
+    /** Pre-tokenized unpaired preference: {@code {"prompt_ids", "completion_ids", "label"}} (KTO's data). */
+    record TokenizedUnpairedPreference(String source, int[] promptIds, int[] completionIds, boolean label)
+            implements Example {
+    }
+
     /** Pre-tokenized preference: {@code {"prompt_ids", "chosen_ids", "rejected_ids"}}. */
     record TokenizedPreference(String source, int[] promptIds, int[] chosenIds, int[] rejectedIds) implements Example {
     }

@@ -154,6 +154,10 @@ public final class JsonlDataset {
     private static Example parse(ObjectNode obj, String source) {
         Set<String> keys = new TreeSet<>();
         obj.fieldNames().forEachRemaining(keys::add);
+        if (keys.contains("completion_ids")) {
+            return new Example.TokenizedUnpairedPreference(source, ids(obj, "prompt_ids", source),
+                    ids(obj, "completion_ids", source), label(obj, source));
+        }
         if (keys.contains("prompt_ids") || keys.contains("chosen_ids")) {
             return new Example.TokenizedPreference(source, ids(obj, "prompt_ids", source),
                     ids(obj, "chosen_ids", source), ids(obj, "rejected_ids", source));
@@ -165,13 +169,8 @@ public final class JsonlDataset {
                     margin);
         }
         if (keys.contains("completion") && keys.contains("label")) {
-            JsonNode label = obj.get("label");
-            if (!label.isBoolean()) {
-                throw new DataException(source + ": field 'label' must be true or false, got "
-                        + label.getNodeType().name().toLowerCase(Locale.ROOT));
-            }
             return new Example.UnpairedPreference(source, text(obj, "prompt", source), text(obj, "completion", source),
-                    label.booleanValue());
+                    label(obj, source));
         }
         if (keys.contains("completion")) {
             return new Example.PromptCompletion(source, text(obj, "prompt", source), text(obj, "completion", source));
@@ -190,6 +189,16 @@ public final class JsonlDataset {
         }
         throw new DataException(source + ": no known dataset fields in " + keys
                 + " (expected text, messages, prompt/completion, prompt/chosen/rejected or *_ids)");
+    }
+
+    /** The boolean {@code label} of an unpaired preference line. */
+    private static boolean label(ObjectNode obj, String source) {
+        JsonNode label = obj.get("label");
+        if (label == null || !label.isBoolean()) {
+            throw new DataException(source + ": field 'label' must be true or false, got "
+                    + (label == null ? "nothing" : label.getNodeType().name().toLowerCase(Locale.ROOT)));
+        }
+        return label.booleanValue();
     }
 
     private static Text text(ObjectNode obj, String field, String source) {

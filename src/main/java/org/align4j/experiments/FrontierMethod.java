@@ -29,6 +29,14 @@ public interface FrontierMethod {
     /** One line on what the method does, with its hyper-parameters. */
     String description();
 
+    /**
+     * Whether the method is one of the DPO paper's (Fig. 2 left): the claim's verdict compares DPO with those; the
+     * methods added since (GRPO, RLOO, KTO, ORPO, SimPO) are placed against DPO and PPO apart.
+     */
+    default boolean inPaper() {
+        return true;
+    }
+
     /** Runs the method and returns its points in step order, the first the SFT model's (step 0) where it trains. */
     List<FrontierPoint> run(MethodContext context) throws IOException;
 }

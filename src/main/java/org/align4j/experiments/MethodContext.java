@@ -32,7 +32,12 @@ public record MethodContext(SentimentTask task, List<Example> trainPairs, Reward
 
     /** A series of {@code policy} (the model a trainer updates) to add to the trainer as a callback. */
     public FrontierSeries series(String name, CausalLM policy) {
-        return new FrontierSeries(name, task, policy, evalEvery, evalSeed, sftPoint, log);
+        return series(name, policy, evalEvery);
+    }
+
+    /** A series of {@code policy} evaluated every {@code every} steps. */
+    public FrontierSeries series(String name, CausalLM policy, int every) {
+        return new FrontierSeries(name, task, policy, every, evalSeed, sftPoint, log);
     }
 
     /** The run folder of method {@code name}. */

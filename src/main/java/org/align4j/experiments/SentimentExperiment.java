@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.align4j.OutputFile;
 import org.align4j.align.reward.RewardConfig;
 import org.align4j.align.reward.RewardTrainer;
@@ -54,6 +56,8 @@ public final class SentimentExperiment {
             .enable(SerializationFeature.INDENT_OUTPUT);
     /** Rows per reward-model scoring batch. */
     private static final int SCORE_BATCH = 64;
+    /** Completions per prompt of GRPO and RLOO (it divides every budget's batch size). */
+    static final int ONLINE_GENERATIONS = 4;
 
     /**
      * What a budget runs.
@@ -163,7 +167,13 @@ public final class SentimentExperiment {
         this.progressBars = progressBars;
     }
 
-    /** DPO at each β of the settings, Preferred-FT, Unlikelihood, Best-of-N, PPO and PPO-GT at each target KL. */
+    /**
+     * DPO at each β of the settings, Preferred-FT, Unlikelihood, Best-of-N, PPO and PPO-GT at each target KL (the
+     * paper's methods), then GRPO and RLOO on the learned reward model and on the ground truth (PPO's updates, as many
+     * completions per step as PPO samples, {@value #ONLINE_GENERATIONS} per prompt; β 0.04 as DeepSeekMath and 0.05
+     * as TRL's RLOO), and KTO (β 0.1), ORPO (λ 0.1) and SimPO (β 2, γ 1: the SimPO paper's range for β and γ/β)
+     * on the preference pairs with DPO's budget.
+     */
     public static List<FrontierMethod> defaultMethods(Settings settings) {
         List<FrontierMethod> out = new ArrayList<>();
         for (double beta : settings.dpoBetas()) {
@@ -179,6 +189,15 @@ public final class SentimentExperiment {
                         ppo.initKlCoef(), ppo.epochs()));
             }
         }
+        for (boolean rloo : new boolean[] {false, true}) {
+            for (boolean groundTruth : new boolean[] {false, true}) {
+                out.add(new OnlineRlMethod(rloo, groundTruth, rloo ? 0.05 : 0.04, ppo.updates(), ppo.evalEvery(),
+                        settings.learningRate(), ONLINE_GENERATIONS));
+            }
+        }
+        out.add(new ReferenceFreeMethod("kto", 0.1, 0, settings.learningRate()));
+        out.add(new ReferenceFreeMethod("orpo", 0.1, 0, settings.learningRate()));
+        out.add(new ReferenceFreeMethod("simpo", 2.0, 1.0, settings.learningRate()));
         return out;
     }
 
@@ -228,7 +247,11 @@ public final class SentimentExperiment {
                 settings.evalEvery(), settings.batchSize(), evalSeed, sftPoint, output.resolve("runs"), log,
                 progressBars);
         Map<String, MethodResult> results = new LinkedHashMap<>();
+        Set<String> paperFamilies = new HashSet<>();
         for (FrontierMethod m : methods) {
+            if (m.inPaper()) {
+                paperFamilies.add(m.family());
+            }
             log.printf(Locale.ROOT, "%s: %s%n", m.name(), m.description());
             t = System.nanoTime();
             List<FrontierPoint> points = m.run(context);
@@ -239,15 +262,37 @@ public final class SentimentExperiment {
         Map<String, List<FrontierPoint>> families = new LinkedHashMap<>();
         results.values().forEach(r -> families.computeIfAbsent(r.family(), k -> new ArrayList<>())
                 .addAll(r.points()));
-        FrontierComparison comparison = FrontierComparison.of(DPO_FAMILY, families);
+        Map<String, List<FrontierPoint>> inPaper = new LinkedHashMap<>(families);
+        inPaper.keySet().retainAll(paperFamilies);
+        FrontierComparison comparison = FrontierComparison.of(DPO_FAMILY, inPaper);
         SentimentExperimentResult result = new SentimentExperimentResult(CLAIM, settings.budget().label(), seed,
                 settings, sft(task.sft()), new SentimentExperimentResult.PairSummary(task.trainPrompts().size(),
                 trainPairs.size(), task.heldOutPrompts().size(), heldOutPairs.size()), rm, sftPoint, results,
-                comparison, timings, seconds(started), cpuSeconds() - cpuStarted);
+                comparison, placements(families, paperFamilies), timings, seconds(started),
+                cpuSeconds() - cpuStarted);
         Files.createDirectories(output);
         OutputFile.writeString(output.resolve(SentimentExperimentResult.FILE_NAME), JSON.writeValueAsString(result));
         SentimentExperimentReport.write(result, output);
         return result;
+    }
+
+    /**
+     * Where each family beyond the paper's lies: DPO's frontier against it, and PPO's (when PPO ran), over the
+     * points of every family.
+     */
+    private static Map<String, SentimentExperimentResult.Placement> placements(
+            Map<String, List<FrontierPoint>> families, Set<String> paperFamilies) {
+        FrontierComparison dpo = FrontierComparison.of(DPO_FAMILY, families);
+        FrontierComparison ppo = families.containsKey(PpoMethod.PPO_FAMILY)
+                ? FrontierComparison.of(PpoMethod.PPO_FAMILY, families) : null;
+        Map<String, SentimentExperimentResult.Placement> out = new LinkedHashMap<>();
+        for (String family : families.keySet()) {
+            if (!paperFamilies.contains(family)) {
+                out.put(family, new SentimentExperimentResult.Placement(dpo.versus().get(family),
+                        ppo == null ? null : ppo.versus().get(family)));
+            }
+        }
+        return out;
     }
 
     private static SentimentExperimentResult.SftSummary sft(SentimentTask.SftSummary s) {

@@ -61,6 +61,37 @@ public final class SentimentExperimentReport {
         return List.copyOf(levels);
     }
 
+    /** "k of n levels" for a comparison, or "–" without one. */
+    private static String atLevels(FrontierComparison.Versus v) {
+        return v == null || v.levelsCompared() == 0 ? "–"
+                : String.format(Locale.ROOT, "%d of %d levels", v.levelsAtLeast(), v.levelsCompared());
+    }
+
+    private static String difference(FrontierComparison.Versus v) {
+        return v == null || v.levelsCompared() == 0 ? "–" : String.format(Locale.ROOT, "%+.4f", v.meanDifference());
+    }
+
+    /** One phrase on where a family lies: below, above or between the two frontiers (within noise or not). */
+    static String placement(SentimentExperimentResult.Placement p) {
+        String dpo = side("DPO", p.versusDpo());
+        String ppo = p.versusPpo() == null ? "PPO did not run" : side("PPO", p.versusPpo());
+        return dpo + "; " + ppo;
+    }
+
+    private static String side(String reference, FrontierComparison.Versus v) {
+        if (v == null || v.levelsCompared() == 0) {
+            return "no KL level shared with " + reference;
+        }
+        if (v.dominates()) {
+            return "below " + reference + " at every level";
+        }
+        if (v.levelsAtLeast() == 0) {
+            return "above " + reference + " at every level";
+        }
+        return "above " + reference + " at " + (v.levelsCompared() - v.levelsAtLeast()) + " of " + v.levelsCompared()
+                + " levels, " + (v.dominatesWithinNoise() ? "all within noise" : "beyond noise at some");
+    }
+
     /** The verdict of DPO against one family (the paper's claim is DPO against PPO), or that it did not run. */
     static String versusLine(FrontierComparison cmp, String family) {
         FrontierComparison.Versus v = cmp.versus().get(family);
@@ -175,6 +206,19 @@ public final class SentimentExperimentReport {
                 SentimentExperiment.number(FrontierComparison.NOISE_SIGMAS)));
         for (String family : List.of(PpoMethod.PPO_FAMILY, PpoMethod.PPO_GT_FAMILY)) {
             md.append(versusLine(cmp, family));
+        }
+        if (!r.beyondPaper().isEmpty()) {
+            md.append("\n## Beyond the paper\n\n");
+            md.append("The methods added since the paper, each placed against DPO's frontier (all β) and PPO's (all"
+                    + " target KLs) over every point of every method; a positive difference means DPO's (PPO's)"
+                    + " frontier is the higher. GRPO-GT and RLOO-GT optimise the ground truth itself, as PPO-GT does,"
+                    + " so they are oracles rather than competitors of DPO.\n\n");
+            md.append("| method family | DPO ≥ it | mean difference, DPO − it | PPO ≥ it | mean difference, PPO − it |"
+                    + " where it lies |\n");
+            md.append("| --- | --- | --- | --- | --- | --- |\n");
+            r.beyondPaper().forEach((family, p) -> md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |"
+                    + " %s |%n", family, atLevels(p.versusDpo()), difference(p.versusDpo()), atLevels(p.versusPpo()),
+                    difference(p.versusPpo()), placement(p))));
         }
         md.append("\n## Cost\n\n");
         md.append(String.format(Locale.ROOT, "This run took %.0f s of wall time and %.0f CPU-seconds (about %.0f s on"

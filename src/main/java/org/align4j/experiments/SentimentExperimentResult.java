@@ -15,7 +15,9 @@ import java.util.Map;
  * @param rewardModel    the learned reward model
  * @param sftPoint       the SFT model's evaluation (step 0 of every trained series)
  * @param methods        each method's series, by name, in run order
- * @param comparison     the DPO family's frontier against the others'
+ * @param comparison     the DPO family's frontier against the other families of the paper's methods
+ * @param beyondPaper    each family of the methods added since the paper (GRPO, RLOO, KTO, ORPO, SimPO), placed
+ *                       against DPO's and PPO's frontiers
  * @param timings        seconds per stage and per method
  * @param runtimeSeconds the whole run (wall clock)
  * @param cpuSeconds     CPU time of the process during the run, all threads (what two idle cores divide by two)
@@ -23,10 +25,20 @@ import java.util.Map;
 public record SentimentExperimentResult(String claim, String budget, long seed, SentimentExperiment.Settings settings,
                                         SftSummary sft, PairSummary pairs, RewardModelSummary rewardModel,
                                         FrontierPoint sftPoint, Map<String, MethodResult> methods,
-                                        FrontierComparison comparison, Map<String, Double> timings,
+                                        FrontierComparison comparison, Map<String, Placement> beyondPaper,
+                                        Map<String, Double> timings,
                                         double runtimeSeconds, double cpuSeconds) {
     /** The results file. */
     public static final String FILE_NAME = "frontier.json";
+
+    /**
+     * Where a family lies against the paper's two frontiers.
+     *
+     * @param versusDpo DPO's frontier against it (DPO ≥ it at how many KL levels, the differences)
+     * @param versusPpo PPO's frontier against it, or null when PPO did not run
+     */
+    public record Placement(FrontierComparison.Versus versusDpo, FrontierComparison.Versus versusPpo) {
+    }
 
     /**
      * The SFT stage.

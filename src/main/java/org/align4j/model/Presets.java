@@ -50,12 +50,22 @@ public final class Presets {
     private Presets() {
     }
 
-    /** The config of {@code arch:preset}, e.g. ("gpt2", "124M"); an unknown pair lists the known ones. */
+    /** The embedded model's shape ({@link EmbeddedModel}) as a preset. */
+    private static final String EMBEDDED = "llama:embedded";
+
+    /**
+     * The config of {@code arch:preset}, e.g. ("gpt2", "124M"), or ("llama", "embedded") for the embedded model's; an
+     * unknown pair lists the known ones.
+     */
     public static ModelConfig config(String arch, String preset) {
         String key = arch + ":" + preset;
+        if (key.equals(EMBEDDED)) {
+            return EmbeddedModel.config();
+        }
         String json = CONFIGS.get(key);
         if (json == null) {
-            throw new ModelException("unknown preset '" + key + "' (known: " + String.join(", ", CONFIGS.keySet()) + ")");
+            throw new ModelException("unknown preset '" + key + "' (known: " + String.join(", ", CONFIGS.keySet())
+                    + ", " + EMBEDDED + ")");
         }
         try {
             return ModelConfig.fromJson((ObjectNode) JSON.readTree(json), "preset " + key);

@@ -38,7 +38,11 @@ public interface BatchSource<B> {
         return JsonNodeFactory.instance.objectNode();
     }
 
-    /** Restores what {@link #state} returned. */
+    /**
+     * Restores what {@link #state} returned.
+     *
+     * @throws org.align4j.InputException when the state is not one this source can resume from
+     */
     default void restoreState(JsonNode state) {
     }
 }

@@ -551,7 +551,11 @@ public final class Trainer<B> {
         task.loadModel(checkpoint);
         optimizer.load(checkpoint.resolve(RunFolder.OPTIMIZER_FILE), parameters);
         task.restoreRngState(rng.path("task"));
-        trainBatches.restoreState(rng.path("batches"));
+        try {
+            trainBatches.restoreState(rng.path("batches"));
+        } catch (InputException e) {
+            throw new InputException(checkpoint.resolve(RunFolder.RNG_STATE_FILE) + ": " + e.getMessage(), e);
+        }
         epoch = position.path("epoch").asInt();
         microBatchesConsumed = position.path("micro_batches_consumed").asInt();
         state.globalStep = saved.globalStep;

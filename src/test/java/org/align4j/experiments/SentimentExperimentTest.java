@@ -33,7 +33,8 @@ class SentimentExperimentTest {
         List<String> methods = new ArrayList<>();
         r.get("methods").fieldNames().forEachRemaining(methods::add);
         assertEquals(List.of("dpo-beta0.05", "dpo-beta0.1", "dpo-beta1", "dpo-beta5", "preferred-ft", "unlikelihood",
-                "best-of-n", "ppo-kl3", "ppo-gt-kl3"), methods);
+                "best-of-n", "ppo-kl3", "ppo-gt-kl3", "grpo-beta0.04", "grpo-gt-beta0.04", "rloo-beta0.05",
+                "rloo-gt-beta0.05", "kto-beta0.1", "orpo-beta0.1", "simpo-beta2"), methods);
         assertEquals("PPO", r.get("methods").get("ppo-kl3").get("family").asText());
         assertEquals("PPO-GT", r.get("methods").get("ppo-gt-kl3").get("family").asText());
         JsonNode sft = r.get("sft_point");
@@ -65,6 +66,14 @@ class SentimentExperimentTest {
             assertTrue(pairs > 0, rewardModel.toString());
             assertEquals(Math.rint(ranked), ranked, 1e-9, split + " accuracy is not a share of its pairs: " + rewardModel);
         }
+        JsonNode beyond = r.get("beyond_paper");
+        assertEquals(List.of("GRPO", "GRPO-GT", "RLOO", "RLOO-GT", "KTO", "ORPO", "SimPO"), fieldNames(beyond));
+        for (String family : fieldNames(beyond)) {
+            for (String reference : List.of("versus_dpo", "versus_ppo")) {
+                assertTrue(beyond.get(family).get(reference).get("levels_compared").asInt() > 0, family + " " + beyond);
+            }
+        }
+        assertTrue(Files.readString(out.resolve("report.md")).contains("## Beyond the paper"));
         JsonNode comparison = r.get("comparison");
         assertEquals(List.of("Preferred-FT", "Unlikelihood", "Best-of-N", "PPO", "PPO-GT"),
                 fieldNames(comparison.get("versus")));

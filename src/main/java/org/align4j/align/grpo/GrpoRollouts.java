@@ -1,5 +1,6 @@
 package org.align4j.align.grpo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,13 +71,29 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
      * @param ids     token ids
      * @param texts   the prompts as the policy saw them (for reward functions)
      * @param columns each prompt line's other fields
+     * @param sources where each prompt came from (file:line), for messages
      */
-    public record Prompts(int[][] ids, List<String> texts, List<Map<String, JsonNode>> columns) {
+    public record Prompts(int[][] ids, List<String> texts, List<Map<String, JsonNode>> columns,
+                          List<String> sources) {
         /** Validates the sizes. */
         public Prompts {
-            if (ids.length == 0 || texts.size() != ids.length || columns.size() != ids.length) {
-                throw new IllegalArgumentException("one text and one set of columns per prompt are needed");
+            if (ids.length == 0 || texts.size() != ids.length || columns.size() != ids.length
+                    || sources.size() != ids.length) {
+                throw new InputException("one text, one set of columns and one source per prompt are needed, and at "
+                        + "least one prompt");
             }
+        }
+
+        /** Pre-tokenized prompts: their texts decoded by {@code tokenizer}, no other columns. */
+        public static Prompts ofIds(List<int[]> ids, Tokenizer tokenizer, String source) {
+            List<String> texts = new ArrayList<>();
+            List<String> sources = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                texts.add(tokenizer.decode(ids.get(i), true));
+                sources.add(source + ":" + (i + 1));
+            }
+            return new Prompts(ids.toArray(int[][]::new), texts, Collections.nCopies(ids.size(), Map.of()),
+                    sources);
         }
     }
 
@@ -116,6 +134,8 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
      * Rollouts of {@code policy}.
      *
      * @param reference       the reference, or null when β is 0
+     * @param tokenizer       decodes the completions for the reward functions, or null to leave them undecoded
+     *                        (reward functions that read token ids only)
      * @param recordOldLogps  whether log π_θold is recorded at sampling time (RLOO always; GRPO when the policy may
      *                        change between sampling and use)
      * @param eosTokenIds     the ids that end a completion
@@ -239,7 +259,8 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
             int last = c[c.length - 1];
             truncated[i] = !eosTokenIds.contains(last) && (padTokenId == null || last != padTokenId);
             int p = promptIndices[i / group];
-            completions.add(new RewardFunction.Completion(prompts.texts().get(p), tokenizer.decode(c, true),
+            completions.add(new RewardFunction.Completion(prompts.texts().get(p),
+                    tokenizer == null ? null : tokenizer.decode(c, true),
                     promptIds[i], c, prompts.columns().get(p)));
         }
         double[][] rewards = new double[n][rewardFunctions.size()];
@@ -388,7 +409,7 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
             for (JsonNode o : state.get("samples")) {
                 int prompt = o.get("prompt_index").asInt();
                 if (prompt < 0 || prompt >= prompts.ids().length) {
-                    throw new InputException("rng_state.json: batches: prompt_index " + prompt + " is not a prompt");
+                    throw new InputException("batches: prompt_index " + prompt + " is not a prompt of this run");
                 }
                 samples.add(new GrpoSample(prompt, prompts.ids()[prompt],
                         JSON.treeToValue(o.get("completion_ids"), int[].class), o.get("advantage").asDouble(),
@@ -399,17 +420,16 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
             state.get("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
             int[] shuffled = JSON.treeToValue(state.get("order"), int[].class);
             if (shuffled.length != samples.size()) {
-                throw new InputException("rng_state.json: batches: the order does not match the samples");
+                throw new InputException("batches: the order does not match the samples");
             }
             buffer = new GenerationBatch(samples, shuffled, state.get("active_tokens").asInt(), metrics);
             bufferEpoch = state.get("epoch").asInt();
             bufferGeneration = state.get("generation").asInt();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
-            if (e instanceof InputException input) {
-                throw input;
-            }
-            throw new InputException("rng_state.json: batches: not a generation batch this run can resume ("
-                    + e.getMessage() + ")", e);
+        } catch (InputException e) {
+            throw e;
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new InputException("batches: not a generation batch this run can resume (" + e.getMessage() + ")",
+                    e);
         }
     }
 }

@@ -47,12 +47,22 @@ public final class GrpoTrainer {
      */
     public GrpoTrainer(CausalLM model, CausalLM refModel, GrpoConfig args, List<RewardFunction> rewardFuncs,
                        List<Example> trainDataset, Tokenizer processingClass, HfModelWriter writer) {
+        this(model, refModel, args, rewardFuncs, OnlineTraining.prompts(processingClass, trainDataset),
+                processingClass, writer);
+    }
+
+    /**
+     * A trainer of {@code model} on prompts already tokenized (their texts, for the reward functions, decoded by
+     * {@code processingClass}).
+     */
+    public GrpoTrainer(CausalLM model, CausalLM refModel, GrpoConfig args, List<RewardFunction> rewardFuncs,
+                       GrpoRollouts.Prompts prompts, Tokenizer processingClass, HfModelWriter writer) {
         GrpoConfig.Options o = args.options();
         double[] weights = o.rewardWeights(rewardFuncs.size());
         GrpoRollouts.AdvantageRule rule = (rewards, names, sequenceKl, activeTokens) ->
                 GroupAdvantages.grpo(rewards, names, weights, o.numGenerations(), o.scaleRewards(), o.aggregation());
         this.run = new OnlineTraining("grpo", model, refModel, args, GrpoConfig.FILE_NAME, o, rewardFuncs,
-                args.loss(), rule, recordsOldLogps(args.training(), o), trainDataset, processingClass, writer);
+                args.loss(), rule, recordsOldLogps(args.training(), o), prompts, processingClass, writer);
     }
 
     /**

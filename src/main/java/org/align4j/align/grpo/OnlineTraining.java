@@ -45,28 +45,26 @@ final class OnlineTraining {
      */
     OnlineTraining(String name, CausalLM model, CausalLM refModel, AlgorithmConfig config, String configFile,
                    RolloutOptions options, List<RewardFunction> rewardFunctions, PolicyLoss loss,
-                   GrpoRollouts.AdvantageRule rule, boolean recordOldLogps, List<Example> trainDataset,
+                   GrpoRollouts.AdvantageRule rule, boolean recordOldLogps, GrpoRollouts.Prompts prompts,
                    Tokenizer tokenizer, HfModelWriter writer) {
         TrainingArguments training = config.training();
         if (training.evalStrategy() != TrainingArguments.IntervalStrategy.NO || training.evalOnStart()) {
             throw new InputException(name + ": evaluation (eval_strategy, eval_on_start) is not supported by the "
                     + "online trainers yet; watch the training reward instead");
         }
-        if (tokenizer == null) {
-            throw new InputException(name + ": a tokenizer is needed (reward functions read the decoded completions)");
-        }
+        requireTokenizer(tokenizer);
         if (refModel != null && refModel.config().vocabSize() != model.config().vocabSize()) {
             throw new InputException("the reference model's vocabulary (" + refModel.config().vocabSize()
                     + ") differs from the model's (" + model.config().vocabSize() + ")");
         }
         Dropout.apply(model, options.disableDropout());
-        GrpoRollouts.Prompts prepared = prompts(tokenizer, trainDataset, model, options.maxCompletionLength());
-        this.prompts = prepared.ids().length;
+        requireFit(prompts, model, options.maxCompletionLength());
+        this.prompts = prompts.ids().length;
         ReferencePolicy reference = options.beta() == 0 ? null : ReferencePolicy.of(model, refModel);
         List<Integer> eos = tokenizer.eosTokenId().isPresent() ? List.of(tokenizer.eosTokenId().getAsInt())
                 : model.config().eosTokenIds();
         Integer pad = tokenizer.padTokenId().isPresent() ? tokenizer.padTokenId().getAsInt() : null;
-        GrpoRollouts rollouts = new GrpoRollouts(model, reference, tokenizer, prepared, options, training,
+        GrpoRollouts rollouts = new GrpoRollouts(model, reference, tokenizer, prompts, options, training,
                 rewardFunctions, rule, recordOldLogps, eos, pad);
         GrpoTask task = new GrpoTask(model, loss, options.temperature(), writer);
         this.trainer = new Trainer<>(training, task, rollouts, List.of())
@@ -75,32 +73,52 @@ final class OnlineTraining {
                 .savingConfig(configFile, config.options());
     }
 
-    private static GrpoRollouts.Prompts prompts(Tokenizer tokenizer, List<Example> examples, CausalLM model,
-                                                int maxCompletionLength) {
+    /**
+     * TRL's prompt-only examples tokenized as TRL prepares them ({@link PromptTokenization}), with their other
+     * columns for the reward functions.
+     */
+    static GrpoRollouts.Prompts prompts(Tokenizer tokenizer, List<Example> examples) {
+        requireTokenizer(tokenizer);
         List<PromptTokenization.Prompt> prompts = PromptTokenization.prepareAll(tokenizer, examples);
-        int positions = model.config().maxPositions();
-        int vocab = model.config().vocabSize();
         int[][] ids = new int[prompts.size()][];
         List<String> texts = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
         List<Map<String, JsonNode>> columns = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             PromptTokenization.Prompt p = prompts.get(i);
-            if (p.ids().length + maxCompletionLength > positions) {
-                throw new DataException(p.example().source() + ": the prompt's " + p.ids().length
-                        + " tokens and max_completion_length " + maxCompletionLength + " exceed the model's "
-                        + positions + " positions");
-            }
-            for (int id : p.ids()) {
-                if (id >= vocab) {
-                    throw new DataException(p.example().source() + ": token id " + id + " is outside the model's "
-                            + "vocabulary of " + vocab);
-                }
-            }
             ids[i] = p.ids();
             texts.add(p.text());
+            sources.add(p.example().source());
             columns.add(p.example().columns());
         }
-        return new GrpoRollouts.Prompts(ids, texts, columns);
+        return new GrpoRollouts.Prompts(ids, texts, columns, sources);
+    }
+
+    private static void requireTokenizer(Tokenizer tokenizer) {
+        if (tokenizer == null) {
+            throw new InputException("a tokenizer is needed: reward functions read the decoded completions");
+        }
+    }
+
+    /** Checks that every prompt's ids and its longest completion fit {@code model}. */
+    private static void requireFit(GrpoRollouts.Prompts prompts, CausalLM model, int maxCompletionLength) {
+        int positions = model.config().maxPositions();
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < prompts.ids().length; i++) {
+            int[] ids = prompts.ids()[i];
+            String source = prompts.sources().get(i);
+            if (ids.length + maxCompletionLength > positions) {
+                throw new DataException(source + ": the prompt's " + ids.length + " tokens and "
+                        + "max_completion_length " + maxCompletionLength + " exceed the model's " + positions
+                        + " positions");
+            }
+            for (int id : ids) {
+                if (id < 0 || id >= vocab) {
+                    throw new DataException(source + ": token id " + id + " is outside the model's vocabulary of "
+                            + vocab);
+                }
+            }
+        }
     }
 
     /** Adds {@code callback} to the run's trainer. */

@@ -34,6 +34,16 @@ public final class RlooTrainer {
      */
     public RlooTrainer(CausalLM model, CausalLM refModel, RlooConfig args, List<RewardFunction> rewardFuncs,
                        List<Example> trainDataset, Tokenizer processingClass, HfModelWriter writer) {
+        this(model, refModel, args, rewardFuncs, OnlineTraining.prompts(processingClass, trainDataset),
+                processingClass, writer);
+    }
+
+    /**
+     * A trainer of {@code model} on prompts already tokenized (their texts, for the reward functions, decoded by
+     * {@code processingClass}).
+     */
+    public RlooTrainer(CausalLM model, CausalLM refModel, RlooConfig args, List<RewardFunction> rewardFuncs,
+                       GrpoRollouts.Prompts prompts, Tokenizer processingClass, HfModelWriter writer) {
         RlooConfig.Options o = args.options();
         double[] weights = o.rewardWeights(rewardFuncs.size());
         GrpoRollouts.AdvantageRule rule = (rewards, names, sequenceKl, activeTokens) -> {
@@ -56,7 +66,7 @@ public final class RlooTrainer {
             return result;
         };
         this.run = new OnlineTraining("rloo", model, refModel, args, RlooConfig.FILE_NAME, o, rewardFuncs,
-                args.loss(), rule, true, trainDataset, processingClass, writer);
+                args.loss(), rule, true, prompts, processingClass, writer);
     }
 
     /** Adds {@code callback} to the run's trainer (TRL's {@code callbacks}); returns this trainer. */

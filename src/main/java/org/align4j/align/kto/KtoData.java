@@ -8,7 +8,8 @@ import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.Text;
 
 /**
- * KTO's dataset as TRL's {@code KTOTrainer._prepare_dataset} builds it: paired preference data is unpaired first
+ * KTO's dataset as TRL's {@code KTOTrainer._prepare_dataset} builds it from unpaired examples (text, or
+ * {@code prompt_ids} and {@code completion_ids}): paired preference data is unpaired first
  * (TRL's {@code unpair_preference_dataset}: in map batches of 1000 pairs, the batch's chosen completions labelled
  * true, then its rejected ones labelled false); each (prompt, completion) is tokenized as one side of a DPO pair
  * ({@link PreferenceTokenization}: EOS appended to text completions); an example whose prompt alone reaches
@@ -82,7 +83,8 @@ public final class KtoData {
 
     private static List<Unpaired> unpair(List<Example> dataset) {
         List<Unpaired> out = new ArrayList<>();
-        boolean paired = !(dataset.getFirst() instanceof Example.UnpairedPreference);
+        boolean paired = !(dataset.getFirst() instanceof Example.UnpairedPreference
+                || dataset.getFirst() instanceof Example.TokenizedUnpairedPreference);
         for (int from = 0; from < dataset.size(); from += UNPAIR_BATCH) {
             List<Example> batch = dataset.subList(from, Math.min(dataset.size(), from + UNPAIR_BATCH));
             List<Unpaired> rejected = new ArrayList<>();
@@ -90,6 +92,8 @@ public final class KtoData {
                 switch (example) {
                     case Example.UnpairedPreference u when !paired -> out.add(new Unpaired(u.source(), u.prompt(),
                             u.completion(), null, null, u.label()));
+                    case Example.TokenizedUnpairedPreference u when !paired -> out.add(new Unpaired(u.source(), null,
+                            null, u.promptIds(), u.completionIds(), u.label()));
                     case Example.Preference p when paired -> {
                         Example.Preference e = PreferenceTokenization.withExplicitPrompt(p);
                         out.add(new Unpaired(e.source(), e.prompt(), e.chosen(), null, null, true));

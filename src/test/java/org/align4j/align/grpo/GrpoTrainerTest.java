@@ -2,6 +2,7 @@ package org.align4j.align.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.align4j.InputException;
 import org.align4j.align.TinyModels;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
@@ -113,6 +115,16 @@ class GrpoTrainerTest {
                 OnlineFixtures.prompts(16), tokenizer, new HfModelWriter(null, null)).train();
         whole.parameters().forEach((name, v) -> assertArrayEquals(v.value().data(),
                 continued.parameters().get(name).value().data(), name));
+        // a generation batch naming a prompt this run does not have is refused, naming the file
+        Path rng = tmp.resolve("whole").resolve("checkpoint-3").resolve("rng_state.json");
+        Files.writeString(rng, Files.readString(rng).replaceFirst("\"prompt_index\" ?: ?\\d+",
+                "\"prompt_index\":999"));
+        Map<String, Object> corrupt = new HashMap<>(resumed);
+        corrupt.put("output_dir", tmp.resolve("corrupt").toString());
+        InputException e = assertThrows(InputException.class, () -> new GrpoTrainer(TinyModels.random("llama", 3),
+                null, grpo("corrupt", corrupt), List.of(OnlineFixtures.vowels()), OnlineFixtures.prompts(16),
+                tokenizer, new HfModelWriter(null, null)).train());
+        assertTrue(e.getMessage().startsWith(rng + ": batches: prompt_index 999"), e.getMessage());
     }
 
     @Test
