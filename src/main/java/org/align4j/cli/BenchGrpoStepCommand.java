@@ -75,19 +75,9 @@ final class BenchGrpoStepCommand implements Callable<Integer> {
         List<String> texts = Collections.nCopies(ids.length, "");
         GrpoRollouts.Prompts promptSet = new GrpoRollouts.Prompts(ids, texts, Collections.nCopies(ids.length,
                 Map.of()), Collections.nCopies(ids.length, "random prompt"));
-        RewardFunction random = new RewardFunction() {
-            private final SplittableRandom draws = new SplittableRandom(11);
-
-            @Override
-            public String name() {
-                return "random";
-            }
-
-            @Override
-            public double[] rewards(List<Completion> batch) {
-                return batch.stream().mapToDouble(c -> draws.nextDouble()).toArray();
-            }
-        };
+        SplittableRandom draws = new SplittableRandom(11);
+        RewardFunction random = RewardFunction.ofBatch("random", batch -> batch.stream()
+                .mapToDouble(c -> draws.nextDouble()).toArray());
         GrpoConfig.Options o = config.options();
         GrpoRollouts rollouts = new GrpoRollouts(model, null, null, promptSet, o, config.training(), List.of(random),
                 (rewards, names, kl, active) -> GroupAdvantages.grpo(rewards, names, new double[] {1}, generations,

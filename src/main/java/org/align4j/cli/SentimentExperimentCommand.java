@@ -21,8 +21,8 @@ import picocli.CommandLine.Mixin;
         "Controlled sentiment generation (DPO paper, Fig. 2 left) on the embedded model: DPO at four betas,",
         "Preferred-FT, Unlikelihood, Best-of-N, and PPO (learned reward model) and PPO-GT (ground-truth reward) at",
         "several target KLs, against an AFINN ground truth; writes frontier.json, frontier.png, report.md.",
-        "Budgets: smoke (under a minute), small (about 600 CPU-seconds: 12 minutes on two shared cores), full",
-        "(an estimated 37,000 CPU-seconds: 5 to 10 hours on two cores). The SFT model is cached in the output folder."})
+        "Budgets: smoke (under a minute), small (about 1,260 CPU-seconds: 12 minutes on two shared cores), full",
+        "(an estimated 48,000 CPU-seconds: 7 to 13 hours on two cores). The SFT model is cached in the output folder."})
 final class SentimentExperimentCommand implements Callable<Integer> {
     @Mixin
     private ExperimentOptions experiment;

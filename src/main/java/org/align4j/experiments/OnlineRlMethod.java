@@ -21,21 +21,25 @@ import org.align4j.model.HfModelWriter;
  * loss) or RLOO ({@link RlooTrainer}: leave-one-out baseline, β·KL in the reward) on the sentiment task, rewarded by
  * the ground truth (AFINN of the completion, as PPO-GT) or by the experiment's learned reward model (as PPO).
  *
- * <p>One step of the x axis is one optimizer step on a generation batch of {@code batch_size} completions,
- * {@code generations} per prompt (as many completions as a PPO update samples), sampled as the task samples
- * (temperature 1, no top-k, the task's completion length, stopping at its eos); as many steps as PPO's updates,
- * evaluated as often; the frozen SFT model is the KL reference; TRL's other defaults (loss_type dapo for GRPO).
+ * <p>Matched to PPO's budget: each of PPO's updates becomes a generation batch of {@code batch_size} completions,
+ * {@code generations} per prompt (as many completions as a PPO update samples; sampled as the task samples:
+ * temperature 1, no top-k, the task's completion length, stopping at its eos), used for {@code iterations}
+ * optimizer steps ({@code num_iterations}, μ: PPO's epochs, with the clipped importance ratio doing what PPO's
+ * does). One step of the x axis is one optimizer step, so a run is {@code updates × iterations} steps, evaluated every
+ * {@code evalEvery × iterations}. The frozen SFT model is the KL reference; TRL's other defaults (loss_type dapo for
+ * GRPO).
  *
  * @param rloo         RLOO rather than GRPO
  * @param groundTruth  the ground-truth reward rather than the learned reward model
  * @param beta         the KL coefficient β
- * @param steps        optimizer steps (generation batches)
- * @param evalEvery    steps between evaluations
+ * @param updates      generation batches (PPO's updates)
+ * @param iterations   optimizer steps per generation batch (PPO's epochs)
+ * @param evalEvery    generation batches between evaluations
  * @param learningRate AdamW learning rate (constant)
  * @param generations  completions per prompt ({@code num_generations})
  */
-public record OnlineRlMethod(boolean rloo, boolean groundTruth, double beta, int steps, int evalEvery,
-                             double learningRate, int generations) implements FrontierMethod {
+public record OnlineRlMethod(boolean rloo, boolean groundTruth, double beta, int updates, int iterations,
+                             int evalEvery, double learningRate, int generations) implements FrontierMethod {
     /** Rows per reward-model scoring batch. */
     private static final int SCORE_BATCH = 64;
 
@@ -56,9 +60,10 @@ public record OnlineRlMethod(boolean rloo, boolean groundTruth, double beta, int
 
     @Override
     public String description() {
-        return String.format(Locale.ROOT, "%s on the %s, beta %s, %d completions per prompt, %d steps, lr %s",
-                rloo ? "RLOO" : "GRPO", groundTruth ? "ground-truth reward" : "learned reward model",
-                SentimentExperiment.number(beta), generations, steps, SentimentExperiment.number(learningRate));
+        return String.format(Locale.ROOT, "%s on the %s, beta %s, %d completions per prompt, %d generation batches"
+                        + " x %d iterations, lr %s", rloo ? "RLOO" : "GRPO",
+                groundTruth ? "ground-truth reward" : "learned reward model", SentimentExperiment.number(beta),
+                generations, updates, iterations, SentimentExperiment.number(learningRate));
     }
 
     @Override
@@ -66,21 +71,13 @@ public record OnlineRlMethod(boolean rloo, boolean groundTruth, double beta, int
         SentimentTask task = context.task();
         CausalLM policy = task.loadSftModel();
         RewardFunction reward = groundTruth
-                ? new RewardFunction() {
-                    @Override
-                    public String name() {
-                        return "ground_truth";
-                    }
-
-                    @Override
-                    public double[] rewards(List<Completion> completions) {
-                        return completions.stream().mapToDouble(c -> task.groundTruth(c.completionIds())).toArray();
-                    }
-                }
+                ? RewardFunction.ofBatch("ground_truth", completions -> completions.stream()
+                        .mapToDouble(c -> task.groundTruth(c.completionIds())).toArray())
                 : RewardFunctions.rewardModel("reward_model", context.rewardModel(), SCORE_BATCH);
         Map<String, Object> options = new HashMap<>(context.trainingOptions(name(), learningRate));
-        options.put("max_steps", steps);
-        options.put("logging_steps", evalEvery);
+        options.put("max_steps", updates * iterations);
+        options.put("num_iterations", iterations);
+        options.put("logging_steps", evalEvery * iterations);
         options.put("num_generations", generations);
         options.put("max_completion_length", task.config().maxNewTokens());
         options.put("temperature", 1.0);
@@ -89,7 +86,7 @@ public record OnlineRlMethod(boolean rloo, boolean groundTruth, double beta, int
         GrpoRollouts.Prompts prompts = GrpoRollouts.Prompts.ofIds(task.trainPrompts(), task.tokenizer(),
                 "train prompts");
         HfModelWriter writer = new HfModelWriter(EmbeddedModel.generationConfig(), task.tokenizerDir());
-        FrontierSeries series = context.series(name(), policy, evalEvery);
+        FrontierSeries series = context.series(name(), policy, evalEvery * iterations);
         if (rloo) {
             new RlooTrainer(policy, task.reference(), RlooConfig.defaults().withOptions(options), List.of(reward),
                     prompts, task.tokenizer(), writer).addCallback(series).train();

@@ -116,13 +116,15 @@ public final class SentimentExperiment {
          * 4 steps per method, PPO and PPO-GT at target KL 3 for 4 updates of 4 prompts (under a minute). small: 300 SFT
          * steps (as {@code align4j demo}), 256 training and 64 held-out prompts (4 samples each per evaluation),
          * 24-token completions, 120 steps of 16 pairs per method, evaluated every 20, best-of-N up to 64, PPO and
-         * PPO-GT at target KLs 2 and 6 for 40 updates of 16 prompts, evaluated every 10 (measured: 598 CPU-seconds and
-         * 12 minutes of wall time on two cores shared with other jobs, of which the SFT 4 minutes and each PPO run 42
-         * s). full: 2,000 SFT steps, 2,048 training and 256 held-out prompts (8 samples each), 48-token completions,
-         * 1,000 steps of 32 per method evaluated every 100, best-of-N up to 128, PPO and PPO-GT at target KLs 1, 3, 6
-         * and 12 for 1,000 updates of 32 prompts evaluated every 100 (estimated from small's stages: 30 times its DPO
-         * and baseline stages, 6.7 times its SFT, and for PPO 50 times its updates at about 4 times the cost each:
-         * some 37,000 CPU-seconds, of which PPO 28,000; 5 hours on two idle cores, up to 10 when shared).
+         * PPO-GT at target KLs 2 and 6 for 40 updates of 16 prompts, evaluated every 10, then GRPO, RLOO, KTO, ORPO
+         * and SimPO at PPO's and DPO's budgets (measured: 1,012 CPU-seconds and 9.5 minutes of wall time on two shared
+         * cores with the SFT model cached, each PPO run about 40 s, each GRPO or RLOO run 21 s, KTO, ORPO and SimPO
+         * 26 s; the SFT adds about 250 CPU-seconds, 2 to 4 minutes). full: 2,000 SFT steps, 2,048 training and 256
+         * held-out prompts (8 samples each), 48-token completions, 1,000 steps of 32 per method evaluated every 100,
+         * best-of-N up to 128, PPO and PPO-GT at target KLs 1, 3, 6 and 12 for 1,000 updates of 32 prompts evaluated
+         * every 100 (estimated from small's stages: 30 times its DPO and baseline stages, 6.7 times its SFT, and for
+         * PPO, GRPO and RLOO 50 times their updates at about 4 times the cost each: some 48,000 CPU-seconds, of which
+         * PPO 28,000 and GRPO with RLOO 11,000; 7 hours on two idle cores, up to 13 when shared).
          */
         public static Settings of(ExperimentBudget budget) {
             List<Double> betas = List.of(0.05, 0.1, 1.0, 5.0);
@@ -169,9 +171,9 @@ public final class SentimentExperiment {
 
     /**
      * DPO at each β of the settings, Preferred-FT, Unlikelihood, Best-of-N, PPO and PPO-GT at each target KL (the
-     * paper's methods), then GRPO and RLOO on the learned reward model and on the ground truth (PPO's updates, as many
-     * completions per step as PPO samples, {@value #ONLINE_GENERATIONS} per prompt; β 0.04 as DeepSeekMath and 0.05
-     * as TRL's RLOO), and KTO (β 0.1), ORPO (λ 0.1) and SimPO (β 2, γ 1: the SimPO paper's range for β and γ/β)
+     * paper's methods), then GRPO and RLOO on the learned reward model and on the ground truth (PPO's budget: as many
+     * generation batches as PPO's updates, each as many completions as an update samples, {@value #ONLINE_GENERATIONS}
+     * per prompt, used for as many optimizer steps as PPO's epochs; β 0.04 as DeepSeekMath and 0.05 as TRL's RLOO), and KTO (β 0.1), ORPO (λ 0.1) and SimPO (β 2, γ 1: the SimPO paper's range for β and γ/β)
      * on the preference pairs with DPO's budget.
      */
     public static List<FrontierMethod> defaultMethods(Settings settings) {
@@ -191,8 +193,8 @@ public final class SentimentExperiment {
         }
         for (boolean rloo : new boolean[] {false, true}) {
             for (boolean groundTruth : new boolean[] {false, true}) {
-                out.add(new OnlineRlMethod(rloo, groundTruth, rloo ? 0.05 : 0.04, ppo.updates(), ppo.evalEvery(),
-                        settings.learningRate(), ONLINE_GENERATIONS));
+                out.add(new OnlineRlMethod(rloo, groundTruth, rloo ? 0.05 : 0.04, ppo.updates(), ppo.epochs(),
+                        ppo.evalEvery(), settings.learningRate(), ONLINE_GENERATIONS));
             }
         }
         out.add(new ReferenceFreeMethod("kto", 0.1, 0, settings.learningRate()));

@@ -225,13 +225,14 @@ public final class SentimentExperimentReport {
                 + " two idle cores); wall time per stage: ", r.runtimeSeconds(), r.cpuSeconds(), r.cpuSeconds() / 2));
         md.append(String.join(", ", r.timings().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
                 e.getKey(), e.getValue())).toList()));
-        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` measured at 598 CPU-seconds and"
-                + " 12 minutes of wall time on two cores shared with other jobs (the SFT 4 minutes of it, each PPO run"
-                + " 42 s); `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method and 1,000 PPO"
-                + " updates of 32 prompts at four target KLs for each PPO family, 48-token completions, best-of-128)"
-                + " an estimated 37,000 CPU-seconds, PPO 28,000 of them: 5 hours on two idle cores, up to 10 when"
-                + " shared (30 times small's DPO and baseline stages, 6.7 times its SFT, and for PPO 50 times its"
-                + " updates at about 4 times the cost each).\n\n");
+        md.append(". Budgets: `smoke` under a minute (the test suite runs it); `small` measured at 1,012 CPU-seconds"
+                + " and 9.5 minutes of wall time on two shared cores with the SFT model cached (the SFT adds about 250"
+                + " CPU-seconds); `full` (2,000 SFT steps, 2,048 training prompts, 1,000 steps of 32 per method, 1,000"
+                + " PPO updates of 32 prompts at four target KLs for each PPO family and as many GRPO and RLOO"
+                + " generation batches, 48-token completions, best-of-128) an estimated 48,000 CPU-seconds, PPO 28,000"
+                + " and GRPO with RLOO 11,000 of them: 7 hours on two idle cores, up to 13 when shared (30 times"
+                + " small's offline stages, 6.7 times its SFT, and for the online methods 50 times their updates at"
+                + " about 4 times the cost each).\n\n");
         md.append("Figure: `").append(FIGURE).append("`; data: `").append(SentimentExperimentResult.FILE_NAME)
                 .append("`; method runs (metrics, plots) under `runs/`.\n");
         return md.toString();

@@ -32,6 +32,13 @@ public interface RewardFunction {
         OptionalDouble score(String prompt, String completion, Map<String, JsonNode> columns);
     }
 
+    /** Rates a batch of completions at once: one reward per completion, NaN where it abstains. */
+    @FunctionalInterface
+    interface BatchScorer {
+        /** The rewards of {@code completions}, in order. */
+        double[] rewards(List<Completion> completions);
+    }
+
     /** The name metrics use: {@code rewards/<name>/mean}. */
     String name();
 
@@ -40,6 +47,12 @@ public interface RewardFunction {
 
     /** A reward function named {@code name} that rates completions one at a time. */
     static RewardFunction of(String name, PerCompletion function) {
+        return ofBatch(name, completions -> completions.stream().mapToDouble(c -> function.score(c.prompt(),
+                c.completion(), c.columns()).orElse(Double.NaN)).toArray());
+    }
+
+    /** A reward function named {@code name} that rates a batch of completions at once (a reward model, say). */
+    static RewardFunction ofBatch(String name, BatchScorer scorer) {
         return new RewardFunction() {
             @Override
             public String name() {
@@ -48,12 +61,7 @@ public interface RewardFunction {
 
             @Override
             public double[] rewards(List<Completion> completions) {
-                double[] rewards = new double[completions.size()];
-                for (int i = 0; i < rewards.length; i++) {
-                    Completion c = completions.get(i);
-                    rewards[i] = function.score(c.prompt(), c.completion(), c.columns()).orElse(Double.NaN);
-                }
-                return rewards;
+                return scorer.rewards(completions);
             }
         };
     }

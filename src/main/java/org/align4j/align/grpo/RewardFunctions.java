@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.align4j.InputException;
+import org.align4j.align.CompletionRows;
+import org.align4j.align.reward.BestOfN;
 import org.align4j.data.Afinn;
 import org.align4j.model.HfModels;
 import org.align4j.model.RewardModel;
@@ -40,17 +41,8 @@ public final class RewardFunctions {
 
     /** The completion's length in tokens. */
     public static RewardFunction length() {
-        return new RewardFunction() {
-            @Override
-            public String name() {
-                return "length";
-            }
-
-            @Override
-            public double[] rewards(List<Completion> completions) {
-                return completions.stream().mapToDouble(c -> c.completionIds().length).toArray();
-            }
-        };
+        return RewardFunction.ofBatch("length", completions -> completions.stream()
+                .mapToDouble(c -> c.completionIds().length).toArray());
     }
 
     /** 1 when the whole completion matches {@code regex} (with DOTALL), else 0. */
@@ -80,33 +72,9 @@ public final class RewardFunctions {
 
     /** {@code model}'s score of prompt + completion, in batches of {@code batchSize}, named {@code name}. */
     public static RewardFunction rewardModel(String name, RewardModel model, int batchSize) {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
-        }
-        return new RewardFunction() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public double[] rewards(List<Completion> completions) {
-                double[] rewards = new double[completions.size()];
-                for (int from = 0; from < rewards.length; from += batchSize) {
-                    int to = Math.min(rewards.length, from + batchSize);
-                    List<int[]> sequences = new ArrayList<>(to - from);
-                    for (Completion c : completions.subList(from, to)) {
-                        int[] sequence = Arrays.copyOf(c.promptIds(),
-                                c.promptIds().length + c.completionIds().length);
-                        System.arraycopy(c.completionIds(), 0, sequence, c.promptIds().length,
-                                c.completionIds().length);
-                        sequences.add(sequence);
-                    }
-                    System.arraycopy(model.score(sequences), 0, rewards, from, to - from);
-                }
-                return rewards;
-            }
-        };
+        BestOfN.Scorer scorer = BestOfN.rewardModel(model, batchSize);
+        return RewardFunction.ofBatch(name, completions -> scorer.score(completions.stream()
+                .map(c -> CompletionRows.concat(c.promptIds(), c.completionIds())).toList()));
     }
 
     /**
