@@ -167,7 +167,7 @@ public final class SentimentExperimentReport {
         }
 
         md.append("\n## Frontiers: best reward at KL ≤ level\n\n");
-        List<String> families = List.copyOf(cmp.frontiers().keySet());
+        List<String> families = r.methods().values().stream().map(MethodResult::family).distinct().toList();
         md.append("| KL ≤ |");
         families.forEach(f -> md.append(' ').append(f).append(" |"));
         md.append("\n| --- |");
@@ -176,7 +176,9 @@ public final class SentimentExperimentReport {
         Map<String, List<FrontierPoint>> byFamily = new java.util.LinkedHashMap<>();
         r.methods().values().forEach(m -> byFamily.computeIfAbsent(m.family(), k -> new java.util.ArrayList<>())
                 .addAll(m.points()));
-        for (double level : ladder(cmp.levels())) {
+        List<Double> observed = r.methods().values().stream().flatMap(m -> m.points().stream())
+                .map(FrontierPoint::kl).sorted().toList();
+        for (double level : ladder(observed)) {
             md.append(String.format(Locale.ROOT, "| %s |", SentimentExperiment.number(level)));
             for (String f : families) {
                 Double best = FrontierComparison.bestAt(byFamily.get(f), level);
