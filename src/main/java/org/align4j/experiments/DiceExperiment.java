@@ -62,8 +62,9 @@ import org.align4j.model.HfModels;
  * sampling seed (common random numbers): the task's evaluation ({@link SentimentTask#evaluate}: mean ground-truth
  * reward of its fixed-length completions and the KL to π_SFT); the win rate against π_0: for each held-out prompt and
  * sample index, a response of the policy and one of π_0 are compared by their ground truth, a higher one counting 1, a
- * tie 1/2, a lower one 0 (the mean over comparisons); the mean response length in tokens and characters; and DICE's
- * own statistics (α, chosen/rejected lengths before and after regularisation, n_gen / n_off). Results go to
+ * tie 1/2, a lower one 0 (the mean over comparisons); the mean response length in tokens and characters; DICE's
+ * premise, the accuracy of each round's implicit reward log π_k − log π_(k−1) (π_(−1) = π_SFT) at ranking held-out
+ * response pairs (SFT samples labelled by the ground truth) as the ground truth does; and DICE's own statistics (α, chosen/rejected lengths before and after regularisation, n_gen / n_off). Results go to
  * {@code dice.json}, {@code reward.png}, {@code win_rate.png}, {@code length.png} and {@code report.md}
  * ({@link DiceExperimentReport}). The round-0 model is in {@code round0-KEY/}, each variant's rounds ({@link DiceLoop}'s
  * folders) in {@code variants-KEY/NAME/}, KEY naming the budget, the seed and a hash of the settings: a later run
@@ -178,9 +179,10 @@ public final class DiceExperiment {
         }
         CausalLM round0 = HfModels.load(round0Dir);
         Responses round0Responses = responses(task, round0, stops, evalSeed);
-        RoundPoint sftPoint = point(task, task.reference(), -1, task.sft().fromCache(), round0Responses, stops,
-                evalSeed, null);
-        RoundPoint round0Point = point(task, round0, 0, round0Cached, round0Responses, stops, evalSeed, null);
+        List<Example> heldOutPairs = task.preferencePairs(task.reference(), task.heldOutPrompts(), seed + 2);
+        Evaluation evaluation = new Evaluation(task, round0Responses, stops, evalSeed, heldOutPairs);
+        RoundPoint sftPoint = point(evaluation, task.reference(), null, -1, task.sft().fromCache(), null);
+        RoundPoint round0Point = point(evaluation, round0, task.reference(), 0, round0Cached, null);
         log(null, sftPoint);
         log(null, round0Point);
 
@@ -210,14 +212,16 @@ public final class DiceExperiment {
                     });
             List<RoundPoint> points = new ArrayList<>();
             points.add(round0Point);
+            CausalLM previous = round0;
             for (DiceRound r : rounds) {
-                RoundPoint p = point(task, HfModels.load(r.model()), r.round(), cachedRounds.contains(r.round()),
-                        round0Responses, stops, evalSeed,
+                CausalLM model = HfModels.load(r.model());
+                RoundPoint p = point(evaluation, model, previous, r.round(), cachedRounds.contains(r.round()),
                         new DiceStats(r.alpha(), r.after().pairs(), r.before().meanChosen(), r.before().meanRejected(),
                                 r.after().meanChosen(), r.after().meanRejected(), r.replay().generated(),
                                 r.replay().offline(), r.offlineTaken(), r.endedSamples(), r.samples()));
                 points.add(p);
                 log(name, p);
+                previous = model;
             }
             variants.put(name, new VariantResult(description(name), gamma, grid, points,
                     (System.nanoTime() - variantStarted) / 1e9));
@@ -332,14 +336,52 @@ public final class DiceExperiment {
         return new Responses(rewards, tokens / rows.length, chars / rows.length, ended / (double) rows.length);
     }
 
-    private RoundPoint point(SentimentTask task, CausalLM policy, int round, boolean cached, Responses round0,
-                             List<Integer> stops, long evalSeed, DiceStats dice) {
-        SentimentTask.Evaluation e = task.evaluate(policy, evalSeed);
-        Responses r = responses(task, policy, stops, evalSeed);
-        double[] outcomes = outcomes(r.rewards(), round0.rewards());
+    /**
+     * What every round's evaluation shares: the task, π_0's responses (the win rate's opponent), the stop tokens, the
+     * sampling seed and the held-out response pairs of the implicit reward's accuracy.
+     */
+    private record Evaluation(SentimentTask task, Responses round0, List<Integer> stops, long seed,
+                              List<Example> heldOutPairs) {
+    }
+
+    /** The evaluation of {@code policy}, whose implicit reward is log π − log {@code previous} (none when null). */
+    private RoundPoint point(Evaluation ev, CausalLM policy, CausalLM previous, int round, boolean cached,
+                             DiceStats dice) {
+        SentimentTask.Evaluation e = ev.task().evaluate(policy, ev.seed());
+        Responses r = responses(ev.task(), policy, ev.stops(), ev.seed());
+        double[] outcomes = outcomes(r.rewards(), ev.round0().rewards());
+        double[] ranked = previous == null ? null : implicitRankings(policy, previous, ev.heldOutPairs());
         return new RoundPoint(round, e.reward(), e.rewardStdErr(), e.kl(), e.klStdErr(),
                 SentimentTask.mean(outcomes), SentimentTask.stdErr(outcomes), SentimentTask.mean(r.rewards()),
-                r.meanTokens(), r.meanChars(), r.endedShare(), cached, dice);
+                r.meanTokens(), r.meanChars(), r.endedShare(), ranked == null ? Double.NaN : SentimentTask.mean(ranked),
+                ranked == null ? Double.NaN : SentimentTask.stdErr(ranked), cached, dice);
+    }
+
+    /**
+     * Per ground-truth-labelled pair: 1 when the implicit reward log π − log π_previous of the chosen response beats
+     * the rejected one's, 1/2 on a tie, 0 otherwise.
+     */
+    static double[] implicitRankings(CausalLM policy, CausalLM previous, List<Example> pairs) {
+        List<int[]> prompts = new ArrayList<>();
+        List<int[]> chosen = new ArrayList<>();
+        List<int[]> rejected = new ArrayList<>();
+        for (Example e : pairs) {
+            Example.TokenizedPreference p = (Example.TokenizedPreference) e;
+            prompts.add(p.promptIds());
+            chosen.add(p.chosenIds());
+            rejected.add(p.rejectedIds());
+        }
+        double[] chosenPolicy = SentimentTask.completionLogProbs(policy, prompts, chosen);
+        double[] chosenPrevious = SentimentTask.completionLogProbs(previous, prompts, chosen);
+        double[] rejectedPolicy = SentimentTask.completionLogProbs(policy, prompts, rejected);
+        double[] rejectedPrevious = SentimentTask.completionLogProbs(previous, prompts, rejected);
+        double[] chosenRewards = new double[pairs.size()];
+        double[] rejectedRewards = new double[pairs.size()];
+        for (int i = 0; i < chosenRewards.length; i++) {
+            chosenRewards[i] = chosenPolicy[i] - chosenPrevious[i];
+            rejectedRewards[i] = rejectedPolicy[i] - rejectedPrevious[i];
+        }
+        return outcomes(chosenRewards, rejectedRewards);
     }
 
     /** Per comparison: 1 when {@code a} scores higher than {@code b}, 1/2 on a tie, 0 when lower. */
@@ -364,10 +406,11 @@ public final class DiceExperiment {
 
     private void log(String variant, RoundPoint p) {
         log.printf(Locale.ROOT, "%-14s %-8s reward %.4f ± %.4f, KL %.2f, win rate vs round 0 %.3f, response %.1f tokens"
-                        + " / %.1f chars%s%n", variant == null ? (p.round() < 0 ? "sft" : "round 0") : variant,
+                        + " / %.1f chars%s%s%n", variant == null ? (p.round() < 0 ? "sft" : "round 0") : variant,
                 p.round() < 0 ? "" : "round " + p.round(), p.reward(), p.rewardStdErr(), p.kl(), p.winRate(),
-                p.meanResponseTokens(), p.meanResponseChars(), p.dice() == null ? ""
-                        : String.format(Locale.ROOT, "; alpha %.3f, n_gen %d, n_off %d", p.dice().alpha(),
-                        p.dice().nGen(), p.dice().offlineTaken()));
+                p.meanResponseTokens(), p.meanResponseChars(), Double.isNaN(p.implicitAccuracy()) ? ""
+                        : String.format(Locale.ROOT, ", implicit-reward accuracy %.3f", p.implicitAccuracy()),
+                p.dice() == null ? "" : String.format(Locale.ROOT, "; alpha %.3f, n_gen %d, n_off %d",
+                        p.dice().alpha(), p.dice().nGen(), p.dice().offlineTaken()));
     }
 }

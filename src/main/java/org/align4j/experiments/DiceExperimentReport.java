@@ -115,16 +115,17 @@ public final class DiceExperimentReport {
                         + " (%.0f%% ended), win rate against π_0 %.3f.\n\n", r.sft().reward(), r.sft().rewardStdErr(),
                 r.sft().meanResponseTokens(), r.sft().meanResponseChars(), 100 * r.sft().endedShare(),
                 r.sft().winRate()));
-        md.append("| variant | round | model | reward | KL to SFT | win rate vs round 0 | response reward | length"
-                + " tokens / chars | ended | α | chosen/rejected chars before → after | n_gen / n_off |\n"
-                + "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| variant | round | model | reward | KL to SFT | win rate vs round 0 | implicit-reward accuracy |"
+                + " response reward | length tokens / chars | ended | α | chosen/rejected chars before → after |"
+                + " n_gen / n_off |\n"
+                + "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         r.variants().forEach((name, variant) -> {
             for (RoundPoint p : variant.rounds()) {
                 DiceExperimentResult.DiceStats d = p.dice();
-                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f ± %.4f | %.2f | %.3f ± %.3f | %.4f |"
-                                + " %.1f / %.1f | %.0f%% | %s | %s | %s |\n", name, p.round(), origin(p), p.reward(),
-                        p.rewardStdErr(),
-                        p.kl(), p.winRate(), p.winRateStdErr(), p.responseReward(), p.meanResponseTokens(),
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f ± %.4f | %.2f | %.3f ± %.3f | %.3f ± %.3f"
+                                + " | %.4f | %.1f / %.1f | %.0f%% | %s | %s | %s |\n", name, p.round(), origin(p),
+                        p.reward(), p.rewardStdErr(), p.kl(), p.winRate(), p.winRateStdErr(), p.implicitAccuracy(),
+                        p.implicitAccuracyStdErr(), p.responseReward(), p.meanResponseTokens(),
                         p.meanResponseChars(), 100 * p.endedShare(), d == null ? "" : number(d.alpha()),
                         d == null ? "" : String.format(Locale.ROOT, "%.1f/%.1f → %.1f/%.1f", d.chosenCharsBefore(),
                                 d.rejectedCharsBefore(), d.chosenCharsAfter(), d.rejectedCharsAfter()),
@@ -132,7 +133,11 @@ public final class DiceExperimentReport {
             }
         });
         md.append("\nModel: *trained* by this run, or *cached*: read from an earlier run in the same output folder"
-                + " (same budget, seed and settings) and only evaluated by this one.\n\n");
+                + " (same budget, seed and settings) and only evaluated by this one. Implicit-reward accuracy: the"
+                + " share of held-out response pairs (SFT samples labelled by the ground truth) that the round's"
+                + " implicit reward log π_k − log π_(k−1) ranks as the ground truth does (π_(−1) = SFT): DICE's"
+                + " premise is that the next round's pairs, ranked by it, beat chance, so an accuracy near 1/2 means"
+                + " the round trains on noise.\n\n");
         md.append("Figures: `reward.png`, `win_rate.png`, `length.png`.\n\n");
 
         md.append("## Ablations (last round)\n\n");

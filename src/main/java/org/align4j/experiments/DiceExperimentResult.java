@@ -62,13 +62,19 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      * @param meanResponseTokens mean response length in tokens (the stop token excluded)
      * @param meanResponseChars  mean response length in characters (code points, the stop token excluded)
      * @param endedShare         share of responses that ended with a stop token within the response limit
+     * @param implicitAccuracy   DICE's premise: the share of held-out response pairs (SFT samples labelled by the
+     *                           ground truth) that the round's implicit reward log π_k − log π_(k−1) ranks as the
+     *                           ground truth does (1/2 for a tie; π_(−1) is the SFT model; NaN for the SFT model
+     *                           itself); above 1/2 the next round's pairs are better than chance
+     * @param implicitAccuracyStdErr its standard error over pairs
      * @param cached             whether the model was read from an earlier run in the output folder (same budget and
      *                           seed) rather than trained by this one; its evaluation is always this run's
      * @param dice               what the DICE round did (null for round 0 and the SFT model)
      */
     public record RoundPoint(int round, double reward, double rewardStdErr, double kl, double klStdErr,
                              double winRate, double winRateStdErr, double responseReward, double meanResponseTokens,
-                             double meanResponseChars, double endedShare, boolean cached, DiceStats dice) {
+                             double meanResponseChars, double endedShare, double implicitAccuracy,
+                             double implicitAccuracyStdErr, boolean cached, DiceStats dice) {
     }
 
     /**

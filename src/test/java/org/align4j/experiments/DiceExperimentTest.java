@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.align4j.cli.Main;
 import org.align4j.data.Example;
+import org.align4j.model.CausalLM;
+import org.align4j.model.EmbeddedModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +50,7 @@ class DiceExperimentTest {
                 JsonNode p = rounds.get(k);
                 assertEquals(k, p.get("round").asInt());
                 for (String field : List.of("reward", "kl", "win_rate", "mean_response_tokens", "mean_response_chars",
-                        "response_reward")) {
+                        "response_reward", "implicit_accuracy", "implicit_accuracy_std_err")) {
                     assertTrue(Double.isFinite(p.get(field).asDouble()), name + " round " + k + " " + field);
                 }
                 assertEquals(k == 0, p.get("dice").isNull(), name + " round " + k);
@@ -65,6 +67,7 @@ class DiceExperimentTest {
             }
         }
         assertEquals(0.0, results.get("sft").get("kl").asDouble());
+        assertEquals("NaN", results.get("sft").get("implicit_accuracy").asText(), "the SFT model has no implicit reward");
         // round 0 is DPO on pairs ranked by the ground-truth reward: it raises that reward over the SFT model's
         assertTrue(round0.get("reward").asDouble() > results.get("sft").get("reward").asDouble(), results.toString());
         assertTrue(results.get("setup").get("stop_tokens").size() > 1);
@@ -112,11 +115,11 @@ class DiceExperimentTest {
         assertArrayEquals(new double[] {1, 0.5, 0}, DiceExperiment.outcomes(new double[] {0.7, 0.5, 0.2},
                 new double[] {0.6, 0.5, 0.3}));
         DiceExperimentResult.RoundPoint r0 = new DiceExperimentResult.RoundPoint(0, 0.50, 0.01, 0, 0, 0.5, 0, 0.5, 5,
-                20, 1, false, null);
+                20, 1, 0.6, 0.05, false, null);
         DiceExperimentResult.RoundPoint better = new DiceExperimentResult.RoundPoint(2, 0.55, 0.01, 1, 0, 0.6, 0.02,
-                0.6, 5, 20, 1, false, null);
+                0.6, 5, 20, 1, 0.6, 0.05, false, null);
         DiceExperimentResult.RoundPoint same = new DiceExperimentResult.RoundPoint(2, 0.51, 0.01, 1, 0, 0.52, 0.02,
-                0.5, 5, 20, 1, false, null);
+                0.5, 5, 20, 1, 0.6, 0.05, false, null);
         assertTrue(DiceExperiment.verdict(r0, better).improved());
         assertFalse(DiceExperiment.verdict(r0, same).improved() || DiceExperiment.verdict(r0, same).worse());
         assertTrue(DiceExperiment.verdict(better, r0).worse());
@@ -124,6 +127,19 @@ class DiceExperimentTest {
             DiceExperiment.Settings s = DiceExperiment.Settings.of(b);
             assertEquals(s.task().trainPrompts() / s.batchSize(), s.roundSteps(), b.label());
             assertTrue(s.roundSteps() < s.round0Steps(), b.label());
+        }
+    }
+
+    @Test
+    void implicitRewardsOfAPolicyAgainstItselfTieOnEveryPair() {
+        CausalLM model = EmbeddedModel.randomInit(3);
+        List<Example> pairs = List.of(new Example.TokenizedPreference("p:1", new int[] {1, 2}, new int[] {5, 6},
+                new int[] {7}), new Example.TokenizedPreference("p:2", new int[] {3}, new int[] {9}, new int[] {10, 11}));
+        assertArrayEquals(new double[] {0.5, 0.5}, DiceExperiment.implicitRankings(model, model, pairs));
+        CausalLM other = EmbeddedModel.randomInit(4);
+        double[] ranked = DiceExperiment.implicitRankings(model, other, pairs);
+        for (double r : ranked) {
+            assertTrue(r == 0 || r == 1, "distinct models rank every pair: " + r);
         }
     }
 }
