@@ -2,6 +2,7 @@ package org.align4j.data;
 
 import java.util.List;
 import org.align4j.model.ModelInput;
+import org.align4j.tensor.Tensor;
 
 /**
  * Sequences collated into one right-padded batch: the model input (ids, attention mask, positions 0..len-1 per row)
@@ -60,5 +61,23 @@ public record SequenceBatch(ModelInput input, int[] targets, float[] targetWeigh
             }
         }
         return n;
+    }
+
+    /**
+     * Σ over each row of per-position values [batch * seq] (e.g. token log-probabilities, 0 where there is no target):
+     * one value per sequence, its completion's log-probability.
+     */
+    public double[] rowSums(Tensor perPosition) {
+        int seq = input.seq();
+        if (perPosition.size() != input.batch() * seq) {
+            throw new IllegalArgumentException("expected " + input.batch() * seq + " values, got "
+                    + perPosition.size());
+        }
+        double[] out = new double[input.batch()];
+        float[] values = perPosition.data();
+        for (int r = 0; r < values.length; r++) {
+            out[r / seq] += values[r];
+        }
+        return out;
     }
 }

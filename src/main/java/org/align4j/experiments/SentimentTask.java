@@ -333,12 +333,8 @@ public final class SentimentTask {
             SequenceBatch b = SequenceBatch.of(rows.subList(from, Math.min(rows.size(), from + LOGP_BATCH)), EOS);
             Tape tape = Tape.inference();
             Var logp = Ops.tokenLogProbs(tape, model.hiddenStates(tape, b.input()), model.lmHead(), b.targets());
-            int seq = b.input().seq();
-            for (int i = 0; i < b.targets().length; i++) {
-                if (b.targets()[i] >= 0) {
-                    out[from + i / seq] += logp.value().get(i);
-                }
-            }
+            double[] sums = b.rowSums(logp.value());
+            System.arraycopy(sums, 0, out, from, sums.length);
         }
         return out;
     }

@@ -42,9 +42,13 @@ public final class EpochSampler {
 
     /** The example indices of epoch {@code epoch} in visiting order (a Fisher-Yates shuffle). */
     public int[] permutation(int epoch) {
+        return shuffled(size, new SplittableRandom(seed + epoch));
+    }
+
+    /** 0 .. size − 1 in the order of a Fisher-Yates shuffle drawing from {@code rng}. */
+    public static int[] shuffled(int size, SplittableRandom rng) {
         int[] order = new int[size];
         Arrays.setAll(order, i -> i);
-        SplittableRandom rng = new SplittableRandom(seed + epoch);
         for (int i = size - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
             int swap = order[i];

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.align4j.align.LossWithGradient;
 import org.align4j.align.PolicyTask;
 import org.align4j.align.dpo.CompletionLogitStatistics;
+import org.align4j.align.dpo.CompletionLogpReduction;
 import org.align4j.align.dpo.DpoMetrics;
 import org.align4j.align.dpo.PreferenceBatch;
 import org.align4j.autograd.Ops;
@@ -58,10 +59,11 @@ public final class ReferenceFreeTask extends PolicyTask<PreferencePair> {
         Var logp = Ops.tokenLogProbs(tape, hidden, policy.lmHead(), targets, statistics);
         double[][] chosenTokens = batch.chosenValues(logp);
         double[][] rejectedTokens = batch.rejectedValues(logp);
-        int[] chosenLengths = lengths(batch.chosenMask());
-        int[] rejectedLengths = lengths(batch.rejectedMask());
-        double[] chosen = sequenceLogps(chosenTokens, batch.chosenMask(), chosenLengths);
-        double[] rejected = sequenceLogps(rejectedTokens, batch.rejectedMask(), rejectedLengths);
+        CompletionLogpReduction sums = CompletionLogpReduction.sum(batch.chosenMask(), batch.rejectedMask());
+        int[] chosenLengths = sums.chosenLengths();
+        int[] rejectedLengths = sums.rejectedLengths();
+        double[] chosen = perToken(sums.chosenLogps(chosenTokens), chosenLengths);
+        double[] rejected = perToken(sums.rejectedLogps(rejectedTokens), rejectedLengths);
         PairLoss.Result result = loss.compute(chosen, rejected);
         float[] weights = new float[2 * n * seq];
         double nllSum = 0;
@@ -101,27 +103,15 @@ public final class ReferenceFreeTask extends PolicyTask<PreferencePair> {
         return new TaskOutput(LossWithGradient.of(tape, logp, weights, total), metrics, batch.tokens());
     }
 
-    private static int[] lengths(boolean[][] mask) {
-        int[] lengths = new int[mask.length];
-        for (int i = 0; i < mask.length; i++) {
-            for (boolean m : mask[i]) {
-                lengths[i] += m ? 1 : 0;
-            }
+    /** The completions' log-probability sums, or their means per token when the loss averages tokens. */
+    private double[] perToken(double[] sums, int[] lengths) {
+        if (!loss.averagesTokens()) {
+            return sums;
         }
-        return lengths;
-    }
-
-    /** Σ of each row's masked values, or their mean when the loss averages tokens. */
-    private double[] sequenceLogps(double[][] tokens, boolean[][] mask, int[] lengths) {
-        double[] out = new double[tokens.length];
-        for (int i = 0; i < tokens.length; i++) {
-            for (int t = 0; t < tokens[i].length; t++) {
-                out[i] += mask[i][t] ? tokens[i][t] : 0;
-            }
-            if (loss.averagesTokens()) {
-                out[i] /= lengths[i];
-            }
+        double[] means = new double[sums.length];
+        for (int i = 0; i < sums.length; i++) {
+            means[i] = sums[i] / lengths[i];
         }
-        return out;
+        return means;
     }
 }

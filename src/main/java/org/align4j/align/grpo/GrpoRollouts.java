@@ -306,15 +306,7 @@ public final class GrpoRollouts implements BatchSource<GrpoSample> {
         }
         Map<String, Double> metrics = new LinkedHashMap<>(completionMetrics(completionIds, truncated));
         metrics.putAll(advantages.metrics());
-        int[] shuffled = new int[n];
-        Arrays.setAll(shuffled, i -> i);
-        SplittableRandom random = new SplittableRandom(seedFor(epoch, generation, 255));
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = shuffled[i];
-            shuffled[i] = shuffled[j];
-            shuffled[j] = swap;
-        }
+        int[] shuffled = EpochSampler.shuffled(n, new SplittableRandom(seedFor(epoch, generation, 255)));
         return new GenerationBatch(samples, shuffled, activeTokens, metrics);
     }
 

@@ -36,9 +36,4 @@ public record GrpoSample(int promptIndex, int[] promptIds, int[] completionIds, 
     GrpoSample in(Context context) {
         return new GrpoSample(promptIndex, promptIds, completionIds, advantage, masked, oldLogps, refLogps, context);
     }
-
-    /** Completion tokens counted by the loss: all of them, or none when masked. */
-    int activeTokens() {
-        return masked ? 0 : completionIds.length;
-    }
 }

@@ -61,7 +61,7 @@ public final class KtoTask extends PolicyTask<KtoExample> {
                 row -> desirable[row / seq], false);
         Var logp = Ops.tokenLogProbs(tape, policy.hiddenStates(tape, rows.input()), policy.lmHead(), rows.targets(),
                 statistics);
-        double[] policyLogps = sums(logp, rows);
+        double[] policyLogps = rows.rowSums(logp.value());
         double[] referenceLogps = reference.apply(model -> logps(model, rows));
         double[] klPolicy = null;
         double[] klReference = null;
@@ -113,18 +113,7 @@ public final class KtoTask extends PolicyTask<KtoExample> {
     /** Each row's completion log-probability under {@code model}, on an inference tape. */
     private static double[] logps(CausalLM model, SequenceBatch rows) {
         Tape tape = Tape.inference();
-        return sums(Ops.tokenLogProbs(tape, model.hiddenStates(tape, rows.input()), model.lmHead(), rows.targets()),
-                rows);
-    }
-
-    /** Σ of each row's token log-probabilities (0 off the completion). */
-    private static double[] sums(Var tokenLogps, SequenceBatch rows) {
-        int seq = rows.input().seq();
-        double[] out = new double[rows.input().batch()];
-        float[] values = tokenLogps.value().data();
-        for (int r = 0; r < values.length; r++) {
-            out[r / seq] += values[r];
-        }
-        return out;
+        return rows.rowSums(Ops.tokenLogProbs(tape, model.hiddenStates(tape, rows.input()), model.lmHead(),
+                rows.targets()).value());
     }
 }

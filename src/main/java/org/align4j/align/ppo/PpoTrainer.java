@@ -517,7 +517,7 @@ public final class PpoTrainer {
         }
         int[][] orders = new int[options.numPpoEpochs()][];
         for (int e = 0; e < orders.length; e++) {
-            orders[e] = shuffled(size);
+            orders[e] = EpochSampler.shuffled(size, shuffles);
         }
         return new Draws(seeds, orders);
     }
@@ -615,18 +615,6 @@ public final class PpoTrainer {
             }
         }
         return statistics;
-    }
-
-    private int[] shuffled(int size) {
-        int[] order = new int[size];
-        Arrays.setAll(order, i -> i);
-        for (int i = size - 1; i > 0; i--) {
-            int j = shuffles.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
-        return order;
     }
 
     private void microStep(PpoRollout rollout, int[] rows, double scale, PpoUpdate.Statistics statistics,
