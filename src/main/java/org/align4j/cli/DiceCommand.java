@@ -14,6 +14,7 @@ import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
 import org.align4j.align.dice.DicePrompt;
 import org.align4j.align.dice.DiceRound;
+import org.align4j.align.dice.DiceRun;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
@@ -121,12 +122,12 @@ public final class DiceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir),
                 torchDtype.storage(model));
-        List<DiceRound> done = loop.run(policy, reference, promptList, offline, output, (round, stage, skipped) -> {
+        DiceRun run = loop.run(policy, reference, promptList, offline, output, (round, stage, skipped) -> {
             out.printf(Locale.ROOT, "dice: round %d %s %s%n", round, stage.folder(),
                     skipped ? "skipped (exists)" : "done");
             out.flush();
         });
-        for (DiceRound r : done) {
+        for (DiceRound r : run.rounds()) {
             out.printf(Locale.ROOT, "dice: round %d: %d of %d samples ended; alpha %.4g; mean %s length chosen/rejected "
                             + "%.1f/%.1f -> %.1f/%.1f over %d pairs; trained on %d generated + %d offline pairs; "
                             + "model %s%n", r.round(), r.endedSamples(), r.samples(), r.alpha(), dice.lengthUnit()
@@ -135,6 +136,9 @@ public final class DiceCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "dice: wrote %s%n", output.resolve(DiceLoop.SUMMARY_FILE));
         out.flush();
+        if (run.stopped() != null) {
+            throw new InputException(run.stopped());
+        }
         return 0;
     }
 }

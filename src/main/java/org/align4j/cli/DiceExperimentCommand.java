@@ -34,6 +34,11 @@ final class DiceExperimentCommand implements Callable<Integer> {
                         + " %.0f s; dice.json, figures and report.md in %s%n", DiceExperimentReport.outcome(v),
                 v.rewardRound0(), v.rewardLast(), v.rewardGain(), v.rewardGainStdErr(), v.winRateLast(),
                 r.runtimeSeconds(), output);
+        DiceExperimentResult.Verdict i = r.informativeVerdict();
+        System.out.printf(Locale.ROOT, "from the informative round 0 (implicit-reward accuracy %.3f ± %.3f, premise %s)"
+                        + " DICE %s: reward %.4f -> %.4f (%+.4f ± %.4f)%n", i.premiseAccuracy(), i.premiseStdErr(),
+                i.premiseHeld() ? "met" : "not met", DiceExperimentReport.outcome(i), i.rewardRound0(),
+                i.rewardLast(), i.rewardGain(), i.rewardGainStdErr());
         return 0;
     }
 }

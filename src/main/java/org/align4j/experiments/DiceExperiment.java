@@ -22,6 +22,7 @@ import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
 import org.align4j.align.dice.DicePrompt;
 import org.align4j.align.dice.DiceRound;
+import org.align4j.align.dice.DiceRun;
 import org.align4j.align.dice.DiceSample;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoTrainer;
@@ -77,7 +78,9 @@ public final class DiceExperiment {
             + " length-regularised, with experience replay) improve the ground-truth sentiment reward over the"
             + " round-0 DPO policy, and what do length regularisation and replay contribute?";
     /** The full variant and the ablations, in order. */
-    public static final List<String> VARIANTS = List.of("dice", "no-length-reg", "no-replay");
+    public static final List<String> VARIANTS = List.of("dice", "no-length-reg", "no-replay", "informative-round0");
+    /** The variant whose round 0 is trained to an informative implicit reward: DICE with its premise met. */
+    public static final String INFORMATIVE = "informative-round0";
     private static final Pattern SENTENCE_END = Pattern.compile("\"?[.!?]+");
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -106,14 +109,17 @@ public final class DiceExperiment {
      * @param roundSteps       DPO steps of each DICE round (the same for every variant: equal compute)
      * @param rounds           DICE rounds
      * @param samplesPerPrompt DICE's K
+     * @param informativePromptFactor    the informative round 0 trains on pairs of this many times the training
+     *                                   prompts (the training prompts first, then more of the corpus)
+     * @param informativeRound0Steps     its DPO steps
      */
     public record Settings(ExperimentBudget budget, SentimentTask.Config task, int responseTokens, double beta,
                            double learningRate, int batchSize, int round0Steps, int roundSteps, int rounds,
-                           int samplesPerPrompt) {
+                           int samplesPerPrompt, int informativePromptFactor, int informativeRound0Steps) {
         /** Checks the sizes. */
         public Settings {
             if (responseTokens <= 0 || batchSize <= 0 || round0Steps <= 0 || roundSteps <= 0 || rounds <= 0
-                    || samplesPerPrompt < 4) {
+                    || samplesPerPrompt < 4 || informativePromptFactor < 1 || informativeRound0Steps <= 0) {
                 throw new IllegalArgumentException("DICE experiment sizes must be positive (K >= 4)");
             }
         }
@@ -123,19 +129,24 @@ public final class DiceExperiment {
          * experiment sets them (β 0.1, 2e-4 constant). smoke: 8 SFT steps, 12 training prompts, 6 held-out ones, 4
          * DPO steps of 4 pairs, 2 rounds of 3 steps, K 8 (under a minute). small: 300 SFT steps (as
          * {@code align4j demo}), 256 training prompts, 64 held-out (4 samples each), 24-token completions, 48-token
-         * responses, round 0 120 DPO steps of 16 pairs, 2 rounds of 16 steps, K 8 (425 s measured on two shared
-         * cores with the SFT model read from the cache; training it took 261 s more). full: 2,000 SFT steps, 2,048 training
-         * prompts, 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000 steps of
-         * 32, 2 rounds of 64 steps, K 16 (an estimated 3 to 4 hours on two cores; see the report).
+         * responses, round 0 120 DPO steps of 16 pairs, 2 rounds of 16 steps, K 8, the informative round 0 on
+         * 1,024 prompts' pairs for 250 steps (425 s measured on two shared cores without the informative variant,
+         * with the SFT model read from the cache; training it took 261 s more). full: 2,000 SFT steps, 2,048
+         * training prompts, 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000
+         * steps of 32, 2 rounds of 64 steps, K 16, the informative round 0 on 8,192 prompts' pairs for 2,000 steps
+         * (an estimated 4 to 5 hours on two cores; see the report). The informative round 0's sizes come from probes
+         * on small (seed 42): on the 256 training prompts' pairs, round 0's implicit reward ranked held-out pairs
+         * at 0.556 after 120 steps and at 0.488 after 480 (training pairs 1.0: it overfits); on 4 times the prompts
+         * it reached 0.628 after 250 steps.
          */
         public static Settings of(ExperimentBudget budget) {
             return switch (budget) {
                 case SMOKE -> new Settings(budget, new SentimentTask.Config(8, 12, 6, 2, 8), 16, 0.1, 2e-4, 4, 4, 3, 2,
-                        8);
+                        8, 4, 8);
                 case SMALL -> new Settings(budget, new SentimentTask.Config(300, 256, 64, 4, 24), 48, 0.1, 2e-4, 16,
-                        120, 16, 2, 8);
+                        120, 16, 2, 8, 4, 250);
                 case FULL -> new Settings(budget, new SentimentTask.Config(2000, 2048, 256, 8, 48), 96, 0.1, 2e-4, 32,
-                        1000, 64, 2, 16);
+                        1000, 64, 2, 16, 4, 2000);
             };
         }
     }
@@ -170,26 +181,26 @@ public final class DiceExperiment {
                         + " %d held-out prompts%n", settings.budget().label(), offline.size(),
                 task.trainPrompts().size(), replay.size(), task.heldOutPrompts().size());
         HfModelWriter writer = new HfModelWriter(EmbeddedModel.generationConfig(), task.tokenizerDir());
-        Path round0Dir = output.resolve("round0-" + runKey());
-        boolean round0Cached = Files.isRegularFile(round0Dir.resolve("model.safetensors"));
-        if (round0Cached) {
-            log.println("round 0: DPO model read from " + round0Dir);
-        } else {
-            round0(task, offline, writer, round0Dir);
-        }
-        CausalLM round0 = HfModels.load(round0Dir);
-        Responses round0Responses = responses(task, round0, stops, evalSeed);
         List<Example> heldOutPairs = task.preferencePairs(task.reference(), task.heldOutPrompts(), seed + 2);
-        Evaluation evaluation = new Evaluation(task, round0Responses, stops, evalSeed, heldOutPairs);
-        RoundPoint sftPoint = point(evaluation, task.reference(), null, -1, task.sft().fromCache(), null);
-        RoundPoint round0Point = point(evaluation, round0, task.reference(), 0, round0Cached, null);
+        Round0 base = round0(task, offline, settings.round0Steps(), "round0-" + runKey(), writer, stops, evalSeed,
+                heldOutPairs);
+        RoundPoint sftPoint = point(base.evaluation(), task.reference(), null, -1, task.sft().fromCache(), null);
         log(null, sftPoint);
-        log(null, round0Point);
+        log(null, base.point());
+        SentimentTask.Config c = settings.task();
+        SentimentTask wider = SentimentTask.prepare(new SentimentTask.Config(c.sftSteps(),
+                c.trainPrompts() * settings.informativePromptFactor(), c.heldOutPrompts(), c.evalSamplesPerPrompt(),
+                c.maxNewTokens()), seed, output, log, progressBars);
+        List<Example> widerOffline = wider.preferencePairs(task.reference(), wider.trainPrompts(), seed + 1);
+        Round0 informative = round0(task, widerOffline, settings.informativeRound0Steps(),
+                "round0-informative-" + runKey(), writer, stops, evalSeed, heldOutPairs);
+        log(INFORMATIVE, informative.point());
 
         List<DicePrompt> prompts = DicePrompt.of(task.trainPrompts().toArray(int[][]::new));
         Map<String, VariantResult> variants = new LinkedHashMap<>();
         for (String name : VARIANTS) {
             long variantStarted = System.nanoTime();
+            Round0 start = name.equals(INFORMATIVE) ? informative : base;
             boolean lengthReg = !name.equals("no-length-reg");
             double gamma = name.equals("no-replay") ? 0 : 0.5;
             String grid = lengthReg ? "0:1:0.001" : "0";
@@ -200,7 +211,7 @@ public final class DiceExperiment {
                     dpoConfig(output, settings.roundSteps()));
             Path dir = output.resolve("variants-" + runKey()).resolve(name);
             Set<Integer> cachedRounds = new HashSet<>();
-            List<DiceRound> rounds = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(round0Dir),
+            DiceRun run = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(start.directory()),
                     task.reference(), prompts, replay, dir, (round, stage, skipped) -> {
                         if (stage == DiceLoop.Stage.DPO) {
                             if (skipped) {
@@ -211,11 +222,11 @@ public final class DiceExperiment {
                         }
                     });
             List<RoundPoint> points = new ArrayList<>();
-            points.add(round0Point);
-            CausalLM previous = round0;
-            for (DiceRound r : rounds) {
+            points.add(start.point());
+            CausalLM previous = start.model();
+            for (DiceRound r : run.rounds()) {
                 CausalLM model = HfModels.load(r.model());
-                RoundPoint p = point(evaluation, model, previous, r.round(), cachedRounds.contains(r.round()),
+                RoundPoint p = point(start.evaluation(), model, previous, r.round(), cachedRounds.contains(r.round()),
                         new DiceStats(r.alpha(), r.after().pairs(), r.before().meanChosen(), r.before().meanRejected(),
                                 r.after().meanChosen(), r.after().meanRejected(), r.replay().generated(),
                                 r.replay().offline(), r.offlineTaken(), r.endedSamples(), r.samples()));
@@ -223,7 +234,10 @@ public final class DiceExperiment {
                 log(name, p);
                 previous = model;
             }
-            variants.put(name, new VariantResult(description(name), gamma, grid, points,
+            if (run.stopped() != null) {
+                log.println(name + ": stopped: " + run.stopped());
+            }
+            variants.put(name, new VariantResult(description(name), gamma, grid, points, run.stopped(),
                     (System.nanoTime() - variantStarted) / 1e9));
         }
         DiceExperimentResult result = new DiceExperimentResult(QUESTION, settings.budget().label(), seed,
@@ -232,20 +246,24 @@ public final class DiceExperiment {
                         offline.size(), settings.task().evalSamplesPerPrompt(), settings.task().maxNewTokens(),
                         settings.responseTokens(), stops, settings.beta(), settings.learningRate(),
                         settings.batchSize(), settings.round0Steps(), settings.roundSteps(), settings.rounds(),
-                        settings.samplesPerPrompt(), settings.samplesPerPrompt() / 2),
-                sftPoint, variants, verdict(round0Point, variants.get("dice").last()),
+                        settings.samplesPerPrompt(), settings.samplesPerPrompt() / 2, wider.trainPrompts().size(),
+                        widerOffline.size(), settings.informativeRound0Steps()),
+                sftPoint, variants, verdict(variants.get("dice")), verdict(variants.get(INFORMATIVE)),
                 (System.nanoTime() - started) / 1e9);
         OutputFile.writeString(output.resolve("dice.json"), JSON.writeValueAsString(result));
         DiceExperimentReport.write(result, output);
         return result;
     }
 
-    private static String description(String variant) {
+    private String description(String variant) {
         return switch (variant) {
             case "dice" -> "full DICE: length-regularised implicit reward (alpha swept 0..1 by 0.001), replay gamma"
                     + " 0.5";
             case "no-length-reg" -> "without length regularisation (alpha fixed at 0), replay gamma 0.5";
             case "no-replay" -> "without experience replay (gamma 0: generated pairs only), alpha swept";
+            case INFORMATIVE -> "full DICE from an informative round 0: DPO on the pairs of "
+                    + settings.informativePromptFactor() + " times the training prompts for "
+                    + settings.informativeRound0Steps() + " steps (the rounds as full DICE's)";
             default -> throw new IllegalArgumentException("unknown variant " + variant);
         };
     }
@@ -267,16 +285,36 @@ public final class DiceExperiment {
         return List.copyOf(first.values());
     }
 
-    /** π_0: DPO of the SFT model on the offline pairs, written to {@code dir}. */
-    private void round0(SentimentTask task, List<Example> offline, HfModelWriter writer, Path dir) throws IOException {
-        Path run = output.resolve("round0-" + runKey() + ".run");
-        long started = System.nanoTime();
-        DpoConfig config = dpoConfig(run, settings.round0Steps());
-        new DpoTrainer(task.loadSftModel(), task.reference(), config, offline, List.of(), task.tokenizer(), writer)
-                .train();
-        Files.move(run, dir, StandardCopyOption.ATOMIC_MOVE);
-        log.printf(Locale.ROOT, "round 0: DPO on %d offline pairs, %d steps (%.0f s)%n", offline.size(),
-                settings.round0Steps(), (System.nanoTime() - started) / 1e9);
+    /**
+     * A round-0 model, the evaluation of the variants that start from it (its responses are their win rates'
+     * opponent) and its point.
+     */
+    private record Round0(Path directory, CausalLM model, Evaluation evaluation, RoundPoint point) {
+    }
+
+    /**
+     * π_0: DPO of the SFT model on {@code offline} for {@code steps} steps, written to {@code output/folder} (or read
+     * from there), and evaluated.
+     */
+    private Round0 round0(SentimentTask task, List<Example> offline, int steps, String folder, HfModelWriter writer,
+                          List<Integer> stops, long evalSeed, List<Example> heldOutPairs) throws IOException {
+        Path dir = output.resolve(folder);
+        boolean cached = Files.isRegularFile(dir.resolve("model.safetensors"));
+        if (cached) {
+            log.println("round 0: DPO model read from " + dir);
+        } else {
+            Path run = output.resolve(folder + ".run");
+            long started = System.nanoTime();
+            new DpoTrainer(task.loadSftModel(), task.reference(), dpoConfig(run, steps), offline, List.of(),
+                    task.tokenizer(), writer).train();
+            Files.move(run, dir, StandardCopyOption.ATOMIC_MOVE);
+            log.printf(Locale.ROOT, "round 0 (%s): DPO on %d offline pairs, %d steps (%.0f s)%n", folder,
+                    offline.size(), steps, (System.nanoTime() - started) / 1e9);
+        }
+        CausalLM model = HfModels.load(dir);
+        Evaluation evaluation = new Evaluation(task, responses(task, model, stops, evalSeed), stops, evalSeed,
+                heldOutPairs);
+        return new Round0(dir, model, evaluation, point(evaluation, model, task.reference(), 0, cached, null));
     }
 
     /** The budget, seed and settings, naming the folders a later run with the same ones reads back. */
@@ -396,12 +434,20 @@ public final class DiceExperiment {
         return out;
     }
 
-    /** Improved: reward gain above two standard errors and win rate above 1/2; worse: gain below minus two. */
-    static DiceExperimentResult.Verdict verdict(RoundPoint round0, RoundPoint last) {
+    /**
+     * A variant's last round against its round 0. Improved: reward gain above two standard errors and win rate above
+     * 1/2; worse: gain below minus two. The premise held when round 0's implicit reward ranked the held-out pairs
+     * above 1/2 by more than two standard errors.
+     */
+    static DiceExperimentResult.Verdict verdict(VariantResult variant) {
+        RoundPoint round0 = variant.rounds().getFirst();
+        RoundPoint last = variant.last();
         double gain = last.reward() - round0.reward();
         double se = Math.hypot(last.rewardStdErr(), round0.rewardStdErr());
         return new DiceExperimentResult.Verdict(round0.reward(), last.reward(), gain, se, last.winRate(),
-                last.winRateStdErr(), gain > 2 * se && last.winRate() > 0.5, gain < -2 * se);
+                last.winRateStdErr(), gain > 2 * se && last.winRate() > 0.5, gain < -2 * se,
+                round0.implicitAccuracy(), round0.implicitAccuracyStdErr(),
+                round0.implicitAccuracy() - 0.5 > 2 * round0.implicitAccuracyStdErr(), last.round());
     }
 
     private void log(String variant, RoundPoint p) {

@@ -65,6 +65,7 @@ public final class DiceExperimentReport {
                         + " gain above two standard errors with a win rate above 1/2; as worse: a loss beyond two"
                         + " standard errors.\n\n", r.budget(), outcome(v), s.rounds(), v.rewardRound0(),
                 v.rewardLast(), v.rewardGain(), v.rewardGainStdErr(), v.winRateLast(), v.winRateStdErr()));
+        md.append(premise(r)).append("\n\n");
 
         md.append("## Setup\n\n");
         md.append(String.format(Locale.ROOT, "- Task: the controlled sentiment task (prompts are 2-8 token prefixes of"
@@ -77,6 +78,11 @@ public final class DiceExperimentReport {
         md.append(String.format(Locale.ROOT, "- Round 0: DPO (β %s, lr %s constant, %d steps of %d pairs) of π_SFT"
                         + " against π_SFT on the offline pairs gives π_0, shared by every variant.\n",
                 number(s.beta()), number(s.learningRate()), s.round0Steps(), s.batchSize()));
+        md.append(String.format(Locale.ROOT, "- Informative round 0 (variant `%s`): the same DPO on the pairs of %d"
+                        + " prompts (the %d training prompts first, then more corpus prompts; %d pairs) for %d steps;"
+                        + " its DICE rounds are full DICE's (same prompts, replay pool and seeds), and its win rates"
+                        + " are against its own round 0.\n", DiceExperiment.INFORMATIVE, s.informativeTrainPrompts(),
+                s.trainPrompts(), s.informativeOfflinePairs(), s.informativeRound0Steps()));
         md.append(String.format(Locale.ROOT, "- DICE rounds 1..%d: K = %d responses for each of the %d training"
                         + " prompts (prompts with fewer than %d ended responses give no pair), scored by the implicit"
                         + " reward log π_k − log π_{k−1} minus α × characters, best vs worst, mixed at share γ with the"
@@ -132,6 +138,11 @@ public final class DiceExperimentReport {
                         d == null ? "" : d.nGen() + " / " + d.offlineTaken()));
             }
         });
+        r.variants().forEach((name, variant) -> {
+            if (variant.stopped() != null) {
+                md.append("\n").append(name).append(" stopped early: ").append(variant.stopped()).append(".\n");
+            }
+        });
         md.append("\nModel: *trained* by this run, or *cached*: read from an earlier run in the same output folder"
                 + " (same budget, seed and settings) and only evaluated by this one. Implicit-reward accuracy: the"
                 + " share of held-out response pairs (SFT samples labelled by the ground truth) that the round's"
@@ -145,7 +156,7 @@ public final class DiceExperimentReport {
         md.append("| variant | reward − full DICE | win rate − full DICE | length (chars) − full DICE |\n"
                 + "|---|---:|---:|---:|\n");
         r.variants().forEach((name, variant) -> {
-            if (variant != full) {
+            if (variant != full && !name.equals(DiceExperiment.INFORMATIVE)) {
                 md.append(String.format(Locale.ROOT, "| %s | %+.4f (± %.4f) | %+.3f | %+.1f |\n", name,
                         variant.last().reward() - full.last().reward(),
                         Math.hypot(variant.last().rewardStdErr(), full.last().rewardStdErr()),
@@ -167,6 +178,39 @@ public final class DiceExperimentReport {
                 + " work per variant, 7 times the SFT).\n",
                 r.budget(), r.runtimeSeconds()));
         return md.toString();
+    }
+
+    /**
+     * DICE with and without its premise: each start's round-0 implicit-reward accuracy (what round 1 ranks its pairs
+     * with), whether it beat 1/2 by two standard errors, and what the rounds did to the reward.
+     */
+    static String premise(DiceExperimentResult r) {
+        DiceExperimentResult.Verdict base = r.verdict();
+        DiceExperimentResult.Verdict informative = r.informativeVerdict();
+        String head = String.format(Locale.ROOT, "**DICE's premise.** Round 1 ranks its pairs with round 0's implicit"
+                        + " reward. From the round 0 above it ranked held-out pairs at %.3f ± %.3f (%s); from the"
+                        + " informative round 0 (`%s`) at %.3f ± %.3f (%s), and there DICE %s after %d rounds (reward"
+                        + " %.4f → %.4f, %+.4f ± %.4f; win rate against its round 0 %.3f ± %.3f). ",
+                base.premiseAccuracy(), base.premiseStdErr(), held(base), DiceExperiment.INFORMATIVE,
+                informative.premiseAccuracy(), informative.premiseStdErr(), held(informative), outcome(informative),
+                informative.lastRound(), informative.rewardRound0(), informative.rewardLast(),
+                informative.rewardGain(), informative.rewardGainStdErr(), informative.winRateLast(),
+                informative.winRateStdErr());
+        String reading;
+        if (informative.premiseHeld() && !base.premiseHeld()) {
+            reading = "So the experiment shows DICE both with its premise met and without it.";
+        } else if (informative.premiseHeld()) {
+            reading = "Both starts met the premise: the experiment shows DICE with it met, not without it.";
+        } else {
+            reading = "The informative round 0 did not reach an implicit reward above chance at this budget, so the"
+                    + " experiment does not show DICE with its premise met.";
+        }
+        return head + reading;
+    }
+
+    private static String held(DiceExperimentResult.Verdict v) {
+        return v.premiseHeld() ? "above 1/2 by more than two standard errors: premise met"
+                : "not above 1/2 by two standard errors: premise not met";
     }
 
     /** "trained" or "cached". */
@@ -201,7 +245,7 @@ public final class DiceExperimentReport {
         return sft + ", " + r0 + ", " + rounds + "; the wall time below counts only what this run computed.";
     }
 
-    /** "improved on round 0", "did worse than round 0" or "made no significant difference to round 0". */
+    /** "improved on round 0", "did worse than round 0" or "made no significant difference to round 0" (its own). */
     public static String outcome(DiceExperimentResult.Verdict v) {
         return v.improved() ? "improved on round 0" : v.worse() ? "did worse than round 0"
                 : "made no significant difference to round 0";

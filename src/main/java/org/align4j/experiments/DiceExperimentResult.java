@@ -14,10 +14,13 @@ import java.util.Map;
  * @param variants       each DICE variant by name ({@code dice}, {@code no-length-reg}, {@code no-replay}), its
  *                       rounds from 0 (the shared DPO model π_0)
  * @param verdict        whether full DICE improved over round 0, computed from the measurements
+ * @param informativeVerdict whether DICE improved over an informative round 0 (the variant
+ *                       {@value DiceExperiment#INFORMATIVE}), and whether its premise held there
  * @param runtimeSeconds wall-clock time of the whole experiment
  */
 public record DiceExperimentResult(String question, String budget, long seed, Setup setup, RoundPoint sft,
-                                   Map<String, VariantResult> variants, Verdict verdict, double runtimeSeconds) {
+                                   Map<String, VariantResult> variants, Verdict verdict, Verdict informativeVerdict,
+                                   double runtimeSeconds) {
 
     /**
      * The shared setup.
@@ -40,11 +43,16 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      * @param rounds             DICE rounds
      * @param samplesPerPrompt   DICE's K
      * @param minValidSamples    prompts with fewer ended responses give no generated pair (K/2)
+     * @param informativeTrainPrompts prompts of the informative round 0's offline pairs (the training prompts and
+     *                           more)
+     * @param informativeOfflinePairs its offline pairs
+     * @param informativeRound0Steps  its DPO steps
      */
     public record Setup(int sftSteps, double sftHeldOutLoss, int trainPrompts, int replayPairs, int heldOutPrompts,
                         int offlinePairs, int evalSamplesPerPrompt, int completionTokens, int responseTokens,
                         List<Integer> stopTokens, double beta, double learningRate, int batchSize, int round0Steps,
-                        int roundSteps, int rounds, int samplesPerPrompt, int minValidSamples) {
+                        int roundSteps, int rounds, int samplesPerPrompt, int minValidSamples,
+                        int informativeTrainPrompts, int informativeOfflinePairs, int informativeRound0Steps) {
     }
 
     /**
@@ -103,11 +111,12 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      * @param description    what it changes
      * @param gamma          experience replay's γ
      * @param alphaGrid      the α grid, as text
-     * @param rounds         round 0 (shared) and the DICE rounds
+     * @param rounds         its round 0 and the DICE rounds it completed
+     * @param stopped        why it stopped before the planned rounds (a round without a pair to train on), or null
      * @param runtimeSeconds its DICE rounds and evaluations
      */
     public record VariantResult(String description, double gamma, String alphaGrid, List<RoundPoint> rounds,
-                                double runtimeSeconds) {
+                                String stopped, double runtimeSeconds) {
         /** The last round. */
         public RoundPoint last() {
             return rounds.getLast();
@@ -115,7 +124,7 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
     }
 
     /**
-     * Full DICE's last round against round 0.
+     * A variant's last round against its round 0, and DICE's premise there.
      *
      * @param rewardRound0    round 0's mean ground-truth reward
      * @param rewardLast      full DICE's last round's
@@ -125,8 +134,13 @@ public record DiceExperimentResult(String question, String budget, long seed, Se
      * @param winRateStdErr   its standard error
      * @param improved        reward gain above two standard errors and win rate above one half
      * @param worse           reward gain below minus two standard errors
+     * @param premiseAccuracy round 0's implicit-reward accuracy on the held-out pairs (what round 1 ranks with)
+     * @param premiseStdErr   its standard error
+     * @param premiseHeld     that accuracy above 1/2 by more than two standard errors
+     * @param lastRound       the last round completed
      */
     public record Verdict(double rewardRound0, double rewardLast, double rewardGain, double rewardGainStdErr,
-                          double winRateLast, double winRateStdErr, boolean improved, boolean worse) {
+                          double winRateLast, double winRateStdErr, boolean improved, boolean worse,
+                          double premiseAccuracy, double premiseStdErr, boolean premiseHeld, int lastRound) {
     }
 }

@@ -32,7 +32,8 @@ class DiceExperimentTest {
                 .runKey();
         assertTrue(key.startsWith("smoke-seed42-"), key);
         for (String f : List.of("dice.json", "reward.png", "win_rate.png", "length.png", "report.md",
-                "round0-" + key + "/model.safetensors", "variants-" + key + "/dice/dice_summary.json",
+                "round0-" + key + "/model.safetensors", "round0-informative-" + key + "/model.safetensors",
+                "variants-" + key + "/dice/dice_summary.json",
                 "variants-" + key + "/no-replay/round_2/dpo/model.safetensors")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
@@ -45,7 +46,14 @@ class DiceExperimentTest {
         for (String name : variants) {
             JsonNode variant = results.get("variants").get(name);
             JsonNode rounds = variant.get("rounds");
-            assertEquals(3, rounds.size(), name);
+            if (variant.get("stopped").isNull()) {
+                assertEquals(3, rounds.size(), name);
+            } else {
+                // a round without a pair to train on ends the variant there, said in one line
+                assertTrue(rounds.size() < 3 && variant.get("stopped").asText().startsWith("round " + rounds.size()
+                        + ": no preference pair to train on"), variant.toString());
+                assertTrue(Files.readString(out.resolve("report.md")).contains(name + " stopped early: round "), name);
+            }
             for (int k = 0; k < rounds.size(); k++) {
                 JsonNode p = rounds.get(k);
                 assertEquals(k, p.get("round").asInt());
@@ -55,7 +63,13 @@ class DiceExperimentTest {
                 }
                 assertEquals(k == 0, p.get("dice").isNull(), name + " round " + k);
             }
-            assertEquals(round0, rounds.get(0));
+            assertEquals(name.equals(DiceExperiment.INFORMATIVE), !round0.equals(rounds.get(0)), name);
+            assertEquals(0.5, rounds.get(0).get("win_rate").asDouble(), "against its own round 0");
+            assertTrue(variant.get("stopped").isNull() || name.equals(DiceExperiment.INFORMATIVE),
+                    "only the informative start may stop early at smoke: " + name);
+            if (rounds.size() < 2) {
+                continue;
+            }
             JsonNode dice = rounds.get(1).get("dice");
             if (name.equals("no-length-reg")) {
                 assertEquals(0.0, dice.get("alpha").asDouble());
@@ -74,9 +88,16 @@ class DiceExperimentTest {
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Result at this scale (budget `smoke`): full DICE"), report);
         assertTrue(report.contains("| no-replay | 2 | trained |") && report.contains("win rate"), report);
+        assertTrue(report.contains("**DICE's premise.** Round 1 ranks its pairs with round 0's implicit reward."),
+                report);
+        JsonNode informative = results.get("informative_verdict");
+        assertEquals(informative.get("premise_accuracy").asDouble(), results.get("variants")
+                .get(DiceExperiment.INFORMATIVE).get("rounds").get(0).get("implicit_accuracy").asDouble());
+        assertEquals(4 * setup(results).get("train_prompts").asInt(),
+                setup(results).get("informative_train_prompts").asInt());
         assertTrue(report.contains("round 0 was trained by this run, every DICE round was computed by this run"),
                 report);
-        JsonNode setup = results.get("setup");
+        JsonNode setup = setup(results);
         int replay = setup.get("replay_pairs").asInt();
         assertTrue(replay > 0 && replay <= setup.get("train_prompts").asInt(), "replay pool " + replay);
         assertEquals(4, setup.get("min_valid_samples").asInt());
@@ -89,13 +110,17 @@ class DiceExperimentTest {
             for (JsonNode p : again.get("variants").get(name).get("rounds")) {
                 assertTrue(p.get("cached").asBoolean(), name + " round " + p.get("round"));
             }
-            assertEquals(results.get("variants").get(name).get("rounds").get(2).get("reward"),
-                    again.get("variants").get(name).get("rounds").get(2).get("reward"), name);
+            assertEquals(results.get("variants").get(name).get("rounds").get(1).get("reward"),
+                    again.get("variants").get(name).get("rounds").get(1).get("reward"), name);
         }
         String cachedReport = Files.readString(out.resolve("report.md"));
         assertTrue(cachedReport.contains("| no-replay | 2 | cached |"), cachedReport);
         assertTrue(cachedReport.contains("The SFT model was read from the cache, round 0 was read from an earlier run,"
                 + " every DICE round was read from an earlier run (only evaluated here)"), cachedReport);
+    }
+
+    private static JsonNode setup(JsonNode results) {
+        return results.get("setup");
     }
 
     @Test
@@ -115,19 +140,30 @@ class DiceExperimentTest {
         assertArrayEquals(new double[] {1, 0.5, 0}, DiceExperiment.outcomes(new double[] {0.7, 0.5, 0.2},
                 new double[] {0.6, 0.5, 0.3}));
         DiceExperimentResult.RoundPoint r0 = new DiceExperimentResult.RoundPoint(0, 0.50, 0.01, 0, 0, 0.5, 0, 0.5, 5,
-                20, 1, 0.6, 0.05, false, null);
+                20, 1, 0.6, 0.04, false, null);
         DiceExperimentResult.RoundPoint better = new DiceExperimentResult.RoundPoint(2, 0.55, 0.01, 1, 0, 0.6, 0.02,
                 0.6, 5, 20, 1, 0.6, 0.05, false, null);
         DiceExperimentResult.RoundPoint same = new DiceExperimentResult.RoundPoint(2, 0.51, 0.01, 1, 0, 0.52, 0.02,
                 0.5, 5, 20, 1, 0.6, 0.05, false, null);
-        assertTrue(DiceExperiment.verdict(r0, better).improved());
-        assertFalse(DiceExperiment.verdict(r0, same).improved() || DiceExperiment.verdict(r0, same).worse());
-        assertTrue(DiceExperiment.verdict(better, r0).worse());
+        assertTrue(verdict(r0, better).improved());
+        assertFalse(verdict(r0, same).improved() || verdict(r0, same).worse());
+        assertTrue(verdict(better, r0).worse());
+        assertTrue(verdict(r0, same).premiseHeld(), "0.6 ± 0.04 is more than two standard errors above 1/2");
+        DiceExperimentResult.RoundPoint chance = new DiceExperimentResult.RoundPoint(0, 0.50, 0.01, 0, 0, 0.5, 0, 0.5,
+                5, 20, 1, 0.55, 0.03, false, null);
+        assertFalse(verdict(chance, better).premiseHeld(), "0.55 ± 0.03 is not");
+        assertEquals(2, verdict(chance, better).lastRound());
         for (ExperimentBudget b : ExperimentBudget.values()) {
             DiceExperiment.Settings s = DiceExperiment.Settings.of(b);
             assertEquals(s.task().trainPrompts() / s.batchSize(), s.roundSteps(), b.label());
             assertTrue(s.roundSteps() < s.round0Steps(), b.label());
         }
+    }
+
+    private static DiceExperimentResult.Verdict verdict(DiceExperimentResult.RoundPoint round0,
+                                                        DiceExperimentResult.RoundPoint last) {
+        return DiceExperiment.verdict(new DiceExperimentResult.VariantResult("", 0.5, "0", List.of(round0, last), null,
+                1));
     }
 
     @Test

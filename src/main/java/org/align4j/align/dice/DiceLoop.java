@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.align4j.InputException;
@@ -141,11 +142,11 @@ public final class DiceLoop {
      * @param prompts   the prompts responses are sampled for
      * @param offline   the offline preference pairs for experience replay ({@link Example.Preference} or
      *                  {@link Example.TokenizedPreference}); empty: every generated pair is trained on
-     * @return the rounds, in order
+     * @return the rounds completed, in order, and why the run stopped early if it did
      * @throws IOException when a stage's files cannot be written
      */
-    public List<DiceRound> run(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<Example> offline,
-                               Path outputDir, Listener listener) throws IOException {
+    public DiceRun run(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<Example> offline,
+                       Path outputDir, Listener listener) throws IOException {
         if (prompts.isEmpty()) {
             throw new InputException("DICE needs at least one prompt");
         }
@@ -156,7 +157,8 @@ public final class DiceLoop {
         Files.createDirectories(outputDir);
         List<DiceRound> rounds = new ArrayList<>();
         CausalLM ref = reference;
-        for (int round = 1; round <= config.rounds(); round++) {
+        String stopped = null;
+        for (int round = 1; round <= config.rounds() && stopped == null; round++) {
             Path dir = roundDirectory(outputDir, round);
             Path model = dir.resolve(Stage.DPO.folder());
             CausalLM frozen = ModelReference.frozenCopyOf(policy, frozenStorage).model();
@@ -166,16 +168,19 @@ public final class DiceLoop {
                 }
                 HfModels.loadWeights(policy, model);
             } else {
-                runRound(round, dir, policy, ref, frozen, prompts, offlinePairs, listener);
+                stopped = runRound(round, dir, policy, ref, frozen, prompts, offlinePairs, listener);
             }
-            ref = frozen;
-            rounds.add(readRound(round, dir));
-            writeSummary(outputDir, rounds);
+            if (stopped == null) {
+                ref = frozen;
+                rounds.add(readRound(round, dir));
+            }
+            writeSummary(outputDir, rounds, stopped);
         }
-        return rounds;
+        return new DiceRun(rounds, stopped);
     }
 
-    private void runRound(int round, Path dir, CausalLM policy, CausalLM reference, CausalLM frozenPolicy,
+    /** Runs a round's stages; returns why the round cannot train (no pair to train on), or null once it trained. */
+    private String runRound(int round, Path dir, CausalLM policy, CausalLM reference, CausalLM frozenPolicy,
                           List<DicePrompt> prompts, List<ObjectNode> offline, Listener listener) throws IOException {
         stage(round, dir, Stage.SAMPLES, listener, out -> writeLines(out.resolve("samples.jsonl"),
                 sample(policy, prompts, config.generation(round)).stream().map(DiceLoop::sampleJson).toList()));
@@ -184,10 +189,19 @@ public final class DiceLoop {
                         .map(DiceLoop::sampleJson).toList()));
         stage(round, dir, Stage.PAIRS, listener, out -> writePairs(out, prompts,
                 readSamples(dir.resolve("scores/scores.jsonl"))));
-        stage(round, dir, Stage.TRAIN_DATA, listener, out -> writeMix(out, round,
-                JsonlDataset.readLines(dir.resolve("pairs/pairs.jsonl"), JsonlDataset::object), offline));
+        List<ObjectNode> generated = readPairs(dir.resolve("pairs"));
+        if (ExperienceReplay.counts(offline.size(), generated.size(), config.gamma()).generated() == 0) {
+            JsonNode stats = JSON.readTree(dir.resolve("pairs/stats.json").toFile());
+            return String.format(Locale.ROOT, "round %d: no preference pair to train on (%d generated pairs, %d "
+                            + "offline; %d of %d samples ended within %d tokens, %d needed per prompt): sample more or "
+                            + "longer responses", round, generated.size(), offline.size(),
+                    stats.get("ended_samples").asInt(), stats.get("samples").asInt(),
+                    config.generation(round).maxNewTokens(), config.minValidSamples());
+        }
+        stage(round, dir, Stage.TRAIN_DATA, listener, out -> writeMix(out, round, generated, offline));
         trainDpo(dir, policy, frozenPolicy);
         listener.stage(round, Stage.DPO, false);
+        return null;
     }
 
     private static void stage(int round, Path dir, Stage stage, Listener listener, AtomicDirectory.Contents contents)
@@ -356,10 +370,6 @@ public final class DiceLoop {
             throws IOException {
         ExperienceReplay.Mix<ObjectNode, ObjectNode> mix = ExperienceReplay.mix(generated, DiceLoop::promptKey,
                 offline, DiceLoop::promptKey, config.gamma(), config.generation(round).seed());
-        if (mix.generated().isEmpty() && mix.offline().isEmpty()) {
-            throw new InputException("round " + round + ": no preference pair to train on (" + generated.size()
-                    + " generated pairs, " + offline.size() + " offline): sample more or longer responses");
-        }
         List<String> lines = new ArrayList<>();
         for (ObjectNode g : mix.generated()) {
             lines.add(LINES.writeValueAsString(g.deepCopy().put("origin", "generated")));
@@ -413,6 +423,17 @@ public final class DiceLoop {
         return row;
     }
 
+    /**
+     * The pairs stage's generated pairs: none when no prompt kept enough ended samples (then the round trains on the
+     * replay pool alone, or stops when that is empty too).
+     */
+    private static List<ObjectNode> readPairs(Path pairsDir) throws IOException {
+        if (JSON.readTree(pairsDir.resolve("stats.json").toFile()).path("after").path("pairs").asInt() == 0) {
+            return List.of();
+        }
+        return JsonlDataset.readLines(pairsDir.resolve("pairs.jsonl"), JsonlDataset::object);
+    }
+
     private static List<DiceSample> readSamples(Path file) {
         return JsonlDataset.readLines(file, (line, source) -> {
             ObjectNode row = JsonlDataset.object(line, source);
@@ -450,9 +471,12 @@ public final class DiceLoop {
                 n.get("mean_rejected_length").asDouble());
     }
 
-    private void writeSummary(Path outputDir, List<DiceRound> rounds) throws IOException {
+    private void writeSummary(Path outputDir, List<DiceRound> rounds, String stopped) throws IOException {
         ObjectNode summary = JSON.createObjectNode();
         summary.put("rounds_planned", config.rounds());
+        if (stopped != null) {
+            summary.put("stopped", stopped);
+        }
         summary.put("samples_per_prompt", config.samplesPerPrompt());
         summary.put("gamma", config.gamma());
         summary.put("length_unit", config.lengthUnit().label());

@@ -2,6 +2,8 @@ package org.align4j.align.dice;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,8 +31,11 @@ class DiceLoopTest {
     Path dir;
 
     private static DiceConfig config(int rounds) {
-        GenerationConfig generation = new GenerationConfig(5, true, 1.0, 0, 1.0,
-                IntStream.range(0, 28).boxed().toList(), null, 7);
+        return config(rounds, IntStream.range(0, 28).boxed().toList());
+    }
+
+    private static DiceConfig config(int rounds, List<Integer> eos) {
+        GenerationConfig generation = new GenerationConfig(5, true, 1.0, 0, 1.0, eos, null, 7);
         DpoConfig dpo = DpoConfig.defaults().withOptions(Map.of("max_steps", 2, "per_device_train_batch_size", 2,
                 "learning_rate", 1e-2, "save_strategy", "no", "disable_tqdm", true, "logging_steps", 1,
                 "max_length", 32, "plot_loss", false));
@@ -56,7 +61,7 @@ class DiceLoopTest {
         CausalLM policy = TinyModels.random("llama", 1);
         CausalLM reference = TinyModels.random("llama", 2);
         List<DiceRound> one = new DiceLoop(config(1), null, new HfModelWriter(null, null)).run(policy, reference,
-                DicePrompt.of(prompts), offline(), dir, listener);
+                DicePrompt.of(prompts), offline(), dir, listener).rounds();
         assertEquals(1, one.size());
         assertEquals(List.of("1 samples done", "1 scores done", "1 pairs done", "1 train_data done", "1 dpo done"),
                 events);
@@ -67,8 +72,10 @@ class DiceLoopTest {
 
         events.clear();
         CausalLM fresh = TinyModels.random("llama", 1);
-        List<DiceRound> two = new DiceLoop(config(2), null, new HfModelWriter(null, null)).run(fresh, reference,
+        DiceRun run = new DiceLoop(config(2), null, new HfModelWriter(null, null)).run(fresh, reference,
                 DicePrompt.of(prompts), offline(), dir, listener);
+        assertNull(run.stopped());
+        List<DiceRound> two = run.rounds();
         assertEquals(2, two.size());
         assertEquals(one.getFirst(), two.getFirst(), "round 1 is read back, not redone");
         assertEquals(List.of("1 samples skipped", "1 scores skipped", "1 pairs skipped", "1 train_data skipped",
@@ -79,5 +86,24 @@ class DiceLoopTest {
         CausalLM last = HfModels.load(dir.resolve("round_2/dpo"));
         assertArrayEquals(last.parameters().get("lm_head.weight").value().data(),
                 fresh.parameters().get("lm_head.weight").value().data(), "the policy holds the last round's model");
+    }
+
+    @Test
+    void aRoundWithNoPairToTrainOnStopsTheRunWithOneLineAndKeepsItsSamples() throws IOException {
+        int[][] prompts = {{30, 31, 32}, {33, 34}};
+        DiceConfig neverEnds = config(2, List.of(4000));
+        List<String> events = new ArrayList<>();
+        DiceRun run = new DiceLoop(neverEnds, null, new HfModelWriter(null, null)).run(TinyModels.random("llama", 1),
+                TinyModels.random("llama", 2), DicePrompt.of(prompts), offline(), dir,
+                (round, stage, skipped) -> events.add(round + " " + stage.folder()));
+        assertEquals(List.of(), run.rounds());
+        assertEquals("round 1: no preference pair to train on (0 generated pairs, 6 offline; 0 of 8 samples ended "
+                + "within 5 tokens, 2 needed per prompt): sample more or longer responses", run.stopped());
+        assertEquals(List.of("1 samples", "1 scores", "1 pairs"), events, "round 2 is not started");
+        assertTrue(Files.isRegularFile(dir.resolve("round_1/samples/samples.jsonl")));
+        assertFalse(Files.exists(dir.resolve("round_1/train_data")), "no half-written stage");
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve(DiceLoop.SUMMARY_FILE).toFile());
+        assertEquals(run.stopped(), summary.get("stopped").asText());
+        assertEquals(0, summary.get("rounds").size());
     }
 }
