@@ -1,5 +1,6 @@
 package org.align4j.experiments;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.function.Function;
 import org.align4j.OutputFile;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
+import org.align4j.align.sft.EmbeddedSftRecipe;
 import org.align4j.align.sft.SftTask;
 import org.align4j.align.sft.SftTrainer;
 import org.align4j.data.ConditionedExample;
@@ -34,12 +37,18 @@ import org.align4j.data.panels.PanelSizes;
 import org.align4j.data.panels.PanelTask;
 import org.align4j.data.panels.ParagraphPanel;
 import org.align4j.data.panels.Story;
+import org.align4j.data.panels.WordOverlap;
+import org.align4j.experiments.PanelsExperimentResult.BaseSummary;
+import org.align4j.experiments.PanelsExperimentResult.DosePoint;
+import org.align4j.experiments.PanelsExperimentResult.DoseResponse;
 import org.align4j.experiments.PanelsExperimentResult.EvalPoint;
 import org.align4j.experiments.PanelsExperimentResult.VariantResult;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
+import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
+import org.align4j.model.io.AtomicDirectory;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainingArguments;
@@ -87,11 +96,21 @@ public final class PanelsExperiment {
             .enable(SerializationFeature.INDENT_OUTPUT);
     /** The variant that repeats plain with another seed. */
     static final String RESEEDED = "plain-reseeded";
+    /** The variant trained on dose panels. */
+    static final String DOSE = "panel-dose";
+    /** The base stage's summary, beside its cached model. */
+    static final String BASE_SUMMARY_FILE = "panels_base.json";
+    /** Tokens per row of the base stage. */
+    static final int BASE_SEQ = 128;
+    /** Rows per step of the base stage. */
+    static final int BASE_BATCH = 16;
     private static final String FULL = "full";
     private static final String NOISY = "noisy";
     private static final Set<PanelField> NOISY_FIELDS = Set.of(PanelField.CHARACTERS, PanelField.PLACES,
             PanelField.PLAN, PanelField.LONG_TERM_MEMORY);
     private static final int HELD_OUT_EVERY = 10;
+    private static final int BASE_STEPS_SMALL = 600;
+    private static final List<Double> DOSE_GRID = List.of(0.0, 0.25, 0.5, 0.75, 1.0);
     private static final int MIN_PARAGRAPH_WORDS = 8;
     /** Tokens left free under max_length for C-RLFT's role prefixes, so that no variant truncates a paragraph. */
     private static final int PREFIX_ALLOWANCE = 16;
@@ -112,17 +131,28 @@ public final class PanelsExperiment {
      * @param evaluations        evaluations during training (steps must be a multiple)
      * @param retrainedAblations fields whose removal is trained as its own variant
      * @param expertFraction     share of full panels in the C-RLFT mix
+     * @param baseSteps          steps of the base stage (from scratch, {@value #BASE_BATCH} rows of up to
+     *                           {@value #BASE_SEQ} tokens a step)
+     * @param copyShare          share of the base stage's rows that are copy rows (a paragraph twice)
+     * @param doseGrid           the shares of the paragraph the dose panels' plan carries, from 0 to 1
      */
     public record Settings(ExperimentBudget budget, ObjectNode modelConfig, int paragraphWords, int maxLength, int trainExamples,
                            int evalExamples, int steps, int batchSize, double learningRate, int evaluations,
-                           List<PanelField> retrainedAblations, double expertFraction) {
-        /** Checks that the evaluations divide the steps. */
+                           List<PanelField> retrainedAblations, double expertFraction, int baseSteps, double copyShare,
+                           List<Double> doseGrid) {
+        /** Checks that the evaluations divide the steps, and the shares. */
         public Settings {
             if (evaluations < 1 || steps % evaluations != 0) {
                 throw new IllegalArgumentException("steps " + steps + " must be a multiple of evaluations "
                         + evaluations);
             }
+            if (baseSteps <= 0 || !(copyShare >= 0 && copyShare <= 1) || doseGrid.size() < 2
+                    || doseGrid.stream().anyMatch(f -> !(f >= 0 && f <= 1))) {
+                throw new IllegalArgumentException("base steps must be positive, the copy share and the dose grid's"
+                        + " shares in [0, 1] (at least two)");
+            }
             retrainedAblations = List.copyOf(retrainedAblations);
+            doseGrid = List.copyOf(doseGrid);
         }
 
         /**
@@ -137,10 +167,12 @@ public final class PanelsExperiment {
             return switch (budget) {
                 case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
                         .put("num_hidden_layers", 2).put("num_attention_heads", 2).put("num_key_value_heads", 1)
-                        .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3);
-                case SMALL -> new Settings(budget, embedded, 40, 512, 960, 64, 120, 8, 3e-3, 4, List.of(), 1.0 / 3);
+                        .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3,
+                        16, 0.5, List.of(0.0, 0.5, 1.0));
+                case SMALL -> new Settings(budget, embedded, 40, 512, 960, 64, 120, 8, 3e-3, 4, List.of(), 1.0 / 3,
+                        BASE_STEPS_SMALL, 0.5, DOSE_GRID);
                 case FULL -> new Settings(budget, embedded, 40, 512, Integer.MAX_VALUE, 512, 2000, 16, 3e-3, 10,
-                        List.of(PanelField.values()), 1.0 / 3);
+                        List.of(PanelField.values()), 1.0 / 3, 4 * BASE_STEPS_SMALL, 0.5, DOSE_GRID);
             };
         }
     }
@@ -198,12 +230,14 @@ public final class PanelsExperiment {
         List<boolean[]> assigned = map(eval, p -> assignedTargets(panel.apply(p), plain.apply(p)));
         VariantTrainer trainer = new VariantTrainer(ModelConfig.fromJson(settings.modelConfig(), "panels experiment"),
                 tokenizer, tokenizerDir, assigned);
+        BaseSummary base = base(trainStories, heldOutStories, sft, trainer);
         Map<String, VariantResult> variants = new LinkedHashMap<>();
         trainer.train(variants, "plain", "previous paragraph -> next paragraph", map(train, plain), map(eval, plain));
-        trainer.train(variants, RESEEDED, "plain again with another seed (initialisation and order): the run-to-run"
-                + " spread", map(train, plain), map(eval, plain), seed + 1);
+        trainer.train(variants, RESEEDED, "plain again with another seed (data order): the run-to-run spread",
+                map(train, plain), map(eval, plain), seed + 1);
         CausalLM panelModel = trainer.train(variants, "panel", "full panel -> next paragraph", map(train, panel),
                 map(eval, panel));
+        DoseResponse dose = doseResponse(train, eval, sft, trainer, variants, random.split());
         for (PanelField f : settings.retrainedAblations()) {
             Function<ParagraphPanel, TokenizedSequence> without = p -> sequence(sft, writing(p, p.panel().without(f)));
             trainer.train(variants, "panel-without-" + f.jsonName(), "panel without " + f.jsonName()
@@ -229,7 +263,7 @@ public final class PanelsExperiment {
         double completionTokens = assigned.stream().mapToInt(m -> m.length).average().orElse(0);
         double assignedShare = assigned.stream().mapToLong(PanelsExperiment::count).sum()
                 / (double) assigned.stream().mapToInt(m -> m.length).sum();
-        PanelsExperimentResult result = new PanelsExperimentResult(CLAIM, settings.budget().label(), seed,
+        PanelsExperimentResult result = new PanelsExperimentResult(CLAIM, settings.budget().label(), seed, base, dose,
                 new PanelsExperimentResult.ModelSummary(trainer.parameters,
                         JSON.convertValue(settings.modelConfig(), Map.class)),
                 new PanelsExperimentResult.DataSummary("Brown Corpus fiction and humor (bundled)",
@@ -238,25 +272,176 @@ public final class PanelsExperiment {
                         settings.expertFraction(), crlftConfig.conditionWeights()),
                 new PanelsExperimentResult.TrainingSummary(settings.steps(), settings.batchSize(),
                         settings.learningRate(), settings.evaluations()),
-                variants, removedAtTest, verdict(variants.get("plain").last(), variants.get("panel").last()),
+                variants, removedAtTest, verdict(variants.get("plain").last(), variants.get("panel").last(), base, dose),
                 (System.nanoTime() - started) / 1e9);
         OutputFile.writeString(output.resolve("results.json"), JSON.writeValueAsString(result));
         PanelsExperimentReport.write(result, output);
         return result;
     }
 
-    private static PanelsExperimentResult.Verdict verdict(EvalPoint plain, EvalPoint panel) {
+    /**
+     * The claim as stated (the builder's panels against plain text), and the fair test: the base copies, and the dose
+     * writer's loss falls at every step of the dose grid to at most {@value #NEAR_ZERO_LOSS} at the top.
+     */
+    static PanelsExperimentResult.Verdict verdict(EvalPoint plain, EvalPoint panel, BaseSummary base,
+                                                  DoseResponse dose) {
         boolean nearZero = panel.loss() <= NEAR_ZERO_LOSS;
         boolean above = plain.loss() > 2.3;
         boolean below = plain.accuracy() < 0.5;
+        boolean falling = true;
+        for (int i = 1; i < dose.points().size(); i++) {
+            falling &= dose.points().get(i).loss() < dose.points().get(i - 1).loss();
+        }
+        double top = dose.points().getLast().loss();
         return new PanelsExperimentResult.Verdict(panel.loss(), panel.accuracy(), plain.loss(), plain.accuracy(),
-                NEAR_ZERO_LOSS, nearZero, above, below, nearZero && above && below);
+                NEAR_ZERO_LOSS, nearZero, above, below, nearZero && above && below, base.copies(), falling, top,
+                base.copies() && falling && top <= NEAR_ZERO_LOSS);
+    }
+
+    /**
+     * The base stage: the model of the settings trained from scratch for {@code baseSteps} steps on rows of the
+     * training stories' text ({@value #BASE_SEQ}-token packed rows) mixed with copy rows (a training paragraph, a
+     * newline, the same paragraph: the repeat can only be predicted by copying from the context, which is what
+     * induction heads do, Olsson et al. 2022, "In-context Learning and Induction Heads") at share {@code copyShare}.
+     * Cached in {@code output/base-KEY} like the sentiment task's SFT model; every variant starts from it. Measured on
+     * held-out paragraphs written twice: the loss on the second copy against the first.
+     */
+    private BaseSummary base(List<Story> trainStories, List<Story> heldOutStories, SftTokenization sft,
+                             VariantTrainer trainer) throws IOException {
+        Path dir = output.resolve("base-" + baseKey());
+        Path summaryFile = dir.resolve(BASE_SUMMARY_FILE);
+        boolean cached = Files.isRegularFile(summaryFile) && Files.isRegularFile(dir.resolve("model.safetensors"));
+        if (!cached) {
+            SplittableRandom random = new SplittableRandom(seed);
+            List<Example> texts = map(trainStories, st -> new Example.LanguageModeling(st.id(),
+                    new Text.Plain(String.join("\n", st.paragraphs()))));
+            List<TokenizedSequence> text = SftTokenization.pack(sft.tokenizeAll(texts, 0), BASE_SEQ);
+            List<TokenizedSequence> copies = new ArrayList<>();
+            for (Story st : trainStories) {
+                for (String paragraph : st.paragraphs()) {
+                    TokenizedSequence twice = twice(sft, paragraph, st.id());
+                    if (twice.length() <= BASE_SEQ) {
+                        copies.add(new TokenizedSequence(twice.ids(), allButFirst(twice.length()), twice.source()));
+                    }
+                }
+            }
+            List<TokenizedSequence> rows = new ArrayList<>(settings.baseSteps() * BASE_BATCH);
+            for (int i = 0; i < settings.baseSteps() * BASE_BATCH; i++) {
+                List<TokenizedSequence> from = random.nextDouble() < settings.copyShare() ? copies : text;
+                rows.add(from.get(random.nextInt(from.size())));
+            }
+            log.printf(Locale.ROOT, "base stage: %d steps of %d rows (%.0f%% copy rows) from scratch%n",
+                    settings.baseSteps(), BASE_BATCH, 100 * settings.copyShare());
+            long started = System.nanoTime();
+            AtomicDirectory.write(dir, staging -> {
+                CausalLM model = Models.randomInit(trainer.modelConfig, seed);
+                Trainer<TokenizedSequence> t = SftTrainer.forSequences(model, trainer.generationConfig,
+                        trainer.tokenizer, trainer.tokenizerDir, EmbeddedSftRecipe.arguments(staging,
+                                settings.baseSteps(), seed).withOptions(Map.of("per_device_train_batch_size",
+                                BASE_BATCH, "train_sampling_strategy", "sequential", "disable_tqdm", !progressBars,
+                                "plot_loss", false)), rows, List.of());
+                double trainLoss = t.train().trainingLoss();
+                JSON.writeValue(staging.resolve(BASE_SUMMARY_FILE).toFile(), JSON.createObjectNode()
+                        .put("steps", settings.baseSteps()).put("train_loss", trainLoss)
+                        .put("seconds", (System.nanoTime() - started) / 1e9));
+            });
+        }
+        JsonNode saved = JSON.readTree(summaryFile.toFile());
+        CausalLM model = HfModels.load(dir);
+        trainer.initial = dir;
+        List<TokenizedSequence> first = new ArrayList<>();
+        List<TokenizedSequence> second = new ArrayList<>();
+        for (Story st : heldOutStories) {
+            for (String paragraph : st.paragraphs()) {
+                TokenizedSequence twice = twice(sft, paragraph, st.id());
+                int half = (twice.length() - 1) / 2;
+                if (first.size() < settings.evalExamples() && twice.length() <= settings.maxLength()
+                        && paragraph.split("\\s+").length >= MIN_PARAGRAPH_WORDS) {
+                    boolean[] a = new boolean[twice.length()];
+                    boolean[] b = new boolean[twice.length()];
+                    Arrays.fill(a, 1, half, true);
+                    Arrays.fill(b, half + 2, twice.length(), true);
+                    first.add(new TokenizedSequence(twice.ids(), a, twice.source()));
+                    second.add(new TokenizedSequence(twice.ids(), b, twice.source()));
+                }
+            }
+        }
+        EvalPoint firstCopy = trainer.evaluate(model, "base/first-copy", first);
+        EvalPoint secondCopy = trainer.evaluate(model, "base/second-copy", second);
+        BaseSummary summary = new BaseSummary(settings.baseSteps(), settings.copyShare(), saved.get("train_loss")
+                .asDouble(), firstCopy.loss(), secondCopy.loss(), secondCopy.accuracy(), first.size(), cached,
+                saved.get("seconds").asDouble());
+        log.printf(Locale.ROOT, "base model %s (%s): loss on held-out paragraphs %.3f, on their second copy %.3f"
+                        + " (accuracy %.3f): %s%n", dir, cached ? "read from cache" : String.format(Locale.ROOT,
+                        "trained in %.0f s", summary.seconds()), summary.firstCopyLoss(), summary.secondCopyLoss(),
+                summary.secondCopyAccuracy(), summary.copies() ? "it copies" : "it does not copy");
+        return summary;
+    }
+
+    /** The budget, seed and base settings, naming the base model's cache folder. */
+    private String baseKey() {
+        return settings.budget().label() + "-seed" + seed + "-" + String.format("%08x", (settings.modelConfig()
+                .toString() + settings.baseSteps() + "/" + settings.copyShare()).hashCode());
+    }
+
+    /** {@code paragraph}, a newline, {@code paragraph} again, as one sequence (its mask is replaced by the caller). */
+    private static TokenizedSequence twice(SftTokenization sft, String paragraph, String source) {
+        return sft.tokenize(new Example.LanguageModeling(source, new Text.Plain(paragraph + "\n" + paragraph)));
+    }
+
+    private static boolean[] allButFirst(int length) {
+        boolean[] mask = new boolean[length];
+        Arrays.fill(mask, 1, length, true);
+        return mask;
+    }
+
+    /**
+     * The dose-response: a writer trained from the base on panels whose plan is a random in-order share f of the
+     * paragraph's words (f drawn from the dose grid per example; the other fields the builder's), evaluated on the
+     * held-out paragraphs at every f of the grid, and on the builder's own panels.
+     */
+    private DoseResponse doseResponse(List<ParagraphPanel> train, List<ParagraphPanel> eval, SftTokenization sft,
+                                      VariantTrainer trainer, Map<String, VariantResult> variants,
+                                      SplittableRandom random) throws IOException {
+        List<Double> grid = settings.doseGrid();
+        List<TokenizedSequence> trainRows = map(train, p -> sequence(sft, writing(p, dosePanel(p,
+                grid.get(random.nextInt(grid.size())), random))));
+        Function<ParagraphPanel, TokenizedSequence> panel = p -> sequence(sft, writing(p, p.panel()));
+        CausalLM doseModel = trainer.train(variants, DOSE, "panel whose plan carries a random in-order share (the"
+                + " dose grid) of the paragraph's words -> next paragraph", trainRows, map(eval, panel));
+        List<DosePoint> points = new ArrayList<>();
+        for (int i = 0; i < grid.size(); i++) {
+            double f = grid.get(i);
+            SplittableRandom evalRandom = new SplittableRandom(seed + 7919L * (i + 1));
+            List<ConditionPanel> panels = map(eval, p -> dosePanel(p, f, evalRandom));
+            List<TokenizedSequence> rows = new ArrayList<>(eval.size());
+            double overlap = 0;
+            for (int e = 0; e < eval.size(); e++) {
+                rows.add(sequence(sft, writing(eval.get(e), panels.get(e))));
+                overlap += WordOverlap.share(eval.get(e).paragraph(), panels.get(e).plan());
+            }
+            EvalPoint point = trainer.evaluate(doseModel, DOSE + "/" + f, rows);
+            points.add(new DosePoint(f, overlap / eval.size(), point.loss(), point.accuracy()));
+            log.printf(Locale.ROOT, "dose %.2f (plan overlap %.3f): eval loss %.3f, accuracy %.3f%n", f,
+                    overlap / eval.size(), point.loss(), point.accuracy());
+        }
+        double builderOverlap = eval.stream().mapToDouble(p -> WordOverlap.share(p.paragraph(), p.panel().plan()))
+                .average().orElse(0);
+        return new DoseResponse(points, builderOverlap, variants.get(DOSE).last(), variants.get("panel").last(),
+                variants.get("plain").last());
+    }
+
+    /** {@code p}'s panel with the plan replaced by a random in-order share {@code fraction} of its paragraph's words. */
+    private static ConditionPanel dosePanel(ParagraphPanel p, double fraction, SplittableRandom random) {
+        ConditionPanel plan = new ConditionPanel(List.of(), List.of(), List.of(),
+                WordOverlap.subsequence(p.paragraph(), fraction, random), "", List.of());
+        return p.panel().replacing(Set.of(PanelField.PLAN), plan);
     }
 
     /**
      * Up to {@code wanted} paragraphs of {@code stories} (taken in a random order) of at least
-     * {@value #MIN_PARAGRAPH_WORDS} words whose panel example fits {@code maxLength} with room for C-RLFT's role
-     * prefixes, in a random order.
+     * {@value #MIN_PARAGRAPH_WORDS} words whose panel example, and dose example with the whole paragraph as the plan,
+     * fit {@code maxLength} with room for C-RLFT's role prefixes, in a random order.
      */
     private List<ParagraphPanel> select(List<Story> stories, int wanted, ExtractivePanelBuilder builder,
                                         SftTokenization sft, SplittableRandom random) {
@@ -277,7 +462,9 @@ public final class PanelsExperiment {
             if (chosen.size() == wanted) {
                 break;
             }
-            if (sft.tokenize(writing(p, p.panel())).length() <= settings.maxLength() - PREFIX_ALLOWANCE) {
+            int longest = Math.max(sft.tokenize(writing(p, p.panel())).length(),
+                    sft.tokenize(writing(p, dosePanel(p, 1, random))).length());
+            if (longest <= settings.maxLength() - PREFIX_ALLOWANCE) {
                 chosen.add(p);
             }
         }
@@ -396,7 +583,7 @@ public final class PanelsExperiment {
         return items.stream().map(f).toList();
     }
 
-    /** Trains and evaluates the variants, each from the same initialisation, with the shared trainer. */
+    /** Trains and evaluates the variants, each from the base model, with the shared trainer. */
     private final class VariantTrainer {
         private final ModelConfig modelConfig;
         private final Tokenizer tokenizer;
@@ -404,6 +591,8 @@ public final class PanelsExperiment {
         private final ObjectNode generationConfig;
         private final List<boolean[]> assigned;
         private long parameters;
+        /** The base model every variant starts from (set by the base stage). */
+        private Path initial;
 
         VariantTrainer(ModelConfig modelConfig, Tokenizer tokenizer, Path tokenizerDir, List<boolean[]> assigned) {
             this.modelConfig = modelConfig;
@@ -421,11 +610,11 @@ public final class PanelsExperiment {
             return train(results, name, description, train, eval, seed);
         }
 
-        /** {@link #train} with {@code runSeed} for the initialisation and the data order. */
+        /** {@link #train} with {@code runSeed} for the data order. */
         CausalLM train(Map<String, VariantResult> results, String name, String description,
                        List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed) throws IOException {
             long started = System.nanoTime();
-            CausalLM model = Models.randomInit(modelConfig, runSeed);
+            CausalLM model = HfModels.load(initial);
             parameters = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
             Trainer<TokenizedSequence> trainer = SftTrainer.forSequences(model, generationConfig, tokenizer,
                     tokenizerDir, arguments(name, true, runSeed), train, eval);

@@ -9,6 +9,8 @@ import java.util.Map;
  * @param claim          the claim tested
  * @param budget         the budget (smoke, small, full)
  * @param seed           the seed of data selection, initialisation and training order
+ * @param base           the base stage every variant starts from, and whether it copies from its context
+ * @param dose           the dose-response of loss against the share of the paragraph the panel's plan carries
  * @param model          the model trained in every variant
  * @param data           the data every variant was trained and evaluated on
  * @param training       the optimisation settings every variant shares
@@ -18,7 +20,8 @@ import java.util.Map;
  * @param verdict        the claim checked against the measurements
  * @param runtimeSeconds wall-clock time of the whole experiment
  */
-public record PanelsExperimentResult(String claim, String budget, long seed, ModelSummary model, DataSummary data,
+public record PanelsExperimentResult(String claim, String budget, long seed, BaseSummary base, DoseResponse dose,
+                                     ModelSummary model, DataSummary data,
                                      TrainingSummary training, Map<String, VariantResult> variants,
                                      Map<String, EvalPoint> removedAtTest, Verdict verdict, double runtimeSeconds) {
 
@@ -30,6 +33,56 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Mod
      * @param accuracy share of tokens whose most likely prediction is the target (TRL's mean_token_accuracy)
      */
     public record EvalPoint(long step, double loss, double accuracy) {
+    }
+
+    /**
+     * The base stage ({@link PanelsExperiment}): the model trained from scratch on the training stories' text and copy
+     * rows, and its copying measured on held-out paragraphs written twice.
+     *
+     * @param steps              its optimizer steps
+     * @param copyShare          share of copy rows in its data
+     * @param trainLoss          its mean training loss
+     * @param firstCopyLoss      loss on the first copy of held-out paragraphs (nats per token, first token left out)
+     * @param secondCopyLoss     loss on their second copy (its first token left out)
+     * @param secondCopyAccuracy next-token accuracy on the second copy
+     * @param paragraphs         held-out paragraphs measured
+     * @param cached             read from an earlier run in the output folder
+     * @param seconds            training time (of the run that trained it)
+     */
+    public record BaseSummary(int steps, double copyShare, double trainLoss, double firstCopyLoss,
+                              double secondCopyLoss, double secondCopyAccuracy, int paragraphs, boolean cached,
+                              double seconds) {
+        /** The second copy's loss at most this share of the first's counts as copying. */
+        public static final double COPY_RATIO = 0.5;
+
+        /** Whether the base copies: the second copy's loss is at most {@link #COPY_RATIO} of the first's. */
+        public boolean copies() {
+            return secondCopyLoss <= COPY_RATIO * firstCopyLoss;
+        }
+    }
+
+    /**
+     * One point of the dose-response.
+     *
+     * @param fraction the share of the paragraph's words the plan carries by construction
+     * @param overlap  the measured share of the paragraph's word occurrences found in the plan (at least fraction)
+     * @param loss     the dose writer's held-out loss there
+     * @param accuracy its next-token accuracy
+     */
+    public record DosePoint(double fraction, double overlap, double loss, double accuracy) {
+    }
+
+    /**
+     * Loss against how much of the paragraph the panel carries.
+     *
+     * @param points          the dose writer at each share of the grid
+     * @param builderOverlap  the measured overlap of the builder's own plans with their paragraphs
+     * @param doseOnBuilder   the dose writer on the builder's panels
+     * @param panelOnBuilder  the panel writer (trained on the builder's panels) on them
+     * @param plain           the plain writer (previous paragraph only): the zero point
+     */
+    public record DoseResponse(List<DosePoint> points, double builderOverlap, EvalPoint doseOnBuilder,
+                               EvalPoint panelOnBuilder, EvalPoint plain) {
     }
 
     /**
@@ -106,9 +159,14 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Mod
      * @param plainLossAbove23     whether the plain loss is above 2.3
      * @param plainAccuracyBelow05 whether the plain accuracy is below 0.5
      * @param held                 whether all three hold
+     * @param baseCopies           the fair test's premise: the base copies from its context
+     * @param doseFalling          the dose writer's loss falls at every step of the grid
+     * @param doseLossAtFull       its loss when the plan carries the whole paragraph
+     * @param doseHeld             the fair test: the base copies, the loss falls at every step and ends near zero
      */
     public record Verdict(double panelLoss, double panelAccuracy, double plainLoss, double plainAccuracy,
                           double nearZeroThreshold, boolean panelLossNearZero, boolean plainLossAbove23,
-                          boolean plainAccuracyBelow05, boolean held) {
+                          boolean plainAccuracyBelow05, boolean held, boolean baseCopies, boolean doseFalling,
+                          double doseLossAtFull, boolean doseHeld) {
     }
 }

@@ -23,14 +23,16 @@ class PanelsExperimentTest {
     void smokeRunWritesResultsFiguresAndReport() throws IOException {
         Path out = tmp.resolve("panels");
         assertEquals(0, Main.run("experiment", "panels", "--budget", "smoke", "--output", out.toString()));
-        for (String f : List.of("results.json", "eval_loss.png", "eval_accuracy.png", "ablation.png", "report.md",
-                "runs/panel/model.safetensors", "runs/panel/tokenizer.json", "runs/crlft/metrics.jsonl")) {
+        for (String f : List.of("results.json", "eval_loss.png", "eval_accuracy.png", "ablation.png",
+                "dose_response.png", "report.md", "runs/panel/model.safetensors", "runs/panel/tokenizer.json",
+                "runs/crlft/metrics.jsonl")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
         JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         List<String> variants = new ArrayList<>();
         results.get("variants").fieldNames().forEachRemaining(variants::add);
-        assertEquals(List.of("plain", "plain-reseeded", "panel", "panel-without-plan", "mixed-sft", "crlft"), variants);
+        assertEquals(List.of("plain", "plain-reseeded", "panel", "panel-dose", "panel-without-plan", "mixed-sft",
+                "crlft"), variants);
         for (JsonNode variant : results.get("variants")) {
             JsonNode evaluations = variant.get("evaluations");
             assertEquals(List.of(0L, 8L, 16L), List.of(evaluations.get(0).get("step").asLong(),
@@ -48,6 +50,36 @@ class PanelsExperimentTest {
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Verdict at this scale (budget `smoke`): the claim"), report);
         assertTrue(report.contains("| plan |") && report.contains("Run-to-run spread"), report);
+
+        // the fair test: the base stage's copying and the dose-response
+        JsonNode base = results.get("base");
+        assertEquals(16, base.get("steps").asInt());
+        assertTrue(base.get("first_copy_loss").asDouble() > 0 && base.get("second_copy_loss").asDouble() > 0, base
+                .toString());
+        assertTrue(base.get("paragraphs").asInt() > 0 && !base.get("cached").asBoolean());
+        try (var dirs = Files.list(out)) {
+            assertEquals(1, dirs.filter(d -> d.getFileName().toString().startsWith("base-smoke-seed42-")
+                    && Files.isRegularFile(d.resolve(PanelsExperiment.BASE_SUMMARY_FILE))).count());
+        }
+        JsonNode points = results.get("dose").get("points");
+        assertEquals(3, points.size());
+        assertEquals(0.0, points.get(0).get("overlap").asDouble(), "an empty plan carries nothing");
+        assertEquals(1.0, points.get(2).get("overlap").asDouble(), "the whole paragraph carries all of it");
+        assertTrue(points.get(1).get("overlap").asDouble() >= 0.5, points.toString());
+        double builderOverlap = results.get("dose").get("builder_overlap").asDouble();
+        assertTrue(builderOverlap > 0 && builderOverlap < 1, "the extractive plan carries part of the paragraph: "
+                + builderOverlap);
+        assertEquals(results.get("variants").get("panel-dose").get("evaluations").get(2).get("loss"),
+                results.get("dose").get("dose_on_builder").get("loss"));
+        assertEquals(points.get(2).get("loss").asDouble(), results.get("verdict").get("dose_loss_at_full").asDouble());
+        assertTrue(results.get("verdict").has("dose_held") && results.get("verdict").has("base_copies"));
+        assertTrue(report.contains("## A fair test: a writer that copies, and the dose-response")
+                && report.contains("| 100% of the words | 1.000 |"), report);
+
+        assertEquals(0, Main.run("experiment", "panels", "--budget", "smoke", "--output", out.toString()));
+        JsonNode again = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertTrue(again.get("base").get("cached").asBoolean(), "the base model is read back");
+        assertEquals(base.get("second_copy_loss"), again.get("base").get("second_copy_loss"));
     }
 
     @Test
