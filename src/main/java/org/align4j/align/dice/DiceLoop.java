@@ -6,42 +6,30 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.align4j.InputException;
-import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoLossConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.dpo.PreferenceScorer;
 import org.align4j.data.DataException;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
-import org.align4j.data.Message;
 import org.align4j.data.PreferenceTokenization;
-import org.align4j.data.Text;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
-import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModelWriter;
-import org.align4j.model.HfModels;
-import org.align4j.model.Models;
 import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
-import org.align4j.model.io.AtomicDirectory;
-import org.align4j.train.CheckpointFolders;
 
 /**
  * DICE, self-alignment with DPO implicit rewards (Chen et al. 2025, "Bootstrapping Language Models with DPO Implicit
@@ -60,10 +48,10 @@ import org.align4j.train.CheckpointFolders;
  * Everything goes under {@code output/round_k/<stage>/}: {@code samples.jsonl}, {@code scores.jsonl},
  * {@code pairs.jsonl} (TRL preference format with the scores, rewards and lengths of both responses) and
  * {@code stats.json} (α, the sweep, mean lengths before and after regularisation), {@code train.jsonl} and
- * {@code mix.json}, and the DPO run folder (the model, checkpoints, metrics). Each stage's folder is written
- * atomically ({@link AtomicDirectory}; DPO trains in {@code dpo.run/}, resuming from its latest checkpoint, and that
- * folder is renamed to {@code dpo/} when training ends), and a run skips the stages whose folder exists: a stopped run
- * started again with the same arguments goes on where it stopped. A round whose {@code dpo/} exists is not redone:
+ * {@code mix.json}, and the DPO run folder (the model, checkpoints, metrics). The rounds run on {@link DpoRounds}:
+ * each stage's folder is written atomically (DPO trains in {@code dpo.run/}, resuming from its latest checkpoint, and
+ * that folder is renamed to {@code dpo/} when training ends), and a run skips the stages whose folder exists: a stopped
+ * run started again with the same arguments goes on where it stopped. A round whose {@code dpo/} exists is not redone:
  * its model is loaded as π_{k+1}. {@value #SUMMARY_FILE} lists the rounds.
  *
  * <p>The policy passed to {@link #run} is trained in place: after the run it holds the last round's model.
@@ -76,11 +64,10 @@ public final class DiceLoop {
 
     private final DiceConfig config;
     private final Tokenizer tokenizer;
-    private final HfModelWriter writer;
-    private final Dtype frozenStorage;
+    private final DpoRounds rounds;
 
     /** The stages of a round, in order; each writes the folder of its name. */
-    public enum Stage {
+    public enum Stage implements DpoRounds.Stage {
         SAMPLES("samples"), SCORES("scores"), PAIRS("pairs"), TRAIN_DATA("train_data"), DPO("dpo");
 
         private final String folder;
@@ -89,17 +76,15 @@ public final class DiceLoop {
             this.folder = folder;
         }
 
-        /** The stage's folder under {@code round_k}. */
+        @Override
         public String folder() {
             return folder;
         }
     }
 
-    /** Hears of the run's progress. */
+    /** Hears of the run's progress: stage {@code stage} of round {@code round} finished, or was skipped. */
     @FunctionalInterface
-    public interface Listener {
-        /** Stage {@code stage} of round {@code round} has finished, or was skipped because its folder existed. */
-        void stage(int round, Stage stage, boolean skipped);
+    public interface Listener extends DpoRounds.Listener<Stage> {
     }
 
     /**
@@ -118,20 +103,18 @@ public final class DiceLoop {
      * {@code frozenStorage}, float32 or bfloat16 ({@link ModelReference#frozenCopyOf(CausalLM, Dtype)}).
      */
     public DiceLoop(DiceConfig config, Tokenizer tokenizer, HfModelWriter writer, Dtype frozenStorage) {
-        Models.checkFrozenStorage(frozenStorage);
+        this.rounds = new DpoRounds(config.dpo(), tokenizer, writer, frozenStorage);
         if (tokenizer == null && config.lengthUnit() == DiceConfig.LengthUnit.CHARS) {
             throw new InputException("lengths in characters need a tokenizer to decode the responses; "
                     + "use length unit tokens");
         }
         this.config = config;
         this.tokenizer = tokenizer;
-        this.writer = writer;
-        this.frozenStorage = frozenStorage;
     }
 
     /** The folder of round {@code round} under {@code outputDir}. */
     public static Path roundDirectory(Path outputDir, int round) {
-        return outputDir.resolve("round_" + round);
+        return DpoRounds.roundDirectory(outputDir, round);
     }
 
     /**
@@ -154,40 +137,38 @@ public final class DiceLoop {
         for (Example e : offline) {
             offlinePairs.add(preferenceJson(e));
         }
-        Files.createDirectories(outputDir);
-        List<DiceRound> rounds = new ArrayList<>();
-        CausalLM ref = reference;
-        String stopped = null;
-        for (int round = 1; round <= config.rounds() && stopped == null; round++) {
-            Path dir = roundDirectory(outputDir, round);
-            Path model = dir.resolve(Stage.DPO.folder());
-            CausalLM frozen = ModelReference.frozenCopyOf(policy, frozenStorage).model();
-            if (Files.isDirectory(model)) {
-                for (Stage stage : Stage.values()) {
-                    listener.stage(round, stage, true);
-                }
-                HfModels.loadWeights(policy, model);
-            } else {
-                stopped = runRound(round, dir, policy, ref, frozen, prompts, offlinePairs, listener);
-            }
-            if (stopped == null) {
-                ref = frozen;
-                rounds.add(readRound(round, dir));
-            }
-            writeSummary(outputDir, rounds, stopped);
-        }
-        return new DiceRun(rounds, stopped);
+        DpoRounds.Run<DiceRound> run = rounds.run(policy, reference, config.rounds(), outputDir,
+                List.of(Stage.values()), listener, new DpoRounds.Round<>() {
+                    @Override
+                    public String prepare(int round, Path directory, CausalLM previous) throws IOException {
+                        return runRound(round, directory, policy, previous, prompts, offlinePairs, listener);
+                    }
+
+                    @Override
+                    public DiceRound finish(int round, Path directory) throws IOException {
+                        return readRound(round, directory);
+                    }
+
+                    @Override
+                    public void summarise(List<DiceRound> done, String stopped) throws IOException {
+                        writeSummary(outputDir, done, stopped);
+                    }
+                });
+        return new DiceRun(run.rounds(), run.stopped());
     }
 
-    /** Runs a round's stages; returns why the round cannot train (no pair to train on), or null once it trained. */
-    private String runRound(int round, Path dir, CausalLM policy, CausalLM reference, CausalLM frozenPolicy,
-                          List<DicePrompt> prompts, List<ObjectNode> offline, Listener listener) throws IOException {
-        stage(round, dir, Stage.SAMPLES, listener, out -> writeLines(out.resolve("samples.jsonl"),
+    /**
+     * Runs a round's stages up to the DPO data; returns why the round cannot train (no pair to train on), or null
+     * once its data is written.
+     */
+    private String runRound(int round, Path dir, CausalLM policy, CausalLM reference, List<DicePrompt> prompts,
+                            List<ObjectNode> offline, Listener listener) throws IOException {
+        DpoRounds.stage(round, dir, Stage.SAMPLES, listener, out -> DpoRounds.writeLines(out.resolve("samples.jsonl"),
                 sample(policy, prompts, config.generation(round)).stream().map(DiceLoop::sampleJson).toList()));
-        stage(round, dir, Stage.SCORES, listener, out -> writeLines(out.resolve("scores.jsonl"),
+        DpoRounds.stage(round, dir, Stage.SCORES, listener, out -> DpoRounds.writeLines(out.resolve("scores.jsonl"),
                 score(policy, reference, prompts, readSamples(dir.resolve("samples/samples.jsonl"))).stream()
                         .map(DiceLoop::sampleJson).toList()));
-        stage(round, dir, Stage.PAIRS, listener, out -> writePairs(out, prompts,
+        DpoRounds.stage(round, dir, Stage.PAIRS, listener, out -> writePairs(out, prompts,
                 readSamples(dir.resolve("scores/scores.jsonl"))));
         List<ObjectNode> generated = readPairs(dir.resolve("pairs"));
         if (ExperienceReplay.counts(offline.size(), generated.size(), config.gamma()).generated() == 0) {
@@ -198,35 +179,19 @@ public final class DiceLoop {
                     stats.get("ended_samples").asInt(), stats.get("samples").asInt(),
                     config.generation(round).maxNewTokens(), config.minValidSamples());
         }
-        stage(round, dir, Stage.TRAIN_DATA, listener, out -> writeMix(out, round, generated, offline));
-        trainDpo(dir, policy, frozenPolicy);
-        listener.stage(round, Stage.DPO, false);
+        DpoRounds.stage(round, dir, Stage.TRAIN_DATA, listener, out -> writeMix(out, round, generated, offline));
         return null;
     }
 
-    private static void stage(int round, Path dir, Stage stage, Listener listener, AtomicDirectory.Contents contents)
-            throws IOException {
-        Path target = dir.resolve(stage.folder());
-        if (Files.isDirectory(target)) {
-            listener.stage(round, stage, true);
-            return;
-        }
-        AtomicDirectory.write(target, contents);
-        listener.stage(round, stage, false);
-    }
-
-    /** K samples of every prompt: one generation batch of K copies per prompt, seeded in prompt order. */
+    /** K samples of every prompt ({@link DpoRounds#sample}), decoded when there is a tokenizer. */
     private List<DiceSample> sample(CausalLM policy, List<DicePrompt> prompts, GenerationConfig generation) {
-        Generator generator = new Generator(policy);
-        SplittableRandom seeds = new SplittableRandom(generation.seed());
         int k = config.samplesPerPrompt();
         List<DiceSample> samples = new ArrayList<>(prompts.size() * k);
+        List<int[][]> generated = DpoRounds.sample(policy, prompts.stream().map(DicePrompt::ids).toList(), k,
+                generation);
         for (int p = 0; p < prompts.size(); p++) {
-            int[][] copies = new int[k][];
-            Arrays.fill(copies, prompts.get(p).ids());
-            Generation out = generator.generate(copies, generation.withSeed(seeds.nextLong()));
             for (int s = 0; s < k; s++) {
-                DiceSample sample = DiceSample.generated(p, s, out.completion(s), generation.eosTokenIds());
+                DiceSample sample = DiceSample.generated(p, s, generated.get(p)[s], generation.eosTokenIds());
                 samples.add(tokenizer == null ? sample : sample.withResponse(tokenizer.decode(sample.contentIds(),
                         true)));
             }
@@ -280,7 +245,7 @@ public final class DiceLoop {
         for (DicePair pair : sweep.pairs()) {
             lines.add(LINES.writeValueAsString(pairJson(prompts.get(pair.prompt()), pair, unit)));
         }
-        writeLines(out.resolve("pairs.jsonl"), lines);
+        DpoRounds.writeLines(out.resolve("pairs.jsonl"), lines);
         ObjectNode stats = JSON.createObjectNode();
         stats.put("alpha", sweep.alpha());
         stats.put("length_unit", unit.label());
@@ -306,15 +271,14 @@ public final class DiceLoop {
     }
 
     private static ObjectNode pairJson(DicePrompt prompt, DicePair pair, DiceConfig.LengthUnit unit) {
-        ObjectNode row = LINES.createObjectNode();
+        ObjectNode row;
         if (prompt.text() == null) {
+            row = LINES.createObjectNode();
             row.set("prompt_ids", LINES.valueToTree(prompt.ids()));
             row.set("chosen_ids", LINES.valueToTree(pair.chosen().responseIds()));
             row.set("rejected_ids", LINES.valueToTree(pair.rejected().responseIds()));
         } else {
-            row.set("prompt", textJson(prompt.text()));
-            row.set("chosen", completionJson(prompt.text(), pair.chosen().response()));
-            row.set("rejected", completionJson(prompt.text(), pair.rejected().response()));
+            row = DpoRounds.preferenceRow(prompt.text(), pair.chosen().response(), pair.rejected().response());
         }
         row.put("prompt_index", pair.prompt());
         row.put("chosen_score", pair.chosen().score());
@@ -326,28 +290,15 @@ public final class DiceLoop {
         return row;
     }
 
-    /** A response as the completion of a prompt: a string, or one assistant message after a conversation. */
-    private static JsonNode completionJson(Text prompt, String response) {
-        return prompt instanceof Text.Conversation ? textJson(new Text.Conversation(List.of(new Message("assistant",
-                response)))) : LINES.getNodeFactory().textNode(response);
-    }
-
-    private static JsonNode textJson(Text text) {
-        return switch (text) {
-            case Text.Plain p -> LINES.getNodeFactory().textNode(p.text());
-            case Text.Conversation c -> LINES.valueToTree(c.messages());
-        };
-    }
-
     /** An offline preference pair as a TRL JSON line, its prompt made explicit. */
     private static ObjectNode preferenceJson(Example example) {
         ObjectNode row = LINES.createObjectNode();
         switch (example) {
             case Example.Preference p -> {
                 Example.Preference explicit = PreferenceTokenization.withExplicitPrompt(p);
-                row.set("prompt", textJson(explicit.prompt()));
-                row.set("chosen", textJson(explicit.chosen()));
-                row.set("rejected", textJson(explicit.rejected()));
+                row.set("prompt", DpoRounds.textJson(explicit.prompt()));
+                row.set("chosen", DpoRounds.textJson(explicit.chosen()));
+                row.set("rejected", DpoRounds.textJson(explicit.rejected()));
             }
             case Example.TokenizedPreference t -> {
                 row.set("prompt_ids", LINES.valueToTree(t.promptIds()));
@@ -377,7 +328,7 @@ public final class DiceLoop {
         for (ObjectNode o : mix.offline()) {
             lines.add(LINES.writeValueAsString(o.deepCopy().put("origin", "offline")));
         }
-        writeLines(out.resolve("train.jsonl"), lines);
+        DpoRounds.writeLines(out.resolve("train.jsonl"), lines);
         ObjectNode counts = JSON.createObjectNode();
         counts.put("gamma", config.gamma());
         counts.put("generated_available", generated.size());
@@ -387,23 +338,6 @@ public final class DiceLoop {
         counts.put("offline_taken", mix.offline().size());
         counts.put("offline_short", mix.offlineShort());
         JSON.writeValue(out.resolve("mix.json").toFile(), counts);
-    }
-
-    /**
-     * DPO from π_k (the policy, trained in place) with the frozen copy as reference, in {@code dpo.run/} (resumed
-     * from its latest checkpoint when one exists), renamed to {@code dpo/} at the end.
-     */
-    private void trainDpo(Path dir, CausalLM policy, CausalLM frozenPolicy) throws IOException {
-        Path run = dir.resolve(Stage.DPO.folder() + ".run");
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put("output_dir", run.toString());
-        if (Files.isDirectory(run) && CheckpointFolders.latest(run) != null) {
-            options.put("resume_from_checkpoint", "latest");
-        }
-        DpoConfig dpo = config.dpo().withOptions(options);
-        List<Example> train = JsonlDataset.read(dir.resolve("train_data/train.jsonl"));
-        new DpoTrainer(policy, frozenPolicy, dpo, train, List.of(), tokenizer, writer).train();
-        Files.move(run, dir.resolve(Stage.DPO.folder()), StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static ObjectNode sampleJson(DiceSample s) {
@@ -431,7 +365,7 @@ public final class DiceLoop {
         if (JSON.readTree(pairsDir.resolve("stats.json").toFile()).path("after").path("pairs").asInt() == 0) {
             return List.of();
         }
-        return JsonlDataset.readLines(pairsDir.resolve("pairs.jsonl"), JsonlDataset::object);
+        return DpoRounds.readLines(pairsDir.resolve("pairs.jsonl"));
     }
 
     private static List<DiceSample> readSamples(Path file) {
@@ -446,15 +380,6 @@ public final class DiceLoop {
                     row.has("policy_logps") ? row.get("policy_logps").asDouble() : Double.NaN,
                     row.has("ref_logps") ? row.get("ref_logps").asDouble() : Double.NaN);
         });
-    }
-
-    private static void writeLines(Path file, List<?> rows) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (Object row : rows) {
-                w.write(row instanceof String s ? s : LINES.writeValueAsString(row));
-                w.write('\n');
-            }
-        }
     }
 
     private static DiceRound readRound(int round, Path dir) throws IOException {
@@ -472,11 +397,7 @@ public final class DiceLoop {
     }
 
     private void writeSummary(Path outputDir, List<DiceRound> rounds, String stopped) throws IOException {
-        ObjectNode summary = JSON.createObjectNode();
-        summary.put("rounds_planned", config.rounds());
-        if (stopped != null) {
-            summary.put("stopped", stopped);
-        }
+        ObjectNode summary = DpoRounds.summary(config.rounds(), stopped);
         summary.put("samples_per_prompt", config.samplesPerPrompt());
         summary.put("gamma", config.gamma());
         summary.put("length_unit", config.lengthUnit().label());
@@ -496,9 +417,6 @@ public final class DiceLoop {
             row.put("n_off", r.replay().offline());
             row.put("offline_taken", r.offlineTaken());
         }
-        Path file = outputDir.resolve(SUMMARY_FILE);
-        Path temporary = outputDir.resolve(SUMMARY_FILE + ".tmp");
-        JSON.writeValue(temporary.toFile(), summary);
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DpoRounds.writeSummary(outputDir.resolve(SUMMARY_FILE), summary);
     }
 }
