@@ -99,8 +99,12 @@ public final class ModelPanelBuilder implements PanelBuilder {
                 + " sentences.\n";
     }
 
-    /** The four asked-for fields of a model output, or a {@link DataException}. */
-    static ConditionPanel parse(String output, String source) {
+    /**
+     * The four asked-for fields ({@link PanelField#SUMMARISED}) of a model's output, as this builder reads them: text
+     * before the first {@code "## "} header and sections not asked for are ignored; {@link PanelText#parse} with the
+     * four sections required, and a non-empty plan. Anything else is a {@link DataException} naming {@code source}.
+     */
+    public static ConditionPanel parse(String output, String source) {
         int start = output.startsWith("##") ? 0 : output.indexOf("\n##");
         if (start < 0) {
             throw new DataException(source + ": the output has no '## ' section header");
