@@ -126,7 +126,8 @@ public final class DpoRounds {
      * Runs rounds 1 to {@code rounds}, skipping what exists.
      *
      * @param policy    π_1, trained in place round after round
-     * @param reference what {@link Round#prepare} gets as the previous policy in round 1
+     * @param reference what {@link Round#prepare} gets as the previous policy in round 1 (null when the loop does
+     *                  not use it)
      * @param stages    the stages of a round up to DPO, which is the last (their order for the listener)
      */
     public <S extends Stage, R> Run<R> run(CausalLM policy, CausalLM reference, int rounds, Path outputDir,
