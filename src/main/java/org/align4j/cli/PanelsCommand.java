@@ -3,17 +3,28 @@ package org.align4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.OutputFile;
+import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.panels.PanelEvaluation;
+import org.align4j.align.panels.PanelFeedbackConfig;
+import org.align4j.align.panels.PanelFeedbackLoop;
+import org.align4j.align.panels.PanelFeedbackRun;
+import org.align4j.align.panels.PanelRound;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.ModelPanelBuilder;
 import org.align4j.data.panels.ModelTextCompleter;
@@ -24,18 +35,22 @@ import org.align4j.data.panels.ParagraphPanel;
 import org.align4j.data.panels.Story;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
+import org.align4j.model.HfModelWriter;
 import org.align4j.tokenizer.Tokenizer;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine;
+import org.align4j.train.OptionRecords;
+import org.align4j.train.RunFolder;
+import org.align4j.train.TrainingArguments;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code align4j panels ...}: condition panels (RecurrentGPT-style context) built from raw text. */
 @Command(name = "panels", mixinStandardHelpOptions = true,
         description = "Condition panels (latest paragraph, characters, places, plan, memories) built from raw text.",
-        subcommands = {PanelsCommand.Build.class})
+        subcommands = {PanelsCommand.Build.class, PanelsCommand.Improve.class})
 public final class PanelsCommand implements Runnable {
 
     @Spec
@@ -44,7 +59,8 @@ public final class PanelsCommand implements Runnable {
     /** Without a subcommand there is nothing to run: reports the usage error. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: choose one (build)");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "Missing subcommand: choose one (build, improve)");
     }
 
     /** {@code align4j panels build}: panels and panel training data from a JSONL of texts. */
@@ -167,6 +183,176 @@ public final class PanelsCommand implements Runnable {
                     .withSeed(seed);
             return new ModelPanelBuilder(new ModelTextCompleter(lm, tokenizer, config, chatTemplate), extractive,
                     attempts, fallbackExtractive);
+        }
+    }
+
+    /**
+     * {@code align4j panels improve}: rounds of AI feedback for a panel-builder model ({@link PanelFeedbackLoop}). The
+     * DPO run of each round takes the {@code dpo} command's options (TRL {@code DPOConfig} names as kebab-case flags or
+     * in {@code --config}); {@code --seed} also seeds the sampling and the held-out split.
+     */
+    @Command(name = "improve", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+            modelTransformer = Improve.Flags.class, description = {
+            "RLAIF rounds for a panel builder: the builder samples --num-generations panels (build format: characters,",
+            "places, plan, short-term memory) per paragraph; the writer scores each by its mean log-likelihood per",
+            "token of the true paragraph given the panel minus --copy-penalty x the share of the paragraph's words the",
+            "panel restates; DPO trains the builder on the best and worst panel of each paragraph, against its frozen",
+            "copy. Per round on the held-out texts: the writer's loss with the builder's greedy panels, the win rate",
+            "against round 0, mean log-likelihood and overlap, parse failures.",
+            "Writes output/round_0/eval, output/round_k/{samples,scores,pairs,train_data,dpo,eval} and",
+            "panels_summary.json; a rerun skips the stages that exist."})
+    static final class Improve implements Callable<Integer> {
+        /** The loop's own options as flags, with their defaults. */
+        static final Map<String, Object> DEFAULTS = OptionRecords.toOptions(PanelFeedbackConfig.Options.defaults());
+
+        @Spec
+        private CommandSpec spec;
+
+        @Option(names = "--builder", required = true, paramLabel = "DIR",
+                description = "The panel builder to train (HF folder with its tokenizer).")
+        Path builder;
+        @Option(names = "--writer", required = true, paramLabel = "DIR",
+                description = "The writer whose likelihood is the feedback (HF folder, same tokenizer).")
+        Path writer;
+        @Option(names = "--input", required = true, paramLabel = "FILE",
+                description = "JSONL of texts as panels build reads them: {\"paragraphs\": [...]} or {\"text\"}.")
+        Path input;
+        @Option(names = {"--output", "--output-dir"}, required = true, paramLabel = "DIR", description = "Run folder.")
+        Path output;
+        @Option(names = "--test-size", defaultValue = "0.2", paramLabel = "SHARE", description = "Share of the texts"
+                + " held out for evaluation (at least one), drawn with --seed (default ${DEFAULT-VALUE}).")
+        double testSize;
+        @Option(names = "--paragraph-words", defaultValue = "0", paramLabel = "N", description = "Merge consecutive"
+                + " paragraphs into paragraphs of at most N words first (default ${DEFAULT-VALUE}: keep them).")
+        int paragraphWords;
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON file of the loop's and"
+                + " DPOConfig's options (snake_case names); flags override it.")
+        Path config;
+
+        @Mixin
+        private SaveDtypeOption saveDtype;
+
+        @Mixin
+        private TorchDtypeOption torchDtype;
+
+        /** Adds the loop's own options and the DPO options as flags. */
+        public static final class Flags implements CommandLine.IModelTransformer {
+            @Override
+            public CommandSpec transform(CommandSpec commandSpec) {
+                new DpoCommand.Flags().transform(commandSpec);
+                ConfigFlags.add(commandSpec, DEFAULTS, ConfigFlags.booleanOptions(PanelFeedbackConfig.Options.class));
+                return commandSpec;
+            }
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            Map<String, Object> dpoFromFile = new LinkedHashMap<>(config != null ? TrainingArguments.readOptions(config)
+                    : Map.of());
+            Map<String, Object> ownFromFile = TrainingOptions.take(dpoFromFile, DEFAULTS.keySet());
+            String fileSource = config != null ? config.toString() : "options";
+            PanelFeedbackConfig.Options options = OptionRecords.merge(OptionRecords.merge(
+                    PanelFeedbackConfig.Options.defaults(), ownFromFile, PanelFeedbackConfig.Options.class, fileSource),
+                    ConfigFlags.given(spec, DEFAULTS.keySet()), PanelFeedbackConfig.Options.class,
+                    OptionRecords.COMMAND_LINE);
+            DpoConfig dpo = DpoConfig.fromOptions(dpoFromFile, fileSource, DpoConfig.defaults());
+            dpo = DpoConfig.fromOptions(ConfigFlags.given(spec, DpoCommand.FLAG_OPTIONS), OptionRecords.COMMAND_LINE,
+                    dpo);
+            if (!(testSize > 0 && testSize < 1)) {
+                throw new InputException("--test-size must be in (0, 1), got " + testSize);
+            }
+            Tokenizer tokenizer = sharedTokenizer(builder, writer);
+            List<Story> stories = new ArrayList<>();
+            for (Story s : Story.read(input)) {
+                stories.add(s.regrouped(paragraphWords));
+            }
+            List<List<Story>> split = split(stories, testSize, dpo.training().seed(), input);
+            ExtractivePanelBuilder extractive = new ExtractivePanelBuilder(PanelSizes.defaults());
+            List<ParagraphPanel> train = panels(split.get(0), extractive);
+            List<ParagraphPanel> heldOut = panels(split.get(1), extractive);
+            CausalLM builderModel = saveDtype.load(builder);
+            CausalLM writerModel = torchDtype.loadFrozen(writer);
+            PanelFeedbackConfig loopConfig = PanelFeedbackConfig.of(options, dpo,
+                    GenerationConfig.load(builder, builderModel.config()));
+            Files.createDirectories(output);
+            Map<String, Object> resolved = new LinkedHashMap<>(dpo.toOptions());
+            resolved.putAll(OptionRecords.toOptions(options));
+            new RunFolder(output).replace(PanelFeedbackConfig.FILE_NAME,
+                    file -> Files.writeString(file, OptionRecords.toJson(resolved)));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "panels improve: %d training paragraphs of %d texts, %d held-out paragraphs of %d"
+                    + " texts%n", train.size(), split.get(0).size(), heldOut.size(), split.get(1).size());
+            PanelFeedbackLoop loop = new PanelFeedbackLoop(loopConfig, tokenizer, HfModelWriter.of(builder, builder),
+                    torchDtype.storage(builder));
+            PanelFeedbackRun run = loop.run(builderModel, writerModel, train, heldOut, output,
+                    (round, stage, skipped) -> {
+                        out.printf(Locale.ROOT, "panels improve: round %d %s %s%n", round, stage.folder(),
+                                skipped ? "skipped (exists)" : "done");
+                        out.flush();
+                    });
+            for (PanelRound r : run.rounds()) {
+                PanelEvaluation e = r.heldOut();
+                out.printf(Locale.ROOT, "panels improve: round %d: %sheld-out loss %.4f, mean log-likelihood %.4f,"
+                                + " overlap %.3f, score %.4f, win rate vs round 0 %.3f, parse failures %d/%d%s%n",
+                        r.round(), r.round() == 0 ? "" : String.format(Locale.ROOT, "%d pairs from %d of %d valid "
+                                + "candidates; ", r.pairs(), r.validCandidates(), r.candidates()), e.heldOutLoss(),
+                        e.meanLogLikelihood(), e.meanOverlap(), e.meanScore(), e.winRate(), e.parseFailures(),
+                        e.paragraphs(), r.model() == null ? "" : "; model " + r.model());
+            }
+            out.printf(Locale.ROOT, "panels improve: wrote %s%n", output.resolve(PanelFeedbackLoop.SUMMARY_FILE));
+            out.flush();
+            if (run.stopped() != null) {
+                throw new InputException(run.stopped());
+            }
+            return 0;
+        }
+
+        /** The tokenizer both models' folders hold; a missing or different one is bad input. */
+        private static Tokenizer sharedTokenizer(Path builder, Path writer) {
+            for (Path dir : List.of(builder, writer)) {
+                if (!Files.isRegularFile(dir.resolve(Tokenizer.TOKENIZER_FILE))) {
+                    throw new InputException(dir + ": no " + Tokenizer.TOKENIZER_FILE + ": panels improve needs the"
+                            + " tokenizer the builder and the writer share in both model folders");
+                }
+            }
+            Tokenizer b = Tokenizer.load(builder);
+            Tokenizer w = Tokenizer.load(writer);
+            String difference = null;
+            if (b.vocabSize() != w.vocabSize()) {
+                difference = b.vocabSize() + " and " + w.vocabSize() + " tokens";
+            } else if (!b.eosToken().equals(w.eosToken())) {
+                difference = "eos tokens " + b.eosToken().orElse("none") + " and " + w.eosToken().orElse("none");
+            } else {
+                for (int id = 0; id < b.vocabSize() && difference == null; id++) {
+                    if (!b.token(id).equals(w.token(id))) {
+                        difference = "token " + id + " is '" + b.token(id) + "' and '" + w.token(id) + "'";
+                    }
+                }
+            }
+            if (difference != null) {
+                throw new InputException("--builder " + builder + " and --writer " + writer + " have different "
+                        + "tokenizers (" + difference + "): the writer reads the builder's panels in its ids; give "
+                        + "both the same tokenizer");
+            }
+            return b;
+        }
+
+        /** Training and held-out texts: a seeded shuffle, the first round(n × share) (at least one) held out. */
+        private static List<List<Story>> split(List<Story> stories, double share, long seed, Path input) {
+            if (stories.size() < 2) {
+                throw new InputException(input + ": panels improve needs at least two texts (one to train on, one"
+                        + " held out), got " + stories.size());
+            }
+            List<Story> shuffled = new ArrayList<>(stories);
+            Collections.shuffle(shuffled, new Random(seed));
+            int held = Math.clamp(Math.round(stories.size() * share), 1, stories.size() - 1);
+            return List.of(shuffled.subList(held, shuffled.size()), shuffled.subList(0, held));
+        }
+
+        private static List<ParagraphPanel> panels(List<Story> stories, ExtractivePanelBuilder extractive) {
+            List<ParagraphPanel> panels = new ArrayList<>();
+            stories.forEach(s -> panels.addAll(extractive.build(s)));
+            return panels;
         }
     }
 }
