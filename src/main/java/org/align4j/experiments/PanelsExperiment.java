@@ -33,11 +33,11 @@ import org.align4j.data.TokenizedSequence;
 import org.align4j.data.panels.ConditionPanel;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.PanelField;
+import org.align4j.data.panels.PanelOverlap;
 import org.align4j.data.panels.PanelSizes;
 import org.align4j.data.panels.PanelTask;
 import org.align4j.data.panels.ParagraphPanel;
 import org.align4j.data.panels.Story;
-import org.align4j.data.panels.WordOverlap;
 import org.align4j.experiments.PanelsExperimentResult.BaseSummary;
 import org.align4j.experiments.PanelsExperimentResult.DosePoint;
 import org.align4j.experiments.PanelsExperimentResult.DoseResponse;
@@ -398,7 +398,8 @@ public final class PanelsExperiment {
     /**
      * The dose-response: a writer trained from the base on panels whose plan is a random in-order share f of the
      * paragraph's words (f drawn from the dose grid per example; the other fields the builder's), evaluated on the
-     * held-out paragraphs at every f of the grid, and on the builder's own panels.
+     * held-out paragraphs at every f of the grid, and on the builder's own panels; overlaps are
+     * {@link PanelOverlap#of}.
      */
     private DoseResponse doseResponse(List<ParagraphPanel> train, List<ParagraphPanel> eval, SftTokenization sft,
                                       VariantTrainer trainer, Map<String, VariantResult> variants,
@@ -418,14 +419,14 @@ public final class PanelsExperiment {
             double overlap = 0;
             for (int e = 0; e < eval.size(); e++) {
                 rows.add(sequence(sft, writing(eval.get(e), panels.get(e))));
-                overlap += WordOverlap.share(eval.get(e).paragraph(), panels.get(e).plan());
+                overlap += PanelOverlap.of(eval.get(e).paragraph(), panels.get(e));
             }
             EvalPoint point = trainer.evaluate(doseModel, DOSE + "/" + f, rows);
             points.add(new DosePoint(f, overlap / eval.size(), point.loss(), point.accuracy()));
-            log.printf(Locale.ROOT, "dose %.2f (plan overlap %.3f): eval loss %.3f, accuracy %.3f%n", f,
+            log.printf(Locale.ROOT, "dose %.2f (panel overlap %.3f): eval loss %.3f, accuracy %.3f%n", f,
                     overlap / eval.size(), point.loss(), point.accuracy());
         }
-        double builderOverlap = eval.stream().mapToDouble(p -> WordOverlap.share(p.paragraph(), p.panel().plan()))
+        double builderOverlap = eval.stream().mapToDouble(p -> PanelOverlap.of(p.paragraph(), p.panel()))
                 .average().orElse(0);
         return new DoseResponse(points, builderOverlap, variants.get(DOSE).last(), variants.get("panel").last(),
                 variants.get("plain").last());
@@ -434,7 +435,7 @@ public final class PanelsExperiment {
     /** {@code p}'s panel with the plan replaced by a random in-order share {@code fraction} of its paragraph's words. */
     private static ConditionPanel dosePanel(ParagraphPanel p, double fraction, SplittableRandom random) {
         ConditionPanel plan = new ConditionPanel(List.of(), List.of(), List.of(),
-                WordOverlap.subsequence(p.paragraph(), fraction, random), "", List.of());
+                PanelOverlap.subsequence(p.paragraph(), fraction, random), "", List.of());
         return p.panel().replacing(Set.of(PanelField.PLAN), plan);
     }
 

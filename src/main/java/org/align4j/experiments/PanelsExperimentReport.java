@@ -99,7 +99,7 @@ public final class PanelsExperimentReport {
     private static XYChart doseResponse(PanelsExperimentResult.DoseResponse dose) {
         XYChart chart = new XYChartBuilder().width(900).height(560)
                 .title("Held-out loss and accuracy against the paragraph's share in the plan")
-                .xAxisTitle("plan overlap with the paragraph (share of its words)").yAxisTitle("eval loss").build();
+                .xAxisTitle("panel overlap with the paragraph (share of its words)").yAxisTitle("eval loss").build();
         double[] overlap = dose.points().stream().mapToDouble(PanelsExperimentResult.DosePoint::overlap).toArray();
         chart.addSeries("loss (dose writer)", overlap, dose.points().stream()
                 .mapToDouble(PanelsExperimentResult.DosePoint::loss).toArray());
@@ -143,7 +143,9 @@ public final class PanelsExperimentReport {
                 + " paragraph's words (nothing at f = 0, the paragraph itself at f = 1); the dose writer"
                 + " (`panel-dose`) is trained from the base on them with f drawn per example from the grid, then"
                 + " evaluated on the held-out paragraphs at each f. Overlap = the share of the paragraph's word"
-                + " occurrences whose word is in the plan, measured the same way for the builder's plans.\n\n");
+                + " occurrences whose word is in the panel's written fields (plan, short-term memory, character and"
+                + " place descriptions), measured the same way for the builder's panels; at f = 0 it is what the"
+                + " builder's other fields restate.\n\n");
         md.append("| plan carries | measured overlap | eval loss | accuracy |\n|---|---:|---:|---:|\n");
         md.append(String.format(Locale.ROOT, "| no panel (`plain`, previous paragraph only) | 0 | %.3f | %.3f |\n",
                 dose.plain().loss(), dose.plain().accuracy()));
@@ -151,8 +153,8 @@ public final class PanelsExperimentReport {
             md.append(String.format(Locale.ROOT, "| %.0f%% of the words | %.3f | %.3f | %.3f |\n", 100 * p.fraction(),
                     p.overlap(), p.loss(), p.accuracy()));
         }
-        md.append(String.format(Locale.ROOT, "| the extractive builder's plan, `panel` writer | %.3f | %.3f | %.3f |\n"
-                        + "| the extractive builder's plan, dose writer | %.3f | %.3f | %.3f |\n\n", dose.builderOverlap(),
+        md.append(String.format(Locale.ROOT, "| the extractive builder's panel, `panel` writer | %.3f | %.3f | %.3f |\n"
+                        + "| the extractive builder's panel, dose writer | %.3f | %.3f | %.3f |\n\n", dose.builderOverlap(),
                 dose.panelOnBuilder().loss(), dose.panelOnBuilder().accuracy(), dose.builderOverlap(),
                 dose.doseOnBuilder().loss(), dose.doseOnBuilder().accuracy()));
         md.append("Figure: `dose_response.png`. The builder's panels sit on the curve at their measured overlap: that"

@@ -65,7 +65,9 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
      * One point of the dose-response.
      *
      * @param fraction the share of the paragraph's words the plan carries by construction
-     * @param overlap  the measured share of the paragraph's word occurrences found in the plan (at least fraction)
+     * @param overlap  the measured overlap of the panel with the paragraph ({@link
+     *                 org.align4j.data.panels.PanelOverlap#of}: its written fields, plan and memory among them; at
+     *                 least fraction)
      * @param loss     the dose writer's held-out loss there
      * @param accuracy its next-token accuracy
      */
@@ -76,7 +78,7 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
      * Loss against how much of the paragraph the panel carries.
      *
      * @param points          the dose writer at each share of the grid
-     * @param builderOverlap  the measured overlap of the builder's own plans with their paragraphs
+     * @param builderOverlap  the measured overlap of the builder's own panels with their paragraphs
      * @param doseOnBuilder   the dose writer on the builder's panels
      * @param panelOnBuilder  the panel writer (trained on the builder's panels) on them
      * @param plain           the plain writer (previous paragraph only): the zero point

@@ -1,9 +1,11 @@
 package org.align4j.data.panels;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * How much of a paragraph the written fields of its panel copy: the share of the paragraph's word tokens that appear
@@ -33,6 +35,30 @@ public final class PanelOverlap {
             copied += written.contains(normal(w)) ? 1 : 0;
         }
         return copied / (double) words.size();
+    }
+
+    /**
+     * round({@code fraction} × n) of the n whitespace-separated pieces of {@code paragraph}, drawn without replacement
+     * and kept in their order, joined by spaces: a text that restates that share of the paragraph by construction
+     * (the whole paragraph at 1, "" at 0); the panels experiment puts it in the plan to dose a panel.
+     */
+    public static String subsequence(String paragraph, double fraction, SplittableRandom random) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("fraction must be in [0, 1], got " + fraction);
+        }
+        String[] pieces = paragraph.strip().split("\\s+");
+        if (pieces.length == 1 && pieces[0].isEmpty()) {
+            return "";
+        }
+        int keep = (int) Math.round(fraction * pieces.length);
+        List<String> out = new ArrayList<>(keep);
+        for (int i = 0; i < pieces.length && out.size() < keep; i++) {
+            // selection sampling (Knuth's Algorithm S): piece i is kept with probability (keep - kept) / (n - i)
+            if (random.nextInt(pieces.length - i) < keep - out.size()) {
+                out.add(pieces[i]);
+            }
+        }
+        return String.join(" ", out);
     }
 
     private static void addWords(Set<String> into, String text) {
