@@ -20,6 +20,12 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.align4j.OutputFile;
+import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.panels.PanelEvaluation;
+import org.align4j.align.panels.PanelFeedbackConfig;
+import org.align4j.align.panels.PanelFeedbackLoop;
+import org.align4j.align.panels.PanelFeedbackRun;
+import org.align4j.align.panels.PanelRound;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
 import org.align4j.align.sft.EmbeddedSftRecipe;
@@ -42,9 +48,13 @@ import org.align4j.experiments.PanelsExperimentResult.BaseSummary;
 import org.align4j.experiments.PanelsExperimentResult.DosePoint;
 import org.align4j.experiments.PanelsExperimentResult.DoseResponse;
 import org.align4j.experiments.PanelsExperimentResult.EvalPoint;
+import org.align4j.experiments.PanelsExperimentResult.FeedbackArm;
+import org.align4j.experiments.PanelsExperimentResult.FeedbackRound;
 import org.align4j.experiments.PanelsExperimentResult.VariantResult;
 import org.align4j.model.CausalLM;
 import org.align4j.model.EmbeddedModel;
+import org.align4j.model.GenerationConfig;
+import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
@@ -111,6 +121,10 @@ public final class PanelsExperiment {
     private static final int HELD_OUT_EVERY = 10;
     private static final int BASE_STEPS_SMALL = 600;
     private static final List<Double> DOSE_GRID = List.of(0.0, 0.25, 0.5, 0.75, 1.0);
+    /** Without a penalty, and one under which a verbatim copy of the paragraph costs 2 nats per token. */
+    private static final List<Double> COPY_PENALTIES = List.of(0.0, 2.0);
+    /** The variant that learns to build panels. */
+    static final String BUILDER = "builder";
     private static final int MIN_PARAGRAPH_WORDS = 8;
     /** Tokens left free under max_length for C-RLFT's role prefixes, so that no variant truncates a paragraph. */
     private static final int PREFIX_ALLOWANCE = 16;
@@ -135,11 +149,12 @@ public final class PanelsExperiment {
      *                           {@value #BASE_SEQ} tokens a step)
      * @param copyShare          share of the base stage's rows that are copy rows (a paragraph twice)
      * @param doseGrid           the shares of the paragraph the dose panels' plan carries, from 0 to 1
+     * @param feedback           the panel builder and its AI-feedback rounds
      */
     public record Settings(ExperimentBudget budget, ObjectNode modelConfig, int paragraphWords, int maxLength, int trainExamples,
                            int evalExamples, int steps, int batchSize, double learningRate, int evaluations,
                            List<PanelField> retrainedAblations, double expertFraction, int baseSteps, double copyShare,
-                           List<Double> doseGrid) {
+                           List<Double> doseGrid, Feedback feedback) {
         /** Checks that the evaluations divide the steps, and the shares. */
         public Settings {
             if (evaluations < 1 || steps % evaluations != 0) {
@@ -168,12 +183,34 @@ public final class PanelsExperiment {
                 case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
                         .put("num_hidden_layers", 2).put("num_attention_heads", 2).put("num_key_value_heads", 1)
                         .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3,
-                        16, 0.5, List.of(0.0, 0.5, 1.0));
+                        16, 0.5, List.of(0.0, 0.5, 1.0), new Feedback(8, 4, 1, 4, 48, COPY_PENALTIES, 2e-4));
                 case SMALL -> new Settings(budget, embedded, 40, 512, 960, 64, 120, 8, 3e-3, 4, List.of(), 1.0 / 3,
-                        BASE_STEPS_SMALL, 0.5, DOSE_GRID);
+                        BASE_STEPS_SMALL, 0.5, DOSE_GRID, new Feedback(64, 32, 2, 4, 160, COPY_PENALTIES, 2e-4));
                 case FULL -> new Settings(budget, embedded, 40, 512, Integer.MAX_VALUE, 512, 2000, 16, 3e-3, 10,
-                        List.of(PanelField.values()), 1.0 / 3, 4 * BASE_STEPS_SMALL, 0.5, DOSE_GRID);
+                        List.of(PanelField.values()), 1.0 / 3, 4 * BASE_STEPS_SMALL, 0.5, DOSE_GRID,
+                        new Feedback(512, 128, 3, 8, 256, COPY_PENALTIES, 2e-4));
             };
+        }
+    }
+
+    /**
+     * The panel builder (the base fine-tuned on {@link PanelTask#BUILD} examples of the training paragraphs, as long as
+     * every variant) and its AI-feedback rounds ({@link PanelFeedbackLoop}, with the {@code panel} writer as the judge),
+     * one run per copy penalty from the same builder.
+     *
+     * @param paragraphs     training paragraphs the rounds sample candidates for (the first of the training ones)
+     * @param heldOut        held-out paragraphs each round is evaluated on
+     * @param rounds         rounds of sampling, scoring and DPO
+     * @param numGenerations candidate panels per paragraph
+     * @param maxNewTokens   longest candidate; one without eos by then is dropped
+     * @param copyPenalties  the copy penalties λ run (score = mean log-likelihood per token − λ × overlap)
+     * @param learningRate   DPO's learning rate in the rounds (constant, β 0.1, one pass over the pairs)
+     */
+    public record Feedback(int paragraphs, int heldOut, int rounds, int numGenerations, int maxNewTokens,
+                           List<Double> copyPenalties, double learningRate) {
+        /** Copies the penalties. */
+        public Feedback {
+            copyPenalties = List.copyOf(copyPenalties);
         }
     }
 
@@ -260,6 +297,8 @@ public final class PanelsExperiment {
                 map(eval, p -> crlft.tokenize(new ConditionedExample(FULL, writing(p, p.panel())),
                         settings.maxLength())));
 
+        List<FeedbackArm> feedback = feedback(train, eval, sft, trainer, variants, panelModel);
+
         double completionTokens = assigned.stream().mapToInt(m -> m.length).average().orElse(0);
         double assignedShare = assigned.stream().mapToLong(PanelsExperiment::count).sum()
                 / (double) assigned.stream().mapToInt(m -> m.length).sum();
@@ -272,7 +311,8 @@ public final class PanelsExperiment {
                         settings.expertFraction(), crlftConfig.conditionWeights()),
                 new PanelsExperimentResult.TrainingSummary(settings.steps(), settings.batchSize(),
                         settings.learningRate(), settings.evaluations()),
-                variants, removedAtTest, verdict(variants.get("plain").last(), variants.get("panel").last(), base, dose),
+                variants, removedAtTest, feedback,
+                verdict(variants.get("plain").last(), variants.get("panel").last(), base, dose, feedback),
                 (System.nanoTime() - started) / 1e9);
         OutputFile.writeString(output.resolve("results.json"), JSON.writeValueAsString(result));
         PanelsExperimentReport.write(result, output);
@@ -281,10 +321,11 @@ public final class PanelsExperiment {
 
     /**
      * The claim as stated (the builder's panels against plain text), and the fair test: the base copies, and the dose
-     * writer's loss falls at every step of the dose grid to at most {@value #NEAR_ZERO_LOSS} at the top.
+     * writer's loss falls at every step of the dose grid to at most {@value #NEAR_ZERO_LOSS} at the top. Claim 2: the
+     * builder learned to build panels when at least half of its held-out panels parse (round 0 of the feedback).
      */
     static PanelsExperimentResult.Verdict verdict(EvalPoint plain, EvalPoint panel, BaseSummary base,
-                                                  DoseResponse dose) {
+                                                  DoseResponse dose, List<FeedbackArm> feedback) {
         boolean nearZero = panel.loss() <= NEAR_ZERO_LOSS;
         boolean above = plain.loss() > 2.3;
         boolean below = plain.accuracy() < 0.5;
@@ -293,9 +334,10 @@ public final class PanelsExperiment {
             falling &= dose.points().get(i).loss() < dose.points().get(i - 1).loss();
         }
         double top = dose.points().getLast().loss();
+        double parsed = 1 - feedback.getFirst().rounds().getFirst().heldOut().parseFailureShare();
         return new PanelsExperimentResult.Verdict(panel.loss(), panel.accuracy(), plain.loss(), plain.accuracy(),
                 NEAR_ZERO_LOSS, nearZero, above, below, nearZero && above && below, base.copies(), falling, top,
-                base.copies() && falling && top <= NEAR_ZERO_LOSS);
+                base.copies() && falling && top <= NEAR_ZERO_LOSS, parsed, parsed >= 0.5);
     }
 
     /**
@@ -430,6 +472,59 @@ public final class PanelsExperiment {
                 .average().orElse(0);
         return new DoseResponse(points, builderOverlap, variants.get(DOSE).last(), variants.get("panel").last(),
                 variants.get("plain").last());
+    }
+
+    /**
+     * The builder variant, then one {@link PanelFeedbackLoop} run per copy penalty from it, judged by the
+     * {@code panel} writer, in {@code output/feedback/} (rewritten by every run: its models are this run's).
+     */
+    private List<FeedbackArm> feedback(List<ParagraphPanel> train, List<ParagraphPanel> eval, SftTokenization sft,
+                                       VariantTrainer trainer, Map<String, VariantResult> variants,
+                                       CausalLM writer) throws IOException {
+        Feedback f = settings.feedback();
+        int context = PanelFeedbackConfig.Options.defaults().contextParagraphs();
+        Function<ParagraphPanel, TokenizedSequence> build = p -> sequence(sft,
+                PanelTask.BUILD.example(p, context, FULL).toExample());
+        trainer.train(variants, BUILDER, "paragraphs -> panel (characters, places, plan, short-term memory): the"
+                + " builder", map(train, build), map(eval, build), seed, false);
+        Path builderDir = output.resolve("runs").resolve(BUILDER);
+        Path root = output.resolve("feedback");
+        AtomicDirectory.deleteRecursively(root);
+        int eos = trainer.tokenizer.eosTokenId().orElseThrow();
+        List<ParagraphPanel> rlTrain = train.subList(0, Math.min(f.paragraphs(), train.size()));
+        List<ParagraphPanel> rlHeldOut = eval.subList(0, Math.min(f.heldOut(), eval.size()));
+        List<FeedbackArm> arms = new ArrayList<>();
+        for (double lambda : f.copyPenalties()) {
+            DpoConfig dpo = DpoConfig.defaults().withOptions(Map.ofEntries(Map.entry("beta", 0.1),
+                    Map.entry("learning_rate", f.learningRate()), Map.entry("lr_scheduler_type", "constant"),
+                    Map.entry("num_train_epochs", 1.0), Map.entry("per_device_train_batch_size", settings.batchSize()),
+                    Map.entry("save_strategy", "no"), Map.entry("seed", seed), Map.entry("max_length",
+                            settings.maxLength()), Map.entry("disable_tqdm", !progressBars),
+                    Map.entry("plot_loss", false)));
+            PanelFeedbackConfig config = new PanelFeedbackConfig(f.rounds(), f.numGenerations(), lambda,
+                    new GenerationConfig(f.maxNewTokens(), true, 1.0, 0, 1.0, List.of(eos), eos, seed + 11),
+                    context, 8, dpo);
+            long started = System.nanoTime();
+            PanelFeedbackRun run = new PanelFeedbackLoop(config, trainer.tokenizer,
+                    new HfModelWriter(trainer.generationConfig, trainer.tokenizerDir)).run(HfModels.load(builderDir),
+                    writer, rlTrain, rlHeldOut, root.resolve(String.format(Locale.ROOT, "copy-penalty-%s", lambda)),
+                    (round, stage, skipped) -> { });
+            List<FeedbackRound> rounds = new ArrayList<>();
+            for (PanelRound r : run.rounds()) {
+                rounds.add(new FeedbackRound(r.round(), r.candidates(), r.validCandidates(), r.pairs(), r.heldOut()));
+                PanelEvaluation e = r.heldOut();
+                log.printf(Locale.ROOT, "feedback (copy penalty %s) round %d: %d of %d candidates valid, %d pairs;"
+                                + " held-out writer loss %.3f, log-likelihood %.3f, overlap %.3f, win rate vs round 0"
+                                + " %.3f, %d of %d panels unparsed%n", lambda, r.round(), r.validCandidates(),
+                        r.candidates(), r.pairs(), e.heldOutLoss(), e.meanLogLikelihood(), e.meanOverlap(),
+                        e.winRate(), e.parseFailures(), e.paragraphs());
+            }
+            if (run.stopped() != null) {
+                log.println("feedback (copy penalty " + lambda + "): stopped: " + run.stopped());
+            }
+            arms.add(new FeedbackArm(lambda, rounds, run.stopped(), (System.nanoTime() - started) / 1e9));
+        }
+        return arms;
     }
 
     /** {@code p}'s panel with the plan replaced by a random in-order share {@code fraction} of its paragraph's words. */
@@ -614,6 +709,16 @@ public final class PanelsExperiment {
         /** {@link #train} with {@code runSeed} for the data order. */
         CausalLM train(Map<String, VariantResult> results, String name, String description,
                        List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed) throws IOException {
+            return train(results, name, description, train, eval, runSeed, true);
+        }
+
+        /**
+         * {@link #train} with {@code runSeed} for the data order; {@code writing}: the held-out sequences are the
+         * paragraphs' (in the order of {@code assigned}), whose loss is split into assigned and other tokens.
+         */
+        CausalLM train(Map<String, VariantResult> results, String name, String description,
+                       List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed, boolean writing)
+                throws IOException {
             long started = System.nanoTime();
             CausalLM model = HfModels.load(initial);
             parameters = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
@@ -632,16 +737,18 @@ public final class PanelsExperiment {
                 }
             }
             double prompt = eval.stream().mapToInt(s -> s.length() - s.targetCount()).average().orElse(0);
-            EvalPoint assignedTokens = evaluate(model, name + "/assigned-tokens", restricted(eval, true));
-            EvalPoint otherTokens = evaluate(model, name + "/other-tokens", restricted(eval, false));
+            EvalPoint assignedTokens = writing ? evaluate(model, name + "/assigned-tokens", restricted(eval, true))
+                    : null;
+            EvalPoint otherTokens = writing ? evaluate(model, name + "/other-tokens", restricted(eval, false)) : null;
             VariantResult result = new VariantResult(description, evaluations, trainLoss,
                     trainer.state().numInputTokensSeen(), (System.nanoTime() - started) / 1e9, prompt, assignedTokens,
                     otherTokens);
             results.put(name, result);
-            log.printf(Locale.ROOT, "%-20s eval loss %.3f -> %.3f, accuracy %.3f -> %.3f, train loss %.3f; loss on"
-                            + " assigned tokens %.3f, others %.3f (%.0f s)%n", name, evaluations.getFirst().loss(),
-                    result.last().loss(), evaluations.getFirst().accuracy(), result.last().accuracy(), trainLoss,
-                    assignedTokens.loss(), otherTokens.loss(), result.runtimeSeconds());
+            log.printf(Locale.ROOT, "%-20s eval loss %.3f -> %.3f, accuracy %.3f -> %.3f, train loss %.3f%s (%.0f s)%n",
+                    name, evaluations.getFirst().loss(), result.last().loss(), evaluations.getFirst().accuracy(),
+                    result.last().accuracy(), trainLoss, writing ? String.format(Locale.ROOT, "; loss on assigned"
+                            + " tokens %.3f, others %.3f", assignedTokens.loss(), otherTokens.loss()) : "",
+                    result.runtimeSeconds());
             return model;
         }
 

@@ -17,13 +17,15 @@ import java.util.Map;
  * @param variants       each trained variant by name: plain, plain-reseeded, panel, panel-without-FIELD, mixed-sft,
  *                       crlft
  * @param removedAtTest  the panel model evaluated on held-out panels with one field removed, by field name
+ * @param feedback       the builder's AI-feedback rounds, one run per copy penalty
  * @param verdict        the claim checked against the measurements
  * @param runtimeSeconds wall-clock time of the whole experiment
  */
 public record PanelsExperimentResult(String claim, String budget, long seed, BaseSummary base, DoseResponse dose,
                                      ModelSummary model, DataSummary data,
                                      TrainingSummary training, Map<String, VariantResult> variants,
-                                     Map<String, EvalPoint> removedAtTest, Verdict verdict, double runtimeSeconds) {
+                                     Map<String, EvalPoint> removedAtTest, List<FeedbackArm> feedback,
+                                     Verdict verdict, double runtimeSeconds) {
 
     /**
      * One evaluation on the held-out paragraphs (completion tokens only).
@@ -88,6 +90,43 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
     }
 
     /**
+     * One round of panel feedback ({@link org.align4j.align.panels.PanelRound} without its folders).
+     *
+     * @param round           the round (0: the builder before any feedback)
+     * @param candidates      candidate panels sampled
+     * @param validCandidates candidates that ended and parsed
+     * @param pairs           preference pairs trained on
+     * @param heldOut         the round's builder on the held-out paragraphs, read by the writer
+     */
+    public record FeedbackRound(int round, int candidates, int validCandidates, int pairs,
+                                org.align4j.align.panels.PanelEvaluation heldOut) {
+    }
+
+    /**
+     * The feedback rounds under one copy penalty.
+     *
+     * @param copyPenalty    λ
+     * @param rounds         round 0 and the rounds completed
+     * @param stopped        why the run stopped before its planned rounds (a round without a pair), or null
+     * @param runtimeSeconds wall-clock time of its rounds
+     */
+    public record FeedbackArm(double copyPenalty, List<FeedbackRound> rounds, String stopped, double runtimeSeconds) {
+        /** The last round completed. */
+        public FeedbackRound last() {
+            return rounds.getLast();
+        }
+
+        /**
+         * Whether the feedback improved the panels: after at least one round, the writer's held-out loss with the
+         * last builder's panels is below round 0's and that builder wins more than half against round 0.
+         */
+        public boolean improved() {
+            return rounds.size() > 1 && last().heldOut().heldOutLoss() < rounds.getFirst().heldOut().heldOutLoss()
+                    && last().heldOut().winRate() > 0.5;
+        }
+    }
+
+    /**
      * One trained variant.
      *
      * @param description      what its prompts hold
@@ -97,8 +136,10 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
      * @param runtimeSeconds   wall-clock time of its training and evaluations
      * @param meanPromptTokens mean prompt length of its held-out examples, in tokens
      * @param assignedTokens   the final model on the held-out paragraph tokens that the panel assigns: they occur in
-     *                         the paragraph's panel but not in the previous paragraph (materials only a panel gives)
-     * @param otherTokens      the final model on the other held-out paragraph tokens (EOS included)
+     *                         the paragraph's panel but not in the previous paragraph (materials only a panel gives);
+     *                         null for the builder, which writes panels, not paragraphs
+     * @param otherTokens      the final model on the other held-out paragraph tokens (EOS included); null for the
+     *                         builder
      */
     public record VariantResult(String description, List<EvalPoint> evaluations, double finalTrainLoss,
                                 long trainTokens, double runtimeSeconds, double meanPromptTokens,
@@ -165,10 +206,13 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
      * @param doseFalling          the dose writer's loss falls at every step of the grid
      * @param doseLossAtFull       its loss when the plan carries the whole paragraph
      * @param doseHeld             the fair test: the base copies, the loss falls at every step and ends near zero
+     * @param builderParseShare    claim 2: the share of held-out panels of the builder (before feedback) that parse
+     * @param builderLearned       at least half of them parse
      */
     public record Verdict(double panelLoss, double panelAccuracy, double plainLoss, double plainAccuracy,
                           double nearZeroThreshold, boolean panelLossNearZero, boolean plainLossAbove23,
                           boolean plainAccuracyBelow05, boolean held, boolean baseCopies, boolean doseFalling,
-                          double doseLossAtFull, boolean doseHeld) {
+                          double doseLossAtFull, boolean doseHeld, double builderParseShare,
+                          boolean builderLearned) {
     }
 }

@@ -32,7 +32,7 @@ class PanelsExperimentTest {
         List<String> variants = new ArrayList<>();
         results.get("variants").fieldNames().forEachRemaining(variants::add);
         assertEquals(List.of("plain", "plain-reseeded", "panel", "panel-dose", "panel-without-plan", "mixed-sft",
-                "crlft"), variants);
+                "crlft", "builder"), variants);
         for (JsonNode variant : results.get("variants")) {
             JsonNode evaluations = variant.get("evaluations");
             assertEquals(List.of(0L, 8L, 16L), List.of(evaluations.get(0).get("step").asLong(),
@@ -75,6 +75,24 @@ class PanelsExperimentTest {
         assertTrue(results.get("verdict").has("dose_held") && results.get("verdict").has("base_copies"));
         assertTrue(report.contains("## A fair test: a writer that copies, and the dose-response")
                 && report.contains("| 100% of the words | 1.000 |"), report);
+
+        // the builder and its feedback rounds, one run per copy penalty
+        assertTrue(results.get("variants").get("builder").get("assigned_tokens").isNull());
+        JsonNode arms = results.get("feedback");
+        assertEquals(List.of(0.0, 2.0), List.of(arms.get(0).get("copy_penalty").asDouble(),
+                arms.get(1).get("copy_penalty").asDouble()));
+        for (JsonNode arm : arms) {
+            JsonNode round0 = arm.get("rounds").get(0).get("held_out");
+            assertEquals(0.5, round0.get("win_rate").asDouble(), "round 0 against itself");
+            assertTrue(round0.get("held_out_loss").asDouble() > 0 && round0.get("paragraphs").asInt() == 4, arm
+                    .toString());
+            assertTrue(arm.get("rounds").size() == 2 || arm.get("stopped").asText().startsWith("round 1: "),
+                    arm.toString());
+        }
+        assertEquals(1 - arms.get(0).get("rounds").get(0).get("held_out").get("parse_failures").asInt() / 4.0,
+                results.get("verdict").get("builder_parse_share").asDouble(), 1e-12);
+        assertTrue(report.contains("**Claim 2 (a model can learn to build the panels from raw text):")
+                && report.contains("| 2 | 0 |"), report);
 
         assertEquals(0, Main.run("experiment", "panels", "--budget", "smoke", "--output", out.toString()));
         JsonNode again = new ObjectMapper().readTree(out.resolve("results.json").toFile());

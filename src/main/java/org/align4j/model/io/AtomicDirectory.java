@@ -155,7 +155,7 @@ public final class AtomicDirectory {
     }
 
     /** Deletes {@code path} and everything under it; nothing happens if it does not exist. */
-    private static void deleteRecursively(Path path) throws IOException {
+    public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
