@@ -130,8 +130,9 @@ public final class DiceExperiment {
          * DPO steps of 4 pairs, 2 rounds of 3 steps, K 8 (under a minute). small: 300 SFT steps (as
          * {@code align4j demo}), 256 training prompts, 64 held-out (4 samples each), 24-token completions, 48-token
          * responses, round 0 120 DPO steps of 16 pairs, 2 rounds of 16 steps, K 8, the informative round 0 on
-         * 1,024 prompts' pairs for 250 steps (425 s measured on two shared cores without the informative variant,
-         * with the SFT model read from the cache; training it took 261 s more). full: 2,000 SFT steps, 2,048
+         * 1,024 prompts' pairs for 250 steps (1,757 s measured on two cores shared with two other jobs, the SFT model
+         * read from the cache; 425 s on two quieter cores before the informative variant; training the SFT model
+         * takes 261 s more). full: 2,000 SFT steps, 2,048
          * training prompts, 256 held-out (8 samples each), 48-token completions, 96-token responses, round 0 1,000
          * steps of 32, 2 rounds of 64 steps, K 16, the informative round 0 on 8,192 prompts' pairs for 2,000 steps
          * (an estimated 4 to 5 hours on two cores; see the report). The informative round 0's sizes come from probes

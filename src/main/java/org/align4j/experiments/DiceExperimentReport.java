@@ -165,6 +165,11 @@ public final class DiceExperimentReport {
             }
         });
         md.append("\n## Notes\n\n");
+        md.append("- The informative start differs from full DICE only in round 0 (more prompts' pairs, more steps):"
+                + " the rounds, their prompts, their replay pool (half of every round's pairs, ground-truth labelled)"
+                + " and their seeds are the same, so a difference between the two after round 0 is what the rounds"
+                + " did from each start. No control trains the informative round 0 further on the replay pool alone"
+                + " for the same steps.\n");
         md.append("- Round 0 compared with itself has win rate exactly 1/2: the same model on the same random numbers"
                 + " gives the same responses.\n");
         md.append("- Win rates use common random numbers (the same sampling seed for both policies), which lowers"
@@ -173,9 +178,9 @@ public final class DiceExperimentReport {
         md.append(String.format(Locale.ROOT, "- Budget `%s` took %.0f s. `smoke` is a pipeline check (8 SFT steps, a"
                 + " handful of prompts), not a measurement; `small` is the budget whose numbers mean something here;"
                 + " `full` (2,000 SFT steps, 2,048 training and 256 held-out prompts, K 16, 96-token responses, round 0"
-                + " of 1,000 steps of 32 pairs, rounds of 64 steps) is estimated at 3 to 4 hours on two cores (the"
-                + " small budget's stages scaled by their sizes: about 25 times the sampling, training and evaluation"
-                + " work per variant, 7 times the SFT).\n",
+                + " of 1,000 steps of 32 pairs, rounds of 64 steps, the informative round 0 on 8,192 prompts' pairs for"
+                + " 2,000 steps) is estimated at 4 to 5 hours on two cores (the small budget's stages scaled by their"
+                + " sizes: about 25 times the sampling, training and evaluation work per variant, 7 times the SFT).\n",
                 r.budget(), r.runtimeSeconds()));
         return md.toString();
     }
