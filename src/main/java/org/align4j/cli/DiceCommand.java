@@ -14,8 +14,8 @@ import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
 import org.align4j.align.dice.DicePrompt;
 import org.align4j.align.dice.DiceRound;
-import org.align4j.align.dice.DiceRun;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
@@ -122,7 +122,7 @@ public final class DiceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir),
                 torchDtype.storage(model));
-        DiceRun run = loop.run(policy, reference, promptList, offline, output, (round, stage, skipped) -> {
+        DpoRounds.Run<DiceRound> run = loop.run(policy, reference, promptList, offline, output, (round, stage, skipped) -> {
             out.printf(Locale.ROOT, "dice: round %d %s %s%n", round, stage.folder(),
                     skipped ? "skipped (exists)" : "done");
             out.flush();

@@ -20,10 +20,10 @@ import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.OutputFile;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.align.panels.PanelEvaluation;
 import org.align4j.align.panels.PanelFeedbackConfig;
 import org.align4j.align.panels.PanelFeedbackLoop;
-import org.align4j.align.panels.PanelFeedbackRun;
 import org.align4j.align.panels.PanelRound;
 import org.align4j.data.panels.ExtractivePanelBuilder;
 import org.align4j.data.panels.ModelPanelBuilder;
@@ -284,7 +284,7 @@ public final class PanelsCommand implements Runnable {
                     + " texts%n", train.size(), split.get(0).size(), heldOut.size(), split.get(1).size());
             PanelFeedbackLoop loop = new PanelFeedbackLoop(loopConfig, tokenizer, HfModelWriter.of(builder, builder),
                     torchDtype.storage(builder));
-            PanelFeedbackRun run = loop.run(builderModel, writerModel, train, heldOut, output,
+            DpoRounds.Run<PanelRound> run = loop.run(builderModel, writerModel, train, heldOut, output,
                     (round, stage, skipped) -> {
                         out.printf(Locale.ROOT, "panels improve: round %d %s %s%n", round, stage.folder(),
                                 skipped ? "skipped (exists)" : "done");

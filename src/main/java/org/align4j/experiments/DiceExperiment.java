@@ -22,16 +22,16 @@ import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
 import org.align4j.align.dice.DicePrompt;
 import org.align4j.align.dice.DiceRound;
-import org.align4j.align.dice.DiceRun;
 import org.align4j.align.dice.DiceSample;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.data.Example;
 import org.align4j.experiments.DiceExperimentResult.DiceStats;
 import org.align4j.experiments.DiceExperimentResult.RoundPoint;
 import org.align4j.experiments.DiceExperimentResult.VariantResult;
-import org.align4j.model.EmbeddedModel;
 import org.align4j.model.CausalLM;
+import org.align4j.model.EmbeddedModel;
 import org.align4j.model.Generation;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
@@ -212,7 +212,7 @@ public final class DiceExperiment {
                     dpoConfig(output, settings.roundSteps()));
             Path dir = output.resolve("variants-" + runKey()).resolve(name);
             Set<Integer> cachedRounds = new HashSet<>();
-            DiceRun run = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(start.directory()),
+            DpoRounds.Run<DiceRound> run = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(start.directory()),
                     task.reference(), prompts, replay, dir, (round, stage, skipped) -> {
                         if (stage == DiceLoop.Stage.DPO) {
                             if (skipped) {

@@ -21,10 +21,10 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.align4j.OutputFile;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.align.panels.PanelEvaluation;
 import org.align4j.align.panels.PanelFeedbackConfig;
 import org.align4j.align.panels.PanelFeedbackLoop;
-import org.align4j.align.panels.PanelFeedbackRun;
 import org.align4j.align.panels.PanelRound;
 import org.align4j.align.sft.CrlftConfig;
 import org.align4j.align.sft.CrlftTokenization;
@@ -505,7 +505,7 @@ public final class PanelsExperiment {
                     new GenerationConfig(f.maxNewTokens(), true, 1.0, 0, 1.0, List.of(eos), eos, seed + 11),
                     context, 8, dpo);
             long started = System.nanoTime();
-            PanelFeedbackRun run = new PanelFeedbackLoop(config, trainer.tokenizer,
+            DpoRounds.Run<PanelRound> run = new PanelFeedbackLoop(config, trainer.tokenizer,
                     new HfModelWriter(trainer.generationConfig, trainer.tokenizerDir)).run(HfModels.load(builderDir),
                     writer, rlTrain, rlHeldOut, root.resolve(String.format(Locale.ROOT, "copy-penalty-%s", lambda)),
                     (round, stage, skipped) -> { });

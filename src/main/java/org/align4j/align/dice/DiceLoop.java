@@ -128,7 +128,7 @@ public final class DiceLoop {
      * @return the rounds completed, in order, and why the run stopped early if it did
      * @throws IOException when a stage's files cannot be written
      */
-    public DiceRun run(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<Example> offline,
+    public DpoRounds.Run<DiceRound> run(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<Example> offline,
                        Path outputDir, Listener listener) throws IOException {
         if (prompts.isEmpty()) {
             throw new InputException("DICE needs at least one prompt");
@@ -154,7 +154,7 @@ public final class DiceLoop {
                         writeSummary(outputDir, done, stopped);
                     }
                 });
-        return new DiceRun(run.rounds(), run.stopped());
+        return run;
     }
 
     /**

@@ -126,7 +126,7 @@ public final class PanelFeedbackLoop {
      * @return round 0 and the rounds completed, in order, and why the run stopped early if it did
      * @throws IOException when a stage's files cannot be written
      */
-    public PanelFeedbackRun run(CausalLM builder, CausalLM writer, List<ParagraphPanel> train,
+    public DpoRounds.Run<PanelRound> run(CausalLM builder, CausalLM writer, List<ParagraphPanel> train,
                                 List<ParagraphPanel> heldOut, Path outputDir, Listener listener) throws IOException {
         if (train.isEmpty() || heldOut.isEmpty()) {
             throw new InputException("panel feedback needs training and held-out paragraphs, got " + train.size()
@@ -162,7 +162,7 @@ public final class PanelFeedbackLoop {
         List<PanelRound> all = new ArrayList<>();
         all.add(start);
         all.addAll(run.rounds());
-        return new PanelFeedbackRun(all, run.stopped());
+        return new DpoRounds.Run<>(all, run.stopped());
     }
 
     /** The building prompt of a paragraph: {@link PanelTask#BUILD}'s, with {@code context_paragraphs} before it. */

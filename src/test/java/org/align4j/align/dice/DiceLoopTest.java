@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.align4j.align.TinyModels;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.data.Example;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
@@ -72,7 +73,7 @@ class DiceLoopTest {
 
         events.clear();
         CausalLM fresh = TinyModels.random("llama", 1);
-        DiceRun run = new DiceLoop(config(2), null, new HfModelWriter(null, null)).run(fresh, reference,
+        DpoRounds.Run<DiceRound> run = new DiceLoop(config(2), null, new HfModelWriter(null, null)).run(fresh, reference,
                 DicePrompt.of(prompts), offline(), dir, listener);
         assertNull(run.stopped());
         List<DiceRound> two = run.rounds();
@@ -93,7 +94,7 @@ class DiceLoopTest {
         int[][] prompts = {{30, 31, 32}, {33, 34}};
         DiceConfig neverEnds = config(2, List.of(4000));
         List<String> events = new ArrayList<>();
-        DiceRun run = new DiceLoop(neverEnds, null, new HfModelWriter(null, null)).run(TinyModels.random("llama", 1),
+        DpoRounds.Run<DiceRound> run = new DiceLoop(neverEnds, null, new HfModelWriter(null, null)).run(TinyModels.random("llama", 1),
                 TinyModels.random("llama", 2), DicePrompt.of(prompts), offline(), dir,
                 (round, stage, skipped) -> events.add(round + " " + stage.folder()));
         assertEquals(List.of(), run.rounds());

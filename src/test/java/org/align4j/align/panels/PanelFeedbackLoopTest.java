@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.align.dpo.DpoConfig;
+import org.align4j.align.dpo.DpoRounds;
 import org.align4j.data.panels.ParagraphPanel;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
@@ -72,7 +73,7 @@ class PanelFeedbackLoopTest {
         PanelFeedbackLoop.Listener listener = (round, stage, skipped) -> events.add(round + " " + stage.folder() + " "
                 + (skipped ? "skipped" : "done"));
         CausalLM writer = PanelModels.random(4);
-        PanelFeedbackRun one = loop(config(1, 40)).run(HfModels.load(startingBuilder), writer, train, heldOut, dir,
+        DpoRounds.Run<PanelRound> one = loop(config(1, 40)).run(HfModels.load(startingBuilder), writer, train, heldOut, dir,
                 listener);
         assertNull(one.stopped());
         assertEquals(List.of("0 eval done", "1 samples done", "1 scores done", "1 pairs done", "1 train_data done",
@@ -135,7 +136,7 @@ class PanelFeedbackLoopTest {
 
         events.clear();
         CausalLM builder = HfModels.load(startingBuilder);
-        PanelFeedbackRun two = loop(config(2, 40)).run(builder, writer, train, heldOut, dir, listener);
+        DpoRounds.Run<PanelRound> two = loop(config(2, 40)).run(builder, writer, train, heldOut, dir, listener);
         assertNull(two.stopped());
         assertEquals(List.of("0 eval skipped", "1 samples skipped", "1 scores skipped", "1 pairs skipped",
                 "1 train_data skipped", "1 dpo skipped", "1 eval skipped", "2 samples done", "2 scores done",
@@ -150,7 +151,7 @@ class PanelFeedbackLoopTest {
     @Test
     void anUntrainedBuilderFallsBackOnHeldOutPanelsAndStopsTheRunWithOneLine() throws IOException {
         List<String> events = new ArrayList<>();
-        PanelFeedbackRun run = loop(config(2, 6)).run(PanelModels.random(1), PanelModels.random(4), train, heldOut,
+        DpoRounds.Run<PanelRound> run = loop(config(2, 6)).run(PanelModels.random(1), PanelModels.random(4), train, heldOut,
                 dir, (round, stage, skipped) -> events.add(round + " " + stage.folder()));
         assertEquals("round 1: no preference pair to train on (0 of 24 candidates ended within 6 tokens and parsed; "
                 + "6 of 6 paragraphs had fewer than two such candidates, 0 a tie): sample more or longer candidates, "
