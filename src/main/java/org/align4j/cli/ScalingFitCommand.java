@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.scaling.ChinchillaLaw;
+import org.align4j.scaling.DataRepetition;
 import org.align4j.scaling.Estimate;
 import org.align4j.scaling.ScalingLawAnalysis;
 import org.align4j.scaling.ScalingLawReport;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "fit", mixinStandardHelpOptions = true, description = {
         "Fit scaling laws to a CSV of training runs (N, D or C, loss): Chinchilla approach 3 with bootstrap",
-        "intervals and the compute-optimal frontier, approach 2 IsoFLOP parabolas, Kaplan's power laws."})
+        "intervals and the compute-optimal frontier, approach 2 IsoFLOP parabolas (bootstrap interval of a),",
+        "Kaplan's power laws."})
 final class ScalingFitCommand implements Callable<Integer> {
     /** Start grids of approach 3. */
     enum Grid { paper, coarse }
@@ -77,7 +79,7 @@ final class ScalingFitCommand implements Callable<Integer> {
         ScalingLawAnalysis.Options options = new ScalingLawAnalysis.Options(
                 grid == Grid.paper ? ChinchillaLaw.paperStartGrid() : ChinchillaLaw.coarseStartGrid(),
                 grid == Grid.paper ? "the paper's grid (4500 starts)" : "a coarse grid (243 starts)", huberDelta, bootstrap, seed,
-                isoFlopGap, minIsoFlopRuns);
+                isoFlopGap, minIsoFlopRuns, DataRepetition.none());
         long started = System.nanoTime();
         ScalingLawAnalysis analysis = ScalingLawAnalysis.run(runs, options);
         double seconds = (System.nanoTime() - started) / 1e9;

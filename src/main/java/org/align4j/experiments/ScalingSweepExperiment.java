@@ -25,6 +25,7 @@ import org.align4j.model.EmbeddedModel;
 import org.align4j.model.ModelConfig;
 import org.align4j.model.Models;
 import org.align4j.scaling.ChinchillaLaw;
+import org.align4j.scaling.DataRepetition;
 import org.align4j.scaling.HuberLogLossFit;
 import org.align4j.scaling.ScalingLawAnalysis;
 import org.align4j.scaling.ScalingLawReport;
@@ -182,7 +183,7 @@ public final class ScalingSweepExperiment {
         if (fitted.size() >= 6) {
             analysis = ScalingLawAnalysis.run(fitted, new ScalingLawAnalysis.Options(ChinchillaLaw.paperStartGrid(),
                     "the paper's grid (4500 starts)", HuberLogLossFit.CHINCHILLA_DELTA,
-                    plan.bootstrapSamples(), seed, ISOFLOP_GAP_DECADES, 3));
+                    plan.bootstrapSamples(), seed, ISOFLOP_GAP_DECADES, 3, DataRepetition.none()));
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long trainingTokens = trainRows.stream().mapToLong(TokenizedSequence::length).sum();

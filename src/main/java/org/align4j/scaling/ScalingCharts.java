@@ -107,7 +107,10 @@ public final class ScalingCharts {
         return String.format(Locale.ROOT, "C=%.2g", compute);
     }
 
-    /** Loss against N: the runs of each IsoFLOP profile and the approach-3 law L̂(N, C / 6N) at that budget. */
+    /**
+     * Loss against N: the runs of each IsoFLOP profile and the approach-3 law L̂(N, D'(C / 6N)) at that budget (D' = D
+     * where no data repeats).
+     */
     public static XYChart approach3(ScalingLawAnalysis a) {
         XYChart chart = chart("Approach 3: L(N, D) = E + A/N^α + B/D^β along each IsoFLOP profile", "parameters N",
                 "loss", true, false);
@@ -119,13 +122,15 @@ public final class ScalingCharts {
                     RUN_GREY);
         }
         ChinchillaLaw law = a.approach3().law();
+        DataRepetition repetition = a.options().repetition();
         for (int i = 0; i < profiles.size(); i++) {
             IsoFlopAnalysis.Profile p = profiles.get(i);
             Color color = color(i, profiles.size());
             scatter(chart, budget(p.compute()), values(p.runs(), TrainingRun::parameters),
                     values(p.runs(), TrainingRun::loss), color);
             double[] n = logSpace(p.runs().getFirst().parameters(), p.runs().getLast().parameters(), CURVE_POINTS);
-            line(chart, budget(p.compute()) + " fit", n, map(n, x -> law.loss(x, p.compute() / (6 * x))), color, false);
+            line(chart, budget(p.compute()) + " fit", n, map(n, x -> law.loss(x, repetition.effectiveTokens(
+                    p.compute() / (6 * x)))), color, false);
         }
         return chart;
     }
@@ -189,15 +194,15 @@ public final class ScalingCharts {
         return chart;
     }
 
-    /** The fitted surface: L̂(N) at several fixed D, over the runs. */
+    /** The fitted surface: L̂(N) at several fixed D (D' where data repeats), over the runs. */
     public static XYChart surface(ScalingLawAnalysis a) {
         XYChart chart = chart("Approach 3 surface: loss against N at fixed D", "parameters N", "loss", true, false);
-        scatter(chart, "runs", values(a.runs(), TrainingRun::parameters), values(a.runs(), TrainingRun::loss),
-                RUN_GREY);
-        double minN = a.runs().stream().mapToDouble(TrainingRun::parameters).min().orElseThrow();
-        double maxN = a.runs().stream().mapToDouble(TrainingRun::parameters).max().orElseThrow();
-        double minD = a.runs().stream().mapToDouble(TrainingRun::tokens).min().orElseThrow();
-        double maxD = a.runs().stream().mapToDouble(TrainingRun::tokens).max().orElseThrow();
+        List<TrainingRun> runs = a.effectiveRuns();
+        scatter(chart, "runs", values(runs, TrainingRun::parameters), values(runs, TrainingRun::loss), RUN_GREY);
+        double minN = runs.stream().mapToDouble(TrainingRun::parameters).min().orElseThrow();
+        double maxN = runs.stream().mapToDouble(TrainingRun::parameters).max().orElseThrow();
+        double minD = runs.stream().mapToDouble(TrainingRun::tokens).min().orElseThrow();
+        double maxD = runs.stream().mapToDouble(TrainingRun::tokens).max().orElseThrow();
         double[] n = logSpace(minN / 2, maxN * 2, CURVE_POINTS);
         double[] ds = logSpace(minD, maxD, 5);
         ChinchillaLaw law = a.approach3().law();
@@ -209,15 +214,19 @@ public final class ScalingCharts {
         return chart;
     }
 
-    /** Kaplan et al.'s L(N), L(D), L(C): all runs, the lower envelope fitted, and the power law (where fitted). */
+    /**
+     * Kaplan et al.'s L(N), L(D), L(C): all runs, the lower envelope fitted, and the power law (where fitted); D is
+     * D' where data repeats, as fitted.
+     */
     public static List<XYChart> kaplan(ScalingLawAnalysis a) {
         List<XYChart> charts = new ArrayList<>();
         KaplanFit k = a.kaplan();
-        charts.add(kaplanPanel(a.runs(), "L(N) = (N_c/N)^α_N", "parameters N", TrainingRun::parameters,
+        List<TrainingRun> runs = a.effectiveRuns();
+        charts.add(kaplanPanel(runs, "L(N) = (N_c/N)^α_N", "parameters N", TrainingRun::parameters,
                 k.lossVsParameters()));
-        charts.add(kaplanPanel(a.runs(), "L(D) = (D_c/D)^α_D", "tokens D", TrainingRun::tokens, k.lossVsTokens()));
-        charts.add(kaplanPanel(a.runs(), "L(C) = (C_c/C)^α_C", "compute C", TrainingRun::compute,
-                k.lossVsCompute()));
+        charts.add(kaplanPanel(runs, "L(D) = (D_c/D)^α_D", a.options().repetition().modelled() ? "effective tokens D'"
+                : "tokens D", TrainingRun::tokens, k.lossVsTokens()));
+        charts.add(kaplanPanel(runs, "L(C) = (C_c/C)^α_C", "compute C", TrainingRun::compute, k.lossVsCompute()));
         return charts;
     }
 

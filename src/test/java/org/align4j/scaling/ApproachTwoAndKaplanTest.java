@@ -1,12 +1,14 @@
 package org.align4j.scaling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +35,7 @@ class ApproachTwoAndKaplanTest {
     void isoFlopVerticesFollowTheLawsComputeOptimalExponents() {
         ChinchillaLaw law = new ChinchillaLaw(1.69, 406.4, 410.7, 0.34, 0.28);
         double[] budgets = {1e18, 1e19, 1e20, 1e21, 1e22};
-        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(isoFlopRuns(law, budgets), 0.02, 3);
+        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(isoFlopRuns(law, budgets), 0.02, 3, 0, 1);
         assertEquals(5, iso.profiles().size());
         for (IsoFlopAnalysis.Profile p : iso.profiles()) {
             assertTrue(p.interior());
@@ -44,6 +46,74 @@ class ApproachTwoAndKaplanTest {
         }
         assertEquals(law.parameterExponent(), iso.parametersVsCompute().exponent(), 0.02);
         assertEquals(1, iso.parametersVsCompute().exponent() + iso.tokensVsCompute().exponent(), 1e-9);
+    }
+
+    @Test
+    void aMinimumAtAnEdgeOfTheSizesIsFlaggedAndLeftOutOfThePowerLaw() {
+        ChinchillaLaw law = new ChinchillaLaw(1.69, 406.4, 410.7, 0.34, 0.28);
+        List<TrainingRun> runs = new ArrayList<>(isoFlopRuns(law, new double[] {1e18, 1e20}));
+        // At 1e22 only sizes from twice N_opt up: the loss rises over all of them, the vertex lies below them.
+        double c = 1e22;
+        for (int i = 1; i <= 5; i++) {
+            double n = 2 * law.optimalParameters(c) * Math.pow(10, i / 4.0);
+            runs.add(TrainingRun.of(n, c / (6 * n), law.loss(n, c / (6 * n)), "edge " + i));
+        }
+        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(runs, 0.02, 3, 0, 1);
+        assertEquals(List.of(IsoFlopAnalysis.MinimumPosition.INTERIOR, IsoFlopAnalysis.MinimumPosition.INTERIOR,
+                IsoFlopAnalysis.MinimumPosition.BELOW_SMALLEST),
+                iso.profiles().stream().map(IsoFlopAnalysis.Profile::position).toList());
+        assertFalse(iso.everyMinimumInterior());
+        assertEquals(2, iso.parametersVsCompute().points());
+        assertEquals(law.parameterExponent(), iso.parametersVsCompute().exponent(), 0.02);
+    }
+
+    @Test
+    void aMinimumJustBeyondTheLargestSizeIsAboveItAndJustInsideIsInterior() {
+        for (double vertex : new double[] {11.95, 12.05}) {
+            List<TrainingRun> runs = new ArrayList<>();
+            for (double x : new double[] {10, 11, 12}) {
+                double n = Math.exp(x);
+                runs.add(new TrainingRun(n, 1e18 / (6 * n), 1e18, 3 + (x - vertex) * (x - vertex), "x=" + x));
+            }
+            IsoFlopAnalysis.Profile p = IsoFlopAnalysis.profile(runs);
+            assertEquals(Math.exp(vertex), p.optimalParameters(), 1e-6 * Math.exp(vertex));
+            assertEquals(vertex < 12 ? IsoFlopAnalysis.MinimumPosition.INTERIOR
+                    : IsoFlopAnalysis.MinimumPosition.ABOVE_LARGEST, p.position());
+            assertEquals(vertex < 12, p.interior());
+        }
+    }
+
+    @Test
+    void aParabolaOpeningDownwardHasNoMinimum() {
+        List<TrainingRun> runs = List.of(TrainingRun.of(1e6, 1e9, 3.0, "a"), TrainingRun.of(2e6, 5e8, 3.2, "b"),
+                TrainingRun.of(4e6, 2.5e8, 3.0, "c"));
+        IsoFlopAnalysis.Profile p = IsoFlopAnalysis.profile(runs);
+        assertEquals(IsoFlopAnalysis.MinimumPosition.NO_MINIMUM, p.position());
+        assertTrue(Double.isNaN(p.optimalParameters()));
+    }
+
+    @Test
+    void theBootstrapIntervalOfApproachTwoCoversTheExponentOfNoisyRunsFromAKnownLaw() {
+        // Hoffmann et al.'s fitted law: a = β / (α + β) = 0.452; losses with 1% multiplicative noise.
+        ChinchillaLaw law = new ChinchillaLaw(1.69, 406.4, 410.7, 0.34, 0.28);
+        SplittableRandom rng = new SplittableRandom(7);
+        List<TrainingRun> runs = new ArrayList<>();
+        for (TrainingRun r : isoFlopRuns(law, new double[] {1e18, 1e19, 1e20, 1e21})) {
+            runs.add(new TrainingRun(r.parameters(), r.tokens(), r.compute(),
+                    r.loss() * (1 + 0.01 * rng.nextGaussian()), r.source()));
+        }
+        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(runs, 0.02, 3, 400, 3);
+        assertTrue(iso.everyMinimumInterior());
+        Estimate a = iso.parameterExponent();
+        assertEquals(iso.parametersVsCompute().exponent(), a.value(), 1e-12);
+        assertTrue(a.lower() < law.parameterExponent() && law.parameterExponent() < a.upper(),
+                "interval [" + a.lower() + ", " + a.upper() + "] misses a = " + law.parameterExponent());
+        // The noise moves the vertices: the interval has width, but stays informative.
+        assertTrue(a.upper() - a.lower() > 0.01 && a.upper() - a.lower() < 0.3,
+                "interval [" + a.lower() + ", " + a.upper() + "]");
+        assertTrue(iso.bootstrapFits() > 380, "bootstrap fits " + iso.bootstrapFits());
+        assertEquals(1 - a.value(), iso.tokenExponent().value(), 1e-12);
+        assertEquals(1 - a.upper(), iso.tokenExponent().lower(), 1e-12);
     }
 
     @Test
@@ -63,7 +133,7 @@ class ApproachTwoAndKaplanTest {
     void groupsOnlyProfilesWithEnoughSizesAndFitsNoLawThroughFewerThanTwoVertices() {
         List<TrainingRun> runs = List.of(TrainingRun.of(1e6, 1e9, 3.0, "a"), TrainingRun.of(2e6, 5e8, 2.9, "b"),
                 TrainingRun.of(4e6, 2.5e8, 3.1, "c"), TrainingRun.of(1e6, 1e11, 2.5, "d"));
-        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(runs, 0.02, 3);
+        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(runs, 0.02, 3, 0, 1);
         assertEquals(1, iso.profiles().size());
         assertEquals(3, iso.profiles().getFirst().runs().size());
         assertNull(iso.parametersVsCompute());
@@ -108,7 +178,7 @@ class ApproachTwoAndKaplanTest {
 
     @Test
     void approachTwoOnTheChinchillaPointsGivesExponentsNearOneHalf() {
-        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(ChinchillaPoints.all(tmp), 0.02, 5);
+        IsoFlopAnalysis iso = IsoFlopAnalysis.fit(ChinchillaPoints.all(tmp), 0.02, 5, 0, 1);
         assertTrue(iso.profiles().size() >= 9, "profiles: " + iso.profiles().size());
         // Hoffmann et al.'s approach 2: a = 0.49, b = 0.51.
         assertEquals(0.49, iso.parametersVsCompute().exponent(), 0.03);
