@@ -19,10 +19,10 @@ public final class EmbeddedModelFamily {
     private EmbeddedModelFamily() {
     }
 
-    /** The config of the member with {@code width} (a multiple of 16, at least 32) and {@code layers}. */
+    /** The config of the member with {@code width} (a multiple of 16, at least 16) and {@code layers}. */
     public static ModelConfig config(int width, int layers) {
-        if (width < 32 || width % 16 != 0 || layers < 1) {
-            throw new IllegalArgumentException("a family member needs a width that is a multiple of 16 and at least 32,"
+        if (width < 16 || width % 16 != 0 || layers < 1) {
+            throw new IllegalArgumentException("a family member needs a width that is a multiple of 16 and at least 16,"
                     + " and at least one layer; got width " + width + ", layers " + layers);
         }
         int heads = Math.max(1, width / 64);

@@ -38,22 +38,46 @@ import org.align4j.train.TrainingArguments;
 /**
  * A compute-optimal scaling sweep in the manner of Hoffmann et al. (2022), approaches 2 and 3, on the bundled Brown
  * fiction: members of the {@link EmbeddedModelFamily} of several sizes N are each trained, from scratch and with a
- * cosine schedule fitted to the run's length, on D = C / 6N tokens for each compute budget C (IsoFLOP profiles), with
- * the SFT pipeline ({@link SftTokenization} packing, {@link SftTask}, the shared {@link Trainer}); the held-out loss
- * of every run goes to {@code runs.csv}, and {@link ScalingLawAnalysis} fits approach 3, approach 2 and Kaplan's laws
- * to them ({@code results.json}, {@code report.md}, figures). N counts all parameters, as Hoffmann et al. do; the
- * CSV also has the non-embedding count Kaplan et al. use.
+ * cosine schedule fitted to the run's length, on D = C / 6N tokens for each compute budget C (IsoFLOP profiles, each
+ * with its own sizes), with the SFT pipeline ({@link SftTokenization} packing, {@link SftTask}, the shared
+ * {@link Trainer}); the held-out loss of every run goes to {@code runs.csv}, and {@link ScalingLawAnalysis} fits
+ * approach 3, approach 2 and Kaplan's laws to them ({@code results.json}, {@code report.md}, figures).
+ *
+ * <p>N counts all parameters, as Hoffmann et al. do: the tied embedding is also the output layer, whose matmul is
+ * most of a narrow member's compute, so 6ND with all parameters is the compute spent (the CSV also has the
+ * non-embedding count Kaplan et al. use).
+ *
+ * <p>Data: the training split holds 0.38M tokens, and the sweep repeats it, valuing repeated tokens as Muennighoff
+ * et al. (2023) do ({@link DataRepetition}, their R*_D = 15.4) in approach 3, rather than holding every run to one
+ * pass. One pass cannot give an IsoFLOP minimum here: the smallest member wins every profile whose runs stay within
+ * about one pass (at 10¹¹ FLOPs, with this recipe, width 16 at 0.6 epochs beat widths 32 to 128 by 0.14 to 0.52
+ * nats; at 8·10¹⁰, with 4-row batches at 10⁻², a width-8 model of 35k parameters at one pass beat width 16 by 0.29),
+ * so the compute-optimal size for one pass lies below the narrowest member the 4,257-token embedding allows. Beyond
+ * one pass the loss keeps falling (width 32: 5.66, 5.26, 5.04, 4.88 after 1, 2, 4, 8 epochs), and half the corpus
+ * repeated twice (four times) came within 0.05 (0.11) nats of the whole corpus once (twice), where R*_D = 15.4
+ * predicts 0.00 (0.04). From 10¹² FLOPs on the minimum lies inside the sizes (width 32 at 10¹² and 1.8·10¹², width
+ * 64 at 3.2·10¹²), and the budgets start there; approach 2's minima are then the compute-optimal allocation for this
+ * corpus repeated as often as each budget allows. Each profile's sizes bracket its minimum, and the report says of
+ * each whether its minimum lies inside them.
  *
  * <p>Runs go from the smallest budget up; a run whose estimated time (from the FLOP rate of the runs so far) would
- * overrun the wall-clock limit is skipped and listed as such. Budgets: {@code smoke} (3 sizes x 2 budgets, seconds;
- * the test suite runs it), {@code small} (4 sizes x 3 budgets up to 4.5·10¹² FLOPs: 12 runs in about 12 minutes on
- * two cores, which trained at about 37 GFLOP/s counted as 6ND), {@code full} (6 sizes up to the embedded model x 3
- * budgets up to 10¹⁴ FLOPs: 8.4·10¹⁴ FLOPs, about 6 hours on two cores at that rate). The training split holds about
- * 0.4M tokens, so the larger budgets repeat it for many epochs (the report lists the epochs of each run).
+ * overrun the wall-clock limit is skipped and listed as such. Budgets: {@code smoke} (3 sizes x 2 budgets on 24
+ * documents, seconds; the test suite runs it), {@code small} (3 budgets from 10¹² to 3.2·10¹² FLOPs, 5 sizes each
+ * from width 16 to 128: 15 runs, 3·10¹³ FLOPs, up to 11 epochs; 15 minutes on one thread of a shared two-core
+ * machine, 12 to 65 GFLOP/s from width 16 to 128), {@code full} (6 budgets from 10¹² to 3.2·10¹³, 5 to 7 sizes
+ * each up to the embedded model: 4·10¹⁴ FLOPs, an estimated 2 hours on one thread at those rates; not run yet).
  */
 public final class ScalingSweepExperiment {
-    /** The IsoFLOP grouping tolerance for planned budgets at least 0.3 decades apart. */
+    /** The IsoFLOP grouping tolerance for planned budgets at least 0.25 decades apart. */
     private static final double ISOFLOP_GAP_DECADES = 0.1;
+    /** How the sweep treats the data it repeats (the alternative, one pass, is explained above). */
+    private static final String REPETITION_MODELLED = "modelled (Muennighoff et al. 2023), runs not held to one pass";
+    /** Which parameters N counts, and why. */
+    private static final String PARAMETER_COUNT = "N counts all parameters, the tied embedding included, as Hoffmann "
+            + "et al. do: the embedding is also the output layer, whose matmul is most of a narrow member's FLOPs (95% "
+            + "of the parameters at width 16), so C = 6ND with all parameters is the compute actually spent, where the "
+            + "non-embedding count would leave it out (Pearce & Song 2024 trace Kaplan et al.'s larger exponent to "
+            + "that count at small scale).";
 
     /** A model size of the sweep. */
     public record Size(int width, int layers) {
@@ -64,20 +88,28 @@ public final class ScalingSweepExperiment {
     }
 
     /**
+     * One IsoFLOP profile of the plan: the sizes trained at one compute budget.
+     *
+     * @param compute the budget C (FLOPs, counted as 6ND with all parameters)
+     * @param sizes   the sizes trained on it, each for D = C / 6N tokens
+     */
+    public record Budget(double compute, List<Size> sizes) {
+    }
+
+    /**
      * What a budget trains.
      *
-     * @param sizes            the model sizes
-     * @param computes         the compute budgets C (FLOPs, counted as 6ND with all parameters)
+     * @param budgets          the IsoFLOP profiles, by increasing compute
      * @param seq              tokens per packed row
      * @param batch            rows per optimizer step
      * @param learningRate     peak learning rate (cosine decay, 5% warmup)
      * @param documents        corpus documents used (every 21st held out), 0 for all
      * @param heldOutRows      held-out rows evaluated after each run
      * @param timeLimitSeconds wall-clock limit of the training runs
-     * @param bootstrapSamples bootstrap refits of approach 3
+     * @param bootstrapSamples bootstrap refits of approaches 3 and 2
      */
-    public record Plan(List<Size> sizes, double[] computes, int seq, int batch, double learningRate, int documents,
-                       int heldOutRows, double timeLimitSeconds, int bootstrapSamples) {
+    public record Plan(List<Budget> budgets, int seq, int batch, double learningRate, int documents, int heldOutRows,
+                       double timeLimitSeconds, int bootstrapSamples) {
     }
 
     /**
@@ -124,14 +156,29 @@ public final class ScalingSweepExperiment {
 
     /** The plan of a budget. */
     public static Plan plan(ExperimentBudget budget) {
+        Size w16l1 = new Size(16, 1);
+        Size w32l1 = new Size(32, 1);
+        Size w48l1 = new Size(48, 1);
+        Size w64l2 = new Size(64, 2);
+        Size w96l2 = new Size(96, 2);
+        Size w128l2 = new Size(128, 2);
+        Size w160l3 = new Size(160, 3);
+        Size w192l4 = new Size(192, 4);
+        Size w256l4 = new Size(256, 4);
         return switch (budget) {
-            case SMOKE -> new Plan(List.of(new Size(32, 1), new Size(48, 1), new Size(64, 2)),
-                    new double[] {3e10, 1e11}, 64, 8, 3e-3, 24, 8, 60, 20);
-            case SMALL -> new Plan(List.of(new Size(48, 1), new Size(64, 2), new Size(96, 2), new Size(128, 3)),
-                    new double[] {5e11, 1.5e12, 4.5e12}, 128, 16, 3e-3, 0, 48, 13 * 60, 200);
-            case FULL -> new Plan(List.of(new Size(48, 1), new Size(64, 2), new Size(96, 2), new Size(128, 3),
-                    new Size(192, 4), new Size(256, 4)), new double[] {1e13, 3e13, 1e14}, 128, 32, 3e-3, 0, 256,
-                    8 * 3600, 1000);
+            case SMOKE -> new Plan(List.of(new Budget(3e10, List.of(w32l1, w48l1, w64l2)),
+                    new Budget(1e11, List.of(w32l1, w48l1, w64l2))), 64, 8, 3e-3, 24, 8, 60, 20);
+            case SMALL -> new Plan(List.of(new Budget(1e12, List.of(w16l1, w32l1, w48l1, w64l2, w96l2)),
+                    new Budget(1.8e12, List.of(w16l1, w32l1, w48l1, w64l2, w96l2)),
+                    new Budget(3.2e12, List.of(w32l1, w48l1, w64l2, w96l2, w128l2))), 128, 8, 3e-3, 0, 48, 15 * 60,
+                    200);
+            case FULL -> new Plan(List.of(new Budget(1e12, List.of(w16l1, w32l1, w48l1, w64l2, w96l2)),
+                    new Budget(2e12, List.of(w16l1, w32l1, w48l1, w64l2, w96l2, w128l2)),
+                    new Budget(4e12, List.of(w32l1, w48l1, w64l2, w96l2, w128l2, w160l3)),
+                    new Budget(8e12, List.of(w32l1, w48l1, w64l2, w96l2, w128l2, w160l3, w192l4)),
+                    new Budget(1.6e13, List.of(w48l1, w64l2, w96l2, w128l2, w160l3, w192l4, w256l4)),
+                    new Budget(3.2e13, List.of(w64l2, w96l2, w128l2, w160l3, w192l4, w256l4))), 128, 8, 3e-3, 0, 256,
+                    4 * 3600, 1000);
         };
     }
 
@@ -153,8 +200,9 @@ public final class ScalingSweepExperiment {
         List<String> skipped = new ArrayList<>();
         double trainedFlops = 0;
         double trainedSeconds = 0;
-        for (double compute : plan.computes()) {
-            for (Size size : plan.sizes()) {
+        for (Budget budget : plan.budgets()) {
+            double compute = budget.compute();
+            for (Size size : budget.sizes()) {
                 ModelConfig config = EmbeddedModelFamily.config(size.width(), size.layers());
                 long parameters = EmbeddedModelFamily.parameters(config);
                 long tokensPerStep = (long) plan.seq() * plan.batch();
@@ -162,7 +210,9 @@ public final class ScalingSweepExperiment {
                 double elapsed = (System.nanoTime() - started) / 1e9;
                 double estimate = trainedSeconds > 0 ? 6.0 * parameters * steps * tokensPerStep
                         * trainedSeconds / trainedFlops : 0;
-                String name = size.name() + String.format(Locale.ROOT, "-C%.0e", compute).replace("+", "");
+                // Two significant digits: 1.8e12 and 3.2e12 keep their own folders (w32-l1-C1.8e12, w32-l1-C1e12).
+                String name = size.name() + String.format(Locale.ROOT, "-C%.1e", compute).replace("+", "")
+                        .replace(".0e", "e");
                 if (elapsed + estimate > plan.timeLimitSeconds()) {
                     skipped.add(String.format(Locale.ROOT, "%s (estimated %.0f s, %.0f s of %.0f s used)", name,
                             estimate, elapsed, plan.timeLimitSeconds()));
@@ -177,18 +227,19 @@ public final class ScalingSweepExperiment {
                         run.parameters(), run.tokens(), run.heldOutLoss(), run.seconds());
             }
         }
-        writeCsv(runs, output.resolve("runs.csv"));
+        long trainingTokens = trainRows.stream().mapToLong(TokenizedSequence::length).sum();
+        DataRepetition repetition = new DataRepetition(trainingTokens, DataRepetition.MUENNIGHOFF_DECAY);
+        writeCsv(runs, repetition, output.resolve("runs.csv"));
         List<TrainingRun> fitted = runs.stream().map(SweepRun::trainingRun).toList();
         ScalingLawAnalysis analysis = null;
         if (fitted.size() >= 6) {
             analysis = ScalingLawAnalysis.run(fitted, new ScalingLawAnalysis.Options(ChinchillaLaw.paperStartGrid(),
                     "the paper's grid (4500 starts)", HuberLogLossFit.CHINCHILLA_DELTA,
-                    plan.bootstrapSamples(), seed, ISOFLOP_GAP_DECADES, 3, DataRepetition.none()));
+                    plan.bootstrapSamples(), seed, ISOFLOP_GAP_DECADES, 3, repetition));
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        long trainingTokens = trainRows.stream().mapToLong(TokenizedSequence::length).sum();
         Result result = new Result(List.copyOf(runs), List.copyOf(skipped), analysis, seconds, trainingTokens);
-        writeResults(result, plan, output);
+        writeResults(result, plan, repetition, output);
         return result;
     }
 
@@ -218,20 +269,22 @@ public final class ScalingSweepExperiment {
                 out.globalStep(), heldOut, out.trainingLoss(), seconds);
     }
 
-    private static void writeCsv(List<SweepRun> runs, Path file) throws IOException {
+    private static void writeCsv(List<SweepRun> runs, DataRepetition repetition, Path file) throws IOException {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("name,width,layers,planned_compute,parameters,non_embedding_parameters,tokens,compute,"
-                    + "compute_non_embedding,loss,train_loss,steps,train_seconds\n");
+            out.write("name,width,layers,planned_compute,parameters,non_embedding_parameters,tokens,epochs,"
+                    + "effective_tokens,compute,compute_non_embedding,loss,train_loss,steps,train_seconds\n");
             for (SweepRun r : runs) {
-                out.write(String.format(Locale.ROOT, "%s,%d,%d,%s,%d,%d,%d,%s,%s,%s,%s,%d,%.2f%n", r.size().name(),
-                        r.size().width(), r.size().layers(), r.plannedCompute(), r.parameters(), r.nonEmbedding(),
-                        r.tokens(), r.compute(), 6.0 * r.nonEmbedding() * r.tokens(), r.heldOutLoss(),
-                        r.trainingLoss(), r.steps(), r.seconds()));
+                out.write(String.format(Locale.ROOT, "%s,%d,%d,%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%d,%.2f%n",
+                        r.size().name(), r.size().width(), r.size().layers(), r.plannedCompute(), r.parameters(),
+                        r.nonEmbedding(), r.tokens(), r.tokens() / repetition.uniqueTokens(),
+                        repetition.effectiveTokens(r.tokens()), r.compute(), 6.0 * r.nonEmbedding() * r.tokens(),
+                        r.heldOutLoss(), r.trainingLoss(), r.steps(), r.seconds()));
             }
         }
     }
 
-    private static void writeResults(Result result, Plan plan, Path output) throws IOException {
+    private static void writeResults(Result result, Plan plan, DataRepetition repetition, Path output)
+            throws IOException {
         ObjectNode data = JsonNodeFactory.instance.objectNode();
         data.put("corpus", "bundled Brown fiction, every " + BrownCorpus.HELD_OUT_EVERY + "st document held out");
         data.put("seq", plan.seq());
@@ -240,6 +293,10 @@ public final class ScalingSweepExperiment {
         data.put("time_limit_seconds", plan.timeLimitSeconds());
         data.put("seconds", result.seconds());
         data.put("training_tokens", result.trainingTokens());
+        data.put("parameter_count", "all parameters, the tied embedding included");
+        long beyondOnePass = result.runs().stream().filter(r -> r.tokens() > result.trainingTokens()).count();
+        data.put("data_repetition", REPETITION_MODELLED);
+        data.put("runs_beyond_one_pass", beyondOnePass);
         ArrayNode runs = data.putArray("runs");
         for (SweepRun r : result.runs()) {
             ObjectNode row = runs.addObject();
@@ -249,6 +306,7 @@ public final class ScalingSweepExperiment {
             row.put("non_embedding_parameters", r.nonEmbedding());
             row.put("tokens", r.tokens());
             row.put("epochs", r.tokens() / (double) result.trainingTokens());
+            row.put("effective_tokens", repetition.effectiveTokens(r.tokens()));
             row.put("compute", r.compute());
             row.put("held_out_loss", r.heldOutLoss());
             row.put("train_loss", r.trainingLoss());
@@ -261,14 +319,25 @@ public final class ScalingSweepExperiment {
         md.append(String.format(Locale.ROOT, "Embedded model family on the bundled Brown fiction (every %dst document"
                         + " held out; %d training tokens), rows of %d tokens, %d rows a step, AdamW at %.0e with cosine"
                         + " decay; %d runs in %.0f s (limit %.0f s).%n%n", BrownCorpus.HELD_OUT_EVERY,
-                result.trainingTokens(), plan.seq(), plan.batch(), plan.learningRate(), result.runs().size(), result.seconds(),
-                plan.timeLimitSeconds()));
-        md.append("| run | budget C | N (all) | N (non-embedding) | D | epochs | steps | held-out loss | train s |\n"
-                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+                result.trainingTokens(), plan.seq(), plan.batch(), plan.learningRate(), result.runs().size(),
+                result.seconds(), plan.timeLimitSeconds()));
+        md.append(PARAMETER_COUNT).append("\n\n");
+        double maxEpochs = result.runs().stream().mapToDouble(r -> r.tokens() / (double) result.trainingTokens())
+                .max().orElse(0);
+        md.append(String.format(Locale.ROOT, "**Data repetition: %s.** %d of %d runs go beyond one pass over the "
+                        + "training tokens (up to %.1f epochs): one pass cannot hold an IsoFLOP minimum here, the "
+                        + "compute-optimal size for at most one pass lying below the narrowest member of the family. "
+                        + "D' is what a run's tokens are worth as unique ones; approach 2 takes the runs as trained, so "
+                        + "its minima are the compute-optimal allocation for this corpus, repeated as often as each "
+                        + "budget allows, not Hoffmann et al.'s allocation for unique data.%n%n", REPETITION_MODELLED,
+                beyondOnePass, result.runs().size(), maxEpochs));
+        md.append("| run | budget C | N (all) | N (non-embedding) | D | epochs | D' | steps | held-out loss | train s |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (SweepRun r : result.runs()) {
-            md.append(String.format(Locale.ROOT, "| %s | %.1e | %d | %d | %d | %.2f | %d | %.4f | %.1f |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %.1e | %d | %d | %d | %.2f | %.0f | %d | %.4f | %.1f |%n",
                     r.size().name(), r.plannedCompute(), r.parameters(), r.nonEmbedding(), r.tokens(),
-                    r.tokens() / (double) result.trainingTokens(), r.steps(), r.heldOutLoss(), r.seconds()));
+                    r.tokens() / (double) result.trainingTokens(), repetition.effectiveTokens(r.tokens()), r.steps(),
+                    r.heldOutLoss(), r.seconds()));
         }
         if (!result.skipped().isEmpty()) {
             md.append("\nSkipped to respect the time limit: ").append(String.join(", ", result.skipped())).append(".\n");

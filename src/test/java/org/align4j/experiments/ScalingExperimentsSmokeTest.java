@@ -1,6 +1,7 @@
 package org.align4j.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.align4j.cli.Main;
 import org.align4j.model.EmbeddedModel;
 import org.align4j.scaling.ScalingLawReport;
@@ -37,6 +39,15 @@ class ScalingExperimentsSmokeTest {
     }
 
     @Test
+    void theNarrowestMemberIsMostlyItsTiedEmbedding() {
+        // The sweep's report counts N with the embedding because of this share: 95% at width 16.
+        var member = EmbeddedModelFamily.config(16, 1);
+        long total = EmbeddedModelFamily.parameters(member);
+        assertEquals(71488, total);
+        assertEquals(0.953, 1 - EmbeddedModelFamily.nonEmbeddingParameters(member) / (double) total, 0.001);
+    }
+
+    @Test
     void smokeSweepTrainsTheFamilyOnIsoFlopProfilesAndFitsThem() throws IOException {
         Path out = tmp.resolve("sweep");
         assertEquals(0, Main.run("scaling", "sweep", "--budget", "smoke", "--output", out.toString()));
@@ -54,7 +65,44 @@ class ScalingExperimentsSmokeTest {
         for (String figure : ScalingLawReport.FIGURES) {
             assertTrue(Files.size(out.resolve(figure)) > 1000, figure);
         }
-        assertTrue(Files.readString(out.resolve("report.md")).contains("**Claim.**"));
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("**Claim.**"));
+        assertTrue(report.contains("**Data repetition: modelled"), "the report says how repeated data is treated");
+        // Epochs and effective tokens per run: D' = D within one pass, less beyond it; the runs past one pass counted.
+        long training = results.at("/data/training_tokens").asLong();
+        int beyond = 0;
+        for (JsonNode run : results.at("/data/runs")) {
+            double tokens = run.get("tokens").asDouble();
+            assertEquals(tokens / training, run.get("epochs").asDouble(), 1e-9);
+            if (tokens > training) {
+                beyond++;
+                assertTrue(run.get("effective_tokens").asDouble() < tokens);
+            } else {
+                assertEquals(tokens, run.get("effective_tokens").asDouble(), 1e-6);
+            }
+        }
+        assertTrue(beyond > 0, "the smoke budget's larger runs repeat their 24 documents");
+        assertEquals(beyond, results.at("/data/runs_beyond_one_pass").asInt());
+        // Each profile says where its minimum lies; one that is not inside its sizes is named in the verdict.
+        int interior = 0;
+        for (JsonNode profile : results.at("/approach2/profiles")) {
+            boolean inside = profile.get("interior").asBoolean();
+            assertEquals(inside, profile.get("minimum_position").asText().equals("interior"));
+            if (inside) {
+                interior++;
+                assertTrue(profile.get("optimal_parameters").asDouble() > profile.get("smallest_parameters").asDouble()
+                        && profile.get("optimal_parameters").asDouble() < profile.get("largest_parameters").asDouble());
+            } else {
+                assertTrue(results.get("measured").asText().contains(
+                        String.format(Locale.ROOT, "C = %.2g: ", profile.get("compute").asDouble())),
+                        results.get("measured").asText());
+            }
+        }
+        assertEquals(interior == 2, results.at("/approach2/every_minimum_interior").asBoolean());
+        if (interior < 2) {
+            assertFalse(results.get("held").asBoolean(), "no claim holds without two located minima");
+            assertTrue(results.at("/approach2/a").isNull());
+        }
     }
 
     @Test
