@@ -70,13 +70,19 @@ import org.align4j.train.TrainingArguments;
  * training stays above 2.3 with next-token accuracy below 0.5.
  *
  * <p>On the bundled Brown fiction (its sentences grouped into paragraphs; every tenth text held out), panels are built
- * by the {@link ExtractivePanelBuilder} (offline, no chat model), and the same model, from the same initialisation,
- * on the same paragraphs in the same order, with the same steps, is fine-tuned with the shared {@link Trainer} and
- * {@link SftTask} in these variants:
+ * by the {@link ExtractivePanelBuilder} (offline, no chat model). A <b>base stage</b> trains the model from scratch on
+ * the training texts mixed with copy rows (a paragraph written twice) and measures whether it copies from its context
+ * (the second copy's loss against the first's): a writer that cannot copy cannot use assigned materials, so the test
+ * is fair only from one that can. From the base, on the same paragraphs in the same order, with the same steps, the
+ * model is fine-tuned with the shared {@link Trainer} and {@link SftTask} in these variants:
  * <ul>
  * <li>{@code plain}: previous paragraph to next paragraph, and {@code plain-reseeded}, the same with another seed
- *     (initialisation and data order): the run-to-run spread that a difference must exceed to mean anything;</li>
+ *     (data order): the run-to-run spread that a difference must exceed to mean anything;</li>
  * <li>{@code panel}: panel to next paragraph;</li>
+ * <li>{@code panel-dose}: the panel with its plan replaced by a random in-order share f of the paragraph's words (f
+ *     from the dose grid), evaluated at every f: the <b>dose-response</b> of loss against how much of the paragraph
+ *     the panel carries ({@link PanelOverlap}), with the plain writer as the zero point and the builder's panels placed
+ *     on it;</li>
  * <li>{@code panel-without-FIELD}: the panel with one field removed, in training and evaluation (the fields the
  *     budget retrains), and the {@code panel} model evaluated with each field removed from the held-out panels;</li>
  * <li>{@code mixed-sft} and {@code crlft}: C-RLFT (OpenChat, Wang et al. 2023, arXiv 2309.11235) on mixed-quality
@@ -86,11 +92,15 @@ import org.align4j.train.TrainingArguments;
  *     the mix as plain SFT; {@code crlft} renders the source into the role prefixes and weights its loss by the
  *     source's coarse reward (full 1.0, noisy 0.1, the paper's ratio), and is evaluated under the {@code full}
  *     condition.</li>
+ * <li>{@code builder}: paragraphs to panel ({@link PanelTask#BUILD}), claim 2; then its <b>AI-feedback rounds</b>
+ *     ({@link PanelFeedbackLoop}, the {@code panel} writer's log-likelihood of the true paragraph as the feedback, one
+ *     run per copy penalty), claim 3.</li>
  * </ul>
  * Every variant is evaluated on the same held-out paragraphs, completion tokens only, so the losses and accuracies
  * compare directly. Results go to {@code results.json}, {@code eval_loss.png}, {@code eval_accuracy.png},
- * {@code ablation.png} and {@code report.md} ({@link PanelsExperimentReport}); each variant's run folder (model,
- * tokenizer, metrics) is under {@code runs/}.
+ * {@code ablation.png}, {@code dose_response.png} and {@code report.md} ({@link PanelsExperimentReport}); each
+ * variant's run folder (model, tokenizer, metrics) is under {@code runs/}, the base model in {@code base-KEY/} (read
+ * back by a later run with the same budget, seed and base settings), the feedback rounds under {@code feedback/}.
  */
 public final class PanelsExperiment {
     /** The claim under test. */
@@ -113,13 +123,12 @@ public final class PanelsExperiment {
     /** Tokens per row of the base stage. */
     static final int BASE_SEQ = 128;
     /** Rows per step of the base stage. */
-    static final int BASE_BATCH = 16;
+    static final int BASE_BATCH = 64;
     private static final String FULL = "full";
     private static final String NOISY = "noisy";
     private static final Set<PanelField> NOISY_FIELDS = Set.of(PanelField.CHARACTERS, PanelField.PLACES,
             PanelField.PLAN, PanelField.LONG_TERM_MEMORY);
     private static final int HELD_OUT_EVERY = 10;
-    private static final int BASE_STEPS_SMALL = 600;
     private static final List<Double> DOSE_GRID = List.of(0.0, 0.25, 0.5, 0.75, 1.0);
     /** Without a penalty, and one under which a verbatim copy of the paragraph costs 2 nats per token. */
     private static final List<Double> COPY_PENALTIES = List.of(0.0, 2.0);
@@ -171,23 +180,28 @@ public final class PanelsExperiment {
         }
 
         /**
-         * The settings of {@code budget}. smoke: a 2-layer width-64 model, 16 steps of 8 (under a minute on two
-         * cores). small: the embedded model, 120 steps of 8 (7.5 CPU-minutes measured: about 4 minutes on two idle
-         * cores, 12.5 on two shared ones). full: the embedded model, 2,000 steps of 16 over every training paragraph,
-         * every field ablation retrained (11 runs, about 100M tokens: an estimated 10 CPU-hours at the small budget's
-         * 3,000 tokens per CPU-second, 5 to 6 hours on two idle cores).
+         * The settings of {@code budget}. smoke: a 2-layer width-64 model, a 16-step base, 16 steps of 8 (about a
+         * minute on two cores). small: a 2-layer width-128 member of the embedded family (the embedded model itself
+         * did not learn to copy within 1,500 base steps of 16 rows, about 3M tokens; in a probe this one, with 64
+         * rows a step, put its second copies at 4.62 nats against 5.03 for the first after 800), an 800-step base,
+         * 120 steps of 8 per variant. full: the embedded model, a 3,000-step base
+         * (24M tokens; not run), 2,000 steps of 16 over every training paragraph, every field ablation retrained (an
+         * estimated 10 CPU-hours or more).
          */
         public static Settings of(ExperimentBudget budget) {
             ObjectNode embedded = EmbeddedModel.config().json().deepCopy();
+            ObjectNode narrow = embedded.deepCopy().put("hidden_size", 128).put("intermediate_size", 344)
+                    .put("num_hidden_layers", 2).put("num_attention_heads", 4).put("num_key_value_heads", 2)
+                    .put("head_dim", 32);
             return switch (budget) {
                 case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
                         .put("num_hidden_layers", 2).put("num_attention_heads", 2).put("num_key_value_heads", 1)
                         .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3,
                         16, 0.5, List.of(0.0, 0.5, 1.0), new Feedback(8, 4, 1, 4, 48, COPY_PENALTIES, 2e-4));
-                case SMALL -> new Settings(budget, embedded, 40, 512, 960, 64, 120, 8, 3e-3, 4, List.of(), 1.0 / 3,
-                        BASE_STEPS_SMALL, 0.5, DOSE_GRID, new Feedback(64, 32, 2, 4, 160, COPY_PENALTIES, 2e-4));
+                case SMALL -> new Settings(budget, narrow, 40, 512, 960, 64, 120, 8, 3e-3, 4, List.of(), 1.0 / 3,
+                        800, 0.5, DOSE_GRID, new Feedback(64, 32, 2, 4, 160, COPY_PENALTIES, 2e-4));
                 case FULL -> new Settings(budget, embedded, 40, 512, Integer.MAX_VALUE, 512, 2000, 16, 3e-3, 10,
-                        List.of(PanelField.values()), 1.0 / 3, 4 * BASE_STEPS_SMALL, 0.5, DOSE_GRID,
+                        List.of(PanelField.values()), 1.0 / 3, 3000, 0.5, DOSE_GRID,
                         new Feedback(512, 128, 3, 8, 256, COPY_PENALTIES, 2e-4));
             };
         }
@@ -342,9 +356,9 @@ public final class PanelsExperiment {
 
     /**
      * The base stage: the model of the settings trained from scratch for {@code baseSteps} steps on rows of the
-     * training stories' text ({@value #BASE_SEQ}-token packed rows) mixed with copy rows (a training paragraph, a
-     * newline, the same paragraph: the repeat can only be predicted by copying from the context, which is what
-     * induction heads do, Olsson et al. 2022, "In-context Learning and Induction Heads") at share {@code copyShare}.
+     * training stories' text ({@value #BASE_SEQ}-token packed rows) mixed with synthetic copy rows ({@link #copyRow}:
+     * the repeats can only be predicted by copying from the context, which is what induction heads do, Olsson et al.
+     * 2022, "In-context Learning and Induction Heads") at share {@code copyShare}.
      * Cached in {@code output/base-KEY} like the sentiment task's SFT model; every variant starts from it. Measured on
      * held-out paragraphs written twice: the loss on the second copy against the first.
      */
@@ -358,19 +372,12 @@ public final class PanelsExperiment {
             List<Example> texts = map(trainStories, st -> new Example.LanguageModeling(st.id(),
                     new Text.Plain(String.join("\n", st.paragraphs()))));
             List<TokenizedSequence> text = SftTokenization.pack(sft.tokenizeAll(texts, 0), BASE_SEQ);
-            List<TokenizedSequence> copies = new ArrayList<>();
-            for (Story st : trainStories) {
-                for (String paragraph : st.paragraphs()) {
-                    TokenizedSequence twice = twice(sft, paragraph, st.id());
-                    if (twice.length() <= BASE_SEQ) {
-                        copies.add(new TokenizedSequence(twice.ids(), allButFirst(twice.length()), twice.source()));
-                    }
-                }
-            }
+            int[] vocabulary = text.stream().flatMapToInt(r -> Arrays.stream(r.ids())).distinct().toArray();
+            int separator = trainer.tokenizer.encode("\n", false)[0];
             List<TokenizedSequence> rows = new ArrayList<>(settings.baseSteps() * BASE_BATCH);
             for (int i = 0; i < settings.baseSteps() * BASE_BATCH; i++) {
-                List<TokenizedSequence> from = random.nextDouble() < settings.copyShare() ? copies : text;
-                rows.add(from.get(random.nextInt(from.size())));
+                rows.add(random.nextDouble() < settings.copyShare() ? copyRow(vocabulary, separator, random, i)
+                        : text.get(random.nextInt(text.size())));
             }
             log.printf(Locale.ROOT, "base stage: %d steps of %d rows (%.0f%% copy rows) from scratch%n",
                     settings.baseSteps(), BASE_BATCH, 100 * settings.copyShare());
@@ -385,6 +392,7 @@ public final class PanelsExperiment {
                 double trainLoss = t.train().trainingLoss();
                 JSON.writeValue(staging.resolve(BASE_SUMMARY_FILE).toFile(), JSON.createObjectNode()
                         .put("steps", settings.baseSteps()).put("train_loss", trainLoss)
+                        .put("tokens", t.state().numInputTokensSeen())
                         .put("seconds", (System.nanoTime() - started) / 1e9));
             });
         }
@@ -410,8 +418,8 @@ public final class PanelsExperiment {
         }
         EvalPoint firstCopy = trainer.evaluate(model, "base/first-copy", first);
         EvalPoint secondCopy = trainer.evaluate(model, "base/second-copy", second);
-        BaseSummary summary = new BaseSummary(settings.baseSteps(), settings.copyShare(), saved.get("train_loss")
-                .asDouble(), firstCopy.loss(), secondCopy.loss(), secondCopy.accuracy(), first.size(), cached,
+        BaseSummary summary = new BaseSummary(settings.baseSteps(), settings.copyShare(),
+                saved.get("tokens").asLong(), saved.get("train_loss").asDouble(), firstCopy.loss(), secondCopy.loss(), secondCopy.accuracy(), first.size(), cached,
                 saved.get("seconds").asDouble());
         log.printf(Locale.ROOT, "base model %s (%s): loss on held-out paragraphs %.3f, on their second copy %.3f"
                         + " (accuracy %.3f): %s%n", dir, cached ? "read from cache" : String.format(Locale.ROOT,
@@ -426,15 +434,38 @@ public final class PanelsExperiment {
                 .toString() + settings.baseSteps() + "/" + settings.copyShare()).hashCode());
     }
 
+    /**
+     * A synthetic copy row of up to {@value #BASE_SEQ} tokens: segments of 5 to 20 tokens drawn uniformly from
+     * {@code vocabulary}, each followed by {@code separator}, itself and {@code separator} again, the loss on the
+     * repeats only. Random tokens can only be predicted the second time, by finding their first occurrence and copying
+     * what followed it: the induction task (Olsson et al. 2022), with every token of the corpus as material.
+     */
+    static TokenizedSequence copyRow(int[] vocabulary, int separator, SplittableRandom random, int index) {
+        int[] ids = new int[BASE_SEQ];
+        boolean[] mask = new boolean[BASE_SEQ];
+        int at = 0;
+        while (true) {
+            int length = 5 + random.nextInt(16);
+            if (at + 2 * length + 2 > BASE_SEQ) {
+                break;
+            }
+            int start = at;
+            for (int i = 0; i < length; i++) {
+                ids[at++] = vocabulary[random.nextInt(vocabulary.length)];
+            }
+            ids[at++] = separator;
+            for (int i = 0; i < length; i++) {
+                ids[at] = ids[start + i];
+                mask[at++] = true;
+            }
+            ids[at++] = separator;
+        }
+        return new TokenizedSequence(Arrays.copyOf(ids, at), Arrays.copyOf(mask, at), "copy row " + index);
+    }
+
     /** {@code paragraph}, a newline, {@code paragraph} again, as one sequence (its mask is replaced by the caller). */
     private static TokenizedSequence twice(SftTokenization sft, String paragraph, String source) {
         return sft.tokenize(new Example.LanguageModeling(source, new Text.Plain(paragraph + "\n" + paragraph)));
-    }
-
-    private static boolean[] allButFirst(int length) {
-        boolean[] mask = new boolean[length];
-        Arrays.fill(mask, 1, length, true);
-        return mask;
     }
 
     /**

@@ -43,6 +43,7 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
      *
      * @param steps              its optimizer steps
      * @param copyShare          share of copy rows in its data
+     * @param tokens             tokens it read
      * @param trainLoss          its mean training loss
      * @param firstCopyLoss      loss on the first copy of held-out paragraphs (nats per token, first token left out)
      * @param secondCopyLoss     loss on their second copy (its first token left out)
@@ -51,7 +52,7 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
      * @param cached             read from an earlier run in the output folder
      * @param seconds            training time (of the run that trained it)
      */
-    public record BaseSummary(int steps, double copyShare, double trainLoss, double firstCopyLoss,
+    public record BaseSummary(int steps, double copyShare, long tokens, double trainLoss, double firstCopyLoss,
                               double secondCopyLoss, double secondCopyAccuracy, int paragraphs, boolean cached,
                               double seconds) {
         /** The second copy's loss at most this share of the first's counts as copying. */
