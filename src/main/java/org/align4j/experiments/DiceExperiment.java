@@ -214,7 +214,7 @@ public final class DiceExperiment {
             Set<Integer> cachedRounds = new HashSet<>();
             DpoRounds.Run<DiceRound> run = new DiceLoop(config, task.tokenizer(), writer).run(HfModels.load(start.directory()),
                     task.reference(), prompts, replay, dir, (round, stage, skipped) -> {
-                        if (stage == DiceLoop.Stage.DPO) {
+                        if (stage == DpoRounds.Stage.DPO) {
                             if (skipped) {
                                 cachedRounds.add(round);
                             }

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.align4j.InputException;
 import org.align4j.align.dpo.DpoLossConfig;
 import org.align4j.align.dpo.DpoRounds;
+import org.align4j.align.dpo.DpoRounds.Stage;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.dpo.PreferenceScorer;
@@ -66,27 +67,6 @@ public final class DiceLoop {
     private final Tokenizer tokenizer;
     private final DpoRounds rounds;
 
-    /** The stages of a round, in order; each writes the folder of its name. */
-    public enum Stage implements DpoRounds.Stage {
-        SAMPLES("samples"), SCORES("scores"), PAIRS("pairs"), TRAIN_DATA("train_data"), DPO("dpo");
-
-        private final String folder;
-
-        Stage(String folder) {
-            this.folder = folder;
-        }
-
-        @Override
-        public String folder() {
-            return folder;
-        }
-    }
-
-    /** Hears of the run's progress: stage {@code stage} of round {@code round} finished, or was skipped. */
-    @FunctionalInterface
-    public interface Listener extends DpoRounds.Listener<Stage> {
-    }
-
     /**
      * A loop.
      *
@@ -129,7 +109,7 @@ public final class DiceLoop {
      * @throws IOException when a stage's files cannot be written
      */
     public DpoRounds.Run<DiceRound> run(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<Example> offline,
-                       Path outputDir, Listener listener) throws IOException {
+                       Path outputDir, DpoRounds.Listener listener) throws IOException {
         if (prompts.isEmpty()) {
             throw new InputException("DICE needs at least one prompt");
         }
@@ -137,8 +117,8 @@ public final class DiceLoop {
         for (Example e : offline) {
             offlinePairs.add(preferenceJson(e));
         }
-        DpoRounds.Run<DiceRound> run = rounds.run(policy, reference, config.rounds(), outputDir,
-                List.of(Stage.values()), listener, new DpoRounds.Round<>() {
+        DpoRounds.Run<DiceRound> run = rounds.run(policy, reference, config.rounds(), outputDir, listener,
+                new DpoRounds.Round<>() {
                     @Override
                     public String prepare(int round, Path directory, CausalLM previous) throws IOException {
                         return runRound(round, directory, policy, previous, prompts, offlinePairs, listener);
@@ -162,7 +142,7 @@ public final class DiceLoop {
      * once its data is written.
      */
     private String runRound(int round, Path dir, CausalLM policy, CausalLM reference, List<DicePrompt> prompts,
-                            List<ObjectNode> offline, Listener listener) throws IOException {
+                            List<ObjectNode> offline, DpoRounds.Listener listener) throws IOException {
         DpoRounds.stage(round, dir, Stage.SAMPLES, listener, out -> DpoRounds.writeLines(out.resolve("samples.jsonl"),
                 sample(policy, prompts, config.generation(round)).stream().map(DiceLoop::sampleJson).toList()));
         DpoRounds.stage(round, dir, Stage.SCORES, listener, out -> DpoRounds.writeLines(out.resolve("scores.jsonl"),

@@ -58,17 +58,35 @@ public final class DpoRounds {
     private final HfModelWriter modelFiles;
     private final Dtype frozenStorage;
 
-    /** A stage of a round: the folder it writes under {@code round_k}. */
-    public interface Stage {
+    /**
+     * The stages of a round, in order; each writes the folder of its name under {@code round_k}. A loop writes
+     * {@link #SAMPLES} to {@link #TRAIN_DATA} ({@link Round#prepare}), then {@link #DPO}, then optionally
+     * {@link #EVAL} ({@link Round#finish}).
+     */
+    public enum Stage {
+        SAMPLES("samples"), SCORES("scores"), PAIRS("pairs"), TRAIN_DATA("train_data"), DPO("dpo"), EVAL("eval");
+
+        private final String folder;
+
+        Stage(String folder) {
+            this.folder = folder;
+        }
+
         /** The stage's folder under {@code round_k}. */
-        String folder();
+        public String folder() {
+            return folder;
+        }
     }
+
+    /** The stages every round writes up to its DPO model, in order. */
+    public static final List<Stage> TRAINING_STAGES = List.of(Stage.SAMPLES, Stage.SCORES, Stage.PAIRS,
+            Stage.TRAIN_DATA, Stage.DPO);
 
     /** Hears of a loop's progress. */
     @FunctionalInterface
-    public interface Listener<S extends Stage> {
+    public interface Listener {
         /** Stage {@code stage} of round {@code round} has finished, or was skipped because its folder existed. */
-        void stage(int round, S stage, boolean skipped);
+        void stage(int round, Stage stage, boolean skipped);
     }
 
     /** What a loop does in a round besides DPO. */
@@ -128,13 +146,11 @@ public final class DpoRounds {
      * @param policy    π_1, trained in place round after round
      * @param reference what {@link Round#prepare} gets as the previous policy in round 1 (null when the loop does
      *                  not use it)
-     * @param stages    the stages of a round up to DPO, which is the last (their order for the listener)
      */
-    public <S extends Stage, R> Run<R> run(CausalLM policy, CausalLM reference, int rounds, Path outputDir,
-                                           List<S> stages, Listener<? super S> listener, Round<R> round)
-            throws IOException {
+    public <R> Run<R> run(CausalLM policy, CausalLM reference, int rounds, Path outputDir, Listener listener,
+                          Round<R> round) throws IOException {
         Files.createDirectories(outputDir);
-        S dpoStage = stages.getLast();
+        Stage dpoStage = Stage.DPO;
         List<R> done = new ArrayList<>();
         CausalLM previous = reference;
         String stopped = null;
@@ -143,7 +159,7 @@ public final class DpoRounds {
             Path model = dir.resolve(dpoStage.folder());
             CausalLM frozen = ModelReference.frozenCopyOf(policy, frozenStorage).model();
             if (Files.isDirectory(model)) {
-                for (S stage : stages) {
+                for (Stage stage : TRAINING_STAGES) {
                     listener.stage(k, stage, true);
                 }
                 HfModels.loadWeights(policy, model);
@@ -180,8 +196,8 @@ public final class DpoRounds {
     }
 
     /** Writes stage {@code stage}'s folder atomically with {@code contents}, or skips it when it exists. */
-    public static <S extends Stage> void stage(int round, Path roundDirectory, S stage, Listener<? super S> listener,
-                                               AtomicDirectory.Contents contents) throws IOException {
+    public static void stage(int round, Path roundDirectory, Stage stage, Listener listener,
+                             AtomicDirectory.Contents contents) throws IOException {
         Path target = roundDirectory.resolve(stage.folder());
         if (Files.isDirectory(target)) {
             listener.stage(round, stage, true);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import org.align4j.InputException;
 import org.align4j.align.dpo.DpoRounds;
+import org.align4j.align.dpo.DpoRounds.Stage;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.data.DataException;
@@ -63,33 +64,9 @@ import org.align4j.tokenizer.Tokenizer;
 public final class PanelFeedbackLoop {
     /** The file listing the rounds. */
     public static final String SUMMARY_FILE = "panels_summary.json";
-    private static final List<Stage> TRAINING_STAGES = List.of(Stage.SAMPLES, Stage.SCORES, Stage.PAIRS,
-            Stage.TRAIN_DATA, Stage.DPO);
-
     private final PanelFeedbackConfig config;
     private final Tokenizer tokenizer;
     private final DpoRounds rounds;
-
-    /** The stages of a round, in order; each writes the folder of its name. */
-    public enum Stage implements DpoRounds.Stage {
-        SAMPLES("samples"), SCORES("scores"), PAIRS("pairs"), TRAIN_DATA("train_data"), DPO("dpo"), EVAL("eval");
-
-        private final String folder;
-
-        Stage(String folder) {
-            this.folder = folder;
-        }
-
-        @Override
-        public String folder() {
-            return folder;
-        }
-    }
-
-    /** Hears of the run's progress: stage {@code stage} of round {@code round} finished, or was skipped. */
-    @FunctionalInterface
-    public interface Listener extends DpoRounds.Listener<Stage> {
-    }
 
     /**
      * A loop whose frozen copies of the builder (each round's DPO reference) store their weight matrices in
@@ -127,7 +104,8 @@ public final class PanelFeedbackLoop {
      * @throws IOException when a stage's files cannot be written
      */
     public DpoRounds.Run<PanelRound> run(CausalLM builder, CausalLM writer, List<ParagraphPanel> train,
-                                List<ParagraphPanel> heldOut, Path outputDir, Listener listener) throws IOException {
+                                        List<ParagraphPanel> heldOut, Path outputDir, DpoRounds.Listener listener)
+            throws IOException {
         if (train.isEmpty() || heldOut.isEmpty()) {
             throw new InputException("panel feedback needs training and held-out paragraphs, got " + train.size()
                     + " and " + heldOut.size());
@@ -140,7 +118,7 @@ public final class PanelFeedbackLoop {
         DpoRounds.stage(0, round0, Stage.EVAL, listener, out -> evaluate(out, builder, feedback, heldOut,
                 heldOutPrompts, null));
         PanelRound start = readRound(0, round0);
-        DpoRounds.Run<PanelRound> run = rounds.run(builder, null, config.rounds(), outputDir, TRAINING_STAGES, listener,
+        DpoRounds.Run<PanelRound> run = rounds.run(builder, null, config.rounds(), outputDir, listener,
                 new DpoRounds.Round<>() {
                     @Override
                     public String prepare(int round, Path directory, CausalLM previous) throws IOException {
@@ -188,7 +166,7 @@ public final class PanelFeedbackLoop {
 
     /** The stages before DPO; returns why the round cannot train (no pair), or null once its data is written. */
     private String prepareRound(int round, Path dir, CausalLM builder, PanelFeedback feedback,
-                                List<ParagraphPanel> train, List<int[]> prompts, Listener listener)
+                                List<ParagraphPanel> train, List<int[]> prompts, DpoRounds.Listener listener)
             throws IOException {
         GenerationConfig generation = config.generation(round);
         DpoRounds.stage(round, dir, Stage.SAMPLES, listener, out -> DpoRounds.writeLines(

@@ -57,7 +57,7 @@ class DiceLoopTest {
     void roundsRunOnTokenPromptsAndALongerRunResumesFromTheRoundsThatExist() throws IOException {
         int[][] prompts = {{30, 31, 32}, {33, 34}, {35, 36, 37}};
         List<String> events = new ArrayList<>();
-        DiceLoop.Listener listener = (round, stage, skipped) -> events.add(round + " " + stage.folder() + " "
+        DpoRounds.Listener listener = (round, stage, skipped) -> events.add(round + " " + stage.folder() + " "
                 + (skipped ? "skipped" : "done"));
         CausalLM policy = TinyModels.random("llama", 1);
         CausalLM reference = TinyModels.random("llama", 2);

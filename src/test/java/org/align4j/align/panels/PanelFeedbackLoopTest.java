@@ -70,7 +70,7 @@ class PanelFeedbackLoopTest {
     @Test
     void roundsWriteEveryStageRankByTheFeedbackAndALongerRunResumes() throws IOException {
         List<String> events = new ArrayList<>();
-        PanelFeedbackLoop.Listener listener = (round, stage, skipped) -> events.add(round + " " + stage.folder() + " "
+        DpoRounds.Listener listener = (round, stage, skipped) -> events.add(round + " " + stage.folder() + " "
                 + (skipped ? "skipped" : "done"));
         CausalLM writer = PanelModels.random(4);
         DpoRounds.Run<PanelRound> one = loop(config(1, 40)).run(HfModels.load(startingBuilder), writer, train, heldOut, dir,
