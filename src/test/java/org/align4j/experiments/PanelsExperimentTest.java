@@ -105,14 +105,15 @@ class PanelsExperimentTest {
     }
 
     @Test
-    void copyRowsRepeatEachRandomSegmentAndTrainOnTheRepeatOnly() {
+    void copyRowsRepeatEachRandomSegmentAfterARandomGapAndTrainOnTheRepeatOnly() {
         int[] vocabulary = {10, 11, 12, 13, 14, 15, 16, 17};
         SplittableRandom random = new SplittableRandom(3);
         for (int trial = 0; trial < 50; trial++) {
             TokenizedSequence row = PanelsExperiment.copyRow(vocabulary, 99, random, trial);
             int[] ids = row.ids();
             boolean[] mask = row.lossMask();
-            assertTrue(ids.length <= PanelsExperiment.BASE_SEQ && ids.length > 12, "length " + ids.length);
+            assertTrue(ids.length <= PanelsExperiment.BASE_SEQ && ids.length >= 2 * PanelsExperiment.MIN_SEGMENT + 2,
+                    "length " + ids.length);
             int at = 0;
             while (at < ids.length) {
                 int separator = at;
@@ -121,15 +122,23 @@ class PanelsExperimentTest {
                     separator++;
                 }
                 int length = separator - at;
-                assertTrue(length >= 5 && length <= 20, "segment of " + length);
+                assertTrue(length >= PanelsExperiment.MIN_SEGMENT && length <= PanelsExperiment.MAX_SEGMENT,
+                        "segment of " + length);
                 assertFalse(mask[separator]);
-                for (int i = 0; i < length; i++) {
-                    assertEquals(ids[at + i], ids[separator + 1 + i], "the repeat copies the segment");
-                    assertTrue(mask[separator + 1 + i], "the repeat is trained on");
+                int second = separator + 1;
+                while (ids[second] != 99) {
+                    assertFalse(mask[second], "the gap is not trained on");
+                    second++;
                 }
-                assertEquals(99, ids[separator + 1 + length]);
-                assertFalse(mask[separator + 1 + length]);
-                at = separator + length + 2;
+                assertTrue(second - separator - 1 <= PanelsExperiment.MAX_GAP, "gap of " + (second - separator - 1));
+                assertFalse(mask[second]);
+                for (int i = 0; i < length; i++) {
+                    assertEquals(ids[at + i], ids[second + 1 + i], "the repeat copies the segment");
+                    assertTrue(mask[second + 1 + i], "the repeat is trained on");
+                }
+                assertEquals(99, ids[second + 1 + length]);
+                assertFalse(mask[second + 1 + length]);
+                at = second + length + 2;
             }
         }
     }
