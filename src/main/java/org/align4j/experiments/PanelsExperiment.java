@@ -140,6 +140,11 @@ public final class PanelsExperiment {
     private static final List<Double> COPY_PENALTIES = List.of(0.0, 2.0);
     /** The variant that learns to build panels. */
     static final String BUILDER = "builder";
+    /**
+     * Paragraphs before the conditioned one that the building prompt shows: two, so that a prompt and a whole
+     * candidate (the extractive build completions take up to 239 tokens) fit 512 positions.
+     */
+    private static final int BUILD_CONTEXT_PARAGRAPHS = 2;
     private static final int MIN_PARAGRAPH_WORDS = 8;
     /** Tokens left free under max_length for C-RLFT's role prefixes, so that no variant truncates a paragraph. */
     private static final int PREFIX_ALLOWANCE = 16;
@@ -190,7 +195,7 @@ public final class PanelsExperiment {
          * minute on two cores). small: a 2-layer width-128 member of the embedded family, a base of 1,600 steps of 64
          * rows (three in four of them copy rows), then 120 steps of 8 per variant at 5e-4 (fine-tuning from the base;
          * at 3e-3 the plain writer's held-out loss rose above the base's), the builder's rounds on 64 paragraphs with
-         * candidates of up to 256 tokens (the extractive build completions run to 187 tokens at the median, 239 at
+         * candidates of up to 240 tokens (the extractive build completions run to 187 tokens at the median, 239 at
          * most). Probes for the base, on held-out paragraphs written twice: the embedded model did not copy after
          * 1,500 steps of 16 rows (second copy 4.98 against first 5.11); the width-128 model after 800 steps of 64 rows
          * half copy rows put the second copy 4-8% below the first. full: the embedded model, a 3,000-step base (not
@@ -208,10 +213,10 @@ public final class PanelsExperiment {
                         .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3,
                         16, 0.5, List.of(0.0, 0.5, 1.0), new Feedback(8, 4, 1, 4, 48, COPY_PENALTIES, 2e-4));
                 case SMALL -> new Settings(budget, narrow, 40, 512, 960, 64, 120, 8, 5e-4, 4, List.of(), 1.0 / 3,
-                        1600, 0.75, DOSE_GRID, new Feedback(64, 32, 2, 4, 256, COPY_PENALTIES, 2e-4));
+                        1600, 0.75, DOSE_GRID, new Feedback(64, 32, 2, 4, 240, COPY_PENALTIES, 2e-4));
                 case FULL -> new Settings(budget, embedded, 40, 512, Integer.MAX_VALUE, 512, 2000, 16, 5e-4, 10,
                         List.of(PanelField.values()), 1.0 / 3, 3000, 0.5, DOSE_GRID,
-                        new Feedback(512, 128, 3, 8, 256, COPY_PENALTIES, 2e-4));
+                        new Feedback(512, 128, 3, 8, 240, COPY_PENALTIES, 2e-4));
             };
         }
     }
@@ -221,7 +226,8 @@ public final class PanelsExperiment {
      * every variant) and its AI-feedback rounds ({@link PanelFeedbackLoop}, with the {@code panel} writer as the judge),
      * one run per copy penalty from the same builder.
      *
-     * @param paragraphs     training paragraphs the rounds sample candidates for (the first of the training ones)
+     * @param paragraphs     training paragraphs the rounds sample candidates for (the first training ones whose building
+     *                       prompt leaves room for a whole candidate)
      * @param heldOut        held-out paragraphs each round is evaluated on
      * @param rounds         rounds of sampling, scoring and DPO
      * @param numGenerations candidate panels per paragraph
@@ -534,7 +540,7 @@ public final class PanelsExperiment {
                                        VariantTrainer trainer, Map<String, VariantResult> variants,
                                        CausalLM writer) throws IOException {
         Feedback f = settings.feedback();
-        int context = PanelFeedbackConfig.Options.defaults().contextParagraphs();
+        int context = BUILD_CONTEXT_PARAGRAPHS;
         Function<ParagraphPanel, TokenizedSequence> build = p -> sequence(sft,
                 PanelTask.BUILD.example(p, context, FULL).toExample());
         trainer.train(variants, BUILDER, "paragraphs -> panel (characters, places, plan, short-term memory): the"
@@ -543,8 +549,10 @@ public final class PanelsExperiment {
         Path root = output.resolve("feedback");
         AtomicDirectory.deleteRecursively(root);
         int eos = trainer.tokenizer.eosTokenId().orElseThrow();
-        List<ParagraphPanel> rlTrain = train.subList(0, Math.min(f.paragraphs(), train.size()));
-        List<ParagraphPanel> rlHeldOut = eval.subList(0, Math.min(f.heldOut(), eval.size()));
+        // room for a bos token besides the prompt and the candidate
+        int longestPrompt = settings.maxLength() - f.maxNewTokens() - 1;
+        List<ParagraphPanel> rlTrain = fitting(train, f.paragraphs(), context, longestPrompt, trainer.tokenizer);
+        List<ParagraphPanel> rlHeldOut = fitting(eval, f.heldOut(), context, longestPrompt, trainer.tokenizer);
         List<FeedbackArm> arms = new ArrayList<>();
         for (double lambda : f.copyPenalties()) {
             DpoConfig dpo = DpoConfig.defaults().withOptions(Map.ofEntries(Map.entry("beta", 0.1),
@@ -577,6 +585,25 @@ public final class PanelsExperiment {
             arms.add(new FeedbackArm(lambda, rounds, run.stopped(), (System.nanoTime() - started) / 1e9));
         }
         return arms;
+    }
+
+    /**
+     * The first {@code wanted} of {@code paragraphs} whose building prompt takes at most {@code longestPrompt} tokens,
+     * so that prompt and candidate fit the builder's positions.
+     */
+    private static List<ParagraphPanel> fitting(List<ParagraphPanel> paragraphs, int wanted, int context,
+                                                int longestPrompt, Tokenizer tokenizer) {
+        List<ParagraphPanel> out = new ArrayList<>(wanted);
+        for (ParagraphPanel p : paragraphs) {
+            if (out.size() == wanted) {
+                break;
+            }
+            String prompt = PanelTask.BUILD.example(p, context, FULL).prompt();
+            if (tokenizer.encode(prompt, false).length <= longestPrompt) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** {@code p}'s panel with the plan replaced by a random in-order share {@code fraction} of its paragraph's words. */
