@@ -211,12 +211,12 @@ public final class PanelsExperiment {
                 case SMOKE -> new Settings(budget, embedded.put("hidden_size", 64).put("intermediate_size", 128)
                         .put("num_hidden_layers", 2).put("num_attention_heads", 2).put("num_key_value_heads", 1)
                         .put("head_dim", 32), 40, 512, 128, 16, 16, 8, 1e-2, 2, List.of(PanelField.PLAN), 1.0 / 3,
-                        16, 0.5, List.of(0.0, 0.5, 1.0), new Feedback(8, 4, 1, 4, 48, COPY_PENALTIES, 2e-4));
+                        16, 0.5, List.of(0.0, 0.5, 1.0), new Feedback(8, 4, 1, 4, 48, COPY_PENALTIES, 2e-4, 16, 0.7));
                 case SMALL -> new Settings(budget, narrow, 40, 512, 960, 64, 120, 8, 5e-4, 4, List.of(), 1.0 / 3,
-                        1600, 0.75, DOSE_GRID, new Feedback(64, 32, 2, 4, 240, COPY_PENALTIES, 2e-4));
+                        1600, 0.75, DOSE_GRID, new Feedback(64, 32, 2, 4, 240, COPY_PENALTIES, 2e-4, 480, 0.7));
                 case FULL -> new Settings(budget, embedded, 40, 512, Integer.MAX_VALUE, 512, 2000, 16, 5e-4, 10,
                         List.of(PanelField.values()), 1.0 / 3, 3000, 0.5, DOSE_GRID,
-                        new Feedback(512, 128, 3, 8, 240, COPY_PENALTIES, 2e-4));
+                        new Feedback(512, 128, 3, 8, 240, COPY_PENALTIES, 2e-4, 4000, 0.7));
             };
         }
     }
@@ -234,9 +234,11 @@ public final class PanelsExperiment {
      * @param maxNewTokens   longest candidate; one without eos by then is dropped
      * @param copyPenalties  the copy penalties λ run (score = mean log-likelihood per token − λ × overlap)
      * @param learningRate   DPO's learning rate in the rounds (constant, β 0.1, one pass over the pairs)
+     * @param builderSteps   steps of the builder variant (a panel is long and must parse: more than a writer's)
+     * @param temperature    sampling temperature of the candidates
      */
     public record Feedback(int paragraphs, int heldOut, int rounds, int numGenerations, int maxNewTokens,
-                           List<Double> copyPenalties, double learningRate) {
+                           List<Double> copyPenalties, double learningRate, int builderSteps, double temperature) {
         /** Copies the penalties. */
         public Feedback {
             copyPenalties = List.copyOf(copyPenalties);
@@ -544,7 +546,7 @@ public final class PanelsExperiment {
         Function<ParagraphPanel, TokenizedSequence> build = p -> sequence(sft,
                 PanelTask.BUILD.example(p, context, FULL).toExample());
         trainer.train(variants, BUILDER, "paragraphs -> panel (characters, places, plan, short-term memory): the"
-                + " builder", map(train, build), map(eval, build), seed, false);
+                + " builder", map(train, build), map(eval, build), seed, false, f.builderSteps());
         Path builderDir = output.resolve("runs").resolve(BUILDER);
         Path root = output.resolve("feedback");
         AtomicDirectory.deleteRecursively(root);
@@ -562,7 +564,7 @@ public final class PanelsExperiment {
                             settings.maxLength()), Map.entry("disable_tqdm", !progressBars),
                     Map.entry("plot_loss", false)));
             PanelFeedbackConfig config = new PanelFeedbackConfig(f.rounds(), f.numGenerations(), lambda,
-                    new GenerationConfig(f.maxNewTokens(), true, 1.0, 0, 1.0, List.of(eos), eos, seed + 11),
+                    new GenerationConfig(f.maxNewTokens(), true, f.temperature(), 0, 1.0, List.of(eos), eos, seed + 11),
                     context, 8, dpo);
             long started = System.nanoTime();
             DpoRounds.Run<PanelRound> run = new PanelFeedbackLoop(config, trainer.tokenizer,
@@ -788,21 +790,22 @@ public final class PanelsExperiment {
         /** {@link #train} with {@code runSeed} for the data order. */
         CausalLM train(Map<String, VariantResult> results, String name, String description,
                        List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed) throws IOException {
-            return train(results, name, description, train, eval, runSeed, true);
+            return train(results, name, description, train, eval, runSeed, true, settings.steps());
         }
 
         /**
-         * {@link #train} with {@code runSeed} for the data order; {@code writing}: the held-out sequences are the
-         * paragraphs' (in the order of {@code assigned}), whose loss is split into assigned and other tokens.
+         * {@link #train} with {@code runSeed} for the data order, for {@code steps} steps; {@code writing}: the
+         * held-out sequences are the paragraphs' (in the order of {@code assigned}), whose loss is split into assigned
+         * and other tokens.
          */
         CausalLM train(Map<String, VariantResult> results, String name, String description,
-                       List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed, boolean writing)
-                throws IOException {
+                       List<TokenizedSequence> train, List<TokenizedSequence> eval, long runSeed, boolean writing,
+                       int steps) throws IOException {
             long started = System.nanoTime();
             CausalLM model = HfModels.load(initial);
             parameters = model.parameters().values().stream().mapToLong(v -> v.value().size()).sum();
             Trainer<TokenizedSequence> trainer = SftTrainer.forSequences(model, generationConfig, tokenizer,
-                    tokenizerDir, arguments(name, true, runSeed), train, eval);
+                    tokenizerDir, arguments(name, true, runSeed, steps), train, eval);
             trainer.evaluate();
             trainer.train();
             List<EvalPoint> evaluations = new ArrayList<>();
@@ -849,16 +852,16 @@ public final class PanelsExperiment {
         /** {@code model} evaluated on {@code eval} with the trainer's evaluation (nothing trained). */
         EvalPoint evaluate(CausalLM model, String name, List<TokenizedSequence> eval) throws IOException {
             Map<String, Double> metrics = SftTrainer.forSequences(model, generationConfig, tokenizer, tokenizerDir,
-                    arguments(name, false, seed), eval, eval).evaluate();
+                    arguments(name, false, seed, settings.steps()), eval, eval).evaluate();
             return new EvalPoint(settings.steps(), metrics.get("eval_loss"), metrics.get("eval_mean_token_accuracy"));
         }
 
-        private TrainingArguments arguments(String name, boolean evaluateDuringTraining, long runSeed) {
-            int evalSteps = settings.steps() / settings.evaluations();
+        private TrainingArguments arguments(String name, boolean evaluateDuringTraining, long runSeed, int steps) {
+            int evalSteps = Math.max(1, steps / settings.evaluations());
             return TrainingArguments.defaults().withOptions(Map.ofEntries(
                     Map.entry("output_dir", output.resolve("runs").resolve(name).toString()),
                     Map.entry("learning_rate", settings.learningRate()), Map.entry("lr_scheduler_type", "cosine"),
-                    Map.entry("warmup_ratio", 0.05), Map.entry("max_steps", settings.steps()),
+                    Map.entry("warmup_ratio", 0.05), Map.entry("max_steps", steps),
                     Map.entry("per_device_train_batch_size", settings.batchSize()),
                     Map.entry("per_device_eval_batch_size", settings.batchSize()), Map.entry("weight_decay", 0.1),
                     Map.entry("adam_beta2", 0.95), Map.entry("logging_steps", evalSteps),

@@ -194,7 +194,7 @@ public final class PanelsExperimentReport {
                         + " -> its characters, places, plan and short-term memory, the extractive panels as targets,"
                         + " %d steps) reached a held-out loss of %.3f (from %.3f) on the build task; %.0f%% of its"
                         + " greedy held-out panels parse (counted as learned: at least half).\n\n",
-                v.builderLearned() ? "held at this scale" : "not shown at this scale", r.training().steps(),
+                v.builderLearned() ? "held at this scale" : "not shown at this scale", builder.last().step(),
                 builder.last().loss(), builder.evaluations().getFirst().loss(), 100 * v.builderParseShare()));
         md.append("**Claim 3 (panels improved by RLAIF, the dataset-model iteration).** Each round samples candidate"
                 + " panels for training paragraphs from the builder, scores each by the `panel` writer's mean"
