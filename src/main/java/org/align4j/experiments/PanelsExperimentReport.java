@@ -220,9 +220,15 @@ public final class PanelsExperimentReport {
         }
         md.append('\n');
         for (PanelsExperimentResult.FeedbackArm arm : r.feedback()) {
-            md.append(String.format(Locale.ROOT, "- λ = %s: %s%s (%.0f s).\n", number(arm.copyPenalty()),
+            md.append(String.format(Locale.ROOT, "- λ = %s: %s%s%s (%.0f s).\n", number(arm.copyPenalty()),
                     arm.improved() ? "the feedback improved the panels (lower writer loss, win rate above 1/2)"
-                            : "no improvement of the panels (writer loss not lower, or win rate not above 1/2)",
+                            : "no improvement of the panels (writer loss not lower, win rate not above 1/2, or"
+                            + " fewer of the builder's own panels parse)",
+                    arm.formatLost() ? String.format(Locale.ROOT, "; DPO broke the builder's panel format: %d of %d"
+                                    + " held-out panels fell back to the extractive one, against %d in round 0, so"
+                                    + " the last round's loss and win rate are mostly the extractive panels'",
+                            arm.last().heldOut().parseFailures(), arm.last().heldOut().paragraphs(),
+                            arm.rounds().getFirst().heldOut().parseFailures()) : "",
                     arm.stopped() == null ? "" : "; stopped early: " + arm.stopped(), arm.runtimeSeconds()));
         }
         md.append("\nThe rounds are placed on the dose-response figure (`dose_response.png`) at their panels' overlap."

@@ -119,11 +119,17 @@ public record PanelsExperimentResult(String claim, String budget, long seed, Bas
 
         /**
          * Whether the feedback improved the panels: after at least one round, the writer's held-out loss with the
-         * last builder's panels is below round 0's and that builder wins more than half against round 0.
+         * last builder's panels is below round 0's, that builder wins more than half against round 0, and no more of
+         * its panels fall back to the extractive one (a fallback is not the builder's panel).
          */
         public boolean improved() {
             return rounds.size() > 1 && last().heldOut().heldOutLoss() < rounds.getFirst().heldOut().heldOutLoss()
-                    && last().heldOut().winRate() > 0.5;
+                    && last().heldOut().winRate() > 0.5 && !formatLost();
+        }
+
+        /** Whether more of the last builder's held-out panels failed to parse than round 0's. */
+        public boolean formatLost() {
+            return last().heldOut().parseFailures() > rounds.getFirst().heldOut().parseFailures();
         }
     }
 

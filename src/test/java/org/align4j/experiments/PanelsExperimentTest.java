@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.align4j.align.panels.PanelEvaluation;
 import org.align4j.cli.Main;
 import org.align4j.data.TokenizedSequence;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,24 @@ class PanelsExperimentTest {
                 at = second + length + 2;
             }
         }
+    }
+
+    @Test
+    void feedbackThatBreaksTheBuildersFormatIsNoImprovement() {
+        PanelsExperimentResult.FeedbackRound start = round(0, 5.20, 0.5, 8);
+        PanelsExperimentResult.FeedbackArm better = new PanelsExperimentResult.FeedbackArm(0, List.of(start,
+                round(1, 5.10, 0.7, 8)), null, 1);
+        assertTrue(better.improved() && !better.formatLost());
+        PanelsExperimentResult.FeedbackArm broken = new PanelsExperimentResult.FeedbackArm(0, List.of(start,
+                round(1, 5.18, 0.625, 32)), null, 1);
+        assertTrue(broken.formatLost());
+        assertFalse(broken.improved(), "a lower loss from extractive fallbacks is not the builder's");
+        assertFalse(new PanelsExperimentResult.FeedbackArm(0, List.of(start), "round 1: no pair", 1).improved());
+    }
+
+    private static PanelsExperimentResult.FeedbackRound round(int round, double loss, double winRate, int unparsed) {
+        return new PanelsExperimentResult.FeedbackRound(round, 256, 100, 30,
+                new PanelEvaluation(32, unparsed, loss, -loss, 0.5, -loss, winRate));
     }
 
     @Test
