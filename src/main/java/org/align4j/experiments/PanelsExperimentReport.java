@@ -17,6 +17,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The figures and the report of {@link PanelsExperiment}: {@code eval_loss.png} and {@code eval_accuracy.png} (held-out
@@ -108,6 +109,7 @@ public final class PanelsExperimentReport {
         chart.addSeries("accuracy (dose writer, right axis)", overlap, dose.points().stream()
                 .mapToDouble(PanelsExperimentResult.DosePoint::accuracy).toArray()).setYAxisGroup(1);
         chart.setYAxisGroupTitle(1, "accuracy");
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         chart.addSeries("plain writer (no panel)", new double[] {0}, new double[] {dose.plain().loss()})
                 .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.addSeries("builder's panels, panel writer", new double[] {dose.builderOverlap()},
