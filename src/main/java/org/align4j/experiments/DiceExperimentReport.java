@@ -1,7 +1,6 @@
 package org.align4j.experiments;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +76,7 @@ public final class DiceExperimentReport {
                 + " fiction (held-out loss %.3f).\n", s.sftSteps(), s.sftHeldOutLoss()));
         md.append(String.format(Locale.ROOT, "- Round 0: DPO (β %s, lr %s constant, %d steps of %d pairs) of π_SFT"
                         + " against π_SFT on the offline pairs gives π_0, shared by every variant.\n",
-                number(s.beta()), number(s.learningRate()), s.round0Steps(), s.batchSize()));
+                SentimentExperiment.number(s.beta()), SentimentExperiment.number(s.learningRate()), s.round0Steps(), s.batchSize()));
         md.append(String.format(Locale.ROOT, "- Informative round 0 (variant `%s`): the same DPO on the pairs of %d"
                         + " prompts (the %d training prompts first, then more corpus prompts; %d pairs) for %d steps;"
                         + " its DICE rounds are full DICE's (same prompts, replay pool and seeds), and its win rates"
@@ -103,7 +102,7 @@ public final class DiceExperimentReport {
                         + " (seed 42): full DICE did worse than round 0 with the rounds at 1e-4, 2e-4 and 5e-4 (round"
                         + " 0 at 5e-4 too), and with the earlier recipe (half the prompts sampled, 40 steps a round) at"
                         + " 2e-4 and 5e-4, so the verdict does not hinge on the rate.\n",
-                number(s.learningRate()), s.samplesPerPrompt()));
+                SentimentExperiment.number(s.learningRate()), s.samplesPerPrompt()));
         md.append(String.format(Locale.ROOT, "- A response is the continuation to the end of the sentence: sampling"
                 + " (temperature 1, no truncation) stops at the eos or a sentence-end token (ids %s), within %d"
                 + " tokens. The SFT model almost never samples its eos (it was trained on whole texts) and DICE keeps"
@@ -132,7 +131,7 @@ public final class DiceExperimentReport {
                                 + " | %.4f | %.1f / %.1f | %.0f%% | %s | %s | %s |\n", name, p.round(), origin(p),
                         p.reward(), p.rewardStdErr(), p.kl(), p.winRate(), p.winRateStdErr(), p.implicitAccuracy(),
                         p.implicitAccuracyStdErr(), p.responseReward(), p.meanResponseTokens(),
-                        p.meanResponseChars(), 100 * p.endedShare(), d == null ? "" : number(d.alpha()),
+                        p.meanResponseChars(), 100 * p.endedShare(), d == null ? "" : SentimentExperiment.number(d.alpha()),
                         d == null ? "" : String.format(Locale.ROOT, "%.1f/%.1f → %.1f/%.1f", d.chosenCharsBefore(),
                                 d.rejectedCharsBefore(), d.chosenCharsAfter(), d.rejectedCharsAfter()),
                         d == null ? "" : d.nGen() + " / " + d.offlineTaken()));
@@ -254,9 +253,5 @@ public final class DiceExperimentReport {
     public static String outcome(DiceExperimentResult.Verdict v) {
         return v.improved() ? "improved on round 0" : v.worse() ? "did worse than round 0"
                 : "made no significant difference to round 0";
-    }
-
-    private static String number(double x) {
-        return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
     }
 }

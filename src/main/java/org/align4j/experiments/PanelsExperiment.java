@@ -303,9 +303,10 @@ public final class PanelsExperiment {
         trainer.train(variants, "plain", "previous paragraph -> next paragraph", map(train, plain), map(eval, plain));
         trainer.train(variants, RESEEDED, "plain again with another seed (data order): the run-to-run spread",
                 map(train, plain), map(eval, plain), seed + 1);
+        List<TokenizedSequence> evalPanels = map(eval, panel);
         CausalLM panelModel = trainer.train(variants, "panel", "full panel -> next paragraph", map(train, panel),
-                map(eval, panel));
-        DoseResponse dose = doseResponse(train, eval, sft, trainer, variants, random.split());
+                evalPanels);
+        DoseResponse dose = doseResponse(train, eval, evalPanels, sft, trainer, variants, random.split());
         for (PanelField f : settings.retrainedAblations()) {
             Function<ParagraphPanel, TokenizedSequence> without = p -> sequence(sft, writing(p, p.panel().without(f)));
             trainer.train(variants, "panel-without-" + f.jsonName(), "panel without " + f.jsonName()
@@ -320,7 +321,7 @@ public final class PanelsExperiment {
                     point.loss(), point.accuracy());
         }
         trainer.train(variants, "mixed-sft", "SFT on the mix of full and noisy panels (no source given)",
-                map(mix, m -> sequence(sft, writing(m.paragraph(), m.shown()))), map(eval, panel));
+                map(mix, m -> sequence(sft, writing(m.paragraph(), m.shown()))), evalPanels);
         trainer.train(variants, "crlft", "C-RLFT on the mix: source in the role prefixes, loss weighted full 1.0,"
                         + " noisy 0.1; evaluated under the full condition",
                 map(mix, m -> crlft.tokenize(new ConditionedExample(m.condition(), writing(m.paragraph(), m.shown())),
@@ -500,18 +501,18 @@ public final class PanelsExperiment {
     /**
      * The dose-response: a writer trained from the base on panels whose plan is a random in-order share f of the
      * paragraph's words (f drawn from the dose grid per example; the other fields the builder's), evaluated on the
-     * held-out paragraphs at every f of the grid, and on the builder's own panels; overlaps are
+     * held-out paragraphs at every f of the grid, and on the builder's own panels ({@code evalPanels}); overlaps are
      * {@link PanelOverlap#of}.
      */
-    private DoseResponse doseResponse(List<ParagraphPanel> train, List<ParagraphPanel> eval, SftTokenization sft,
+    private DoseResponse doseResponse(List<ParagraphPanel> train, List<ParagraphPanel> eval,
+                                      List<TokenizedSequence> evalPanels, SftTokenization sft,
                                       VariantTrainer trainer, Map<String, VariantResult> variants,
                                       SplittableRandom random) throws IOException {
         List<Double> grid = settings.doseGrid();
         List<TokenizedSequence> trainRows = map(train, p -> sequence(sft, writing(p, dosePanel(p,
                 grid.get(random.nextInt(grid.size())), random))));
-        Function<ParagraphPanel, TokenizedSequence> panel = p -> sequence(sft, writing(p, p.panel()));
         CausalLM doseModel = trainer.train(variants, DOSE, "panel whose plan carries a random in-order share (the"
-                + " dose grid) of the paragraph's words -> next paragraph", trainRows, map(eval, panel));
+                + " dose grid) of the paragraph's words -> next paragraph", trainRows, evalPanels);
         List<DosePoint> points = new ArrayList<>();
         for (int i = 0; i < grid.size(); i++) {
             double f = grid.get(i);

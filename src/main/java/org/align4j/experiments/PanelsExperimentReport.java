@@ -1,7 +1,6 @@
 package org.align4j.experiments;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,7 +119,7 @@ public final class PanelsExperimentReport {
             double[] x = arm.rounds().stream().mapToDouble(r -> r.heldOut().meanOverlap()).toArray();
             double[] y = arm.rounds().stream().mapToDouble(r -> r.heldOut().heldOutLoss()).toArray();
             chart.addSeries(String.format(Locale.ROOT, "model builder, rounds 0-%d (copy penalty %s), panel writer",
-                    arm.last().round(), number(arm.copyPenalty())), x, y);
+                    arm.last().round(), SentimentExperiment.number(arm.copyPenalty())), x, y);
         }
         return chart;
     }
@@ -213,7 +212,7 @@ public final class PanelsExperimentReport {
             for (PanelsExperimentResult.FeedbackRound round : arm.rounds()) {
                 var e = round.heldOut();
                 md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d of"
-                                + " %d |\n", number(arm.copyPenalty()), round.round(), round.round() == 0 ? ""
+                                + " %d |\n", SentimentExperiment.number(arm.copyPenalty()), round.round(), round.round() == 0 ? ""
                                 : round.validCandidates() + " of " + round.candidates(),
                         round.round() == 0 ? "" : String.valueOf(round.pairs()), e.heldOutLoss(),
                         e.meanLogLikelihood(), e.meanOverlap(), e.meanScore(), e.winRate(), e.parseFailures(),
@@ -222,7 +221,7 @@ public final class PanelsExperimentReport {
         }
         md.append('\n');
         for (PanelsExperimentResult.FeedbackArm arm : r.feedback()) {
-            md.append(String.format(Locale.ROOT, "- λ = %s: %s%s%s (%.0f s).\n", number(arm.copyPenalty()),
+            md.append(String.format(Locale.ROOT, "- λ = %s: %s%s%s (%.0f s).\n", SentimentExperiment.number(arm.copyPenalty()),
                     arm.improved() ? "the feedback improved the panels (lower writer loss, win rate above 1/2)"
                             : "no improvement of the panels (writer loss not lower, win rate not above 1/2, or"
                             + " fewer of the builder's own panels parse)",
@@ -238,9 +237,6 @@ public final class PanelsExperimentReport {
         return md.toString();
     }
 
-    private static String number(double x) {
-        return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
-    }
 
     static String markdown(PanelsExperimentResult r) {
         StringBuilder md = new StringBuilder();
