@@ -106,11 +106,11 @@ class PanelsExperimentTest {
     }
 
     @Test
-    void copyRowsRepeatEachRandomSegmentAfterARandomGapAndTrainOnTheRepeatOnly() {
-        int[] vocabulary = {10, 11, 12, 13, 14, 15, 16, 17};
+    void copyRowsRepeatEachCorpusSpanAfterARandomGapAndTrainOnTheRepeatOnly() {
+        int[] corpus = java.util.stream.IntStream.range(1000, 1100).toArray();
         SplittableRandom random = new SplittableRandom(3);
         for (int trial = 0; trial < 50; trial++) {
-            TokenizedSequence row = PanelsExperiment.copyRow(vocabulary, 99, random, trial);
+            TokenizedSequence row = PanelsExperiment.copyRow(corpus, 99, random, trial);
             int[] ids = row.ids();
             boolean[] mask = row.lossMask();
             assertTrue(ids.length <= PanelsExperiment.BASE_SEQ && ids.length >= 2 * PanelsExperiment.MIN_SEGMENT + 2,
@@ -123,6 +123,9 @@ class PanelsExperimentTest {
                     separator++;
                 }
                 int length = separator - at;
+                for (int i = at + 1; i < separator; i++) {
+                    assertEquals(ids[i - 1] + 1, ids[i], "a segment is consecutive corpus tokens");
+                }
                 assertTrue(length >= PanelsExperiment.MIN_SEGMENT && length <= PanelsExperiment.MAX_SEGMENT,
                         "segment of " + length);
                 assertFalse(mask[separator]);

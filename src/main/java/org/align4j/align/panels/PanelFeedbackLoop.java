@@ -43,8 +43,12 @@ import org.align4j.tokenizer.Tokenizer;
  *       ({@link DpoRounds#sample});</li>
  *   <li>{@link Stage#SCORES}: a candidate that ended within {@code max_new_tokens} and parses
  *       ({@link ModelPanelBuilder#parse}) is scored by {@link PanelFeedback}; the others are dropped and counted;</li>
- *   <li>{@link Stage#PAIRS}: per paragraph, the best against the worst valid candidate (the first of equals);
- *       paragraphs with fewer than two valid candidates, or whose best and worst scores are equal, give none;</li>
+ *   <li>{@link Stage#PAIRS}: per paragraph, a score pair, the best against the worst valid candidate (the first of
+ *       equals; none with fewer than two valid candidates or equal scores), and a format pair, the best valid
+ *       candidate against the first that was cut or does not parse (none without one of each): a panel that cannot be
+ *       read ranks below every panel that can, as a format reward does in GRPO-style training, so that DPO on score
+ *       pairs alone cannot move the builder off its format unopposed (one such round on {@code experiment panels}'s
+ *       small budget left 31 of 32 held-out panels unparsed, from 8);</li>
  *   <li>{@link Stage#TRAIN_DATA}: the pairs as DPO data;</li>
  *   <li>{@link Stage#DPO}: π_{k+1} from π_k by DPO ({@link DpoTrainer}, any loss type) against a frozen copy of
  *       π_k;</li>
@@ -178,11 +182,10 @@ public final class PanelFeedbackLoop {
         JsonNode stats = DpoRounds.JSON.readTree(dir.resolve("pairs/stats.json").toFile());
         if (stats.get("pairs").asInt() == 0) {
             return String.format(Locale.ROOT, "round %d: no preference pair to train on (%d of %d candidates ended "
-                            + "within %d tokens and parsed; %d of %d paragraphs had fewer than two such candidates, %d "
-                            + "a tie): sample more or longer candidates, or start from a builder trained on panels "
-                            + "build's build examples", round, stats.get("valid").asInt(),
-                    stats.get("candidates").asInt(), generation.maxNewTokens(),
-                    stats.get("fewer_than_two_valid").asInt(), stats.get("paragraphs").asInt(),
+                            + "within %d tokens and parsed; %d of %d paragraphs had none, %d a tie): sample more or longer "
+                            + "candidates, or start from a builder trained on panels build's build examples", round,
+                    stats.get("valid").asInt(), stats.get("candidates").asInt(), generation.maxNewTokens(),
+                    stats.get("no_valid").asInt(), stats.get("paragraphs").asInt(),
                     stats.get("ties").asInt());
         }
         DpoRounds.stage(round, dir, Stage.TRAIN_DATA, listener, out -> DpoRounds.writeLines(
@@ -279,7 +282,11 @@ public final class PanelFeedbackLoop {
 
     private void writePairs(Path out, List<ParagraphPanel> train, List<ObjectNode> scored) throws IOException {
         List<List<ObjectNode>> byParagraph = new ArrayList<>();
-        train.forEach(p -> byParagraph.add(new ArrayList<>()));
+        List<ObjectNode> firstInvalid = new ArrayList<>();
+        train.forEach(p -> {
+            byParagraph.add(new ArrayList<>());
+            firstInvalid.add(null);
+        });
         int ended = 0;
         double logLikelihood = 0;
         double overlap = 0;
@@ -287,21 +294,27 @@ public final class PanelFeedbackLoop {
         int valid = 0;
         for (ObjectNode row : scored) {
             ended += row.get("ended").asBoolean() ? 1 : 0;
+            int p = row.get("paragraph").asInt();
             if (row.get("valid").asBoolean()) {
-                byParagraph.get(row.get("paragraph").asInt()).add(row);
+                byParagraph.get(p).add(row);
                 valid++;
                 logLikelihood += row.get("log_likelihood").asDouble();
                 overlap += row.get("overlap").asDouble();
                 score += row.get("score").asDouble();
+            } else if (firstInvalid.get(p) == null) {
+                firstInvalid.set(p, row);
             }
         }
         List<ObjectNode> pairs = new ArrayList<>();
         int few = 0;
         int ties = 0;
+        int formatPairs = 0;
+        int none = 0;
         for (int p = 0; p < train.size(); p++) {
             List<ObjectNode> candidates = byParagraph.get(p);
-            if (candidates.size() < 2) {
+            if (candidates.isEmpty()) {
                 few++;
+                none++;
                 continue;
             }
             ObjectNode best = candidates.getFirst();
@@ -310,11 +323,17 @@ public final class PanelFeedbackLoop {
                 best = c.get("score").asDouble() > best.get("score").asDouble() ? c : best;
                 worst = c.get("score").asDouble() < worst.get("score").asDouble() ? c : worst;
             }
-            if (!(best.get("score").asDouble() > worst.get("score").asDouble())) {
+            if (candidates.size() < 2) {
+                few++;
+            } else if (best.get("score").asDouble() > worst.get("score").asDouble()) {
+                pairs.add(pairRow(train.get(p), best, worst));
+            } else {
                 ties++;
-                continue;
             }
-            pairs.add(pairRow(train.get(p), best, worst));
+            if (firstInvalid.get(p) != null) {
+                pairs.add(pairRow(train.get(p), best, firstInvalid.get(p)));
+                formatPairs++;
+            }
         }
         DpoRounds.writeLines(out.resolve("pairs.jsonl"), pairs);
         ObjectNode stats = DpoRounds.JSON.createObjectNode();
@@ -324,7 +343,9 @@ public final class PanelFeedbackLoop {
         stats.put("ended", ended);
         stats.put("valid", valid);
         stats.put("pairs", pairs.size());
+        stats.put("format_pairs", formatPairs);
         stats.put("fewer_than_two_valid", few);
+        stats.put("no_valid", none);
         stats.put("ties", ties);
         if (valid > 0) {
             stats.put("mean_log_likelihood", logLikelihood / valid);
@@ -334,17 +355,23 @@ public final class PanelFeedbackLoop {
         DpoRounds.JSON.writeValue(out.resolve("stats.json").toFile(), stats);
     }
 
+    /** A preference line: a score pair when {@code rejected} was scored, else a format pair (its parse error kept). */
     private ObjectNode pairRow(ParagraphPanel paragraph, ObjectNode chosen, ObjectNode rejected) {
         ObjectNode row = DpoRounds.preferenceRow(new Text.Plain(prompt(paragraph)), chosen.get("completion").asText(),
                 rejected.get("completion").asText());
         row.put("source", paragraph.source());
         row.put("paragraph", chosen.get("paragraph").asInt());
+        row.put("kind", rejected.get("valid").asBoolean() ? "score" : "format");
         for (String side : List.of("chosen", "rejected")) {
             ObjectNode c = side.equals("chosen") ? chosen : rejected;
             row.put(side + "_sample", c.get("sample").asInt());
-            row.put(side + "_score", c.get("score").asDouble());
-            row.put(side + "_log_likelihood", c.get("log_likelihood").asDouble());
-            row.put(side + "_overlap", c.get("overlap").asDouble());
+            if (c.get("valid").asBoolean()) {
+                row.put(side + "_score", c.get("score").asDouble());
+                row.put(side + "_log_likelihood", c.get("log_likelihood").asDouble());
+                row.put(side + "_overlap", c.get("overlap").asDouble());
+            } else {
+                row.put(side + "_error", c.get("error").asText());
+            }
         }
         return row;
     }

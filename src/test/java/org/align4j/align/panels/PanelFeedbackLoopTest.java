@@ -106,24 +106,41 @@ class PanelFeedbackLoopTest {
         List<String> pairs = Files.readAllLines(round1.resolve("pairs/pairs.jsonl"));
         PanelRound r1 = one.rounds().get(1);
         assertEquals(pairs.size(), r1.pairs());
-        assertTrue(r1.pairs() > 0 && r1.validCandidates() >= 2 * r1.pairs(), r1.toString());
         assertEquals(24, r1.candidates(), "6 paragraphs x 4 candidates");
+        Map<String, Integer> kinds = new HashMap<>();
         for (String line : pairs) {
             JsonNode pair = JSON.readTree(line);
             double chosen = pair.get("chosen_score").asDouble();
-            double rejected = pair.get("rejected_score").asDouble();
-            assertTrue(chosen > rejected, line);
             int p = pair.get("paragraph").asInt();
             assertEquals(scores.get(p + "/" + pair.get("chosen_sample").asInt()), chosen);
-            assertEquals(scores.get(p + "/" + pair.get("rejected_sample").asInt()), rejected);
             for (Map.Entry<String, Double> e : scores.entrySet()) {
                 if (e.getKey().startsWith(p + "/")) {
-                    assertTrue(e.getValue() <= chosen && e.getValue() >= rejected, "best against worst: " + line);
+                    assertTrue(e.getValue() <= chosen, "the best valid candidate is chosen: " + line);
                 }
+            }
+            String kind = pair.get("kind").asText();
+            kinds.merge(kind, 1, Integer::sum);
+            if (kind.equals("score")) {
+                double rejected = pair.get("rejected_score").asDouble();
+                assertTrue(chosen > rejected, line);
+                assertEquals(scores.get(p + "/" + pair.get("rejected_sample").asInt()), rejected);
+                for (Map.Entry<String, Double> e : scores.entrySet()) {
+                    if (e.getKey().startsWith(p + "/")) {
+                        assertTrue(e.getValue() >= rejected, "best against worst: " + line);
+                    }
+                }
+            } else {
+                assertEquals("format", kind);
+                assertNull(scores.get(p + "/" + pair.get("rejected_sample").asInt()), "an unreadable one: " + line);
+                assertTrue(pair.has("rejected_error") && !pair.has("rejected_score"), line);
             }
             assertTrue(pair.get("prompt").asText().startsWith("## Paragraphs\n")
                     && pair.get("prompt").asText().endsWith("## Panel\n"), line);
         }
+        JsonNode stats = JSON.readTree(round1.resolve("pairs/stats.json").toFile());
+        assertEquals(stats.get("format_pairs").asInt(), kinds.getOrDefault("format", 0));
+        assertTrue(kinds.getOrDefault("score", 0) > 0, "score pairs: " + kinds);
+        assertTrue(kinds.getOrDefault("format", 0) > 0, "format pairs: " + kinds);
         PanelEvaluation e = r1.heldOut();
         assertEquals(3, e.paragraphs());
         assertTrue(e.heldOutLoss() > 0 && Double.isFinite(e.heldOutLoss()), e.toString());
@@ -154,7 +171,7 @@ class PanelFeedbackLoopTest {
         DpoRounds.Run<PanelRound> run = loop(config(2, 6)).run(PanelModels.random(1), PanelModels.random(4), train, heldOut,
                 dir, (round, stage, skipped) -> events.add(round + " " + stage.folder()));
         assertEquals("round 1: no preference pair to train on (0 of 24 candidates ended within 6 tokens and parsed; "
-                + "6 of 6 paragraphs had fewer than two such candidates, 0 a tie): sample more or longer candidates, "
+                + "6 of 6 paragraphs had none, 0 a tie): sample more or longer candidates, "
                 + "or start from a builder trained on panels build's build examples", run.stopped());
         assertEquals(List.of("0 eval", "1 samples", "1 scores", "1 pairs"), events);
         assertEquals(1, run.rounds().size());
