@@ -15,7 +15,7 @@ class LauncherHeapTest {
     }
 
     private static Result heapOpts(Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("sh", "-c", ". scripts/heap.sh && align4j_heap_opts");
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", ". ../scripts/heap.sh && align4j_heap_opts");
         pb.environment().remove("ALIGN4J_HEAP");
         pb.environment().remove("ALIGN4J_JAVA_OPTS");
         pb.environment().putAll(env);

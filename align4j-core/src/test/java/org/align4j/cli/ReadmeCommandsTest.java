@@ -16,7 +16,7 @@ class ReadmeCommandsTest {
 
     @Test
     void everyCommandHasARowInTheReadmeTable() throws IOException {
-        List<String> rows = Files.readAllLines(Path.of("README.md")).stream()
+        List<String> rows = Files.readAllLines(Path.of("../README.md")).stream()
                 .filter(line -> line.startsWith("| `align4j ")).toList();
         List<String> commands = new ArrayList<>();
         leaves(Main.commandLine(), "align4j", commands);

@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH benchmark of the vector {@link Gemm} on training-sized shapes (not run by the tests). After
- * {@code ./mvnw -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test}:
- * {@code java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:$(cat target/cp.txt)
+ * {@code ./mvnw -pl align4j-core -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test}:
+ * in {@code align4j-core/}: {@code java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:$(cat target/cp.txt)
  * org.openjdk.jmh.Main GemmBenchmark}. Divide 2·m·n·k by the reported time for FLOP/s.
  */
 @State(Scope.Benchmark)
