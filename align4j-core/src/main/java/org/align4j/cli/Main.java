@@ -58,7 +58,15 @@ public final class Main {
      * as the one line of {@link OutOfMemoryReport}; the command's objects are garbage by then.
      */
     public static int run(String... args) {
-        CommandLine cli = commandLine();
+        return execute(new Main(), args);
+    }
+
+    /**
+     * Runs {@code root} (a picocli command, e.g. another jar's command line built on the same library) with this
+     * command line's handling of bad input, internal errors, snake_case flags and running out of memory.
+     */
+    public static int execute(Object root, String... args) {
+        CommandLine cli = commandLine(root);
         try {
             return cli.execute(kebabCaseFlags(args));
         } catch (OutOfMemoryError e) {
@@ -80,14 +88,19 @@ public final class Main {
      * {@link #EXIT_INTERNAL_ERROR}, with the stack trace printed too under {@code --debug}.
      */
     static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
+        return commandLine(new Main());
+    }
+
+    private static CommandLine commandLine(Object root) {
+        CommandLine cli = new CommandLine(root);
+        String program = cli.getCommandName();
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String badInput = badInputLine(ex);
             if (badInput != null) {
-                cmd.getErr().println("align4j " + cmd.getCommandName() + ": " + InputException.oneLine(badInput));
+                cmd.getErr().println(program + " " + cmd.getCommandName() + ": " + InputException.oneLine(badInput));
                 return EXIT_BAD_INPUT;
             }
-            cmd.getErr().println("align4j " + cmd.getCommandName() + ": internal error: " + InputException.oneLine(ex.toString())
+            cmd.getErr().println(program + " " + cmd.getCommandName() + ": internal error: " + InputException.oneLine(ex.toString())
                     + " (" + writeLog(cmd.getCommandName(), ex) + ")");
             if (debug(parsed)) {
                 ex.printStackTrace(cmd.getErr());
@@ -127,7 +140,8 @@ public final class Main {
      * with the closest known name, else picocli's problem; then where the help is.
      */
     static String parameterProblem(CommandLine command, CommandLine.ParameterException ex, String[] args) {
-        String name = command.getParent() == null ? "align4j" : "align4j " + command.getCommandName();
+        String program = command.getCommandSpec().root().name();
+        String name = command.getParent() == null ? program : program + " " + command.getCommandName();
         String unknown = unknownOption(command, args);
         String problem;
         if (unknown != null) {
