@@ -1,7 +1,6 @@
 package org.align4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -107,10 +106,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        DpoConfig resolved = config == null ? defaults()
-                : DpoConfig.fromOptions(onlyScoreOptions(TrainingArguments.readOptions(config)), config.toString(),
-                        defaults());
-        resolved = DpoConfig.fromOptions(ConfigFlags.given(spec, SCORE_OPTIONS), OptionRecords.COMMAND_LINE, resolved);
+        DpoConfig resolved = scoreConfig(config, ConfigFlags.given(spec, SCORE_OPTIONS));
         DpoLossConfig lossConfig = resolved.loss();
         Integer maxLength = resolved.options().maxLength();
         TruncationMode truncation = resolved.options().truncationMode();
@@ -143,32 +139,25 @@ public final class ScoreCommand implements Callable<Integer> {
         OutputFile.write(out, file -> {
             try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 for (PreferenceScorer.PairScore s : scores) {
-                    w.write(JSON.writeValueAsString(row(s, withReference)) + "\n");
+                    w.write(JSON.writeValueAsString(s.toJson(withReference)) + "\n");
                 }
             }
         });
     }
 
-    private static ObjectNode row(PreferenceScorer.PairScore s, boolean withReference) {
-        ObjectNode row = JSON.createObjectNode();
-        row.put("source", s.source());
-        row.put("policy_chosen_logps", s.policyChosen());
-        row.put("policy_rejected_logps", s.policyRejected());
-        if (withReference) {
-            row.put("ref_chosen_logps", s.refChosen());
-            row.put("ref_rejected_logps", s.refRejected());
-        }
-        row.put("chosen_reward", s.chosenReward());
-        row.put("rejected_reward", s.rejectedReward());
-        row.put("chosen_tokens", s.chosenTokens());
-        row.put("rejected_tokens", s.rejectedTokens());
-        ObjectNode losses = row.putObject("losses");
-        s.losses().forEach(losses::put);
-        return row;
+    /**
+     * How pairs are scored: DPOConfig's defaults without truncation, then the scoring options of {@code config} (a
+     * YAML or JSON file, or null), then {@code flags} (options given on the command line, by snake_case name).
+     */
+    public static DpoConfig scoreConfig(Path config, Map<String, Object> flags) {
+        DpoConfig resolved = config == null ? defaults()
+                : DpoConfig.fromOptions(onlyScoreOptions(config, TrainingArguments.readOptions(config)),
+                        config.toString(), defaults());
+        return DpoConfig.fromOptions(flags, OptionRecords.COMMAND_LINE, resolved);
     }
 
     /** The options of a config file that say how pairs are scored; any other name is an error naming the file. */
-    private Map<String, Object> onlyScoreOptions(Map<String, Object> options) {
+    private static Map<String, Object> onlyScoreOptions(Path config, Map<String, Object> options) {
         for (String name : options.keySet()) {
             if (!SCORE_OPTIONS.contains(name)) {
                 throw new InputException(config + ": option '" + name + "' does not apply to scoring (it takes "

@@ -144,10 +144,10 @@ public final class DiceLoop {
     private String runRound(int round, Path dir, CausalLM policy, CausalLM reference, List<DicePrompt> prompts,
                             List<ObjectNode> offline, DpoRounds.Listener listener) throws IOException {
         DpoRounds.stage(round, dir, Stage.SAMPLES, listener, out -> DpoRounds.writeLines(out.resolve("samples.jsonl"),
-                sample(policy, prompts, config.generation(round)).stream().map(DiceLoop::sampleJson).toList()));
+                sample(policy, prompts, config.generation(round)).stream().map(DiceSample::toJson).toList()));
         DpoRounds.stage(round, dir, Stage.SCORES, listener, out -> DpoRounds.writeLines(out.resolve("scores.jsonl"),
                 score(policy, reference, prompts, readSamples(dir.resolve("samples/samples.jsonl"))).stream()
-                        .map(DiceLoop::sampleJson).toList()));
+                        .map(DiceSample::toJson).toList()));
         DpoRounds.stage(round, dir, Stage.PAIRS, listener, out -> writePairs(out, prompts,
                 readSamples(dir.resolve("scores/scores.jsonl"))));
         List<ObjectNode> generated = readPairs(dir.resolve("pairs"));
@@ -320,23 +320,6 @@ public final class DiceLoop {
         JSON.writeValue(out.resolve("mix.json").toFile(), counts);
     }
 
-    private static ObjectNode sampleJson(DiceSample s) {
-        ObjectNode row = LINES.createObjectNode();
-        row.put("prompt_index", s.prompt());
-        row.put("sample", s.sample());
-        row.set("response_ids", LINES.valueToTree(s.responseIds()));
-        if (s.response() != null) {
-            row.put("response", s.response());
-        }
-        row.put("ended", s.ended());
-        if (!Double.isNaN(s.policyLogps())) {
-            row.put("policy_logps", s.policyLogps());
-            row.put("ref_logps", s.refLogps());
-            row.put("score", s.score());
-        }
-        return row;
-    }
-
     /**
      * The pairs stage's generated pairs: none when no prompt kept enough ended samples (then the round trains on the
      * replay pool alone, or stops when that is empty too).
@@ -349,17 +332,7 @@ public final class DiceLoop {
     }
 
     private static List<DiceSample> readSamples(Path file) {
-        return JsonlDataset.readLines(file, (line, source) -> {
-            ObjectNode row = JsonlDataset.object(line, source);
-            int[] ids = new int[row.path("response_ids").size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = row.get("response_ids").get(i).asInt();
-            }
-            return new DiceSample(row.path("prompt_index").asInt(), row.path("sample").asInt(), ids,
-                    row.hasNonNull("response") ? row.get("response").asText() : null, row.path("ended").asBoolean(),
-                    row.has("policy_logps") ? row.get("policy_logps").asDouble() : Double.NaN,
-                    row.has("ref_logps") ? row.get("ref_logps").asDouble() : Double.NaN);
-        });
+        return JsonlDataset.readLines(file, (line, source) -> DiceSample.fromJson(JsonlDataset.object(line, source)));
     }
 
     private static DiceRound readRound(int round, Path dir) throws IOException {

@@ -1,5 +1,9 @@
 package org.align4j.align.dice;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 import java.util.List;
 
@@ -67,5 +71,42 @@ public record DiceSample(int prompt, int sample, int[] responseIds, String respo
             throw new IllegalStateException("lengths in characters need decoded responses (a tokenizer)");
         }
         return response.codePointCount(0, response.length());
+    }
+
+    /**
+     * The line of {@code samples.jsonl} and {@code scores.jsonl}: {@code prompt_index}, {@code sample},
+     * {@code response_ids}, {@code response} (when decoded), {@code ended}, and once scored {@code policy_logps},
+     * {@code ref_logps} and {@code score}.
+     */
+    public ObjectNode toJson() {
+        ObjectNode row = JsonNodeFactory.instance.objectNode();
+        row.put("prompt_index", prompt);
+        row.put("sample", sample);
+        ArrayNode ids = row.putArray("response_ids");
+        for (int id : responseIds) {
+            ids.add(id);
+        }
+        if (response != null) {
+            row.put("response", response);
+        }
+        row.put("ended", ended);
+        if (!Double.isNaN(policyLogps)) {
+            row.put("policy_logps", policyLogps);
+            row.put("ref_logps", refLogps);
+            row.put("score", score());
+        }
+        return row;
+    }
+
+    /** The sample {@link #toJson} wrote. */
+    public static DiceSample fromJson(JsonNode row) {
+        int[] ids = new int[row.path("response_ids").size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = row.get("response_ids").get(i).asInt();
+        }
+        return new DiceSample(row.path("prompt_index").asInt(), row.path("sample").asInt(), ids,
+                row.hasNonNull("response") ? row.get("response").asText() : null, row.path("ended").asBoolean(),
+                row.has("policy_logps") ? row.get("policy_logps").asDouble() : Double.NaN,
+                row.has("ref_logps") ? row.get("ref_logps").asDouble() : Double.NaN);
     }
 }

@@ -1,5 +1,6 @@
 package org.align4j.align.dpo;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -14,6 +15,7 @@ import org.align4j.train.OptionRecords;
  * The loss options of TRL's {@code DPOConfig} (TRL 1.13 names and defaults), plus TYPO's λ and {@code reference_free}.
  * Read and written by those names through {@link OptionRecords} ({@link #withOptions}); the compact constructor
  * rejects, with an {@link InputException}, every combination TRL rejects and every value that makes a loss undefined.
+ * Serializable, so that a Spark job can ship it to its executors.
  *
  * @param beta                 {@code beta} (0.1): β, the inverse strength of the pull towards the reference; for IPO it
  *                             is the paper's τ. Must be finite and > 0.
@@ -42,7 +44,8 @@ import org.align4j.train.OptionRecords;
  */
 public record DpoLossConfig(double beta, double labelSmoothing, List<DpoLossType> lossType, List<Double> lossWeights,
                             FDivergenceType fDivergenceType, double fAlphaDivergenceCoef, double discopopTau,
-                            boolean useWeighting, Double ldAlpha, boolean referenceFree, double typoLambda) {
+                            boolean useWeighting, Double ldAlpha, boolean referenceFree, double typoLambda)
+        implements Serializable {
 
     /** TRL's default {@code beta}. */
     public static final double DEFAULT_BETA = 0.1;

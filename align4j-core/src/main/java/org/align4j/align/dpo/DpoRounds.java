@@ -208,26 +208,42 @@ public final class DpoRounds {
     }
 
     /**
-     * K samples of every prompt from {@code policy}: one generation batch of K copies per prompt, each seeded by the
-     * next seed of a stream split from {@code generation}'s seed in prompt order.
+     * K samples of every prompt from {@code policy}: one generation batch of K copies per prompt, seeded by the
+     * prompt's seed of {@link #promptSeeds} ({@link #sample(Generator, int[], int, GenerationConfig, long)}), so that a
+     * prompt's samples do not depend on which other prompts are sampled with it or where.
      *
      * @return per prompt, the K generated id rows (a final eos included when the row ended)
      */
     public static List<int[][]> sample(CausalLM policy, List<int[]> prompts, int k, GenerationConfig generation) {
         Generator generator = new Generator(policy);
-        SplittableRandom seeds = new SplittableRandom(generation.seed());
+        long[] seeds = promptSeeds(generation.seed(), prompts.size());
         List<int[][]> samples = new ArrayList<>(prompts.size());
-        for (int[] prompt : prompts) {
-            int[][] copies = new int[k][];
-            Arrays.fill(copies, prompt);
-            var out = generator.generate(copies, generation.withSeed(seeds.nextLong()));
-            int[][] rows = new int[k][];
-            for (int s = 0; s < k; s++) {
-                rows[s] = out.completion(s);
-            }
-            samples.add(rows);
+        for (int p = 0; p < prompts.size(); p++) {
+            samples.add(sample(generator, prompts.get(p), k, generation, seeds[p]));
         }
         return samples;
+    }
+
+    /** The sampling seeds of {@code n} prompts: the first n values of a stream split from {@code seed}, in order. */
+    public static long[] promptSeeds(long seed, int n) {
+        SplittableRandom seeds = new SplittableRandom(seed);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = seeds.nextLong();
+        }
+        return out;
+    }
+
+    /** K samples of one prompt: one generation batch of K copies, sampled as {@code generation} says with {@code seed}. */
+    public static int[][] sample(Generator generator, int[] prompt, int k, GenerationConfig generation, long seed) {
+        int[][] copies = new int[k][];
+        Arrays.fill(copies, prompt);
+        var out = generator.generate(copies, generation.withSeed(seed));
+        int[][] rows = new int[k][];
+        for (int s = 0; s < k; s++) {
+            rows[s] = out.completion(s);
+        }
+        return rows;
     }
 
     /**

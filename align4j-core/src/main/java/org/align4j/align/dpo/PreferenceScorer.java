@@ -1,5 +1,7 @@
 package org.align4j.align.dpo;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +64,28 @@ public final class PreferenceScorer {
     public record PairScore(String source, double policyChosen, double policyRejected, double refChosen,
                             double refRejected, double chosenReward, double rejectedReward, int chosenTokens,
                             int rejectedTokens, Map<String, Double> losses) {
+        /**
+         * The line {@code align4j score} writes: source, policy_chosen_logps, policy_rejected_logps, (with a
+         * reference) ref_chosen_logps and ref_rejected_logps, chosen_reward, rejected_reward, chosen_tokens,
+         * rejected_tokens and losses {type: value}.
+         */
+        public ObjectNode toJson(boolean withReference) {
+            ObjectNode row = JsonNodeFactory.instance.objectNode();
+            row.put("source", source);
+            row.put("policy_chosen_logps", policyChosen);
+            row.put("policy_rejected_logps", policyRejected);
+            if (withReference) {
+                row.put("ref_chosen_logps", refChosen);
+                row.put("ref_rejected_logps", refRejected);
+            }
+            row.put("chosen_reward", chosenReward);
+            row.put("rejected_reward", rejectedReward);
+            row.put("chosen_tokens", chosenTokens);
+            row.put("rejected_tokens", rejectedTokens);
+            ObjectNode lossValues = row.putObject("losses");
+            losses.forEach(lossValues::put);
+            return row;
+        }
     }
 
     /** Whether the scores are reference-free. */
