@@ -2,6 +2,7 @@ package org.align4j.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,8 @@ import org.align4j.InputException;
 
 /**
  * How {@link Generator} continues prompts: the fields of transformers' {@code GenerationConfig} that it supports,
- * with the same meanings and defaults, plus the sampling seed.
+ * with the same meanings and defaults, plus the sampling seed. Serializable, so that a Spark job can ship it to its
+ * executors.
  *
  * @param maxNewTokens {@code max_new_tokens}: tokens to generate at most per row (default 20)
  * @param doSample     {@code do_sample}: sample from the processed distribution; false picks the most likely token
@@ -30,7 +32,7 @@ import org.align4j.InputException;
  */
 public record GenerationConfig(int maxNewTokens, boolean doSample, double temperature, int topK, double topP,
                                List<Integer> eosTokenIds, Integer padTokenId, long seed, double repetitionPenalty,
-                               int numReturnSequences) {
+                               int numReturnSequences) implements Serializable {
     /** transformers' default {@code top_k}. */
     public static final int DEFAULT_TOP_K = 50;
     /** The default {@code max_new_tokens} (transformers' default max_length of 20, counted as new tokens). */
