@@ -233,7 +233,10 @@ public final class PanelsExperiment {
      * @param numGenerations candidate panels per paragraph
      * @param maxNewTokens   longest candidate; one without eos by then is dropped
      * @param copyPenalties  the copy penalties λ run (score = mean log-likelihood per token − λ × overlap)
-     * @param learningRate   DPO's learning rate in the rounds (constant, β 0.1, one pass over the pairs)
+     * @param learningRate   DPO's learning rate in the rounds (constant, β 0.1, one pass over the pairs; the loss is
+     *                       RPO's, TRL's {@code loss_type [sigmoid, sft]}: DPO plus the chosen panel's NLL, Pang et al.
+     *                       2024, which keeps the chosen panels likely: with DPO alone one round on small left every
+     *                       held-out panel unparsed, with or without format pairs)
      * @param builderSteps   steps of the builder variant (a panel is long and must parse: more than a writer's)
      * @param temperature    sampling temperature of the candidates
      */
@@ -561,6 +564,7 @@ public final class PanelsExperiment {
         List<FeedbackArm> arms = new ArrayList<>();
         for (double lambda : f.copyPenalties()) {
             DpoConfig dpo = DpoConfig.defaults().withOptions(Map.ofEntries(Map.entry("beta", 0.1),
+                    Map.entry("loss_type", "sigmoid,sft"),
                     Map.entry("learning_rate", f.learningRate()), Map.entry("lr_scheduler_type", "constant"),
                     Map.entry("num_train_epochs", 1.0), Map.entry("per_device_train_batch_size", settings.batchSize()),
                     Map.entry("save_strategy", "no"), Map.entry("seed", seed), Map.entry("max_length",

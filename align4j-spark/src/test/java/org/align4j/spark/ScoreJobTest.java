@@ -78,6 +78,26 @@ class ScoreJobTest {
     }
 
     @Test
+    void rewardLinesAreAlign4jRewardsLinesNumberForNumberAtAnyPartitioning() throws IOException {
+        Path rm = TinyModels.writeRewardModel(dir.resolve("rm"), 5);
+        List<String> mixed = new ArrayList<>(Files.readAllLines(pairs));
+        mixed.add(3, "{\"text\": \"A story about a dog\"}");
+        mixed.add("{\"prompt\": \"Once\", \"completion\": \" upon a time\"}");
+        Path data = Files.write(dir.resolve("mixed.jsonl"), mixed);
+        Path local = dir.resolve("rewards.jsonl");
+        assertEquals(0, Main.run("reward", "--model", rm.toString(), "--data", data.toString(), "--batch-size", "4",
+                "--out", local.toString()));
+        List<String> expected = Files.readAllLines(local);
+        assertEquals(13, expected.size());
+        for (int partitions : new int[] {1, 3}) {
+            Path out = dir.resolve("rewards-" + partitions);
+            assertEquals(0, SparkMain.run("reward", "--model", rm.toString(), "--data", data.toString(),
+                    "--batch-size", "4", "--partitions", String.valueOf(partitions), "--out", out.toString()));
+            assertEquals(expected, lines(out), partitions + " partitions");
+        }
+    }
+
+    @Test
     void parquetInAndOutHoldsTheSameScores() throws IOException {
         Path table = dir.resolve("pairs.parquet");
         spark.read().json(pairs.toString()).coalesce(1).write().parquet(table.toString());
