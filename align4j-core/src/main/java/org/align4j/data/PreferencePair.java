@@ -1,18 +1,22 @@
 package org.align4j.data;
 
+import java.io.Serializable;
+
 /**
  * One tokenized preference pair: two training sequences, prompt + chosen response and prompt + rejected response,
  * each with its loss mask. DPO's tokenization ({@link PreferenceTokenization}, as TRL's
  * {@code DataCollatorForPreference}) shares the prompt and marks the completion tokens (TRL's
  * {@code completion_mask}); reward modelling's ({@link RewardTokenization}, as TRL's {@code RewardTrainer}) tokenizes
  * each side as one whole text.
+ * Serializable, so that a Spark job can ship it to its executors.
  *
  * @param source   where the pair came from ({@code file:line}), for messages
  * @param chosen   prompt + chosen response
  * @param rejected prompt + rejected response
  * @param margin   TRL's reward margin of the pair (its {@code "margin"} field; 0 when the data has none)
  */
-public record PreferencePair(String source, TokenizedSequence chosen, TokenizedSequence rejected, double margin) {
+public record PreferencePair(String source, TokenizedSequence chosen, TokenizedSequence rejected, double margin)
+        implements Serializable {
 
     /** Checks that both sequences are present. */
     public PreferencePair {

@@ -1,16 +1,19 @@
 package org.align4j.data;
 
+import java.io.Serializable;
+
 /**
  * A tokenized training sequence: its ids, per token whether that token is a training target (the completion
  * of a prompt-completion example; every token of plain text), and the weight of its tokens in the loss (1 for SFT;
  * the coarse reward of its data source for C-RLFT).
+ * Serializable, so that a Spark job can ship it to its executors.
  *
  * @param ids      token ids
  * @param lossMask lossMask[t] is true when token t is predicted in the loss
  * @param source   where the example came from ({@code file:line}), for error messages
  * @param weight   weight of each of its target tokens in the loss (positive)
  */
-public record TokenizedSequence(int[] ids, boolean[] lossMask, String source, double weight) {
+public record TokenizedSequence(int[] ids, boolean[] lossMask, String source, double weight) implements Serializable {
     /** Checks that ids and mask have the same length and the weight is positive. */
     public TokenizedSequence {
         if (ids.length != lossMask.length) {

@@ -94,7 +94,7 @@ public final class PrecomputedReference implements ReferenceLogProbs {
     public static Loaded loadOrCompute(Path directory, List<PreferencePair> pairs, CausalLM referenceModel,
                                        DpoLossConfig config, int batchSize, int padId) {
         String key = cacheKey(pairs, referenceModel, config);
-        Path file = directory.resolve(FILE_PREFIX + key.substring(0, 16) + ".json");
+        Path file = file(directory, key);
         PrecomputedReference cached = read(file, key, pairs);
         if (cached != null) {
             return new Loaded(cached, file, true);
@@ -102,6 +102,36 @@ public final class PrecomputedReference implements ReferenceLogProbs {
         PrecomputedReference computed = compute(pairs, new ModelReference(referenceModel), config, batchSize, padId);
         computed.write(file, key, pairs);
         return new Loaded(computed, file, false);
+    }
+
+    /**
+     * Writes the cache file {@link #loadOrCompute} reads for these pairs and this reference model, holding values
+     * computed elsewhere (e.g. by {@code align4j-spark precompute-ref} on a cluster): {@code chosen[i]} and
+     * {@code rejected[i]} are pair i's. Returns the file.
+     */
+    public static Path write(Path directory, List<PreferencePair> pairs, CausalLM referenceModel, DpoLossConfig config,
+                             double[] chosen, double[] rejected) {
+        if (chosen.length != pairs.size() || rejected.length != pairs.size()) {
+            throw new IllegalArgumentException(pairs.size() + " pairs but " + chosen.length + " and "
+                    + rejected.length + " values");
+        }
+        String key = cacheKey(pairs, referenceModel, config);
+        Path file = file(directory, key);
+        of(pairs, chosen, rejected).write(file, key, pairs);
+        return file;
+    }
+
+    /** Pair {@code pair}'s reference log-probabilities: {chosen, rejected}. */
+    public double[] values(PreferencePair pair) {
+        double[] v = values.get(pair);
+        if (v == null) {
+            throw new IllegalArgumentException(pair.source() + ": not a pair these values were computed for");
+        }
+        return v.clone();
+    }
+
+    private static Path file(Path directory, String key) {
+        return directory.resolve(FILE_PREFIX + key.substring(0, 16) + ".json");
     }
 
     /** The values of this and of {@code other} together (e.g. the training and the evaluation set). */
