@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.align.dice.DiceConfig;
 import org.align4j.align.dice.DiceLoop;
+import org.align4j.align.dice.DiceRollouts;
 import org.align4j.align.dice.DicePrompt;
 import org.align4j.align.dice.DiceRound;
 import org.align4j.align.dpo.DpoConfig;
@@ -20,6 +22,7 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.HfModelWriter;
+import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.OptionRecords;
 import org.align4j.train.RunFolder;
@@ -75,6 +78,10 @@ public final class DiceCommand implements Callable<Integer> {
     @Mixin
     private TorchDtypeOption torchDtype;
 
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "Sample and score on this Spark cluster (e.g. local[2]); needs align4j-spark (its dice).")
+    private String sparkMaster;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "YAML or JSON file of DICE and DPOConfig options (snake_case names); flags override it.")
     private Path config;
@@ -122,6 +129,17 @@ public final class DiceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         DiceLoop loop = new DiceLoop(dice, processingClass, HfModelWriter.of(model, tokenizerDir),
                 torchDtype.storage(model));
+        if (sparkMaster != null) {
+            if (torchDtype.storage(model) != Dtype.F32 || policy.config().dtype() == Dtype.BF16) {
+                throw new InputException("--spark-master: the executors read each round's models from their folders, "
+                        + "which must hold the float32 weights the rounds run on; " + model + " is bfloat16 or "
+                        + "--torch-dtype asks for it");
+            }
+            DiceRollouts.Provider spark = ServiceLoader.load(DiceRollouts.Provider.class).findFirst()
+                    .orElseThrow(() -> new InputException("--spark-master: Spark is not on the class path; run "
+                            + "'align4j-spark dice' (README, Spark)"));
+            loop.runRolloutsWith(spark.create(sparkMaster, tokenizerDir), model, refModel);
+        }
         DpoRounds.Run<DiceRound> run = loop.run(policy, reference, promptList, offline, output, (round, stage, skipped) -> {
             out.printf(Locale.ROOT, "dice: round %d %s %s%n", round, stage.folder(),
                     skipped ? "skipped (exists)" : "done");

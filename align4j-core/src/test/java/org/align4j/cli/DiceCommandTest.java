@@ -180,4 +180,19 @@ class DiceCommandTest {
         assertTrue(wrongFormat.err().contains("pairs.jsonl:1: DICE prompts are prompt-only examples"),
                 wrongFormat.err());
     }
+
+    @Test
+    void sparkMasterWithoutAlign4jSparkIsOneLineSayingWhatToRun() throws IOException {
+        Path model = SmallTextModel.write(dir.resolve("model"));
+        Path prompts = Files.write(dir.resolve("prompts.jsonl"), List.of("{\"prompt\": \"fine\"}"));
+        Path preference = Files.write(dir.resolve("pairs.jsonl"), List.of("{\"prompt\": \"a\", \"chosen\": \"b\", "
+                + "\"rejected\": \"c\"}"));
+        CliRun run = CliRun.of("dice", "--model", model.toString(), "--ref-model", model.toString(), "--prompts",
+                prompts.toString(), "--offline-data", preference.toString(), "--output", dir.resolve("out").toString(),
+                "--spark-master", "local[2]");
+        assertEquals(Main.EXIT_BAD_INPUT, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--spark-master: Spark is not on the class path; run 'align4j-spark dice'"),
+                run.err());
+        assertFalse(Files.exists(dir.resolve("out/round_1")), "nothing ran");
+    }
 }

@@ -8,13 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.align4j.InputException;
-import org.align4j.align.dpo.DpoLossConfig;
 import org.align4j.align.dpo.DpoRounds;
 import org.align4j.align.dpo.DpoRounds.Stage;
 import org.align4j.align.dpo.DpoTrainer;
@@ -24,9 +22,7 @@ import org.align4j.data.DataException;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
 import org.align4j.data.PreferenceTokenization;
-import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
-import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.io.Dtype;
@@ -36,8 +32,9 @@ import org.align4j.tokenizer.Tokenizer;
  * DICE, self-alignment with DPO implicit rewards (Chen et al. 2025, "Bootstrapping Language Models with DPO Implicit
  * Rewards", ICLR 2025, Algorithm 1). Starting from a DPO policy π_1 and its reference π_ref, round k:
  * <ol>
- *   <li>{@link Stage#SAMPLES}: samples K responses per prompt from π_k ({@link Generator}); a response without an eos
- *       within {@code max_new_tokens} is kept in the file but never used;</li>
+ *   <li>{@link Stage#SAMPLES} (in this JVM or elsewhere, {@link DiceRollouts}): samples K responses per prompt from
+ *       π_k ({@link Generator}); a response without an eos within {@code max_new_tokens} is kept in the file but
+ *       never used;</li>
  *   <li>{@link Stage#SCORES}: scores each ended response with its implicit reward s = log π_k(y|x) − log π_ref(y|x)
  *       (summed log-probabilities, {@link PreferenceScorer#scoreSequences}, the {@code score} command's path);</li>
  *   <li>{@link Stage#PAIRS}: builds one pair per prompt with the length-regularised reward r = s − α |y|, α from the
@@ -66,6 +63,9 @@ public final class DiceLoop {
     private final DiceConfig config;
     private final Tokenizer tokenizer;
     private final DpoRounds rounds;
+    private DiceRollouts rollouts;
+    private Path startFolder;
+    private Path referenceFolder;
 
     /**
      * A loop.
@@ -90,6 +90,25 @@ public final class DiceLoop {
         }
         this.config = config;
         this.tokenizer = tokenizer;
+        this.rollouts = DiceRollouts.local(tokenizer);
+    }
+
+    /**
+     * Runs the sampling and scoring stages with {@code rollouts} (by default {@link DiceRollouts#local}), which may
+     * read the models from their folders: π_1 from {@code policyFolder}, round 1's reference from
+     * {@code referenceFolder}, and π_k (k > 1) from round k−1's DPO folder. Returns this loop.
+     */
+    public DiceLoop runRolloutsWith(DiceRollouts rollouts, Path policyFolder, Path referenceFolder) {
+        this.rollouts = rollouts;
+        this.startFolder = policyFolder;
+        this.referenceFolder = referenceFolder;
+        return this;
+    }
+
+    /** The folder of π_k: the starting policy's in round 1, else round k−1's DPO model. */
+    private Path policyFolder(Path roundDirectory, int round) {
+        return round == 1 ? startFolder
+                : DpoRounds.roundDirectory(roundDirectory.getParent(), round - 1).resolve(Stage.DPO.folder());
     }
 
     /** The folder of round {@code round} under {@code outputDir}. */
@@ -143,10 +162,14 @@ public final class DiceLoop {
      */
     private String runRound(int round, Path dir, CausalLM policy, CausalLM reference, List<DicePrompt> prompts,
                             List<ObjectNode> offline, DpoRounds.Listener listener) throws IOException {
+        DiceRollouts.RoundModels models = new DiceRollouts.RoundModels(policy, policyFolder(dir, round), reference,
+                round == 1 ? referenceFolder : policyFolder(dir, round - 1));
         DpoRounds.stage(round, dir, Stage.SAMPLES, listener, out -> DpoRounds.writeLines(out.resolve("samples.jsonl"),
-                sample(policy, prompts, config.generation(round)).stream().map(DiceSample::toJson).toList()));
+                rollouts.sample(models, prompts, config.samplesPerPrompt(), config.generation(round)).stream()
+                        .map(DiceSample::toJson).toList()));
         DpoRounds.stage(round, dir, Stage.SCORES, listener, out -> DpoRounds.writeLines(out.resolve("scores.jsonl"),
-                score(policy, reference, prompts, readSamples(dir.resolve("samples/samples.jsonl"))).stream()
+                rollouts.score(models, prompts, readSamples(dir.resolve("samples/samples.jsonl")),
+                        config.scoreBatchSize(), config.generation().eosTokenIds().getFirst()).stream()
                         .map(DiceSample::toJson).toList()));
         DpoRounds.stage(round, dir, Stage.PAIRS, listener, out -> writePairs(out, prompts,
                 readSamples(dir.resolve("scores/scores.jsonl"))));
@@ -161,57 +184,6 @@ public final class DiceLoop {
         }
         DpoRounds.stage(round, dir, Stage.TRAIN_DATA, listener, out -> writeMix(out, round, generated, offline));
         return null;
-    }
-
-    /** K samples of every prompt ({@link DpoRounds#sample}), decoded when there is a tokenizer. */
-    private List<DiceSample> sample(CausalLM policy, List<DicePrompt> prompts, GenerationConfig generation) {
-        int k = config.samplesPerPrompt();
-        List<DiceSample> samples = new ArrayList<>(prompts.size() * k);
-        List<int[][]> generated = DpoRounds.sample(policy, prompts.stream().map(DicePrompt::ids).toList(), k,
-                generation);
-        for (int p = 0; p < prompts.size(); p++) {
-            for (int s = 0; s < k; s++) {
-                DiceSample sample = DiceSample.generated(p, s, generated.get(p)[s], generation.eosTokenIds());
-                samples.add(tokenizer == null ? sample : sample.withResponse(tokenizer.decode(sample.contentIds(),
-                        true)));
-            }
-        }
-        return samples;
-    }
-
-    /** The samples with their implicit-reward scores (ended ones; cut ones keep NaN scores). */
-    private List<DiceSample> score(CausalLM policy, CausalLM reference, List<DicePrompt> prompts, List<DiceSample> samples) {
-        List<DiceSample> ended = samples.stream().filter(DiceSample::ended).toList();
-        List<TokenizedSequence> sequences = new ArrayList<>(ended.size());
-        for (DiceSample s : ended) {
-            sequences.add(sequence(prompts.get(s.prompt()), s));
-        }
-        int padId = config.generation().eosTokenIds().getFirst();
-        PreferenceScorer scorer = new PreferenceScorer(policy, new ModelReference(reference),
-                DpoLossConfig.defaults(), padId);
-        List<PreferenceScorer.SequenceScore> scores = sequences.isEmpty() ? List.of()
-                : scorer.scoreSequences(sequences, config.scoreBatchSize());
-        List<DiceSample> scored = new ArrayList<>(samples.size());
-        int next = 0;
-        for (DiceSample s : samples) {
-            if (s.ended()) {
-                PreferenceScorer.SequenceScore score = scores.get(next++);
-                scored.add(s.withScores(score.policyLogps(), score.refLogps()));
-            } else {
-                scored.add(s);
-            }
-        }
-        return scored;
-    }
-
-    /** Prompt + response, the response marked as the completion. */
-    private static TokenizedSequence sequence(DicePrompt prompt, DiceSample sample) {
-        int[] p = prompt.ids();
-        int[] ids = Arrays.copyOf(p, p.length + sample.responseIds().length);
-        System.arraycopy(sample.responseIds(), 0, ids, p.length, sample.responseIds().length);
-        boolean[] mask = new boolean[ids.length];
-        Arrays.fill(mask, p.length, ids.length, true);
-        return new TokenizedSequence(ids, mask, prompt.source() + " sample " + sample.sample());
     }
 
     private void writePairs(Path out, List<DicePrompt> prompts, List<DiceSample> scored) throws IOException {

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * One response DICE sampled from the policy for a prompt (Chen et al. 2025, Algorithm 1, line "sample K responses"),
  * with its implicit-reward score once scored.
+ * Serializable, so that a Spark job can ship it to its executors and back.
  *
  * @param prompt      index of the prompt
  * @param sample      index of the response among the prompt's K
@@ -20,7 +22,8 @@ import java.util.List;
  * @param refLogps    log π_ref(y | x) likewise
  */
 public record DiceSample(int prompt, int sample, int[] responseIds, String response, boolean ended, double policyLogps,
-                         double refLogps) {
+                         double refLogps)
+        implements Serializable {
 
     /** Copies the ids. */
     public DiceSample {
