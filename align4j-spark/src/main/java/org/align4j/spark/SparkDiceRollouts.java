@@ -15,7 +15,6 @@ import org.align4j.data.TokenizedSequence;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.Generator;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * DICE's sampling and scoring stages on a Spark cluster ({@code dice --spark-master}): the executors read π_k and
