@@ -1,6 +1,7 @@
 package org.align4j.autograd;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.align4j.tensor.Backend;
 import org.align4j.tensor.Kernels;
@@ -582,6 +583,48 @@ public final class Ops {
                 float[] dx = x.grad().data();
                 for (int i = 0; i < n; i++) {
                     dx[i] += weights[i] * g;
+                }
+            });
+        }
+        return result;
+    }
+
+    /**
+     * A scalar loss whose value and parameter gradients were computed off this tape (e.g. summed from the backward
+     * passes of other JVMs, each over its shard of a batch), joined to it: its value is {@code value}, and
+     * back-propagating an upstream gradient g into it adds g · {@code gradients[i]} into the gradient of
+     * {@code parameters[i]} (same size, flattened), as if the loss had been computed here from those parameters. The
+     * parameters are taken as leaves: nothing recorded before them on this tape receives a gradient from it.
+     *
+     * @throws IllegalArgumentException when the lists differ in length or a gradient's size differs from its
+     *                                  parameter's
+     */
+    public static Var externalLoss(Tape tape, double value, List<Var> parameters, List<float[]> gradients) {
+        if (parameters.size() != gradients.size()) {
+            throw new IllegalArgumentException(gradients.size() + " gradients for " + parameters.size()
+                    + " parameters");
+        }
+        List<Var> params = List.copyOf(parameters);
+        List<float[]> grads = List.copyOf(gradients);
+        for (int i = 0; i < params.size(); i++) {
+            if (grads.get(i).length != params.get(i).value().size()) {
+                throw new IllegalArgumentException("gradient " + i + " has " + grads.get(i).length + " values for "
+                        + params.get(i).value());
+            }
+        }
+        Var result = output(tape, Tensor.of(new float[] {(float) value}, 1), params.toArray(Var[]::new));
+        if (result.requiresGrad()) {
+            tape.record(() -> {
+                float g = result.grad().data()[0];
+                for (int i = 0; i < params.size(); i++) {
+                    Var p = params.get(i);
+                    if (p.requiresGrad()) {
+                        float[] dp = p.grad().data();
+                        float[] d = grads.get(i);
+                        for (int j = 0; j < d.length; j++) {
+                            dp[j] += g * d[j];
+                        }
+                    }
                 }
             });
         }

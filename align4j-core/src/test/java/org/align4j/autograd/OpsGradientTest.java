@@ -2,6 +2,7 @@ package org.align4j.autograd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -288,6 +289,37 @@ class OpsGradientTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Ops.logits(hidden, lmHead, new int[] {4}));
         assertEquals("lm_head: row 4 is outside the 4 hidden rows", e.getMessage());
+    }
+
+    /**
+     * A loss computed elsewhere: its value as given, its gradients added (not written) into the parameters' and
+     * scaled by the upstream gradient, a frozen parameter skipped, nothing recorded on an inference tape.
+     */
+    @Test
+    void externalLossAddsItsGradientsTimesTheUpstreamGradient() {
+        Var a = new Var(Tensor.of(new float[] {1, 2, 3}, 3), true);
+        Var b = new Var(Tensor.of(new float[] {4, 5}, 2), true);
+        Var frozen = Var.constant(Tensor.of(new float[] {6}, 1));
+        a.grad().data()[0] = 10;
+        List<float[]> gradients = List.of(new float[] {0.5f, -1, 2}, new float[] {3, 0.25f}, new float[] {7});
+        Tape tape = Tape.recording();
+        Var loss = Ops.externalLoss(tape, 1.25, List.of(a, b, frozen), gradients);
+        assertEquals(1.25f, loss.value().get(0));
+        tape.backward(Ops.weightedSum(tape, loss, new float[] {-2}));
+        assertArrayEquals(new float[] {10 - 1, 2, -4}, a.grad().data());
+        assertArrayEquals(new float[] {-6, -0.5f}, b.grad().data());
+        assertFalse(frozen.hasGrad());
+
+        Var c = new Var(Tensor.of(new float[] {1}, 1), true);
+        Var inference = Ops.externalLoss(Tape.inference(), 3, List.of(c), List.of(new float[] {1}));
+        assertEquals(3f, inference.value().get(0));
+        assertFalse(inference.requiresGrad());
+        assertFalse(c.hasGrad());
+
+        assertThrows(IllegalArgumentException.class,
+                () -> Ops.externalLoss(Tape.recording(), 0, List.of(a), List.of(new float[] {1, 2})));
+        assertThrows(IllegalArgumentException.class,
+                () -> Ops.externalLoss(Tape.recording(), 0, List.of(a, b), List.of(new float[] {1, 2, 3})));
     }
 
     @Test
