@@ -12,9 +12,11 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.align4j.align.dpo.DpoConfig;
 import org.align4j.align.dpo.DpoLossConfig;
+import org.align4j.align.dpo.DpoTask;
 import org.align4j.align.dpo.DpoTrainer;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
+import org.align4j.data.PreferencePair;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModelWriter;
 import org.align4j.model.HfModels;
@@ -24,6 +26,7 @@ import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.MemoryEstimate;
 import org.align4j.train.TrainingArguments;
+import org.align4j.train.TrainingTask;
 import org.align4j.train.OptionRecords;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,7 +39,8 @@ import picocli.CommandLine.Spec;
  * {@code align4j dpo}: Direct Preference Optimization as TRL's {@code DPOTrainer} runs it ({@link DpoTrainer}). Every
  * option of TRL's {@code DPOConfig} that this trainer implements is a flag named after it
  * ({@code --learning-rate}, {@code --beta}, {@code --loss-type sigmoid,sft}...), and the same snake_case names work in a
- * {@code --config} file; flags override the file.
+ * {@code --config} file; flags override the file. A subclass may train the DPO task another way ({@link #taskToTrain}):
+ * align4j-spark's {@code dpo} is this command with each batch's gradient computed on a Spark cluster.
  */
 @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         modelTransformer = DpoCommand.Flags.class,
@@ -44,7 +48,7 @@ import picocli.CommandLine.Spec;
                 "Data: {prompt, chosen, rejected} (strings or message lists), {chosen, rejected} (implicit prompt) or "
                         + "{prompt_ids, chosen_ids, rejected_ids}.",
                 "Options: TRL's DPOConfig / TrainingArguments names as flags (--beta 0.1) or in --config (beta: 0.1)."})
-public final class DpoCommand implements Callable<Integer>, MemorySized {
+public class DpoCommand implements Callable<Integer>, MemorySized {
     /** The configuration options that are flags: every option but output_dir (--output). */
     static final Set<String> FLAG_OPTIONS = ConfigFlags.flagOptions(DpoConfig.allOptionNames());
 
@@ -127,13 +131,34 @@ public final class DpoCommand implements Callable<Integer>, MemorySized {
                 : !lora.enabled() && frozenStorage == Dtype.BF16 ? HfModels.loadFrozen(model, frozenStorage, null)
                 : null;
         DpoTrainer trainer = new DpoTrainer(policy, reference, resolved, train, eval, processingClass,
-                HfModelWriter.of(model, processingClass == null ? null : tokenizerDir));
+                HfModelWriter.of(model, processingClass == null ? null : tokenizerDir)).wrapTask(this::taskToTrain);
         DpoTrainer.Result result = trainer.train();
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "dpo: %d steps on %d pairs, train_loss %.6f; wrote %s%n", result.output().globalStep(),
                 result.trainPairs(), result.output().trainingLoss(), output);
         out.flush();
         return 0;
+    }
+
+    /**
+     * The task the run trains, given the DPO task {@link DpoTrainer} built (policy, reference and loss as the options
+     * say): that task itself here.
+     */
+    protected TrainingTask<PreferencePair> taskToTrain(DpoTask task) {
+        return task;
+    }
+
+    /** The folder of the model to train ({@code --model}). */
+    protected final Path modelDirectory() {
+        return model;
+    }
+
+    /**
+     * The dtype the frozen weights (a LoRA base, the reference) are stored in: {@code --torch-dtype} resolved for
+     * {@code --model}; known once {@link #call} has read the model's config.
+     */
+    protected final Dtype frozenStorage() {
+        return frozenStorage;
     }
 
     /**

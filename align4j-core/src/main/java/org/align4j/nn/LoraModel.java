@@ -243,6 +243,11 @@ public final class LoraModel extends DelegatingCausalLM {
         dropoutDisabled = true;
     }
 
+    /** Whether {@link #disableDropout()} turned the adapters' dropout off. */
+    public boolean dropoutDisabled() {
+        return dropoutDisabled;
+    }
+
     /** How many dropout masks have been drawn: the dropout state a training checkpoint saves. */
     public synchronized long dropoutMasksDrawn() {
         return dropoutMasksDrawn;

@@ -134,6 +134,34 @@ public final class CompletionLogitStatistics implements Ops.LogitsObserver {
     }
 
     /**
+     * How many completion tokens of {@code batch} each of {@link #metrics}' values averages over: both halves for
+     * {@code entropy}, the chosen half for {@code mean_token_accuracy} and {@code logits/chosen}, the rejected half
+     * for {@code logits/rejected}. The metrics of disjoint batches, averaged with these weights, are those of their
+     * union.
+     */
+    public static Map<String, Integer> tokenCounts(PreferenceBatch batch) {
+        int[] targets = batch.targets();
+        int half = targets.length / 2;
+        int chosenTokens = 0;
+        int rejectedTokens = 0;
+        for (int r = 0; r < targets.length; r++) {
+            if (targets[r] >= 0) {
+                if (r < half) {
+                    chosenTokens++;
+                } else {
+                    rejectedTokens++;
+                }
+            }
+        }
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        counts.put("entropy", chosenTokens + rejectedTokens);
+        counts.put("mean_token_accuracy", chosenTokens);
+        counts.put("logits/chosen", chosenTokens);
+        counts.put("logits/rejected", rejectedTokens);
+        return counts;
+    }
+
+    /**
      * log Σ_v p_v² per row position [2n * seq] (0 outside the completions), for {@link WpoWeighting#sequenceWeights}.
      *
      * @throws IllegalStateException when created without them, or a completion position was not observed

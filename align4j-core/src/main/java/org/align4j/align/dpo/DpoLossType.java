@@ -119,6 +119,16 @@ public enum DpoLossType {
         return sortsBatch;
     }
 
+    /**
+     * Whether a batch's loss of this type is the mean over its pairs of a value of each pair alone, so that the losses
+     * of disjoint batches, averaged with their sizes as weights, are the loss of their union (what data-parallel
+     * training over shards of a batch needs): false for {@code sft} (a token mean over the whole batch) and for the
+     * losses that sort across the batch.
+     */
+    public boolean meanOverPairs() {
+        return !sortsBatch && this != SFT;
+    }
+
     /** The loss type called {@code name} in TRL (e.g. "sigmoid", "aot_unpaired"); "typo" for TYPO. */
     @JsonCreator
     public static DpoLossType fromName(String name) {

@@ -1,6 +1,7 @@
 package org.align4j.align.dpo;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +17,9 @@ import java.util.Map;
  */
 public record DpoMetrics(double rewardsChosen, double rewardsRejected, double rewardsAccuracies, double rewardsMargins,
                          double logpsChosen, double logpsRejected) {
+    /** The metrics' names, in TRL's order: the keys of {@link #asMap}. */
+    public static final List<String> NAMES = List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies",
+            "rewards/margins", "logps/chosen", "logps/rejected");
 
     /** The metrics of one batch from its per-pair rewards and policy log-probabilities. */
     public static DpoMetrics of(double[] chosenRewards, double[] rejectedRewards, double[] policyChosenLogps,
@@ -40,13 +44,12 @@ public record DpoMetrics(double rewardsChosen, double rewardsRejected, double re
 
     /** The metrics under TRL's logged names, in TRL's order. */
     public Map<String, Double> asMap() {
+        double[] values = {rewardsChosen, rewardsRejected, rewardsAccuracies, rewardsMargins, logpsChosen,
+                logpsRejected};
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("rewards/chosen", rewardsChosen);
-        m.put("rewards/rejected", rewardsRejected);
-        m.put("rewards/accuracies", rewardsAccuracies);
-        m.put("rewards/margins", rewardsMargins);
-        m.put("logps/chosen", logpsChosen);
-        m.put("logps/rejected", logpsRejected);
+        for (int i = 0; i < values.length; i++) {
+            m.put(NAMES.get(i), values[i]);
+        }
         return m;
     }
 }

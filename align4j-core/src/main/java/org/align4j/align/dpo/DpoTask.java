@@ -91,6 +91,35 @@ public final class DpoTask extends PolicyTask<PreferencePair> {
         this.sync = sync;
     }
 
+    /** Where the task gets the reference log-probabilities. */
+    public ReferenceLogProbs reference() {
+        return reference;
+    }
+
+    /** The loss options. */
+    public DpoLossConfig lossConfig() {
+        return loss.config();
+    }
+
+    /** The id padding the rows. */
+    public int padId() {
+        return padId;
+    }
+
+    /**
+     * How many items of {@code pairs} each metric of {@link #loss} averages over: the pairs for the rewards and
+     * log-probabilities ({@link DpoMetrics}), the completion tokens for the statistics of the logits
+     * ({@link CompletionLogitStatistics#tokenCounts}). The metrics of disjoint batches, averaged with these weights,
+     * are the metrics of their union (as data-parallel training combines its shards').
+     */
+    public Map<String, Double> metricWeights(List<PreferencePair> pairs) {
+        Map<String, Double> weights = new LinkedHashMap<>();
+        CompletionLogitStatistics.tokenCounts(PreferenceBatch.of(pairs, padId))
+                .forEach((name, tokens) -> weights.put(name, (double) tokens));
+        DpoMetrics.NAMES.forEach(name -> weights.put(name, (double) pairs.size()));
+        return weights;
+    }
+
     /**
      * What one batch computed: the loss result, the statistics of the policy's logits, the loss scalar on the tape and
      * the batch's token count.

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.align4j.InputException;
 import org.align4j.align.Dropout;
 import org.align4j.nn.LoraModel;
@@ -20,6 +21,7 @@ import org.align4j.train.TrainOutput;
 import org.align4j.train.Trainer;
 import org.align4j.train.TrainerCallback;
 import org.align4j.train.TrainerState;
+import org.align4j.train.TrainingTask;
 
 /**
  * TRL's {@code DPOTrainer} (Rafailov et al. 2023, "Direct Preference Optimization: Your Language Model is Secretly a
@@ -51,6 +53,7 @@ public final class DpoTrainer {
     private final int padId;
     private final HfModelWriter writer;
     private final List<TrainerCallback> callbacks = new ArrayList<>();
+    private Function<DpoTask, TrainingTask<PreferencePair>> taskWrapper = task -> task;
 
     /**
      * What a run did.
@@ -107,6 +110,16 @@ public final class DpoTrainer {
         return this;
     }
 
+    /**
+     * Has the run train {@code wrapper}'s task in place of the {@link DpoTask} it builds (which the wrapper gets, its
+     * reference and loss options included), e.g. one that computes each batch's loss and gradient data-parallel on a
+     * cluster, as align4j-spark's does; returns this trainer.
+     */
+    public DpoTrainer wrapTask(Function<DpoTask, TrainingTask<PreferencePair>> wrapper) {
+        taskWrapper = wrapper;
+        return this;
+    }
+
     /** The tokenized training pairs. */
     public List<PreferencePair> trainDataset() {
         return trainPairs;
@@ -153,7 +166,7 @@ public final class DpoTrainer {
             reference = modelReference;
         }
         DpoTask task = new DpoTask(model, reference, loss, padId, sync, writer);
-        Trainer<PreferencePair> trainer = new Trainer<>(args.training(), task, trainPairs, evalPairs)
+        Trainer<PreferencePair> trainer = new Trainer<>(args.training(), taskWrapper.apply(task), trainPairs, evalPairs)
                 .reportTitle("DPO")
                 .plotting(MARGINS_PNG, "Reward margins", "rewards/margins", MetricCurve.trainAndEval("rewards/margins"))
                 .plotting(ACCURACIES_PNG, "Reward accuracies", "rewards/accuracies",

@@ -2,9 +2,12 @@ package org.align4j.align.dpo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.align4j.autograd.Ops;
@@ -81,6 +84,43 @@ class DpoTaskTest {
         assertEquals((double) correct / chosen, metrics.get("mean_token_accuracy"), 0);
         assertEquals(chosenLogits / chosen, metrics.get("logits/chosen"), 1e-6);
         assertEquals(rejectedLogits / (tokens - chosen), metrics.get("logits/rejected"), 1e-6);
+    }
+
+    /**
+     * The losses of disjoint batches averaged by their sizes, and their metrics by {@link DpoTask#metricWeights}, are
+     * the loss and metrics of their union, for a loss type that is a mean over pairs (what data-parallel training
+     * relies on); sft's token mean is not.
+     */
+    @Test
+    void metricsOfDisjointBatchesAverageWithTheirMetricWeightsToTheirUnions() {
+        Fixture f = Fixture.load(MODEL);
+        CausalLM policy = HfModels.load(f.dir());
+        CausalLM reference = HfModels.load(f.dir().resolve("ref"));
+        List<PreferencePair> pairs = DpoTaskFixtureTest.pairs(DpoGolden.load(MODEL));
+        DpoTask task = new DpoTask(policy, new ModelReference(reference), DpoLossConfig.defaults(), 0, null,
+                new HfModelWriter(null, null));
+        TaskOutput whole = task.loss(Tape.inference(), pairs);
+        List<List<PreferencePair>> parts = List.of(pairs.subList(0, 1), pairs.subList(1, pairs.size()));
+        double loss = 0;
+        Map<String, double[]> sums = new HashMap<>();
+        for (List<PreferencePair> part : parts) {
+            TaskOutput out = task.loss(Tape.inference(), part);
+            loss += out.lossValue() * part.size() / pairs.size();
+            Map<String, Double> weights = task.metricWeights(part);
+            out.metrics().forEach((name, value) -> {
+                double[] sum = sums.computeIfAbsent(name, k -> new double[2]);
+                sum[0] += value * weights.get(name);
+                sum[1] += weights.get(name);
+            });
+        }
+        assertEquals(whole.lossValue(), loss, 1e-6);
+        assertEquals(whole.metrics().keySet(), sums.keySet());
+        assertEquals(whole.metrics().keySet(), task.metricWeights(pairs).keySet());
+        whole.metrics().forEach((name, value) ->
+                assertEquals(value, sums.get(name)[0] / sums.get(name)[1], 1e-6, name));
+        assertTrue(DpoLossType.SIGMOID.meanOverPairs() && DpoLossType.IPO.meanOverPairs());
+        assertFalse(DpoLossType.SFT.meanOverPairs() || DpoLossType.AOT.meanOverPairs()
+                || DpoLossType.AOT_UNPAIRED.meanOverPairs());
     }
 
     /** WPO: each pair's sigmoid loss times exp(mean(logp - log Σp²)) of both responses, from the full logits. */
