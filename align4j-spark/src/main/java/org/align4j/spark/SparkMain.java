@@ -1,5 +1,6 @@
 package org.align4j.spark;
 
+import org.align4j.cli.DiceCommand;
 import org.align4j.cli.Main;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "align4j-spark", mixinStandardHelpOptions = true, version = "align4j-spark 0.1.0",
         description = "align4j's jobs on Apache Spark: sampling, scoring and data-parallel LoRA training.",
-        subcommands = {GenerateJob.class, ScoreJob.class, RewardJob.class, PrecomputeRefJob.class, org.align4j.cli.DiceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateJob.class, ScoreJob.class, RewardJob.class, PrecomputeRefJob.class, DpoJob.class,
+                DiceCommand.class, CommandLine.HelpCommand.class})
 public final class SparkMain {
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "print the stack trace of an internal error (it is always written to a log file)")
