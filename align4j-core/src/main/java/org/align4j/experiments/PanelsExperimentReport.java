@@ -100,7 +100,7 @@ public final class PanelsExperimentReport {
     private static XYChart doseResponse(PanelsExperimentResult result) {
         PanelsExperimentResult.DoseResponse dose = result.dose();
         XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("Held-out loss and accuracy against the paragraph's share in the plan")
+                .title("Dose-response: held-out loss and accuracy")
                 .xAxisTitle("panel overlap with the paragraph (share of its words)").yAxisTitle("eval loss").build();
         double[] overlap = dose.points().stream().mapToDouble(PanelsExperimentResult.DosePoint::overlap).toArray();
         chart.addSeries("loss (dose writer)", overlap, dose.points().stream()

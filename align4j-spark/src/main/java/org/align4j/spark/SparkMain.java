@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "align4j-spark", mixinStandardHelpOptions = true, version = "align4j-spark 0.1.0",
         description = "align4j's jobs on Apache Spark: sampling, scoring and data-parallel LoRA training.",
         subcommands = {GenerateJob.class, ScoreJob.class, RewardJob.class, PrecomputeRefJob.class, DpoJob.class,
-                DiceCommand.class, CommandLine.HelpCommand.class})
+                DiceCommand.class, BenchJob.class, CommandLine.HelpCommand.class})
 public final class SparkMain {
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "print the stack trace of an internal error (it is always written to a log file)")
