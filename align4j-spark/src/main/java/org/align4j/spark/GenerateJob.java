@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.align4j.InputException;
 import org.align4j.align.dice.DicePrompt;
 import org.align4j.align.dice.DiceSample;
 import org.align4j.align.dpo.DpoRounds;
@@ -13,11 +14,11 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.model.Generator;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.HfModels;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,8 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Sample K completions per prompt (JSONL or Parquet) on Spark.")
 final class GenerateJob implements Callable<Integer> {
-    @Option(names = "--spark-master", description = "the master URL, e.g. local[2] (default: spark-submit's)")
-    String master;
+    @Mixin
+    ClusterOptions cluster;
     @Option(names = "--model", required = true, description = "the policy (an HF folder every executor can read)")
     String model;
     @Option(names = "--tokenizer", description = "tokenizer folder (default: --model)")
@@ -51,35 +52,31 @@ final class GenerateJob implements Callable<Integer> {
     double topP;
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--partitions", description = "partitions of consecutive prompts (default: the default parallelism)")
-    Integer partitions;
     @Option(names = "--out", required = true, description = "output folder of JSONL part files, or a .parquet table")
     String out;
 
     @Override
     public Integer call() {
         if (numGenerations < 1) {
-            throw new org.align4j.InputException("--num-generations must be >= 1, got " + numGenerations);
+            throw new InputException("--num-generations must be >= 1, got " + numGenerations);
         }
         Path modelDir = Path.of(model);
         GenerationConfig defaults = GenerationConfig.load(modelDir, HfModels.readConfig(modelDir));
         GenerationConfig generation = new GenerationConfig(maxNewTokens != null ? maxNewTokens
                 : defaults.maxNewTokens(), true, temperature, topK, topP, defaults.eosTokenIds(),
                 defaults.padTokenId(), seed, defaults.repetitionPenalty(), 1);
-        SparkSession spark = SparkSessions.session(master, "align4j generate");
-        JsonTables.requireAbsent(spark, out);
-        JavaRDD<JsonTables.Row> rows = JsonTables.read(spark, data);
-        long count = rows.count();
-        Broadcast<long[]> seeds = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(DpoRounds.promptSeeds(seed, Math.toIntExact(count)));
-        int parts = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        SparkSession spark = cluster.session("align4j generate");
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         String tokenizerDir = tokenizer != null ? tokenizer : model;
         int k = numGenerations;
         String policy = model;
-        JavaRDD<String> lines = JsonTables.inBatches(rows, count, 1, parts)
-                .mapPartitions(it -> generate(policy, tokenizerDir, generation, k, seeds.value(), it));
-        JsonTables.write(spark, lines, out);
-        seeds.destroy();
+        List<Broadcast<long[]>> seeds = new ArrayList<>(1);
+        long count = JsonTables.transform(spark, data, out, 1, cluster.partitions(spark), n -> {
+            Broadcast<long[]> prompts = jsc.broadcast(DpoRounds.promptSeeds(seed, Math.toIntExact(n)));
+            seeds.add(prompts);
+            return it -> generate(policy, tokenizerDir, generation, k, prompts.value(), it);
+        });
+        seeds.forEach(Broadcast::destroy);
         System.out.println("generate: " + count + " prompts x " + k + " completions written to " + out);
         return 0;
     }

@@ -3,12 +3,15 @@ package org.align4j.spark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.function.LongFunction;
 import org.align4j.InputException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import scala.Tuple2;
@@ -72,6 +75,20 @@ public final class JsonTables {
     public static JavaRDD<Row> inBatches(JavaRDD<Row> rows, long count, int batchSize, int partitions) {
         return rows.mapToPair(r -> new Tuple2<>(r.index(), r))
                 .repartitionAndSortWithinPartitions(new BatchRanges(count, batchSize, partitions)).values();
+    }
+
+    /**
+     * Reads the table at {@code input}, runs the work {@code work} makes for its row count on partitions of whole
+     * batches of {@code batchSize} rows ({@link #inBatches}), and writes the lines it returns to {@code output}, which
+     * must not exist (checked first). Returns the row count.
+     */
+    public static long transform(SparkSession spark, String input, String output, int batchSize, int partitions,
+                                 LongFunction<FlatMapFunction<Iterator<Row>, String>> work) {
+        requireAbsent(spark, output);
+        JavaRDD<Row> rows = read(spark, input);
+        long count = rows.count();
+        write(spark, inBatches(rows, count, batchSize, partitions).mapPartitions(work.apply(count)), output);
+        return count;
     }
 
     /** Partitions row indices into contiguous ranges of whole batches. */

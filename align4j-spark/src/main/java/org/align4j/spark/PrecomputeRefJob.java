@@ -21,6 +21,7 @@ import org.align4j.train.TrainingArguments;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,8 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "precompute-ref", mixinStandardHelpOptions = true,
         description = "Compute a DPO run's reference log-probs on Spark, into the cache file align4j dpo reads.")
 final class PrecomputeRefJob implements Callable<Integer> {
-    @Option(names = "--spark-master", description = "the master URL, e.g. local[2] (default: spark-submit's)")
-    String master;
+    @Mixin
+    ClusterOptions cluster;
     @Option(names = "--model", required = true,
             description = "the policy: the reference when --ref-model is not given (an HF folder every executor can read)")
     String model;
@@ -50,8 +51,6 @@ final class PrecomputeRefJob implements Callable<Integer> {
     Path config;
     @Option(names = "--output-dir", required = true, description = "the DPO run's output_dir (the cache file goes here)")
     Path outputDir;
-    @Option(names = "--partitions", description = "partitions of whole batches (default: the default parallelism)")
-    Integer partitions;
 
     @Override
     public Integer call() {
@@ -60,7 +59,7 @@ final class PrecomputeRefJob implements Callable<Integer> {
         String reference = refModel != null ? refModel : model;
         Path referenceDir = Path.of(reference);
         Tokenizer processingClass = Tokenizer.load(Path.of(tokenizer != null ? tokenizer : model));
-        SparkSession spark = SparkSessions.session(master, "align4j precompute-ref");
+        SparkSession spark = cluster.session("align4j precompute-ref");
         List<Example> examples = new ArrayList<>();
         for (JsonTables.Row r : JsonTables.read(spark, data).collect()) {
             examples.add(JsonlDataset.parse(r.json(), r.source()));
@@ -77,7 +76,7 @@ final class PrecomputeRefJob implements Callable<Integer> {
             batches.add(new ArrayList<>(pairs.subList(from, Math.min(pairs.size(), from + batchSize))));
         }
         DpoLossConfig loss = args.loss();
-        int parts = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        int parts = cluster.partitions(spark);
         List<double[][]> values = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(batches, Math.max(1, Math.min(parts, batches.size())))
                 .map(batch -> FrozenModels.withModel(reference, ref -> logps(batch, ref, loss, padId)))

@@ -12,9 +12,9 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelException;
 import org.align4j.model.RewardModel;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
 @Command(name = "reward", mixinStandardHelpOptions = true,
         description = "Score examples (JSONL or Parquet) with a reward model on Spark.")
 final class RewardJob implements Callable<Integer> {
-    @Option(names = "--spark-master", description = "the master URL, e.g. local[2] (default: spark-submit's)")
-    String master;
+    @Mixin
+    ClusterOptions cluster;
     @Option(names = "--model", required = true,
             description = "the reward model (*ForSequenceClassification, an HF folder every executor can read)")
     String model;
@@ -38,8 +38,6 @@ final class RewardJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8",
             description = "examples per forward pass, a pair's two sequences together (default ${DEFAULT-VALUE})")
     int batchSize;
-    @Option(names = "--partitions", description = "partitions of whole batches (default: the default parallelism)")
-    Integer partitions;
     @Option(names = "--out", required = true, description = "output folder of JSONL part files, or a .parquet table")
     String out;
 
@@ -52,17 +50,12 @@ final class RewardJob implements Callable<Integer> {
         if (!RewardModel.isSequenceClassification(HfModels.readConfig(dir))) {
             throw new ModelException(dir.resolve("config.json") + ": not a reward model; train one with align4j rm");
         }
-        SparkSession spark = SparkSessions.session(master, "align4j reward");
-        JsonTables.requireAbsent(spark, out);
-        JavaRDD<JsonTables.Row> rows = JsonTables.read(spark, data);
-        long count = rows.count();
-        int parts = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        SparkSession spark = cluster.session("align4j reward");
         String rewardModel = model;
         String tokenizerDir = tokenizer != null ? tokenizer : model;
         int batch = batchSize;
-        JavaRDD<String> lines = JsonTables.inBatches(rows, count, batchSize, parts)
-                .mapPartitions(it -> score(rewardModel, tokenizerDir, batch, it));
-        JsonTables.write(spark, lines, out);
+        long count = JsonTables.transform(spark, data, out, batchSize, cluster.partitions(spark),
+                n -> it -> score(rewardModel, tokenizerDir, batch, it));
         System.out.println("reward: " + count + " examples scored, written to " + out);
         return 0;
     }

@@ -16,9 +16,9 @@ import org.align4j.data.JsonlDataset;
 import org.align4j.data.PreferencePair;
 import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
         description = "Score preference pairs (JSONL or Parquet) with a policy and a reference on Spark.")
 final class ScoreJob implements Callable<Integer> {
 
-    @Option(names = "--spark-master", description = "the master URL, e.g. local[2] (default: spark-submit's)")
-    String master;
+    @Mixin
+    ClusterOptions cluster;
     @Option(names = "--model", required = true, description = "the policy (an HF folder every executor can read)")
     String model;
     @Option(names = "--ref-model", description = "the reference; without it the scores are reference-free")
@@ -46,8 +46,6 @@ final class ScoreJob implements Callable<Integer> {
     Path config;
     @Option(names = "--batch-size", defaultValue = "8", description = "pairs per forward pass (default ${DEFAULT-VALUE})")
     int batchSize;
-    @Option(names = "--partitions", description = "partitions of whole batches (default: the default parallelism)")
-    Integer partitions;
     @Option(names = "--out", required = true, description = "output folder of JSONL part files, or a .parquet table")
     String out;
 
@@ -61,14 +59,9 @@ final class ScoreJob implements Callable<Integer> {
         DpoConfig resolved = ScoreCommand.scoreConfig(config, Map.of());
         Settings settings = new Settings(model, refModel, tokenizer != null ? tokenizer : model,
                 resolved.options().maxLength(), resolved.options().truncationMode(), resolved.loss(), batchSize);
-        SparkSession spark = SparkSessions.session(master, "align4j score");
-        JsonTables.requireAbsent(spark, out);
-        JavaRDD<JsonTables.Row> rows = JsonTables.read(spark, data);
-        long count = rows.count();
-        int parts = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
-        JavaRDD<String> lines = JsonTables.inBatches(rows, count, batchSize, parts)
-                .mapPartitions(it -> score(settings, it));
-        JsonTables.write(spark, lines, out);
+        SparkSession spark = cluster.session("align4j score");
+        long count = JsonTables.transform(spark, data, out, batchSize, cluster.partitions(spark),
+                n -> it -> score(settings, it));
         System.out.println("score: " + count + " pairs" + (refModel == null ? " (reference-free)" : "")
                 + " written to " + out);
         return 0;

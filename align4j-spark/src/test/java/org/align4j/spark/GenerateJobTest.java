@@ -18,23 +18,16 @@ import org.align4j.model.CausalLM;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.HfModels;
 import org.align4j.tokenizer.Tokenizer;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class GenerateJobTest {
+class GenerateJobTest extends LocalSparkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir
-    static Path dir;
-    static SparkSession spark;
     static Path policy;
     static Path prompts;
 
     @BeforeAll
     static void start() throws IOException {
-        spark = SparkSessions.session("local[2]", "align4j tests");
         policy = TinyModels.write(dir.resolve("policy"), 3);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -42,11 +35,6 @@ class GenerateJobTest {
         }
         lines.add("{\"prompt\": \"Tell a story\"}");
         prompts = Files.write(dir.resolve("prompts.jsonl"), lines);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     @Test

@@ -13,26 +13,9 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.align4j.align.dpo.PrecomputedReference;
 import org.align4j.cli.Main;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class PrecomputeRefJobTest {
-    @TempDir
-    static Path dir;
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSessions.session("local[2]", "align4j tests");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class PrecomputeRefJobTest extends LocalSparkTest {
 
     private static Path cacheFile(Path outputDir) throws IOException {
         try (Stream<Path> files = Files.list(outputDir)) {

@@ -13,23 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.align4j.cli.Main;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ScoreJobTest {
-    @TempDir
-    static Path dir;
-    static SparkSession spark;
+class ScoreJobTest extends LocalSparkTest {
     static Path policy;
     static Path reference;
     static Path pairs;
 
     @BeforeAll
     static void start() throws IOException {
-        spark = SparkSessions.session("local[2]", "align4j tests");
         policy = TinyModels.write(dir.resolve("policy"), 1);
         reference = TinyModels.write(dir.resolve("reference"), 2);
         List<String> lines = new ArrayList<>();
@@ -41,11 +34,6 @@ class ScoreJobTest {
             }
         }
         pairs = Files.write(dir.resolve("pairs.jsonl"), lines);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     /** The JSON lines of a job's output folder, part file by part file. */

@@ -11,26 +11,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.align4j.cli.Main;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SparkDiceTest {
-    @TempDir
-    static Path dir;
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSessions.session("local[2]", "align4j tests");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class SparkDiceTest extends LocalSparkTest {
 
     private static String[] args(Path policy, Path reference, Path prompts, Path offline, Path out, String... more) {
         List<String> args = new ArrayList<>(List.of("dice", "--model", policy.toString(), "--ref-model",
