@@ -25,7 +25,6 @@ import org.align4j.model.io.Dtype;
 import org.align4j.nn.LoraConfig;
 import org.align4j.nn.LoraModel;
 import org.align4j.nn.PeftTaskType;
-import org.align4j.train.OptionRecords;
 import org.align4j.train.TaskOutput;
 import org.align4j.train.TrainingTask;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -100,7 +99,7 @@ public final class DataParallelDpoTask implements TrainingTask<PreferencePair> {
         this.numShards = numShards;
         this.executorPolicy = new ExecutorPolicy(baseModel.toAbsolutePath().normalize().toString(), baseStorage,
                 lora.loraConfig().toJson(lora.config().isGpt2(), PeftTaskType.CAUSAL_LM).toString(),
-                new LinkedHashMap<>(OptionRecords.toOptions(local.lossConfig())), local.padId());
+                local.lossConfig(), local.padId());
     }
 
     @Override
@@ -179,10 +178,10 @@ public final class DataParallelDpoTask implements TrainingTask<PreferencePair> {
 
     /**
      * How an executor builds the policy and its DPO task: the base model folder and storage dtype, the LoRA
-     * configuration as PEFT's {@code adapter_config.json}, the loss options by TRL name, and the padding id.
+     * configuration as PEFT's {@code adapter_config.json}, the loss options and the padding id.
      */
-    private record ExecutorPolicy(String baseModel, Dtype baseStorage, String adapterConfig,
-                                  LinkedHashMap<String, Object> lossOptions, int padId) implements Serializable {
+    private record ExecutorPolicy(String baseModel, Dtype baseStorage, String adapterConfig, DpoLossConfig loss,
+                                  int padId) implements Serializable {
 
         /** What tells two executor policies apart in {@link ExecutorModels}. */
         String key() {
@@ -205,8 +204,8 @@ public final class DataParallelDpoTask implements TrainingTask<PreferencePair> {
 
         /** The local DPO task on {@code lora}, its reference the same model with the adapters disabled. */
         DpoTask task(LoraModel lora) {
-            return new DpoTask(lora, new AdapterDisabledReference(lora), DpoLossConfig.defaults().withOptions(
-                    lossOptions, "the driver's loss options"), padId, null, new HfModelWriter(null, null));
+            return new DpoTask(lora, new AdapterDisabledReference(lora), loss, padId, null,
+                    new HfModelWriter(null, null));
         }
     }
 
