@@ -7,7 +7,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,6 @@ import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.dpo.PreferenceScorer;
 import org.align4j.data.Example;
 import org.align4j.data.JsonlDataset;
-import org.align4j.data.PreferencePair;
 import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
 import org.align4j.model.CausalLM;
@@ -115,18 +113,11 @@ public final class ScoreCommand implements Callable<Integer> {
         Tokenizer processingClass = tokenizer != null || Files.isRegularFile(model.resolve(Tokenizer.TOKENIZER_FILE))
                 ? Tokenizer.load(tokenizerDir) : null;
         PreferenceTokenization tokenization = new PreferenceTokenization(processingClass, maxLength, truncation);
-        List<PreferencePair> pairs = new ArrayList<>(examples.size());
-        for (Example e : examples) {
-            pairs.add(tokenization.tokenize(e));
-        }
         CausalLM policy = torchDtype.loadFrozen(model);
-        for (PreferencePair pair : pairs) {
-            pair.requireFits(policy.config().vocabSize(), policy.config().maxPositions());
-        }
         ModelReference reference = refModel == null ? null : new ModelReference(torchDtype.loadFrozen(refModel));
         int padId = processingClass != null ? processingClass.paddingId(null) : 0;
         List<PreferenceScorer.PairScore> scores = new PreferenceScorer(policy, reference, lossConfig, padId)
-                .score(pairs, batchSize);
+                .scoreExamples(examples, tokenization, batchSize);
         write(scores, reference != null);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.printf(Locale.ROOT, "score: %d pairs%s written to %s%n", scores.size(),

@@ -29,7 +29,7 @@ final class TorchDtypeOption {
     Dtype storage(Path dir) {
         String name = torchDtype.trim().toLowerCase(Locale.ROOT);
         if (name.equals("auto")) {
-            return dir != null && HfModels.readConfig(dir).dtype() == Dtype.BF16 ? Dtype.BF16 : Dtype.F32;
+            return dir != null ? HfModels.checkpointStorage(dir) : Dtype.F32;
         }
         return Dtype.fromTorchName(name).filter(d -> d == Dtype.F32 || d == Dtype.BF16).orElseThrow(() ->
                 new InputException("--torch-dtype must be float32, bfloat16 or auto, got '" + torchDtype

@@ -92,6 +92,14 @@ public final class HfModels {
     }
 
     /**
+     * The storage dtype transformers' {@code torch_dtype="auto"} picks for the checkpoint in {@code dir}: bfloat16
+     * when its config says bfloat16, else float32.
+     */
+    public static Dtype checkpointStorage(Path dir) {
+        return readConfig(dir).dtype() == Dtype.BF16 ? Dtype.BF16 : Dtype.F32;
+    }
+
+    /**
      * The model in {@code dir}, frozen (no parameter takes a gradient), its weight matrices stored in {@code storage}
      * ({@link Dtype#F32} or {@link Dtype#BF16}; see {@link Models#frozenCopy}) and read from the checkpoint directly in
      * that dtype, so that a bfloat16 model never takes float32's memory: a reference model, the base of an adapter,

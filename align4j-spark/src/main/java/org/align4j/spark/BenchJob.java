@@ -129,13 +129,14 @@ final class BenchJob implements Callable<Integer> {
                     + ids(random, seq - half, config.vocabSize()) + "}");
         }
         Path data = Files.write(work.resolve("dpo.jsonl"), lines);
-        double local = dpo("one JVM", n -> Main.run(dpoArgs(gpt2, data, n, "local", null)));
+        double local = dpo("one JVM", "local", (n, name) -> Main.run(dpoArgs(gpt2, data, n, name, null)));
         for (String master : new String[] {"local[1]", "local[2]"}) {
             String shards = master.equals("local[1]") ? "1" : "2";
             SparkSession spark = SparkSessions.session(master, "align4j bench");
             try {
-                double seconds = dpo(master + ", " + shards + " shard(s)", n -> SparkMain.run(dpoArgs(gpt2, data, n,
-                        master + "-" + shards, new String[] {"--spark-master", master, "--num-shards", shards})));
+                double seconds = dpo(master + ", " + shards + " shard(s)", master + "-" + shards, (n, name) ->
+                        SparkMain.run(dpoArgs(gpt2, data, n, name, new String[] {"--spark-master", master,
+                                "--num-shards", shards})));
                 System.out.printf(Locale.ROOT, "dpo step %-22s %+.3f s against one JVM (%.2fx)%n", master + ", "
                         + shards + " shard(s)", seconds - local, seconds / local);
             } finally {
@@ -144,9 +145,13 @@ final class BenchJob implements Callable<Integer> {
         }
     }
 
+    private Path dpoFolder(String name, int steps) {
+        return work.resolve("dpo-" + name + "-" + steps);
+    }
+
     private String[] dpoArgs(Path model, Path data, int steps, String name, String[] spark) {
         List<String> args = new ArrayList<>(List.of("dpo", "--model", model.toString(), "--data", data.toString(),
-                "--output", work.resolve("dpo-" + name + "-" + steps).toString(), "--use-peft", "--lora-dropout", "0",
+                "--output", dpoFolder(name, steps).toString(), "--use-peft", "--lora-dropout", "0",
                 "--max-steps", String.valueOf(steps), "--per-device-train-batch-size", String.valueOf(dpoBatch),
                 "--save-strategy", "no", "--logging-steps", "1", "--disable-tqdm"));
         if (spark != null) {
@@ -167,12 +172,19 @@ final class BenchJob implements Callable<Integer> {
         int run(int attempt) throws IOException;
     }
 
-    /** Runs once to warm up, then times a run; prints and returns the seconds per DPO step from train_runtime. */
-    private double dpo(String where, Run run) throws IOException {
-        check(run.run(1), "dpo");
-        check(run.run(dpoSteps), "dpo");
-        Path folder = work.resolve("dpo-" + (where.startsWith("one") ? "local" : where.replace(", ", "-")
-                .replace(" shard(s)", "")) + "-" + dpoSteps);
+    /** A DPO run of {@code steps} steps into the folder named {@code name}. */
+    private interface DpoRun {
+        int run(int steps, String name) throws IOException;
+    }
+
+    /**
+     * Runs once to warm up, then times a run; prints and returns the seconds per DPO step from train_runtime. The
+     * runs write to {@link #dpoFolder}({@code name}, steps).
+     */
+    private double dpo(String where, String name, DpoRun run) throws IOException {
+        check(run.run(1, name), "dpo");
+        check(run.run(dpoSteps, name), "dpo");
+        Path folder = dpoFolder(name, dpoSteps);
         double runtime = Double.NaN;
         for (String line : Files.readAllLines(folder.resolve("metrics.jsonl"))) {
             JsonNode row = JSON.readTree(line);

@@ -7,10 +7,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.align.dice.DicePrompt;
+import org.align4j.align.dice.DiceRollouts;
 import org.align4j.align.dice.DiceSample;
 import org.align4j.align.dpo.DpoRounds;
-import org.align4j.data.Example;
-import org.align4j.data.JsonlDataset;
 import org.align4j.model.Generator;
 import org.align4j.model.GenerationConfig;
 import org.align4j.model.HfModels;
@@ -87,11 +86,7 @@ final class GenerateJob implements Callable<Integer> {
         List<JsonTables.Row> part = new ArrayList<>();
         rows.forEachRemaining(part::add);
         return FrozenModels.withTokenizer(tokenizerDir, tokenizer -> {
-            List<Example> examples = new ArrayList<>(part.size());
-            for (JsonTables.Row r : part) {
-                examples.add(JsonlDataset.parse(r.json(), r.source()));
-            }
-            List<DicePrompt> prompts = DicePrompt.of(examples, tokenizer);
+            List<DicePrompt> prompts = DicePrompt.of(part.stream().map(JsonTables.Row::example).toList(), tokenizer);
             return FrozenModels.withModel(model, policy -> {
                 Generator generator = new Generator(policy);
                 List<String> lines = new ArrayList<>(part.size() * k);
@@ -99,9 +94,7 @@ final class GenerateJob implements Callable<Integer> {
                     int index = Math.toIntExact(part.get(p).index());
                     int[][] completions = DpoRounds.sample(generator, prompts.get(p).ids(), k, generation,
                             seeds[index]);
-                    for (int s = 0; s < k; s++) {
-                        DiceSample sample = DiceSample.generated(index, s, completions[s], generation.eosTokenIds());
-                        sample = sample.withResponse(tokenizer.decode(sample.contentIds(), true));
+                    for (DiceSample sample : DiceRollouts.samples(index, completions, generation, tokenizer)) {
                         lines.add(sample.toJson().put("source", prompts.get(p).source()).toString());
                     }
                 }

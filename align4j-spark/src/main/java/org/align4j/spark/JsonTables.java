@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.function.LongFunction;
 import org.align4j.InputException;
+import org.align4j.data.Example;
+import org.align4j.data.JsonlDataset;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -30,10 +32,14 @@ public final class JsonTables {
      *
      * @param index  the row's place among the table's rows (blank lines not counted), from 0
      * @param source where it came from: {@code file:line} for JSON Lines, {@code file#row} for Parquet (the file's
-     *               name, as {@link org.align4j.data.JsonlDataset} names a line)
+     *               name, as {@link JsonlDataset} names a line)
      * @param json   the row as a JSON object
      */
     public record Row(long index, String source, String json) implements Serializable {
+        /** The row as a dataset example ({@link JsonlDataset#parse}: bad input names its source). */
+        public Example example() {
+            return JsonlDataset.parse(json, source);
+        }
     }
 
     /** Whether {@code path} names a Parquet table. */

@@ -15,7 +15,6 @@ import org.align4j.data.PreferencePair;
 import org.align4j.data.PreferenceTokenization;
 import org.align4j.model.CausalLM;
 import org.align4j.model.HfModels;
-import org.align4j.model.io.Dtype;
 import org.align4j.tokenizer.Tokenizer;
 import org.align4j.train.TrainingArguments;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -64,8 +63,7 @@ final class PrecomputeRefJob implements Callable<Integer> {
         for (JsonTables.Row r : JsonTables.read(spark, data).collect()) {
             examples.add(JsonlDataset.parse(r.json(), r.source()));
         }
-        Dtype storage = HfModels.readConfig(referenceDir).dtype() == Dtype.BF16 ? Dtype.BF16 : Dtype.F32;
-        CausalLM referenceModel = HfModels.loadFrozen(referenceDir, storage, null);
+        CausalLM referenceModel = HfModels.loadFrozen(referenceDir, HfModels.checkpointStorage(referenceDir), null);
         List<PreferencePair> pairs = PreferencePairs.prepare(new PreferenceTokenization(processingClass,
                         args.options().maxLength(), args.options().truncationMode()), examples, referenceModel,
                 args.options().maxLength(), "precompute-ref", "train");

@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.align4j.InputException;
 import org.align4j.align.reward.RewardScoring;
 import org.align4j.data.Example;
-import org.align4j.data.JsonlDataset;
 import org.align4j.model.HfModels;
 import org.align4j.model.ModelException;
 import org.align4j.model.RewardModel;
@@ -63,7 +62,7 @@ final class RewardJob implements Callable<Integer> {
     /** The score lines of one partition's examples, in order. */
     static Iterator<String> score(String model, String tokenizerDir, int batchSize, Iterator<JsonTables.Row> rows) {
         List<Example> examples = new ArrayList<>();
-        rows.forEachRemaining(r -> examples.add(JsonlDataset.parse(r.json(), r.source())));
+        rows.forEachRemaining(r -> examples.add(r.example()));
         if (examples.isEmpty()) {
             return List.<String>of().iterator();
         }

@@ -12,8 +12,7 @@ import org.align4j.align.dpo.DpoLossConfig;
 import org.align4j.align.dpo.ModelReference;
 import org.align4j.align.dpo.PreferenceScorer;
 import org.align4j.cli.ScoreCommand;
-import org.align4j.data.JsonlDataset;
-import org.align4j.data.PreferencePair;
+import org.align4j.data.Example;
 import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TruncationMode;
 import org.apache.spark.sql.SparkSession;
@@ -69,29 +68,21 @@ final class ScoreJob implements Callable<Integer> {
 
     /** The score lines of one partition's pairs, in order. */
     static Iterator<String> score(Settings s, Iterator<JsonTables.Row> rows) {
-        List<JsonTables.Row> part = new ArrayList<>();
-        rows.forEachRemaining(part::add);
-        if (part.isEmpty()) {
+        List<Example> examples = new ArrayList<>();
+        rows.forEachRemaining(r -> examples.add(r.example()));
+        if (examples.isEmpty()) {
             return List.<String>of().iterator();
         }
         List<PreferenceScorer.PairScore> scores = FrozenModels.withTokenizer(s.tokenizer(), tokenizer -> {
             PreferenceTokenization tokenization = new PreferenceTokenization(tokenizer, s.maxLength(),
                     s.truncation());
-            List<PreferencePair> pairs = new ArrayList<>(part.size());
-            for (JsonTables.Row r : part) {
-                pairs.add(tokenization.tokenize(JsonlDataset.parse(r.json(), r.source())));
-            }
             int padId = tokenizer.paddingId(null);
-            return FrozenModels.withModel(s.model(), policy -> {
-                for (PreferencePair pair : pairs) {
-                    pair.requireFits(policy.config().vocabSize(), policy.config().maxPositions());
-                }
-                if (s.refModel() == null) {
-                    return new PreferenceScorer(policy, null, s.loss(), padId).score(pairs, s.batchSize());
-                }
-                return FrozenModels.withModel(s.refModel(), reference -> new PreferenceScorer(policy,
-                        new ModelReference(reference), s.loss(), padId).score(pairs, s.batchSize()));
-            });
+            return FrozenModels.withModel(s.model(), policy -> s.refModel() == null
+                    ? new PreferenceScorer(policy, null, s.loss(), padId).scoreExamples(examples, tokenization,
+                    s.batchSize())
+                    : FrozenModels.withModel(s.refModel(), reference -> new PreferenceScorer(policy,
+                    new ModelReference(reference), s.loss(), padId).scoreExamples(examples, tokenization,
+                    s.batchSize())));
         });
         List<String> lines = new ArrayList<>(scores.size());
         for (PreferenceScorer.PairScore score : scores) {

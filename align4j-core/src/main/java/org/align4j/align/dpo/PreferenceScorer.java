@@ -9,7 +9,9 @@ import java.util.Map;
 import org.align4j.InputException;
 import org.align4j.autograd.Tape;
 import org.align4j.autograd.Var;
+import org.align4j.data.Example;
 import org.align4j.data.PreferencePair;
+import org.align4j.data.PreferenceTokenization;
 import org.align4j.data.TokenizedSequence;
 import org.align4j.model.CausalLM;
 
@@ -91,6 +93,20 @@ public final class PreferenceScorer {
     /** Whether the scores are reference-free. */
     public boolean referenceFree() {
         return config.referenceFree();
+    }
+
+    /**
+     * The scores of TRL preference examples tokenized by {@code tokenization} (as DPO prepares them), in order; a pair
+     * longer than the policy's positions or with an id outside its vocabulary is bad input naming its source.
+     */
+    public List<PairScore> scoreExamples(List<Example> examples, PreferenceTokenization tokenization, int batchSize) {
+        List<PreferencePair> pairs = new ArrayList<>(examples.size());
+        for (Example e : examples) {
+            PreferencePair pair = tokenization.tokenize(e);
+            pair.requireFits(policy.config().vocabSize(), policy.config().maxPositions());
+            pairs.add(pair);
+        }
+        return score(pairs, batchSize);
     }
 
     /** The scores of {@code pairs}, in order, running the models on batches of {@code batchSize} pairs. */
